@@ -1,0 +1,1 @@
+"""Settings and per-authority configuration, validated with errors that name the file and key."""

@@ -1,0 +1,126 @@
+"""The connector contract: named streams read as batches, each with a resumable position."""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from pydantic import BaseModel
+
+Record = dict[str, Any]
+Position = dict[str, Any]
+"""JSON-serialisable; opaque to everything but the connector that made it."""
+
+
+class SecretResolver(Protocol):
+    """Turns a `*_env` / `*_file` reference into the secret value, at the moment it is needed."""
+
+    def __call__(self, env: str | None = None, file: str | None = None) -> str: ...
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record or file the connector could not read; the engine quarantines it with the reason."""
+
+    reason: str
+    source_id: str | None = None
+    raw_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Records as the source has them, and where to resume once they are safely stored."""
+
+    records: list[Record]
+    position: Position
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StreamSample:
+    stream: str
+    records: list[Record]
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What `sofs-sync check` shows of a connector: can we reach it, and what does it return."""
+
+    reachable: bool
+    detail: str
+    samples: list[StreamSample] = field(default_factory=list)
+
+
+class Connector(abc.ABC):
+    """One configured source of one authority. Subclasses are registered as entry points.
+
+    `config_model` validates the `connector:` block of the authority file; the instance is built
+    from the validated model and a resolver for secret references.
+    """
+
+    config_model: ClassVar[type[BaseModel]]
+
+    def __init__(self, config: BaseModel, secrets: SecretResolver) -> None:
+        self.config = config
+        self.secrets = secrets
+
+    @abc.abstractmethod
+    def streams(self) -> list[str]:
+        """Names of the streams this configuration offers, at least `cases` and `evidence`."""
+
+    @abc.abstractmethod
+    def read(self, stream: str, position: Position | None) -> Iterator[Batch]:
+        """Yield batches from `position` (None: from the start), applying the stream's lookback."""
+
+    def read_case(self, stream: str, case_ref: str) -> Iterator[Batch]:
+        """Yield every record of one case; connectors that cannot filter by case say so."""
+        raise CaseFilterUnsupported(f"{type(self).__name__} cannot filter stream {stream!r} to one case")
+
+    def supports_case_filter(self, stream: str) -> bool:
+        return False
+
+    @abc.abstractmethod
+    def check(self, sample_size: int = 5) -> CheckReport:
+        """Prove connectivity and read a small sample of each stream, without moving any position."""
+
+    def close(self) -> None:  # noqa: B027 - most connectors hold nothing to release
+        """Release connections and sessions."""
+
+    def __enter__(self) -> Connector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class CaseFilterUnsupported(Exception):
+    """The connector's configuration has no way to read a single case."""
+
+
+def record_hash(record: Mapping[str, Any]) -> str:
+    """A stable hash of a raw record, so quarantine can name a record without storing it."""
+    canonical = json.dumps(record, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def chunk_keeping_groups(
+    records: Iterable[Record], size: int, group_key: str | None = None
+) -> Iterator[list[Record]]:
+    """Chunk records into lists of about `size`, never splitting a run of equal `group_key` values.
+
+    Form-answer tables arrive one row per answer; the mapping gathers a form's rows, so a batch
+    boundary must not fall inside a form. The source must order rows by the group key.
+    """
+    chunk: list[Record] = []
+    for record in records:
+        if len(chunk) >= size and (group_key is None or record.get(group_key) != chunk[-1].get(group_key)):
+            yield chunk
+            chunk = []
+        chunk.append(record)
+    if chunk:
+        yield chunk
