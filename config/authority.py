@@ -1,0 +1,55 @@
+"""One YAML file per authority: its source, its mapping, its timeliness rules, its identifier policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mapping.identifiers import IdentifierPolicy
+from mapping.spec import AuthorityMapping
+from pydantic import BaseModel, ConfigDict, Field
+
+from config.schedule import Schedule
+from mapping.timeliness import ElementRule
+
+
+class ConnectorBlock(BaseModel):
+    """The shell of the `connector:` block; the rest is validated by the connector type's own model."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+
+
+class AuthorityFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")
+    name: str = Field(min_length=1, max_length=200)
+    enabled: bool = True
+    schedule: Schedule | None = None
+    connector: ConnectorBlock
+    identifiers: IdentifierPolicy = Field(default_factory=IdentifierPolicy)
+    mapping: AuthorityMapping
+    timeliness: dict[str, ElementRule] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Authority:
+    """A validated authority: its file and its connector configuration, checked by the connector type."""
+
+    path: Path
+    file: AuthorityFile
+    connector_config: BaseModel
+
+    @property
+    def code(self) -> str:
+        return self.file.code
+
+    @property
+    def name(self) -> str:
+        return self.file.name
+
+    def connector_options(self) -> dict[str, Any]:
+        return self.file.connector.model_dump(exclude={"type"})

@@ -1,0 +1,35 @@
+"""Config errors that tell an ops person which file, which key and what was expected."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+
+class ConfigError(Exception):
+    """One or more problems in configuration files; each line names the file and key path."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def key_path(location: Iterable[str | int]) -> str:
+    parts: list[str] = []
+    for part in location:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + part)
+    return "".join(parts) or "(top level)"
+
+
+def from_validation(file: Path, error: ValidationError, prefix: tuple[str | int, ...] = ()) -> ConfigError:
+    """Turn pydantic's errors into one located line each, without echoing secret values back."""
+    problems = []
+    for item in error.errors(include_url=False, include_input=False):
+        location = [p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        problems.append(f"{file}: {key_path((*prefix, *location))}: {item['msg']}")
+    return ConfigError(problems)

@@ -1,0 +1,86 @@
+"""Loading the whole configuration at once, so that every problem is reported before anything runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from config.authority import Authority, AuthorityFile
+from config.errors import ConfigError, from_validation
+from config.secrets import inline_secrets
+from config.settings import Settings, load_settings
+from config.yamlfile import read_yaml
+from connectors.registry import UnknownConnectorType, connector_type
+
+
+@dataclass(frozen=True)
+class Config:
+    settings: Settings
+    authorities: dict[str, Authority]
+
+    def authority(self, code: str) -> Authority:
+        try:
+            return self.authorities[code]
+        except KeyError:
+            known = ", ".join(sorted(self.authorities)) or "none configured"
+            raise ConfigError([f"unknown authority {code!r} (known: {known})"]) from None
+
+
+def load_config(path: Path) -> Config:
+    """Validate the settings and every authority file; raise one ConfigError listing all problems."""
+    settings = load_settings(path)
+    folder = settings.authorities_dir
+    if not folder.is_dir():
+        raise ConfigError([f"{settings.path}: authorities_dir: folder {folder} not found"])
+    problems: list[str] = []
+    authorities: dict[str, Authority] = {}
+    for file in sorted(folder.glob("*.y*ml")):
+        try:
+            authority = load_authority(file, settings)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        if authority.code in authorities:
+            other = authorities[authority.code].path.name
+            problems.append(f"{file}: code: {authority.code!r} is already used by {other}")
+            continue
+        authorities[authority.code] = authority
+    if problems:
+        raise ConfigError(problems)
+    return Config(settings=settings, authorities=authorities)
+
+
+def load_authority(path: Path, settings: Settings) -> Authority:
+    raw = read_yaml(path)
+    inline = [p for p in inline_secrets(raw) if p and p[0] != "mapping"]
+    if inline:
+        raise ConfigError(
+            [
+                f"{path}: {'.'.join(map(str, p))}: secrets are referenced (*_env or *_file), never inline"
+                for p in inline
+            ]
+        )
+    try:
+        file = AuthorityFile.model_validate(raw)
+    except ValidationError as exc:
+        raise from_validation(path, exc) from None
+
+    try:
+        cls = connector_type(file.connector.type)
+    except UnknownConnectorType as exc:
+        raise ConfigError([f"{path}: connector.type: {exc}"]) from None
+    try:
+        connector_config = cls.config_model.model_validate(file.connector.model_dump(exclude={"type"}))
+    except ValidationError as exc:
+        raise from_validation(path, exc, prefix=("connector",)) from None
+
+    problems = [
+        f"{path}: timeliness.{key}: unknown element; expected one of {list(settings.element_keys)}"
+        for key in file.timeliness
+        if key not in settings.element_keys
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return Authority(path=path, file=file, connector_config=connector_config)

@@ -1,0 +1,65 @@
+"""When an authority syncs: an interval or a cron expression, always with an explicit time zone."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Interval(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    hours: int = Field(default=0, ge=0)
+    minutes: int = Field(default=0, ge=0)
+    seconds: int = Field(default=0, ge=0)
+
+    @property
+    def total_seconds(self) -> int:
+        return self.hours * 3600 + self.minutes * 60 + self.seconds
+
+    @model_validator(mode="after")
+    def _positive(self) -> Interval:
+        if self.total_seconds <= 0:
+            raise ValueError("an interval needs hours, minutes or seconds above zero")
+        return self
+
+
+class Schedule(BaseModel):
+    """Exactly one of `interval` or `cron` (five crontab fields), in `timezone` (UTC by default)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    interval: Interval | None = None
+    cron: str | None = None
+    timezone: str = "UTC"
+    misfire_grace_seconds: int = Field(default=600, ge=1)
+    """A run missed by less than this (daemon busy or briefly down) still happens; one missed by
+    more waits for the next fire time. Ten minutes covers a restart without replaying a backlog."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/London") from None
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"not a valid crontab expression ({exc})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Schedule:
+        if (self.interval is None) == (self.cron is None):
+            raise ValueError("give exactly one of interval or cron")
+        return self

@@ -1,0 +1,85 @@
+"""Per-authority timeliness rules: when an element falls due and how often it needs review.
+
+Pure date arithmetic, like APScheduler's triggers: the date is always passed in, never read.
+There is no national deadline for Signs of Safety practice, so every rule is the LA's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Container
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import cache
+
+import holidays
+from pydantic import BaseModel, ConfigDict, Field
+
+from mapping.schema import Case, CaseType
+
+
+class Anchor(StrEnum):
+    """The case date a due date counts from."""
+
+    OPENED = "opened"
+    CP_PLAN_START = "cp_plan_start"
+
+    def of(self, case: Case) -> date | None:
+        return case.opened_on if self is Anchor.OPENED else case.cp_plan_start
+
+
+class Due(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    days: int = Field(ge=0, le=3650)
+    working: bool = False
+    after: Anchor = Anchor.OPENED
+
+
+class ElementRule(BaseModel):
+    """`due` N (working) days after an anchor; `review_every_days` after the last evidence."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    due: Due | None = None
+    review_every_days: int | None = Field(default=None, ge=1, le=3650)
+    case_types: frozenset[CaseType] | None = None
+    """Only cases of these types get a due date; None means every type."""
+
+
+TimelinessRules = dict[str, ElementRule]
+
+HolidayCalendar = Container[date]
+
+
+@cache
+def england_bank_holidays() -> HolidayCalendar:
+    """England's bank holidays for any year asked about (the `holidays` package expands lazily)."""
+    calendar: HolidayCalendar = holidays.country_holidays("GB", subdiv="ENG")
+    return calendar
+
+
+def add_working_days(start: date, days: int, bank_holidays: HolidayCalendar) -> date:
+    """The date `days` working days after `start`: weekends and bank holidays do not count."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5 and current not in bank_holidays:
+            remaining -= 1
+    return current
+
+
+def due_date(
+    rule: ElementRule,
+    case: Case,
+    bank_holidays: Callable[[], HolidayCalendar] = england_bank_holidays,
+) -> date | None:
+    """When the element is due for this case, or None when the LA set no deadline that applies."""
+    if rule.due is None or (rule.case_types is not None and case.case_type not in rule.case_types):
+        return None
+    anchor = rule.due.after.of(case)
+    if anchor is None:
+        return None
+    if rule.due.working:
+        return add_working_days(anchor, rule.due.days, bank_holidays())
+    return anchor + timedelta(days=rule.due.days)

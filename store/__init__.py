@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy models, Alembic migrations, batched upserts and the dashboards' read model."""

@@ -1,0 +1,162 @@
+"""Queries over the read model for the CLI and dashboards: plain dicts, ready for JSON."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
+
+from store.models import CaseElementStatusRow, CaseRow, QuarantineRow, StreamPosition, SyncRun
+
+Row = dict[str, Any]
+
+_RUN_COLUMNS = (
+    "id",
+    "authority",
+    "trigger",
+    "requested_by",
+    "reason",
+    "mode",
+    "scope_case_ref",
+    "started_at",
+    "finished_at",
+    "outcome",
+    "read_count",
+    "written_count",
+    "unchanged_count",
+    "quarantined_count",
+    "not_evidence_count",
+    "deleted_count",
+    "error",
+)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def _run_dict(run: SyncRun) -> Row:
+    return {name: _plain(getattr(run, name)) for name in _RUN_COLUMNS}
+
+
+def runs(engine: Engine, authority: str | None = None, limit: int = 50) -> list[Row]:
+    query = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)
+    if authority:
+        query = query.where(SyncRun.authority == authority)
+    return [_run_dict(r) for r in _scalars(engine, query)]
+
+
+def last_runs(engine: Engine) -> dict[str, Row]:
+    """The latest run of each authority, and its latest successful one's finish time."""
+    latest = select(func.max(SyncRun.id)).group_by(SyncRun.authority)
+    success = (
+        select(SyncRun.authority, func.max(SyncRun.finished_at))
+        .where(SyncRun.outcome == "succeeded")
+        .group_by(SyncRun.authority)
+    )
+    found = {
+        r.authority: _run_dict(r) for r in _scalars(engine, select(SyncRun).where(SyncRun.id.in_(latest)))
+    }
+    with engine.connect() as conn:
+        for authority, finished in conn.execute(success):
+            found.setdefault(authority, {})["last_success_at"] = _plain(finished)
+    return found
+
+
+def quarantine(engine: Engine, authority: str | None = None, include_resolved: bool = False) -> list[Row]:
+    query = select(QuarantineRow).order_by(QuarantineRow.id)
+    if authority:
+        query = query.where(QuarantineRow.authority == authority)
+    if not include_resolved:
+        query = query.where(QuarantineRow.resolved_at.is_(None))
+    columns = (
+        "id",
+        "run_id",
+        "authority",
+        "stream",
+        "source_id",
+        "reason",
+        "record_hash",
+        "first_seen_at",
+        "last_seen_at",
+        "resolved_at",
+    )
+    return [{c: _plain(getattr(q, c)) for c in columns} for q in _scalars(engine, query)]
+
+
+def quarantine_counts(engine: Engine) -> dict[str, int]:
+    query = (
+        select(QuarantineRow.authority, func.count())
+        .where(QuarantineRow.resolved_at.is_(None))
+        .group_by(QuarantineRow.authority)
+    )
+    with engine.connect() as conn:
+        return dict(conn.execute(query).tuples().all())
+
+
+def positions(engine: Engine, authority: str) -> dict[str, Row]:
+    rows = _scalars(engine, select(StreamPosition).where(StreamPosition.authority == authority))
+    return {p.stream: {"position": p.position, "updated_at": _plain(p.updated_at)} for p in rows}
+
+
+def whiteboard(engine: Engine, authority: str | None = None, team: str | None = None) -> list[Row]:
+    """Open cases with each element's status, from the `whiteboard` view."""
+    sql = "SELECT * FROM whiteboard WHERE 1 = 1"
+    params: dict[str, Any] = {}
+    if authority:
+        sql += " AND authority = :authority"
+        params["authority"] = authority
+    if team:
+        sql += " AND team = :team"
+        params["team"] = team
+    sql += " ORDER BY authority, team, case_ref"
+    with engine.connect() as conn:
+        return [{k: _plain(v) for k, v in row._mapping.items()} for row in conn.execute(text(sql), params)]
+
+
+def team_summary(engine: Engine, authority: str | None = None, team: str | None = None) -> list[Row]:
+    sql = "SELECT * FROM team_summary WHERE 1 = 1"
+    params: dict[str, Any] = {}
+    if authority:
+        sql += " AND authority = :authority"
+        params["authority"] = authority
+    if team:
+        sql += " AND team = :team"
+        params["team"] = team
+    sql += " ORDER BY authority, team, element"
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(text(sql), params)]
+
+
+def element_statuses(engine: Engine, authority: str, case_ref: str) -> list[Row]:
+    query = select(CaseElementStatusRow).where(
+        CaseElementStatusRow.authority == authority, CaseElementStatusRow.case_ref == case_ref
+    )
+    columns = (
+        "element",
+        "status",
+        "first_evidenced_on",
+        "last_evidenced_on",
+        "due_on",
+        "evidence_count",
+        "latest_scale_value",
+        "computed_on",
+    )
+    return [{c: _plain(getattr(s, c)) for c in columns} for s in _scalars(engine, query)]
+
+
+def open_case_count(engine: Engine) -> dict[str, int]:
+    query = (
+        select(CaseRow.authority, func.count())
+        .where(CaseRow.closed_on.is_(None), CaseRow.deleted_on.is_(None))
+        .group_by(CaseRow.authority)
+    )
+    with engine.connect() as conn:
+        return dict(conn.execute(query).tuples().all())
+
+
+def _scalars(engine: Engine, query: Any) -> list[Any]:
+    with Session(engine) as session:
+        return list(session.scalars(query))

@@ -1,0 +1,306 @@
+"""Writing one batch: versioned upserts, quarantine rows, positions and element statuses.
+
+Every function here runs inside the caller's transaction; the sync engine commits a batch's data,
+its quarantine rows, its statuses and its stream position together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, delete, func, insert, or_, select, update
+
+from mapping.schema import Case, ElementStatus, Evidence
+from store.models import (
+    Authority,
+    CaseElementStatusRow,
+    CaseRow,
+    EvidenceRow,
+    QuarantineRow,
+    StreamPosition,
+    as_utc,
+)
+from store.upsert import upsert
+
+CASES: Table = CaseRow.__table__  # type: ignore[assignment]
+EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[assignment]
+STATUSES: Table = CaseElementStatusRow.__table__  # type: ignore[assignment]
+KEY_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    case_ref: str
+    content_hash: str
+    source_updated_at: datetime | None
+    deleted: bool
+
+    def is_newer_than(self, candidate: datetime | None) -> bool:
+        """True when the stored version is strictly newer than the candidate, so it must stay."""
+        if self.source_updated_at is None or candidate is None:
+            return False
+        return self.source_updated_at > as_utc(candidate)
+
+
+def ensure_authority(conn: Connection, code: str, name: str, now: datetime) -> None:
+    upsert(conn, Authority.__table__, [{"code": code, "name": name, "updated_at": now}], keys=["code"])  # type: ignore[arg-type]
+
+
+def _key_column(table: Table) -> str:
+    return "case_ref" if table is CASES else "source_id"
+
+
+def stored_versions(
+    conn: Connection, table: Table, authority: str, keys: Iterable[str]
+) -> dict[str, StoredVersion]:
+    """What the store holds now for these records, to tell new, changed, unchanged and stale apart."""
+    key = table.c[_key_column(table)]
+    found: dict[str, StoredVersion] = {}
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), KEY_CHUNK):
+        rows = conn.execute(
+            select(key, table.c.case_ref, table.c.content_hash, table.c.source_updated_at, table.c.deleted_on).where(
+                table.c.authority == authority, key.in_(wanted[start : start + KEY_CHUNK])
+            )
+        )
+        for ref, case_ref, content_hash, updated, deleted_on in rows:
+            found[ref] = StoredVersion(case_ref, content_hash, updated, deleted_on is not None)
+    return found
+
+
+def _not_older(table: Table, excluded: Any) -> Any:
+    # The database's own guard: an older source version never overwrites a newer one.
+    return or_(
+        table.c.source_updated_at.is_(None),
+        excluded.source_updated_at.is_(None),
+        excluded.source_updated_at >= table.c.source_updated_at,
+    )
+
+
+def write_cases(conn: Connection, cases: Sequence[tuple[Case, str]], run_id: int, now: datetime) -> None:
+    rows = [
+        {
+            **case.model_dump(exclude={"source_updated_at"}),
+            "case_type": case.case_type.value,
+            "source_updated_at": case.source_updated_at,
+            "content_hash": content_hash,
+            "synced_at": now,
+            "last_seen_run": run_id,
+            "deleted_on": None,
+        }
+        for case, content_hash in cases
+    ]
+    upsert(conn, CASES, rows, keys=["authority", "case_ref"], where=_not_older)
+
+
+def write_evidence(
+    conn: Connection, records: Sequence[tuple[Evidence, str]], run_id: int, now: datetime
+) -> None:
+    rows = [
+        {
+            **e.model_dump(exclude={"source_updated_at", "state"}),
+            "state": e.state.value,
+            "source_updated_at": e.source_updated_at,
+            "content_hash": content_hash,
+            "synced_at": now,
+            "last_seen_run": run_id,
+            "deleted_on": None,
+        }
+        for e, content_hash in records
+    ]
+    upsert(conn, EVIDENCE, rows, keys=["authority", "source_id"], where=_not_older)
+
+
+def mark_seen(conn: Connection, table: Table, authority: str, keys: Iterable[str], run_id: int) -> None:
+    """Note that a full read met these unchanged records, so they are not taken for vanished."""
+    key = table.c[_key_column(table)]
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), KEY_CHUNK):
+        conn.execute(
+            update(table)
+            .where(table.c.authority == authority, key.in_(wanted[start : start + KEY_CHUNK]))
+            .values(last_seen_run=run_id)
+        )
+
+
+def mark_vanished(
+    conn: Connection, table: Table, authority: str, run_id: int, today: date, case_ref: str | None = None
+) -> list[str]:
+    """Mark records a full read did not meet as deleted; return the case refs they belong to."""
+    conditions = [
+        table.c.authority == authority,
+        table.c.deleted_on.is_(None),
+        or_(table.c.last_seen_run.is_(None), table.c.last_seen_run < run_id),
+    ]
+    if case_ref is not None:
+        conditions.append(table.c.case_ref == case_ref)
+    refs = [r for (r,) in conn.execute(select(table.c.case_ref).where(and_(*conditions)))]
+    if refs:
+        conn.execute(update(table).where(and_(*conditions)).values(deleted_on=today))
+    return refs
+
+
+def count_live(conn: Connection, table: Table, authority: str, case_ref: str | None = None) -> int:
+
+    query = (
+        select(func.count())
+        .select_from(table)
+        .where(table.c.authority == authority, table.c.deleted_on.is_(None))
+    )
+    if case_ref is not None:
+        query = query.where(table.c.case_ref == case_ref)
+    return int(conn.execute(query).scalar_one())
+
+
+@dataclass(frozen=True)
+class QuarantineItem:
+    stream: str
+    reason: str
+    record_hash: str
+    source_id: str | None
+
+
+def write_quarantine(
+    conn: Connection, authority: str, run_id: int, items: Sequence[QuarantineItem], now: datetime
+) -> None:
+    """One row per distinct bad record; meeting it again updates the row rather than adding one."""
+    unique = {(i.stream, i.record_hash): i for i in items}
+    rows = [
+        {
+            "run_id": run_id,
+            "authority": authority,
+            "stream": i.stream,
+            "source_id": i.source_id,
+            "reason": i.reason,
+            "record_hash": i.record_hash,
+            "first_seen_at": now,
+            "last_seen_at": now,
+            "resolved_at": None,
+        }
+        for i in unique.values()
+    ]
+    upsert(
+        conn,
+        QuarantineRow.__table__,
+        rows,
+        keys=["authority", "stream", "record_hash"],  # type: ignore[arg-type]
+        update=["run_id", "reason", "source_id", "last_seen_at", "resolved_at"],
+    )
+
+
+def resolve_quarantine(
+    conn: Connection, authority: str, stream: str, source_ids: Iterable[str], now: datetime
+) -> None:
+    """A record that now maps cleanly is no longer waiting in quarantine."""
+    wanted = sorted(set(source_ids))
+    for start in range(0, len(wanted), KEY_CHUNK):
+        conn.execute(
+            update(QuarantineRow)
+            .where(
+                QuarantineRow.authority == authority,
+                QuarantineRow.stream == stream,
+                QuarantineRow.resolved_at.is_(None),
+                QuarantineRow.source_id.in_(wanted[start : start + KEY_CHUNK]),
+            )
+            .values(resolved_at=now)
+        )
+
+
+def save_position(
+    conn: Connection, authority: str, stream: str, position: dict[str, Any], run_id: int, now: datetime
+) -> None:
+    upsert(
+        conn,
+        StreamPosition.__table__,  # type: ignore[arg-type]
+        [
+            {
+                "authority": authority,
+                "stream": stream,
+                "position": position,
+                "run_id": run_id,
+                "updated_at": now,
+            }
+        ],
+        keys=["authority", "stream"],
+    )
+
+
+def load_position(conn: Connection, authority: str, stream: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        select(StreamPosition.position).where(
+            StreamPosition.authority == authority, StreamPosition.stream == stream
+        )
+    ).scalar_one_or_none()
+    return dict(row) if row is not None else None
+
+
+def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> list[Case]:
+    wanted = sorted(set(case_refs))
+    found: list[Case] = []
+    fields = list(Case.model_fields)
+    for start in range(0, len(wanted), KEY_CHUNK):
+        rows = conn.execute(
+            select(*[CASES.c[f] for f in fields]).where(
+                CASES.c.authority == authority,
+                CASES.c.deleted_on.is_(None),
+                CASES.c.case_ref.in_(wanted[start : start + KEY_CHUNK]),
+            )
+        )
+        found.extend(Case.model_construct(**dict(r._mapping)) for r in rows)
+    return found
+
+
+def load_evidence(conn: Connection, authority: str, case_refs: Iterable[str]) -> list[Evidence]:
+    wanted = sorted(set(case_refs))
+    found: list[Evidence] = []
+    fields = list(Evidence.model_fields)
+    for start in range(0, len(wanted), KEY_CHUNK):
+        rows = conn.execute(
+            select(*[EVIDENCE.c[f] for f in fields]).where(
+                EVIDENCE.c.authority == authority,
+                EVIDENCE.c.deleted_on.is_(None),
+                EVIDENCE.c.case_ref.in_(wanted[start : start + KEY_CHUNK]),
+            )
+        )
+        found.extend(Evidence.model_validate(dict(r._mapping)) for r in rows)
+    return found
+
+
+def replace_statuses(
+    conn: Connection, authority: str, statuses: dict[str, list[ElementStatus]], computed_on: date
+) -> None:
+    """Replace the element statuses of these cases; a case with an empty list loses its rows."""
+    refs = sorted(statuses)
+    for start in range(0, len(refs), KEY_CHUNK):
+        conn.execute(
+            delete(STATUSES).where(
+                STATUSES.c.authority == authority, STATUSES.c.case_ref.in_(refs[start : start + KEY_CHUNK])
+            )
+        )
+    rows = [
+        {
+            "authority": authority,
+            "case_ref": ref,
+            **s.model_dump(),
+            "status": s.status.value,
+            "computed_on": computed_on,
+        }
+        for ref, items in statuses.items()
+        for s in items
+    ]
+    for start in range(0, len(rows), KEY_CHUNK):
+        conn.execute(insert(STATUSES), rows[start : start + KEY_CHUNK])
+
+
+def open_case_refs(conn: Connection, authority: str) -> list[str]:
+    return [
+        r
+        for (r,) in conn.execute(
+            select(CASES.c.case_ref)
+            .where(CASES.c.authority == authority, CASES.c.closed_on.is_(None), CASES.c.deleted_on.is_(None))
+            .order_by(CASES.c.case_ref)
+        )
+    ]

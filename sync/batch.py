@@ -1,0 +1,130 @@
+"""Writing one mapped batch inside one transaction: records, quarantine, statuses, position, counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Table
+
+from connectors.base import Rejected
+from mapping.outcomes import Mapped, NotPracticeEvidence, Outcome
+from mapping.schema import Case, Evidence
+from mapping.timeliness import TimelinessRules
+from store import writer
+from store.runs import Counts, record_counts
+from sync.recompute import recompute_cases
+
+R = TypeVar("R", Case, Evidence)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every batch of one run shares."""
+
+    authority: str
+    run_id: int
+    full_read: bool
+    """A full or per-case read: records met are marked seen so vanished ones can be found after."""
+    now: datetime
+    today: date
+    elements: Sequence[str]
+    rules: TimelinessRules
+    counts: Counts = field(default_factory=Counts)
+
+
+def _key(record: Case | Evidence) -> str:
+    return record.case_ref if isinstance(record, Case) else record.source_id
+
+
+def _newest_per_key(records: list[tuple[R, str]]) -> dict[str, tuple[R, str]]:
+    """Within a batch the newest version of a record wins; on equal versions, the later row."""
+    chosen: dict[str, tuple[R, str]] = {}
+    for record, content_hash in records:
+        key = _key(record)
+        held = chosen.get(key)
+        if held is None or not _older(record, held[0]):
+            chosen[key] = (record, content_hash)
+    return chosen
+
+
+def _older(candidate: Case | Evidence, held: Case | Evidence) -> bool:
+    if candidate.source_updated_at is None or held.source_updated_at is None:
+        return False
+    return writer.as_utc(candidate.source_updated_at) < writer.as_utc(held.source_updated_at)
+
+
+def _split(
+    conn: Connection, table: Table, authority: str, records: list[tuple[R, str]]
+) -> tuple[list[tuple[R, str]], list[str], set[str]]:
+    """Records to write, keys met but unchanged (or older than stored), case refs whose status may move."""
+    newest = _newest_per_key(records)
+    stored = writer.stored_versions(conn, table, authority, newest)
+    to_write: list[tuple[R, str]] = []
+    unchanged: list[str] = []
+    touched: set[str] = set()
+    for key, (record, content_hash) in newest.items():
+        version = stored.get(key)
+        if version is None or version.deleted or (
+            version.content_hash != content_hash and not version.is_newer_than(record.source_updated_at)
+        ):
+            to_write.append((record, content_hash))
+            touched.add(record.case_ref)
+            if version is not None:
+                touched.add(version.case_ref)
+        else:
+            unchanged.append(key)
+    return to_write, unchanged, touched
+
+
+def write_batch(
+    conn: Connection,
+    ctx: RunContext,
+    stream: str,
+    outcomes: Sequence[Outcome],
+    rejected: Sequence[Rejected],
+    position: dict[str, Any] | None,
+) -> Counts:
+    """Apply one batch; the caller's transaction makes it all-or-nothing with the position."""
+    counts = Counts(read=len(outcomes) + len(rejected))
+    cases: list[tuple[Case, str]] = []
+    evidence: list[tuple[Evidence, str]] = []
+    quarantined: list[writer.QuarantineItem] = [
+        writer.QuarantineItem(stream, r.reason, r.raw_hash or "", r.source_id) for r in rejected
+    ]
+    for outcome in outcomes:
+        if isinstance(outcome, NotPracticeEvidence):
+            counts.not_evidence += 1
+        elif not isinstance(outcome, Mapped):
+            quarantined.append(writer.QuarantineItem(stream, outcome.reason, outcome.raw_hash, outcome.source_id))
+        elif isinstance(outcome.record, Case):
+            cases.append((outcome.record, outcome.content_hash))
+        else:
+            evidence.append((outcome.record, outcome.content_hash))
+
+    touched: set[str] = set()
+    for table, records, write in (
+        (writer.CASES, cases, writer.write_cases),
+        (writer.EVIDENCE, evidence, writer.write_evidence),
+    ):
+        to_write, unchanged, moved = _split(conn, table, ctx.authority, records)  # type: ignore[type-var]
+        write(conn, to_write, ctx.run_id, ctx.now)  # type: ignore[operator]
+        if ctx.full_read:
+            writer.mark_seen(conn, table, ctx.authority, unchanged, ctx.run_id)
+        touched |= moved
+        counts.written += len(to_write)
+        counts.unchanged += len(records) - len(to_write)
+
+    counts.quarantined = len(quarantined)
+    writer.write_quarantine(conn, ctx.authority, ctx.run_id, quarantined, ctx.now)
+    writer.resolve_quarantine(
+        conn, ctx.authority, stream, [_key(r) for r, _ in [*cases, *evidence]], ctx.now
+    )
+    recompute_cases(conn, ctx.authority, touched, ctx.elements, ctx.rules, ctx.today)
+    if position is not None:
+        writer.save_position(conn, ctx.authority, stream, position, ctx.run_id, ctx.now)
+    ctx.counts.add(counts)
+    record_counts(conn, ctx.run_id, ctx.counts)
+    return counts

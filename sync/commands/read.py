@@ -1,0 +1,171 @@
+"""Listings: `status`, `runs`, `quarantine` and `dashboard`. Every one has `--json`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from store import read
+from sync.app import App
+from sync.cli import cli, emit_json
+from sync.schedule import next_run
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    Console().print(table)
+
+
+@cli.command()
+@json_option
+@click.pass_obj
+def status(app: App, as_json: bool) -> None:
+    """Per authority: last run, outcome, counts, next run, records in quarantine."""
+    engine = app.ready_engine()
+    config = app.config
+    last = read.last_runs(engine)
+    quarantined = read.quarantine_counts(engine)
+    open_cases = read.open_case_count(engine)
+    now = datetime.now(UTC)
+    result = []
+    for code, authority in sorted(config.authorities.items()):
+        schedule = authority.file.schedule or config.settings.file.schedule
+        run = last.get(code, {})
+        started = datetime.fromisoformat(run["started_at"]) if run.get("started_at") else None
+        result.append(
+            {
+                "authority": code,
+                "name": authority.name,
+                "enabled": authority.file.enabled,
+                "last_run": run or None,
+                "last_success_at": run.get("last_success_at"),
+                "next_run": next_run(schedule, started, now).isoformat() if authority.file.enabled else None,
+                "open_cases": open_cases.get(code, 0),
+                "in_quarantine": quarantined.get(code, 0),
+            }
+        )
+    if as_json:
+        emit_json(result)
+        return
+    _table(
+        "Authorities",
+        [
+            "authority",
+            "last run",
+            "outcome",
+            "read",
+            "written",
+            "quarantined",
+            "next run",
+            "open cases",
+            "in quarantine",
+        ],
+        [
+            [
+                r["authority"],
+                (r["last_run"] or {}).get("started_at", "never"),
+                (r["last_run"] or {}).get("outcome"),
+                (r["last_run"] or {}).get("read_count"),
+                (r["last_run"] or {}).get("written_count"),
+                (r["last_run"] or {}).get("quarantined_count"),
+                r["next_run"] or "disabled",
+                r["open_cases"],
+                r["in_quarantine"],
+            ]
+            for r in result
+        ],
+    )
+
+
+@cli.command()
+@click.argument("authority", required=False)
+@click.option("--limit", default=50, show_default=True, help="How many runs, newest first.")
+@json_option
+@click.pass_obj
+def runs(app: App, authority: str | None, limit: int, as_json: bool) -> None:
+    """Run history: trigger, who asked and why, outcome and counts."""
+    if authority:
+        app.config.authority(authority)
+    rows = read.runs(app.ready_engine(), authority, limit)
+    if as_json:
+        emit_json(rows)
+        return
+    _table(
+        "Runs",
+        [
+            "id",
+            "authority",
+            "trigger",
+            "by",
+            "mode",
+            "started",
+            "outcome",
+            "read",
+            "written",
+            "unchanged",
+            "quarantined",
+            "not evidence",
+            "deleted",
+            "reason",
+        ],
+        [
+            [
+                r["id"],
+                r["authority"],
+                r["trigger"],
+                r["requested_by"],
+                r["mode"],
+                r["started_at"],
+                r["outcome"],
+                r["read_count"],
+                r["written_count"],
+                r["unchanged_count"],
+                r["quarantined_count"],
+                r["not_evidence_count"],
+                r["deleted_count"],
+                r["reason"],
+            ]
+            for r in rows
+        ],
+    )
+
+
+@cli.command()
+@click.argument("authority", required=False)
+@click.option("--all", "include_resolved", is_flag=True, help="Include records that later synced cleanly.")
+@json_option
+@click.pass_obj
+def quarantine(app: App, authority: str | None, include_resolved: bool, as_json: bool) -> None:
+    """Records that could not be mapped, with the reason and the run that met them."""
+    if authority:
+        app.config.authority(authority)
+    rows = read.quarantine(app.ready_engine(), authority, include_resolved)
+    if as_json:
+        emit_json(rows)
+        return
+    _table(
+        "Quarantine",
+        ["id", "authority", "stream", "source id", "reason", "first seen", "last seen"],
+        [
+            [
+                r["id"],
+                r["authority"],
+                r["stream"],
+                r["source_id"],
+                r["reason"],
+                r["first_seen_at"],
+                r["last_seen_at"],
+            ]
+            for r in rows
+        ],
+    )

@@ -1,0 +1,272 @@
+"""The sync engine: read, map and write one authority, batch by batch, under the store's lease.
+
+At-least-once reading and idempotent writing: each batch's records, quarantine rows, statuses and
+stream position commit together, so a crash at any point leaves a position that is never ahead of
+its data, and the next run converges to the state an uninterrupted run would have reached.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import DBAPIError
+
+from config.authority import Authority
+from config.loader import Config
+from config.secrets import resolve_secret
+from connectors.base import Batch, Connector
+from connectors.errors import ConnectorError, RetryBudgetExhausted
+from connectors.registry import connector_type
+from mapping.mapper import CompiledMapping
+from store import writer
+from store.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
+from store.models import SyncRun
+from store.runs import Counts, audit, finish_run, record_counts, start_run
+from sync.batch import RunContext, write_batch
+from sync.mapping import compile_for
+from sync.recompute import recompute_cases
+
+log = structlog.get_logger("sofs_sync.engine")
+
+ENGLAND = ZoneInfo("Europe/London")
+STREAM_ORDER = ("cases", "evidence")
+RECOMPUTE_CHUNK = 500
+
+
+class Trigger(StrEnum):
+    SCHEDULE = "schedule"
+    MANUAL = "manual"
+    CLI = "cli"
+
+
+class Mode(StrEnum):
+    INCREMENTAL = "incremental"
+    FULL = "full"
+    CASE = "case"
+
+
+class Outcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    PARTIAL = "partial"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    trigger: Trigger
+    requested_by: str
+    mode: Mode = Mode.INCREMENTAL
+    reason: str | None = None
+    case_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: int
+    authority: str
+    outcome: Outcome
+    counts: Counts
+    error: str | None = None
+
+
+class Stopped(Exception):
+    """A stop was asked for (SIGTERM); the batch in hand committed and the run ends here."""
+
+
+class NothingRead(Exception):
+    """A full read met no records where the store has some: deleting them all would be a guess."""
+
+
+def england_today() -> date:
+    return datetime.now(ENGLAND).date()
+
+
+def build_connector(authority: Authority) -> Connector:
+    cls = connector_type(authority.file.connector.type)
+    return cls(authority.connector_config, resolve_secret)
+
+
+def ordered_streams(names: list[str]) -> list[str]:
+    """Cases before evidence, so evidence always finds its case when both arrive in one run."""
+    return sorted(names, key=lambda s: (STREAM_ORDER.index(s) if s in STREAM_ORDER else len(STREAM_ORDER), s))
+
+
+def safe_error(exc: BaseException) -> str:
+    """An error summary fit for the run history: no record contents, SQL parameters or secrets."""
+    if isinstance(exc, ConnectorError | LeaseLost | NothingRead | Stopped):
+        return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, DBAPIError):
+        return f"store error: {type(exc.orig).__name__}"
+    return f"{type(exc).__name__} (see the daemon's log for the traceback)"
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        config: Config,
+        engine: Engine,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        today: Callable[[], date] = england_today,
+        stop: threading.Event | None = None,
+        connector_factory: Callable[[Authority], Connector] = build_connector,
+        on_batch: Callable[[str, str, Counts], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.engine = engine
+        self.clock = clock
+        self.today = today
+        self.stop = stop or threading.Event()
+        self.connector_factory = connector_factory
+        self.on_batch = on_batch
+
+    def run(self, code: str, request: RunRequest) -> RunResult:
+        """One run of one authority; never raises for a failed run, it records and returns it."""
+        authority = self.config.authority(code)
+        run_id = start_run(
+            self.engine, authority=code, trigger=request.trigger, requested_by=request.requested_by,
+            reason=request.reason, mode=request.mode, scope_case_ref=request.case_ref, started_at=self.clock(),
+        )
+        bound = log.bind(run_id=run_id, authority=code, mode=str(request.mode), trigger=str(request.trigger))
+        ctx = RunContext(
+            authority=code, run_id=run_id, full_read=request.mode is not Mode.INCREMENTAL, now=self.clock(),
+            today=self.today(), elements=self.config.settings.element_keys, rules=authority.file.timeliness,
+        )
+        lease = StoreLease(self.engine, f"authority:{code}", clock=self.clock)
+        try:
+            lease.__enter__()
+        except LeaseHeld as held:
+            bound.info("run skipped: authority is being synced elsewhere", holder=held.holder.describe())
+            return self._finish(run_id, code, Outcome.SKIPPED, ctx.counts, str(held))
+        outcome, error = Outcome.SUCCEEDED, None
+        try:
+            self._close_interrupted_runs(code, run_id)
+            self._record_start(authority, request, run_id)
+            self._sync(authority, request, ctx, lease)
+        except (RetryBudgetExhausted, Stopped, NothingRead) as exc:
+            outcome, error = Outcome.PARTIAL, safe_error(exc)
+        except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
+            outcome, error = Outcome.FAILED, safe_error(exc)
+            bound.error("run failed", error_class=type(exc).__name__, exc_info=not isinstance(exc, ConnectorError))
+        finally:
+            lease.__exit__(None, None, None)
+        result = self._finish(run_id, code, outcome, ctx.counts, error)
+        bound.info("run finished", outcome=str(outcome), **_count_fields(ctx.counts))
+        return result
+
+    def _finish(self, run_id: int, code: str, outcome: Outcome, counts: Counts, error: str | None) -> RunResult:
+        finish_run(self.engine, run_id, outcome, self.clock(), counts, error)
+        return RunResult(run_id, code, outcome, counts, error)
+
+    def _close_interrupted_runs(self, code: str, run_id: int) -> None:
+        """Runs left `running` by a killed process: we hold the lease, so they are not running."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(SyncRun)
+                .where(SyncRun.authority == code, SyncRun.outcome == "running", SyncRun.id != run_id)
+                .values(outcome=Outcome.FAILED, finished_at=self.clock(), error="interrupted: the process ended")
+            )
+
+    def _record_start(self, authority: Authority, request: RunRequest, run_id: int) -> None:
+        with self.engine.begin() as conn:
+            writer.ensure_authority(conn, authority.code, authority.name, self.clock())
+            if request.mode is not Mode.INCREMENTAL:
+                scope = f"case {request.case_ref}" if request.case_ref else "all records"
+                audit(conn, at=self.clock(), actor=request.requested_by, action=f"resync:{request.mode}",
+                      authority=authority.code, scope=scope, reason=request.reason, run_id=run_id)
+
+    def _sync(self, authority: Authority, request: RunRequest, ctx: RunContext, lease: StoreLease) -> None:
+        compiled = compile_for(authority, self.config.settings.element_keys)
+        with self.connector_factory(authority) as connector:
+            streams = ordered_streams([s for s in connector.streams() if s in compiled.streams])
+            read_per_stream: dict[str, int] = {}
+            for stream in streams:
+                before = ctx.counts.read
+                for batch, position in self._batches(connector, compiled, stream, request):
+                    lease.check()
+                    outcomes = compiled.map_batch(stream, batch.records)
+                    with self.engine.begin() as conn:
+                        write_batch(conn, ctx, stream, outcomes, batch.rejected, position)
+                    if self.on_batch is not None:
+                        self.on_batch(authority.code, stream, ctx.counts)
+                    log.debug("batch committed", run_id=ctx.run_id, authority=ctx.authority, stream=stream,
+                              records=len(batch.records))
+                    if self.stop.is_set():
+                        raise Stopped("stopped on request after committing a batch")
+                read_per_stream[stream] = ctx.counts.read - before
+            if request.mode is not Mode.INCREMENTAL:
+                self._mark_vanished(ctx, compiled, request, read_per_stream)
+
+    def _batches(
+        self, connector: Connector, compiled: CompiledMapping, stream: str, request: RunRequest
+    ) -> Iterator[tuple[Batch, dict[str, object] | None]]:
+        if request.mode is Mode.CASE:
+            assert request.case_ref is not None
+            for batch in connector.read_case(stream, request.case_ref):
+                yield batch, None  # a one-case read says nothing about where the stream stands
+            return
+        position = None
+        if request.mode is Mode.INCREMENTAL:
+            with self.engine.connect() as conn:
+                position = writer.load_position(conn, compiled.authority, stream)
+        for batch in connector.read(stream, position):
+            yield batch, batch.position
+
+    def _mark_vanished(
+        self, ctx: RunContext, compiled: CompiledMapping, request: RunRequest, read_per_stream: dict[str, int]
+    ) -> None:
+        """After a complete full read, what the source no longer has is marked deleted, with the date."""
+        case_ref = compiled.stored_case_ref(request.case_ref) if request.case_ref else None
+        with self.engine.begin() as conn:
+            empty = [s for s, n in read_per_stream.items() if n == 0]
+            live = writer.count_live(conn, writer.CASES, ctx.authority, case_ref) + writer.count_live(
+                conn, writer.EVIDENCE, ctx.authority, case_ref
+            )
+            if empty and live and request.mode is Mode.FULL:
+                raise NothingRead(
+                    f"stream(s) {', '.join(empty)} returned no records; {live} stored records were kept, "
+                    "not marked deleted"
+                )
+            touched: set[str] = set()
+            deleted = 0
+            for table in (writer.CASES, writer.EVIDENCE):
+                refs = writer.mark_vanished(conn, table, ctx.authority, ctx.run_id, ctx.today, case_ref)
+                deleted += len(refs)
+                touched.update(refs)
+            recompute_cases(conn, ctx.authority, touched, ctx.elements, ctx.rules, ctx.today)
+            ctx.counts.deleted += deleted
+            record_counts(conn, ctx.run_id, ctx.counts)
+
+    def recompute(self, code: str) -> int:
+        """Recompute every open case's statuses for today's date (overdue and review due move daily).
+
+        Takes the authority's lease like a sync, so it never interleaves with one; when a sync holds
+        it, that sync recomputes what it touches and this raises LeaseHeld for the caller to retry.
+        """
+        authority = self.config.authority(code)
+        with StoreLease(self.engine, f"authority:{code}", clock=self.clock):
+            with self.engine.connect() as conn:
+                refs = writer.open_case_refs(conn, code)
+            done = 0
+            for start in range(0, len(refs), RECOMPUTE_CHUNK):
+                with self.engine.begin() as conn:
+                    done += recompute_cases(
+                        conn, code, refs[start : start + RECOMPUTE_CHUNK], self.config.settings.element_keys,
+                        authority.file.timeliness, self.today(),
+                    )
+            return done
+
+
+def _count_fields(counts: Counts) -> dict[str, int]:
+    return {
+        "read": counts.read, "written": counts.written, "unchanged": counts.unchanged,
+        "quarantined": counts.quarantined, "not_evidence": counts.not_evidence, "deleted": counts.deleted,
+    }

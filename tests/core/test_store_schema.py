@@ -1,0 +1,48 @@
+"""The store is made by Alembic only, on SQLite and PostgreSQL, and `init` is safe to repeat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+
+from store.engine import make_engine, store_url
+from store.schema import current_revision, head_revision, upgrade
+
+TABLES = {"authorities", "cases", "evidence", "case_element_status", "sync_runs", "stream_positions",
+          "quarantine", "audit_log", "leases", "alembic_version"}
+VIEWS = {"whiteboard", "team_summary"}
+
+
+def test_upgrade_creates_every_table_and_view_and_is_repeatable(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 's.db'}")
+    upgrade(engine)
+    upgrade(engine)
+    inspector = inspect(engine)
+    assert TABLES <= set(inspector.get_table_names())
+    assert set(inspector.get_view_names()) == VIEWS
+    assert current_revision(engine) == head_revision()
+
+
+def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 's.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_env_store_url_overrides_the_configured_one(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SOFS_SYNC_STORE_URL", "sqlite:////elsewhere/x.db")
+    assert store_url("sqlite:///local.db", tmp_path) == "sqlite:////elsewhere/x.db"
+
+
+def test_relative_sqlite_path_is_relative_to_the_settings_folder(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("SOFS_SYNC_STORE_URL", raising=False)
+    assert store_url("sqlite:///store.db", tmp_path) == f"sqlite:///{tmp_path}/store.db"
+
+
+def test_views_answer_on_an_empty_store(sqlite_store) -> None:
+    with sqlite_store.connect() as conn:
+        assert conn.execute(text("SELECT * FROM whiteboard")).all() == []
+        assert conn.execute(text("SELECT * FROM team_summary")).all() == []
