@@ -13,6 +13,7 @@ from config.secrets import inline_secrets
 from config.settings import Settings, load_settings
 from config.yamlfile import read_yaml
 from connectors.registry import UnknownConnectorType, connector_type
+from mapping.checks import mapping_problems
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ def load_authority(path: Path, settings: Settings) -> Authority:
         f"{path}: timeliness.{key}: unknown element; expected one of {list(settings.element_keys)}"
         for key in file.timeliness
         if key not in settings.element_keys
+    ]
+    problems += [
+        f"{path}: mapping.{problem}" for problem in mapping_problems(file.mapping, settings.element_keys)
     ]
     if problems:
         raise ConfigError(problems)

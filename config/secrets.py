@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 SECRET_KEY = re.compile(
-    r"(^|_)(password|passwd|secret|token|api_key|apikey|client_secret|private_key|key|credentials?)$",
+    r"((^|_)(password|passwd|secret|token|apikey|credentials?)|_key)$",
     re.IGNORECASE,
 )
 """Keys that would hold a secret if given a value; `password_env` or `key_file` is how to refer to one."""

@@ -62,9 +62,9 @@ def stored_versions(
     wanted = sorted(set(keys))
     for start in range(0, len(wanted), KEY_CHUNK):
         rows = conn.execute(
-            select(key, table.c.case_ref, table.c.content_hash, table.c.source_updated_at, table.c.deleted_on).where(
-                table.c.authority == authority, key.in_(wanted[start : start + KEY_CHUNK])
-            )
+            select(
+                key, table.c.case_ref, table.c.content_hash, table.c.source_updated_at, table.c.deleted_on
+            ).where(table.c.authority == authority, key.in_(wanted[start : start + KEY_CHUNK]))
         )
         for ref, case_ref, content_hash, updated, deleted_on in rows:
             found[ref] = StoredVersion(case_ref, content_hash, updated, deleted_on is not None)

@@ -67,8 +67,10 @@ def _split(
     touched: set[str] = set()
     for key, (record, content_hash) in newest.items():
         version = stored.get(key)
-        if version is None or version.deleted or (
-            version.content_hash != content_hash and not version.is_newer_than(record.source_updated_at)
+        if (
+            version is None
+            or version.deleted
+            or (version.content_hash != content_hash and not version.is_newer_than(record.source_updated_at))
         ):
             to_write.append((record, content_hash))
             touched.add(record.case_ref)
@@ -98,7 +100,9 @@ def write_batch(
         if isinstance(outcome, NotPracticeEvidence):
             counts.not_evidence += 1
         elif not isinstance(outcome, Mapped):
-            quarantined.append(writer.QuarantineItem(stream, outcome.reason, outcome.raw_hash, outcome.source_id))
+            quarantined.append(
+                writer.QuarantineItem(stream, outcome.reason, outcome.raw_hash, outcome.source_id)
+            )
         elif isinstance(outcome.record, Case):
             cases.append((outcome.record, outcome.content_hash))
         else:
@@ -119,9 +123,7 @@ def write_batch(
 
     counts.quarantined = len(quarantined)
     writer.write_quarantine(conn, ctx.authority, ctx.run_id, quarantined, ctx.now)
-    writer.resolve_quarantine(
-        conn, ctx.authority, stream, [_key(r) for r, _ in [*cases, *evidence]], ctx.now
-    )
+    writer.resolve_quarantine(conn, ctx.authority, stream, [_key(r) for r, _ in [*cases, *evidence]], ctx.now)
     recompute_cases(conn, ctx.authority, touched, ctx.elements, ctx.rules, ctx.today)
     if position is not None:
         writer.save_position(conn, ctx.authority, stream, position, ctx.run_id, ctx.now)

@@ -30,7 +30,7 @@ from store.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
 from store.models import SyncRun
 from store.runs import Counts, audit, finish_run, record_counts, start_run
 from sync.batch import RunContext, write_batch
-from sync.mapping import compile_for
+from sync.mapping import compile_for, stored_case_ref
 from sync.recompute import recompute_cases
 
 log = structlog.get_logger("sofs_sync.engine")
@@ -132,13 +132,24 @@ class SyncEngine:
         """One run of one authority; never raises for a failed run, it records and returns it."""
         authority = self.config.authority(code)
         run_id = start_run(
-            self.engine, authority=code, trigger=request.trigger, requested_by=request.requested_by,
-            reason=request.reason, mode=request.mode, scope_case_ref=request.case_ref, started_at=self.clock(),
+            self.engine,
+            authority=code,
+            trigger=request.trigger,
+            requested_by=request.requested_by,
+            reason=request.reason,
+            mode=request.mode,
+            scope_case_ref=request.case_ref,
+            started_at=self.clock(),
         )
         bound = log.bind(run_id=run_id, authority=code, mode=str(request.mode), trigger=str(request.trigger))
         ctx = RunContext(
-            authority=code, run_id=run_id, full_read=request.mode is not Mode.INCREMENTAL, now=self.clock(),
-            today=self.today(), elements=self.config.settings.element_keys, rules=authority.file.timeliness,
+            authority=code,
+            run_id=run_id,
+            full_read=request.mode is not Mode.INCREMENTAL,
+            now=self.clock(),
+            today=self.today(),
+            elements=self.config.settings.element_keys,
+            rules=authority.file.timeliness,
         )
         lease = StoreLease(self.engine, f"authority:{code}", clock=self.clock)
         try:
@@ -155,14 +166,18 @@ class SyncEngine:
             outcome, error = Outcome.PARTIAL, safe_error(exc)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
             outcome, error = Outcome.FAILED, safe_error(exc)
-            bound.error("run failed", error_class=type(exc).__name__, exc_info=not isinstance(exc, ConnectorError))
+            bound.error(
+                "run failed", error_class=type(exc).__name__, exc_info=not isinstance(exc, ConnectorError)
+            )
         finally:
             lease.__exit__(None, None, None)
         result = self._finish(run_id, code, outcome, ctx.counts, error)
         bound.info("run finished", outcome=str(outcome), **_count_fields(ctx.counts))
         return result
 
-    def _finish(self, run_id: int, code: str, outcome: Outcome, counts: Counts, error: str | None) -> RunResult:
+    def _finish(
+        self, run_id: int, code: str, outcome: Outcome, counts: Counts, error: str | None
+    ) -> RunResult:
         finish_run(self.engine, run_id, outcome, self.clock(), counts, error)
         return RunResult(run_id, code, outcome, counts, error)
 
@@ -172,7 +187,9 @@ class SyncEngine:
             conn.execute(
                 update(SyncRun)
                 .where(SyncRun.authority == code, SyncRun.outcome == "running", SyncRun.id != run_id)
-                .values(outcome=Outcome.FAILED, finished_at=self.clock(), error="interrupted: the process ended")
+                .values(
+                    outcome=Outcome.FAILED, finished_at=self.clock(), error="interrupted: the process ended"
+                )
             )
 
     def _record_start(self, authority: Authority, request: RunRequest, run_id: int) -> None:
@@ -180,8 +197,16 @@ class SyncEngine:
             writer.ensure_authority(conn, authority.code, authority.name, self.clock())
             if request.mode is not Mode.INCREMENTAL:
                 scope = f"case {request.case_ref}" if request.case_ref else "all records"
-                audit(conn, at=self.clock(), actor=request.requested_by, action=f"resync:{request.mode}",
-                      authority=authority.code, scope=scope, reason=request.reason, run_id=run_id)
+                audit(
+                    conn,
+                    at=self.clock(),
+                    actor=request.requested_by,
+                    action=f"resync:{request.mode}",
+                    authority=authority.code,
+                    scope=scope,
+                    reason=request.reason,
+                    run_id=run_id,
+                )
 
     def _sync(self, authority: Authority, request: RunRequest, ctx: RunContext, lease: StoreLease) -> None:
         compiled = compile_for(authority, self.config.settings.element_keys)
@@ -197,13 +222,18 @@ class SyncEngine:
                         write_batch(conn, ctx, stream, outcomes, batch.rejected, position)
                     if self.on_batch is not None:
                         self.on_batch(authority.code, stream, ctx.counts)
-                    log.debug("batch committed", run_id=ctx.run_id, authority=ctx.authority, stream=stream,
-                              records=len(batch.records))
+                    log.debug(
+                        "batch committed",
+                        run_id=ctx.run_id,
+                        authority=ctx.authority,
+                        stream=stream,
+                        records=len(batch.records),
+                    )
                     if self.stop.is_set():
                         raise Stopped("stopped on request after committing a batch")
                 read_per_stream[stream] = ctx.counts.read - before
             if request.mode is not Mode.INCREMENTAL:
-                self._mark_vanished(ctx, compiled, request, read_per_stream)
+                self._mark_vanished(ctx, authority, request, read_per_stream)
 
     def _batches(
         self, connector: Connector, compiled: CompiledMapping, stream: str, request: RunRequest
@@ -221,10 +251,10 @@ class SyncEngine:
             yield batch, batch.position
 
     def _mark_vanished(
-        self, ctx: RunContext, compiled: CompiledMapping, request: RunRequest, read_per_stream: dict[str, int]
+        self, ctx: RunContext, authority: Authority, request: RunRequest, read_per_stream: dict[str, int]
     ) -> None:
         """After a complete full read, what the source no longer has is marked deleted, with the date."""
-        case_ref = compiled.stored_case_ref(request.case_ref) if request.case_ref else None
+        case_ref = stored_case_ref(authority, request.case_ref) if request.case_ref else None
         with self.engine.begin() as conn:
             empty = [s for s, n in read_per_stream.items() if n == 0]
             live = writer.count_live(conn, writer.CASES, ctx.authority, case_ref) + writer.count_live(
@@ -259,14 +289,22 @@ class SyncEngine:
             for start in range(0, len(refs), RECOMPUTE_CHUNK):
                 with self.engine.begin() as conn:
                     done += recompute_cases(
-                        conn, code, refs[start : start + RECOMPUTE_CHUNK], self.config.settings.element_keys,
-                        authority.file.timeliness, self.today(),
+                        conn,
+                        code,
+                        refs[start : start + RECOMPUTE_CHUNK],
+                        self.config.settings.element_keys,
+                        authority.file.timeliness,
+                        self.today(),
                     )
             return done
 
 
 def _count_fields(counts: Counts) -> dict[str, int]:
     return {
-        "read": counts.read, "written": counts.written, "unchanged": counts.unchanged,
-        "quarantined": counts.quarantined, "not_evidence": counts.not_evidence, "deleted": counts.deleted,
+        "read": counts.read,
+        "written": counts.written,
+        "unchanged": counts.unchanged,
+        "quarantined": counts.quarantined,
+        "not_evidence": counts.not_evidence,
+        "deleted": counts.deleted,
     }

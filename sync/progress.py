@@ -31,7 +31,12 @@ def progress_reporter(authority: str, enabled: bool = True) -> Iterator[OnBatch 
             nonlocal batches
             batches += 1
             rate = counts.read / max(time.monotonic() - started, 1e-6)
-            bar.update(task, description=(f"{authority} {stream}: {counts.read} read, {batches} batches committed, "
-                                          f"{rate:.0f} records/s"))
+            bar.update(
+                task,
+                description=(
+                    f"{authority} {stream}: {counts.read} read, {batches} batches committed, "
+                    f"{rate:.0f} records/s"
+                ),
+            )
 
         yield on_batch

@@ -24,16 +24,25 @@ def _who(by: str | None) -> str:
 
 def _report(results: list[RunResult], as_json: bool) -> None:
     if as_json:
-        emit_json([
-            {"run_id": r.run_id, "authority": r.authority, "outcome": r.outcome, "error": r.error,
-             "counts": vars(r.counts)}
-            for r in results
-        ])
+        emit_json(
+            [
+                {
+                    "run_id": r.run_id,
+                    "authority": r.authority,
+                    "outcome": r.outcome,
+                    "error": r.error,
+                    "counts": vars(r.counts),
+                }
+                for r in results
+            ]
+        )
     else:
         for r in results:
             c = r.counts
-            line = (f"{r.authority}: {r.outcome} (run {r.run_id}) read {c.read}, written {c.written}, "
-                    f"unchanged {c.unchanged}, quarantined {c.quarantined}, not practice evidence {c.not_evidence}")
+            line = (
+                f"{r.authority}: {r.outcome} (run {r.run_id}) read {c.read}, written {c.written}, "
+                f"unchanged {c.unchanged}, quarantined {c.quarantined}, not practice evidence {c.not_evidence}"
+            )
             if c.deleted:
                 line += f", marked deleted {c.deleted}"
             click.echo(line + (f" - {r.error}" if r.error else ""))
@@ -72,7 +81,9 @@ def sync_command(app: App, authorities: tuple[str, ...], by: str | None, as_json
 @by_option
 @json_option
 @click.pass_obj
-def resync(app: App, authority: str, case_ref: str | None, reason: str, by: str | None, as_json: bool) -> None:
+def resync(
+    app: App, authority: str, case_ref: str | None, reason: str, by: str | None, as_json: bool
+) -> None:
     """Full resync of one authority, or of one case: re-read from the start, then mark vanished records deleted."""
     if not reason.strip():
         raise click.BadParameter("give a reason", param_hint="--reason")
@@ -80,7 +91,11 @@ def resync(app: App, authority: str, case_ref: str | None, reason: str, by: str 
     config.authority(authority)
     engine = SyncEngine(config, app.ready_engine())
     request = RunRequest(
-        Trigger.MANUAL, _who(by), Mode.CASE if case_ref else Mode.FULL, reason=reason.strip(), case_ref=case_ref
+        Trigger.MANUAL,
+        _who(by),
+        Mode.CASE if case_ref else Mode.FULL,
+        reason=reason.strip(),
+        case_ref=case_ref,
     )
     with progress_reporter(authority, enabled=not as_json) as on_batch:
         engine.on_batch = on_batch

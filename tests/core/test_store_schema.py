@@ -9,8 +9,18 @@ from sqlalchemy import inspect, text
 from store.engine import make_engine, store_url
 from store.schema import current_revision, head_revision, upgrade
 
-TABLES = {"authorities", "cases", "evidence", "case_element_status", "sync_runs", "stream_positions",
-          "quarantine", "audit_log", "leases", "alembic_version"}
+TABLES = {
+    "authorities",
+    "cases",
+    "evidence",
+    "case_element_status",
+    "sync_runs",
+    "stream_positions",
+    "quarantine",
+    "audit_log",
+    "leases",
+    "alembic_version",
+}
 VIEWS = {"whiteboard", "team_summary"}
 
 

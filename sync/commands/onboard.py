@@ -1,0 +1,95 @@
+"""Commands for ops staff bringing an authority on: `check` and `pseudonym`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from connectors.errors import ConnectorError
+from mapping.coverage import coverage
+from sync.app import App
+from sync.cli import RunFailed, cli, emit_json
+from sync.engine import build_connector
+from sync.mapping import compile_for, stored_case_ref
+
+
+@cli.command()
+@click.argument("authority")
+@click.option("--sample", "sample_size", default=20, show_default=True, help="Records to read per stream.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
+    """Connectivity, a sample read of each stream, and how the mapping covers what came back.
+
+    Reads without moving any stream position and writes nothing to the store.
+    """
+    config = app.config
+    la = config.authority(authority)
+    compiled = compile_for(la, config.settings.element_keys)
+    try:
+        with build_connector(la) as connector:
+            report = connector.check(sample_size)
+    except ConnectorError as exc:
+        raise RunFailed(f"{authority}: cannot read the source: {exc}") from None
+    samples = {s.stream: s.records for s in report.samples if s.stream in compiled.streams}
+    result = {
+        "authority": authority,
+        "reachable": report.reachable,
+        "detail": report.detail,
+        "unreadable": [asdict(r) for s in report.samples for r in s.rejected],
+        "coverage": asdict(coverage(compiled, samples)),
+    }
+    if as_json:
+        emit_json(result)
+    else:
+        _print_check(result)
+    if not report.reachable:
+        raise RunFailed(f"{authority}: source not reachable: {report.detail}")
+
+
+def _print_check(result: dict[str, object]) -> None:
+    console = Console()
+    console.print(
+        f"[bold]{result['authority']}[/]: {'reachable' if result['reachable'] else 'NOT reachable'}"
+        f" - {result['detail']}"
+    )
+    cov = result["coverage"]
+    assert isinstance(cov, dict)
+    for stream in cov["streams"]:
+        counts = stream["counts"]
+        console.print(
+            f"\n[bold]{stream['stream']}[/]: {counts['records']} sample records, {counts['mapped']} mapped, "
+            f"{counts['not_practice_evidence']} not practice evidence, {counts['quarantined']} would be quarantined"
+        )
+        if stream["source_types"]:
+            table = Table("source type", "element", "records", "quarantined")
+            for t in stream["source_types"]:
+                table.add_row(
+                    str(t["source_type"]),
+                    t["element"] or "[dim]none[/]",
+                    str(t["records"]),
+                    str(t["quarantined"]),
+                )
+            console.print(table)
+        for reason in stream["quarantine_reasons"]:
+            console.print(f"  quarantine reason: {reason}")
+    unreadable = result["unreadable"]
+    assert isinstance(unreadable, list)
+    for item in unreadable:
+        console.print(f"  unreadable: {item['reason']}")
+
+
+@cli.command()
+@click.argument("authority")
+@click.argument("source_ref")
+@click.pass_obj
+def pseudonym(app: App, authority: str, source_ref: str) -> None:
+    """Print the case reference the store holds for an authority's own case reference.
+
+    With a pseudonymising policy this is the HMAC pseudonym under the authority's key, so an auditor
+    can find a case without the store holding the source reference.
+    """
+    click.echo(stored_case_ref(app.config.authority(authority), source_ref))

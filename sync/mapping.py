@@ -1,0 +1,41 @@
+"""Compiling an authority's mapping for a run, with its pseudonym key resolved at that moment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from config.authority import Authority
+from config.errors import ConfigError
+from config.secrets import SecretError, resolve_secret
+from mapping.checks import MappingConfigError
+from mapping.identifiers import Identifiers
+from mapping.mapper import CompiledMapping, compile_mapping
+
+
+def pseudonym_key(authority: Authority) -> bytes | None:
+    """The authority's pseudonym key, read from its env or file reference; None when not needed."""
+    policy = authority.file.identifiers
+    if policy.key_env is None and policy.key_file is None:
+        return None
+    try:
+        return resolve_secret(env=policy.key_env, file=policy.key_file).encode("utf-8")
+    except SecretError as exc:
+        raise ConfigError([f"{authority.path}: identifiers: {exc}"]) from None
+
+
+def compile_for(authority: Authority, elements: Sequence[str]) -> CompiledMapping:
+    try:
+        return compile_mapping(
+            authority.file.mapping,
+            authority=authority.code,
+            elements=elements,
+            identifiers=authority.file.identifiers,
+            key=pseudonym_key(authority),
+        )
+    except MappingConfigError as exc:
+        raise ConfigError([f"{authority.path}: {problem}" for problem in exc.problems]) from None
+
+
+def stored_case_ref(authority: Authority, source_ref: str) -> str:
+    """The case reference as the store holds it: the LA's own, or its pseudonym under the LA's key."""
+    return Identifiers(authority.file.identifiers, pseudonym_key(authority)).case_ref(source_ref)

@@ -1,0 +1,86 @@
+"""Config errors name the file, the key path and what was expected; secrets are never inline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.errors import ConfigError
+from config.secrets import SecretError, inline_secrets, resolve_secret
+from config.settings import load_settings
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_unknown_settings_key_names_file_and_key(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", "store:\n  urll: sqlite:///x.db\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings(path)
+    assert f"{path}: store.urll: Extra inputs are not permitted" in str(error.value)
+
+
+def test_duplicate_yaml_key_is_an_error_not_the_last_value(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", "log_level: info\nlog_level: debug\n")
+    with pytest.raises(ConfigError, match="duplicate key 'log_level'"):
+        load_settings(path)
+
+
+def test_inline_store_password_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", "store:\n  url: postgresql+psycopg://u@h/db\n  password: hunter2\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings(path)
+    assert "store.password: secrets are referenced" in str(error.value)
+    assert "hunter2" not in str(error.value)
+
+
+def test_catalogue_changes_relabel_drop_and_add(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "s.yaml",
+        """
+elements:
+  relabel: {mapping: Case mapping}
+  drop: [harm_statement]
+  add: [{key: family_network_meeting, label: Family network meeting}]
+""",
+    )
+    settings = load_settings(path)
+    assert "harm_statement" not in settings.element_keys
+    assert settings.element_keys[-1] == "family_network_meeting"
+    assert settings.catalogue[0].label == "Case mapping"
+
+
+def test_unknown_element_in_catalogue_changes_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", "elements:\n  drop: [maping]\n")
+    with pytest.raises(ConfigError, match="elements: unknown element 'maping'"):
+        load_settings(path)
+
+
+def test_schedule_needs_a_known_time_zone_and_one_kind(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "s.yaml",
+        "schedule:\n  cron: '0 2 * * *'\n  interval: {minutes: 5}\n  timezone: Mars/Base\n",
+    )
+    with pytest.raises(ConfigError) as error:
+        load_settings(path)
+    text = str(error.value)
+    assert "schedule.timezone: Value error, unknown time zone 'Mars/Base'" in text
+
+
+def test_inline_secrets_are_found_at_any_depth() -> None:
+    tree = {
+        "connector": {"auth": {"client_secret": "x", "client_secret_env": "X"}},
+        "items": [{"api_key": "k"}],
+    }
+    assert sorted(inline_secrets(tree)) == [("connector", "auth", "client_secret"), ("items", 0, "api_key")]
+
+
+def test_secret_references_resolve_from_env_and_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LA_SECRET", "s3cret")
+    assert resolve_secret(env="LA_SECRET") == "s3cret"
+    assert resolve_secret(file=str(write(tmp_path / "k", "from-file\n"))) == "from-file"
+    with pytest.raises(SecretError, match="MISSING_VAR is not set"):
+        resolve_secret(env="MISSING_VAR")
