@@ -14,20 +14,35 @@ class Element(BaseModel):
 
 
 DEFAULT_ELEMENTS: tuple[Element, ...] = (
-    Element(key="mapping", label="Mapping",
-            description="Assessment and planning map: worries, what's working well, what needs to happen"),
+    Element(
+        key="mapping",
+        label="Mapping",
+        description="Assessment and planning map: worries, what's working well, what needs to happen",
+    ),
     Element(key="harm_statement", label="Harm statement", description="A written statement of past harm"),
-    Element(key="danger_statement", label="Danger statement",
-            description="The harm likely if nothing changes"),
+    Element(
+        key="danger_statement", label="Danger statement", description="The harm likely if nothing changes"
+    ),
     Element(key="safety_goal", label="Safety goal", description="A safety or wellbeing goal"),
     Element(key="safety_scale", label="Safety scale", description="A 0-10 safety scaling judgement"),
-    Element(key="work_with_children", label="Work with children",
-            description="Three Houses, Wizards and Fairies, Safety House"),
-    Element(key="words_and_pictures", label="Words and Pictures",
-            description="A Words and Pictures explanation for the child"),
-    Element(key="safety_network", label="Safety network",
-            description="A naturally connected safety network identified or met"),
-    Element(key="safety_plan", label="Safety plan", description="A safety plan agreed with family and network"),
+    Element(
+        key="work_with_children",
+        label="Work with children",
+        description="Three Houses, Wizards and Fairies, Safety House",
+    ),
+    Element(
+        key="words_and_pictures",
+        label="Words and Pictures",
+        description="A Words and Pictures explanation for the child",
+    ),
+    Element(
+        key="safety_network",
+        label="Safety network",
+        description="A naturally connected safety network identified or met",
+    ),
+    Element(
+        key="safety_plan", label="Safety plan", description="A safety plan agreed with family and network"
+    ),
 )
 
 DEFAULT_ELEMENT_KEYS: tuple[str, ...] = tuple(e.key for e in DEFAULT_ELEMENTS)

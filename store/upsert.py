@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-# SQLite allows 32,766 bound variables per statement; rows of ~15 columns stay well inside that.
-ROWS_PER_STATEMENT = 500
+# Bounds the memory of one executemany call.
+ROWS_PER_STATEMENT = 1000
 
 
 def _chunks(rows: Sequence[dict[str, Any]], size: int) -> Iterator[Sequence[dict[str, Any]]]:
@@ -37,14 +37,15 @@ def upsert(
     if insert_fn is None:
         raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {dialect}")
     columns = update if update is not None else [c for c in rows[0] if c not in keys]
-    for chunk in _chunks(rows, ROWS_PER_STATEMENT):
-        statement = insert_fn(table).values(list(chunk))
-        excluded = statement.excluded
+    statement = insert_fn(table)
+    excluded = statement.excluded
+    if columns:
         condition: ColumnElement[bool] | None = where(table, excluded) if where is not None else None
-        if columns:
-            statement = statement.on_conflict_do_update(
-                index_elements=list(keys), set_={c: excluded[c] for c in columns}, where=condition
-            )
-        else:
-            statement = statement.on_conflict_do_nothing(index_elements=list(keys))
-        conn.execute(statement)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys), set_={c: excluded[c] for c in columns}, where=condition
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(keys))
+    # One compiled statement, executed for many rows: cached by SQLAlchemy, sent as executemany.
+    for chunk in _chunks(rows, ROWS_PER_STATEMENT):
+        conn.execute(statement, list(chunk))

@@ -1,0 +1,136 @@
+"""What a mapping means against the schema and the element catalogue, checked before any record.
+
+A config mistake found here names its key path once; found while mapping, it would quarantine
+every record with the same reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, cast
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from mapping.rules import FieldKind, field_kind
+from mapping.schema import Case, Evidence
+from mapping.spec import AuthorityMapping, FieldRule, StreamMapping
+
+STREAM_TARGETS: dict[str, type[Case] | type[Evidence]] = {"cases": Case, "evidence": Evidence}
+SET_BY_MAPPER = frozenset({"authority", "source_id"})
+"""Schema fields no rule sets: the authority is the file's, the source id is the stream's `source_id:`."""
+ELEMENT_FIELD = "element"
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    path: KeyPath
+    message: str
+
+    def __str__(self) -> str:
+        return f"{'.'.join(str(p) for p in self.path)}: {self.message}"
+
+
+class MappingConfigError(ValueError):
+    """The mapping cannot be compiled; each problem carries its key path."""
+
+    def __init__(self, problems: Iterable[ConfigProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def mapping_problems(spec: AuthorityMapping, elements: Iterable[str]) -> list[ConfigProblem]:
+    """Every problem with the mapping given the schema and the authority's element keys.
+
+    Key paths are relative to the `mapping:` block (`cases.fields.opened_on`).
+    """
+    catalogue = frozenset(elements)
+    problems: list[ConfigProblem] = []
+    for name, stream in spec.streams().items():
+        problems.extend(_stream_problems((name,), stream, STREAM_TARGETS[name], catalogue))
+    return problems
+
+
+def _stream_problems(
+    at: KeyPath, stream: StreamMapping, target: type[BaseModel], catalogue: frozenset[str]
+) -> Iterator[ConfigProblem]:
+    settable = [f for f in target.model_fields if f not in SET_BY_MAPPER]
+    for name, rule in stream.fields.items():
+        here = (*at, "fields", name)
+        if name == "source_id":
+            yield ConfigProblem(here, "the source id is set by the stream's source_id:, not under fields")
+        elif name not in settable:
+            yield ConfigProblem(here, f"{target.__name__} has no field {name!r}; expected one of {settable}")
+        else:
+            yield from _rule_problems(here, name, rule, target, catalogue)
+    for name in settable:
+        if target.model_fields[name].is_required() and name not in stream.fields:
+            yield ConfigProblem(
+                (*at, "fields"), f"{name} is required by the {target.__name__} schema but has no rule"
+            )
+    yield from _source_id_problems((*at, "source_id"), stream)
+
+
+def _source_id_problems(here: KeyPath, stream: StreamMapping) -> Iterator[ConfigProblem]:
+    rule = stream.source_id
+    if rule.is_const:
+        yield ConfigProblem(here, "the source id must come from the record (path: or first_of:), not const:")
+    if rule.transform_keys():
+        yield ConfigProblem(
+            here, f"the source id is read as text; {rule.transform_keys()[0]}: does not apply"
+        )
+    for path in rule.source_paths():
+        if path in stream.system_fields:
+            yield ConfigProblem(
+                here,
+                f"{path} is in system_fields (the source rewrites it); a record's identity must be stable",
+            )
+
+
+def _rule_problems(
+    here: KeyPath, name: str, rule: FieldRule, target: type[BaseModel], catalogue: frozenset[str]
+) -> Iterator[ConfigProblem]:
+    info = target.model_fields[name]
+    kind = field_kind(info.annotation)
+    if (rule.date_format or rule.datetime_format) and kind not in (FieldKind.DATE, FieldKind.DATETIME):
+        key = "date" if rule.date_format else "datetime"
+        yield ConfigProblem((*here, key), f"{name} holds {kind}, so it takes no date format")
+    if rule.number and kind is not FieldKind.NUMBER:
+        yield ConfigProblem((*here, "number"), f"{name} holds {kind}, not a number")
+    value_type = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    adapter: TypeAdapter[Any] = TypeAdapter(cast(Any, value_type))
+    for key_path, value in _constants(rule):
+        if key_path[0] == "patterns" and key_path[-1] == "element" and name != ELEMENT_FIELD:
+            yield ConfigProblem(
+                (*here, *key_path), "only the element rule's patterns give element:; use value:"
+            )
+            continue
+        problem = _constant_problem(name, value, adapter, catalogue)
+        if problem:
+            yield ConfigProblem((*here, *key_path), problem)
+
+
+def _constants(rule: FieldRule) -> Iterator[tuple[KeyPath, Any]]:
+    """Every value the rule can output as written in the config, with its key path."""
+    if rule.is_const:
+        yield ("const",), rule.const
+    if rule.default is not None:
+        yield ("default",), rule.default
+    for key, value in (rule.value_map or {}).items():
+        yield ("map", key), value
+    for index, pattern in enumerate(rule.patterns or []):
+        yield ("patterns", index, "element" if pattern.element is not None else "value"), pattern.output
+
+
+def _constant_problem(
+    name: str, value: Any, adapter: TypeAdapter[Any], catalogue: frozenset[str]
+) -> str | None:
+    if name == ELEMENT_FIELD and value not in catalogue:
+        return f"unknown element {value!r}; expected one of {sorted(catalogue)}"
+    try:
+        adapter.validate_python(value)
+    except ValidationError as exc:
+        return f"{value!r} is not a valid {name}: {exc.errors()[0]['msg']}"
+    return None

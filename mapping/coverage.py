@@ -1,0 +1,103 @@
+"""How well a mapping covers a sample of source records, for `sofs-sync check`.
+
+Ops staff writing a mapping need to see which source types (form templates, step types, form
+designs) reach which element, which reach none, and why records would be quarantined.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mapping.mapper import CompiledMapping, CompiledStream
+from mapping.outcomes import Mapped, NotPracticeEvidence, OutcomeCounts, Quarantined
+from mapping.rules import NoElement
+from mapping.values import RuleFailure
+
+MAX_REASONS = 5
+_QUOTED = re.compile(r"'[^']*'")
+
+
+@dataclass(frozen=True)
+class SourceTypeCoverage:
+    """One source type value and the element it maps to; `element` None means no element."""
+
+    source_type: str | None
+    element: str | None
+    records: int
+    quarantined: int = 0
+
+
+@dataclass(frozen=True)
+class StreamCoverage:
+    stream: str
+    counts: OutcomeCounts
+    source_types: list[SourceTypeCoverage] = field(default_factory=list)
+    """Empty for streams with no element rule (cases)."""
+    quarantine_reasons: list[str] = field(default_factory=list)
+    """A few examples, one per kind of reason (reasons differing only in quoted values are one kind)."""
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    authority: str
+    streams: list[StreamCoverage]
+
+
+def coverage(mapping: CompiledMapping, samples: Mapping[str, Sequence[Mapping[str, Any]]]) -> CoverageReport:
+    """Map the sample records of each mapped stream and summarise; `dataclasses.asdict` makes it JSON.
+
+    Samples of streams the mapping does not map (a connector may offer more) are left out.
+    """
+    return CoverageReport(
+        mapping.authority,
+        [
+            _stream_coverage(mapping.stream(name), records)
+            for name, records in samples.items()
+            if name in mapping.streams
+        ],
+    )
+
+
+def _stream_coverage(stream: CompiledStream, rows: Sequence[Mapping[str, Any]]) -> StreamCoverage:
+    outcomes = []
+    seen: dict[tuple[str | None, str | None], list[int]] = {}
+    for record, source_rows in stream.source_records(rows):
+        outcome = stream.map_record(record, source_rows)
+        outcomes.append(outcome)
+        if stream.element is None:
+            continue
+        tally = seen.setdefault((stream.source_type(record), _element_of(stream, record, outcome)), [0, 0])
+        tally[0] += 1
+        tally[1] += isinstance(outcome, Quarantined)
+    types = [SourceTypeCoverage(t, e, n, q) for (t, e), (n, q) in seen.items()]
+    types.sort(key=lambda c: (-c.records, c.source_type or ""))
+    return StreamCoverage(stream.name, OutcomeCounts.of(outcomes), types, _sample_reasons(outcomes))
+
+
+def _element_of(stream: CompiledStream, record: Mapping[str, Any], outcome: object) -> str | None:
+    if isinstance(outcome, Mapped):
+        return getattr(outcome.record, "element", None)
+    if isinstance(outcome, NotPracticeEvidence) or stream.element is None:
+        return None
+    # Quarantined: the element can still be known even if, say, a date did not parse.
+    try:
+        value = stream.element.evaluate(record)
+    except (RuleFailure, NoElement):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _sample_reasons(outcomes: Sequence[object]) -> list[str]:
+    kinds: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    for outcome in outcomes:
+        if isinstance(outcome, Quarantined):
+            for reason in outcome.reason.split("; "):
+                kind = _QUOTED.sub("'…'", reason)
+                kinds[kind] += 1
+                examples.setdefault(kind, reason)
+    return [examples[kind] for kind, _ in kinds.most_common(MAX_REASONS)]

@@ -1,0 +1,293 @@
+"""Compile an authority's mapping once per run, then map batches of raw records into outcomes.
+
+Mapping never raises for a record: each one is mapped, quarantined with a reason naming the
+field and the rule, or counted as not practice evidence. Config mistakes are raised at compile
+time instead (`MappingConfigError`), with their key paths.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ValidationError
+
+from mapping.checks import (
+    ELEMENT_FIELD,
+    STREAM_TARGETS,
+    ConfigProblem,
+    MappingConfigError,
+    mapping_problems,
+)
+from mapping.gather import gather_forms
+from mapping.identifiers import IdentifierPolicy, Identifiers
+from mapping.outcomes import Mapped, NotPracticeEvidence, Outcome, Quarantined, canonical_hash, content_hash
+from mapping.rules import (
+    AsScale,
+    AsText,
+    CompiledField,
+    ConstSource,
+    FieldKind,
+    FirstOfSource,
+    GlobPattern,
+    NoElement,
+    ParseTime,
+    PathSource,
+    PatternPick,
+    RegexPattern,
+    Source,
+    Transform,
+    Unchanged,
+    ValueMap,
+    field_kind,
+)
+from mapping.schema import Case, Evidence
+from mapping.spec import AuthorityMapping, FieldRule, Gather, StreamMapping
+from mapping.timeformats import IsoFormat, time_format
+from mapping.values import RuleFailure, as_text, describe
+
+IDENTIFIER_FIELDS = frozenset({"case_ref", "worker", "source_id"})
+"""Fields whose values a reason never quotes: the store may hold them only as pseudonyms. (Rules
+fail on identifiers only for values that are not text, which `describe` never quotes.)"""
+
+
+@dataclass(frozen=True)
+class CompiledStream:
+    """One stream's compiled rules; `map_records` is the per-batch entry point."""
+
+    name: str
+    authority: str
+    target: type[Case] | type[Evidence]
+    gather: Gather | None
+    source_id: CompiledField
+    element: CompiledField | None
+    fields: tuple[CompiledField, ...]
+    identifiers: Identifiers
+    hash_excludes: frozenset[str]
+
+    def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[Outcome]:
+        return [self.map_record(record, rows) for record, rows in self.source_records(records)]
+
+    def source_records(self, records: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], int]]:
+        """Raw rows as source records with their row counts: gathered forms, or each row alone."""
+        if self.gather is None:
+            return [(record, 1) for record in records]
+        return gather_forms(records, self.gather)
+
+    def map_record(self, record: Mapping[str, Any], source_rows: int = 1) -> Outcome:
+        if not isinstance(record, Mapping):
+            return Quarantined("record is not an object", canonical_hash(record), None, source_rows)
+        source_id, problems = self._source_id(record)
+        values: dict[str, Any] = {"authority": self.authority}
+        if self.element is not None:
+            try:
+                values[ELEMENT_FIELD] = self.element.evaluate(record)
+            except NoElement as nothing:
+                return NotPracticeEvidence(source_id, _type_text(nothing.args[0]), source_rows)
+            except RuleFailure as exc:
+                problems.append(self._reason(self.element, exc))
+        for rule in self.fields:
+            try:
+                values[rule.name] = rule.evaluate(record)
+            except RuleFailure as exc:
+                problems.append(self._reason(rule, exc))
+        if not problems:
+            assert source_id is not None
+            try:
+                return self._mapped(values, source_id, source_rows)
+            except ValidationError as exc:
+                problems.extend(_validation_reasons(exc))
+        return Quarantined("; ".join(problems), canonical_hash(record), source_id, source_rows)
+
+    def source_type(self, record: Mapping[str, Any]) -> str | None:
+        """The value the element rule decides by (template name, step type, design GUID)."""
+        if self.element is None or not self.element.source.paths() or not isinstance(record, Mapping):
+            return None
+        return _type_text(self.element.source.read(record))
+
+    def _source_id(self, record: Mapping[str, Any]) -> tuple[str | None, list[str]]:
+        try:
+            raw = self.source_id.evaluate(record)
+        except RuleFailure as exc:
+            return None, [self._reason(self.source_id, exc)]
+        return self.identifiers.source_id(raw), []
+
+    def _mapped(self, values: dict[str, Any], source_id: str, source_rows: int) -> Mapped:
+        values["case_ref"] = self.identifiers.case_ref(values["case_ref"])
+        if "worker" in values:
+            values["worker"] = self.identifiers.worker(values["worker"])
+        if "source_id" in self.target.model_fields:
+            values["source_id"] = source_id
+        record = self.target.model_validate(values)
+        return Mapped(record, source_id, content_hash(record, self.hash_excludes), source_rows)
+
+    @staticmethod
+    def _reason(rule: CompiledField, exc: RuleFailure) -> str:
+        return f"{rule.name}: {exc}"
+
+
+@dataclass(frozen=True)
+class CompiledMapping:
+    """An authority's mapping, compiled once per run."""
+
+    authority: str
+    streams: Mapping[str, CompiledStream]
+
+    def map_batch(self, stream: str, records: Sequence[Mapping[str, Any]]) -> list[Outcome]:
+        """One outcome per source record, in source order (gathered forms count as one record)."""
+        return self.stream(stream).map_records(records)
+
+    def stream(self, name: str) -> CompiledStream:
+        if name not in self.streams:
+            raise KeyError(f"no mapping for stream {name!r}; mapped streams: {sorted(self.streams)}")
+        return self.streams[name]
+
+
+def compile_mapping(
+    spec: AuthorityMapping,
+    *,
+    authority: str,
+    elements: Iterable[str],
+    identifiers: IdentifierPolicy | None = None,
+    key: bytes | None = None,
+) -> CompiledMapping:
+    """Check the mapping against the schema and catalogue, and build its rules.
+
+    `key` is the authority's pseudonym key, needed when the identifier policy pseudonymises.
+    Problems carry key paths from the top of the authority file (`mapping.cases...`, `identifiers`).
+    """
+    problems = [ConfigProblem(("mapping", *p.path), p.message) for p in mapping_problems(spec, elements)]
+    try:
+        ids = Identifiers(identifiers or IdentifierPolicy(), key)
+    except ValueError as exc:
+        problems.append(ConfigProblem(("identifiers",), str(exc)))
+    if problems:
+        raise MappingConfigError(problems)
+    zone = ZoneInfo(spec.timezone)
+    streams = {
+        name: _compile_stream(name, authority, stream, STREAM_TARGETS[name], ids, zone)
+        for name, stream in spec.streams().items()
+    }
+    return CompiledMapping(authority, streams)
+
+
+def _compile_stream(
+    name: str,
+    authority: str,
+    spec: StreamMapping,
+    target: type[Case] | type[Evidence],
+    ids: Identifiers,
+    zone: ZoneInfo,
+) -> CompiledStream:
+    fields = [
+        _compile_field(field, rule, target, zone)
+        for field, rule in spec.fields.items()
+        if not (field == "worker" and ids.drops_worker)
+    ]
+    element = next((f for f in fields if f.decides_element), None)
+    source_id = CompiledField(
+        "source_id", _source(spec.source_id), AsText(), FieldKind.TEXT, zone, required=True
+    )
+    return CompiledStream(
+        name=name,
+        authority=authority,
+        target=target,
+        gather=spec.gather,
+        source_id=source_id,
+        element=element,
+        fields=tuple(f for f in fields if f is not element),
+        identifiers=ids,
+        hash_excludes=_system_derived(spec),
+    )
+
+
+def _compile_field(name: str, rule: FieldRule, target: type[BaseModel], zone: ZoneInfo) -> CompiledField:
+    info = target.model_fields[name]
+    kind = field_kind(info.annotation)
+    return CompiledField(
+        name=name,
+        source=_source(rule),
+        transform=_transform(rule, kind),
+        kind=kind,
+        zone=zone,
+        default=rule.default,
+        has_default="default" in rule.model_fields_set,
+        required=rule.required or info.is_required(),
+        decides_element=name == ELEMENT_FIELD,
+    )
+
+
+def _source(rule: FieldRule) -> Source:
+    if rule.is_const:
+        return ConstSource(rule.const)
+    if rule.path is not None:
+        return PathSource(rule.path)
+    return FirstOfSource(tuple(PathSource(p) for p in rule.first_of or []))
+
+
+_PLAIN_BY_KIND: dict[FieldKind, Transform] = {
+    FieldKind.TEXT: AsText(),
+    FieldKind.NUMBER: AsScale(),
+    FieldKind.DATE: ParseTime(IsoFormat()),
+    FieldKind.DATETIME: ParseTime(IsoFormat()),
+}
+
+
+def _transform(rule: FieldRule, kind: FieldKind) -> Transform:
+    if rule.is_const:
+        return Unchanged()
+    if rule.value_map is not None:
+        return ValueMap(dict(rule.value_map))
+    if rule.patterns is not None:
+        return PatternPick(
+            tuple(
+                GlobPattern(p.match, p.output)
+                if p.match is not None
+                else RegexPattern(re.compile(p.regex or ""), p.output)
+                for p in rule.patterns
+            )
+        )
+    time_spec = rule.date_format or rule.datetime_format
+    if time_spec is not None:
+        return ParseTime(time_format(time_spec))
+    if rule.number:
+        return AsScale()
+    # A bare path still reads as the schema field's kind: ISO dates, whole numbers, text.
+    return _PLAIN_BY_KIND[kind]
+
+
+def _system_derived(spec: StreamMapping) -> frozenset[str]:
+    """Schema fields left out of the content hash: listed themselves, or read only from system columns."""
+    system = set(spec.system_fields)
+    derived = {
+        name
+        for name, rule in spec.fields.items()
+        if name in system or (rule.source_paths() and set(rule.source_paths()) <= system)
+    }
+    return frozenset(derived)
+
+
+def _type_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        return as_text(value)
+    except RuleFailure:
+        return describe(value)
+
+
+def _validation_reasons(exc: ValidationError) -> list[str]:
+    reasons = []
+    for error in exc.errors(include_url=False):
+        message = error["msg"].removeprefix("Value error, ")
+        field = ".".join(str(p) for p in error["loc"])
+        if not field:
+            reasons.append(message)
+        elif field in IDENTIFIER_FIELDS:
+            reasons.append(f"{field}: {message}")
+        else:
+            reasons.append(f"{field}: {describe(error['input'])} is not valid: {message}")
+    return reasons

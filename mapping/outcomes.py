@@ -1,0 +1,113 @@
+"""What mapping made of each source record, and the hashes that name records without storing them.
+
+The unit is the *source record*: one row, or for gathered form-answer tables one form (all its
+answer rows). Every source record gets exactly one outcome, and each outcome says how many raw
+rows it stands for (`source_rows`), so a run can report forms and rows and both add up:
+
+    records read = mapped (then written + unchanged) + quarantined + not practice evidence
+    rows read    = sum(outcome.source_rows)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mapping.schema import Case, Evidence
+
+CONTENT_HASH_EXCLUDES = frozenset({"source_id", "source_updated_at"})
+"""Never part of the content hash. The source id is the record's key, not its content (the store
+finds the stored version by it, so including it adds nothing, and leaving it out lets a rewritten
+id be recognised as the same content). The source's update time is version metadata: a CMS
+overnight job that touches every row's timestamp must not make every record count as changed."""
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """A valid schema record; the engine writes it, or counts it unchanged if the hash matches."""
+
+    record: Case | Evidence
+    source_id: str
+    content_hash: str
+    source_rows: int = 1
+
+
+@dataclass(frozen=True)
+class NotPracticeEvidence:
+    """A record of a type (template, step type, form design) that maps to no element."""
+
+    source_id: str | None
+    source_type: str | None
+    source_rows: int = 1
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """A record that could not be mapped: why, and a hash to name it by; never its contents.
+
+    For a gathered form the hash is of the gathered record (first row's columns plus answers).
+    """
+
+    reason: str
+    raw_hash: str
+    source_id: str | None = None
+    source_rows: int = 1
+
+
+Outcome = Mapped | NotPracticeEvidence | Quarantined
+
+
+@dataclass(frozen=True)
+class OutcomeCounts:
+    records: int = 0
+    mapped: int = 0
+    not_practice_evidence: int = 0
+    quarantined: int = 0
+    source_rows: int = 0
+
+    @classmethod
+    def of(cls, outcomes: Iterable[Outcome]) -> OutcomeCounts:
+        mapped = not_evidence = quarantined = rows = 0
+        for outcome in outcomes:
+            rows += outcome.source_rows
+            if isinstance(outcome, Mapped):
+                mapped += 1
+            elif isinstance(outcome, NotPracticeEvidence):
+                not_evidence += 1
+            else:
+                quarantined += 1
+        return cls(mapped + not_evidence + quarantined, mapped, not_evidence, quarantined, rows)
+
+
+def canonical_hash(value: Any) -> str:
+    """sha256 of canonical JSON (sorted keys, no spaces, `str` for anything else).
+
+    The same algorithm as `connectors.base.record_hash`, so a raw hash from either names the same
+    record.
+    """
+    try:
+        text = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+    except (TypeError, ValueError):
+        # Mixed key types or ints too long to print: hash a plain-text copy instead of failing.
+        text = json.dumps(_plain(value), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def content_hash(record: Case | Evidence, excluded: Iterable[str] = ()) -> str:
+    """The hash of a mapped record's meaningful content (see `CONTENT_HASH_EXCLUDES`)."""
+    return canonical_hash(record.model_dump(mode="json", exclude=set(CONTENT_HASH_EXCLUDES | set(excluded))))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return hex(value)
+    if value is None or isinstance(value, bool | float | str):
+        return value
+    return str(value)

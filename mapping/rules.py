@@ -1,0 +1,272 @@
+"""Compiled field rules: where a value comes from (a source) and what it becomes (a transform).
+
+One small class per rule kind; a field is one source, one transform, a default and whether it is
+required. `mapping.mapper` builds these once per run from the validated spec.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from enum import StrEnum
+from typing import Any, Protocol
+
+from mapping.timeformats import TimeFormat, as_local_date, as_utc
+from mapping.values import RuleFailure, as_text, as_whole_number, describe, is_missing
+
+Path = tuple[str, ...]
+
+
+def split_path(text: str) -> Path:
+    return tuple(text.split("."))
+
+
+def walk(node: Any, path: Path) -> Any:
+    """The value at a dotted path; list items by index (`a.0.b`); None where the path leads nowhere.
+
+    A key that itself contains dots (some form question codes do) is matched whole: at each level
+    the longest run of segments that is a key wins.
+    """
+    for start in range(len(path)):
+        if isinstance(node, Mapping):
+            for end in range(len(path), start, -1):
+                key = ".".join(path[start:end])
+                if key in node:
+                    return walk(node[key], path[end:])
+            return None
+        segment = path[start]
+        if isinstance(node, list | tuple) and segment.isascii() and segment.isdigit():
+            index = int(segment)
+            node = node[index] if index < len(node) else None
+            continue
+        return None
+    return node
+
+
+class Unmatched(RuleFailure):
+    """No map entry or pattern covers the value. Patterns tolerate that; a map does not."""
+
+    def __init__(self, message: str, *, tolerated: bool) -> None:
+        super().__init__(message)
+        self.tolerated = tolerated
+
+
+# Sources -----------------------------------------------------------------------------------------
+
+
+class Source(Protocol):
+    def read(self, record: Mapping[str, Any]) -> Any:
+        """The raw value, or None when the source gives nothing."""
+        ...
+
+    def paths(self) -> tuple[str, ...]:
+        """The source paths read, for messages and for recognising system fields."""
+        ...
+
+
+@dataclass(frozen=True)
+class PathSource:
+    path: str
+
+    def read(self, record: Mapping[str, Any]) -> Any:
+        value = walk(record, split_path(self.path))
+        return None if is_missing(value) else value
+
+    def paths(self) -> tuple[str, ...]:
+        return (self.path,)
+
+
+@dataclass(frozen=True)
+class FirstOfSource:
+    """Fallbacks: the first path that has a value (e.g. completed date, else started date)."""
+
+    sources: tuple[PathSource, ...]
+
+    def read(self, record: Mapping[str, Any]) -> Any:
+        for source in self.sources:
+            value = source.read(record)
+            if value is not None:
+                return value
+        return None
+
+    def paths(self) -> tuple[str, ...]:
+        return tuple(s.path for s in self.sources)
+
+
+@dataclass(frozen=True)
+class ConstSource:
+    value: Any
+
+    def read(self, record: Mapping[str, Any]) -> Any:
+        return self.value
+
+    def paths(self) -> tuple[str, ...]:
+        return ()
+
+
+# Transforms --------------------------------------------------------------------------------------
+
+
+class Transform(Protocol):
+    def apply(self, value: Any) -> Any:
+        """Turn a present raw value into the field's value; raise `RuleFailure` if it cannot."""
+        ...
+
+
+class Unchanged:
+    """Constants are written in the schema's terms already."""
+
+    def apply(self, value: Any) -> Any:
+        return value
+
+
+class AsText:
+    def apply(self, value: Any) -> Any:
+        return as_text(value)
+
+
+class AsScale:
+    """`number: true`: a 0-10 scaling judgement; the schema checks the range."""
+
+    def apply(self, value: Any) -> Any:
+        return as_whole_number(value)
+
+
+@dataclass(frozen=True)
+class ValueMap:
+    """Source codes to schema values; a code the map does not know is worth a look, not a guess."""
+
+    entries: Mapping[str, Any]
+
+    def apply(self, value: Any) -> Any:
+        key = as_text(value)
+        if key in self.entries:
+            return self.entries[key]
+        raise Unmatched(f"{describe(value)} is not in the map and the rule has no default", tolerated=False)
+
+
+@dataclass(frozen=True)
+class GlobPattern:
+    """`match:`, a shell-style pattern over the whole value, case-insensitive (template names drift)."""
+
+    glob: str
+    output: Any
+    compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", re.compile(fnmatch.translate(self.glob), re.IGNORECASE))
+
+    def matches(self, text: str) -> bool:
+        return self.compiled.match(text) is not None
+
+
+@dataclass(frozen=True)
+class RegexPattern:
+    """`regex:`, searched anywhere in the value, as written (use `(?i)` to ignore case)."""
+
+    regex: re.Pattern[str]
+    output: Any
+
+    def matches(self, text: str) -> bool:
+        return self.regex.search(text) is not None
+
+
+@dataclass(frozen=True)
+class PatternPick:
+    """The output of the first pattern that matches; none matching is no value, not an error."""
+
+    patterns: tuple[GlobPattern | RegexPattern, ...]
+
+    def apply(self, value: Any) -> Any:
+        text = as_text(value)
+        for pattern in self.patterns:
+            if pattern.matches(text):
+                return pattern.output
+        raise Unmatched(f"{describe(value)} matches no pattern", tolerated=True)
+
+
+@dataclass(frozen=True)
+class ParseTime:
+    """`date:` / `datetime:` rules; values that are already dates (SQL drivers) pass through."""
+
+    format: TimeFormat
+
+    def apply(self, value: Any) -> Any:
+        if isinstance(value, date):
+            return value
+        return self.format.parse(value)
+
+
+# Fields ------------------------------------------------------------------------------------------
+
+
+class FieldKind(StrEnum):
+    """What the schema field holds, which decides the last step of every rule."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    DATETIME = "datetime"
+
+
+class NoElement(Exception):
+    """The record is of a type that maps to no practice element."""
+
+
+@dataclass(frozen=True)
+class CompiledField:
+    name: str
+    source: Source
+    transform: Transform
+    kind: FieldKind
+    zone: tzinfo
+    default: Any = None
+    has_default: bool = False
+    """`default: null` said out loud: values a map does not know are left empty, not quarantined."""
+    required: bool = False
+    decides_element: bool = False
+
+    def evaluate(self, record: Mapping[str, Any]) -> Any:
+        """The field's value for one record; raises `RuleFailure`, or `NoElement` for the element."""
+        raw = self.source.read(record)
+        if raw is None:
+            value = self.default
+        else:
+            try:
+                value = self.transform.apply(raw)
+            except Unmatched as exc:
+                if self.decides_element and self.default is None:
+                    raise NoElement(raw) from None
+                if self.has_default:
+                    value = self.default
+                elif exc.tolerated:
+                    value = None
+                else:
+                    raise
+        if value is None and self.required:
+            where = " or ".join(self.source.paths())
+            raise RuleFailure(f"no value at {where}" if where else "no value")
+        return self._as_kind(value)
+
+    def _as_kind(self, value: Any) -> Any:
+        if self.kind is FieldKind.DATE and isinstance(value, date):
+            return as_local_date(value, self.zone)
+        if self.kind is FieldKind.DATETIME and isinstance(value, date):
+            return as_utc(value, self.zone)
+        return value
+
+
+def field_kind(value_type: Any) -> FieldKind:
+    """The kind of a schema field from its annotation (`date | None` is a date)."""
+    members = getattr(value_type, "__args__", (value_type,))
+    for member in members:
+        if member is datetime:
+            return FieldKind.DATETIME
+        if member is date:
+            return FieldKind.DATE
+        if member is int:
+            return FieldKind.NUMBER
+    return FieldKind.TEXT

@@ -1,0 +1,126 @@
+"""Date formats an authority's mapping names (`iso`, `excel`, strftime patterns), and time zones.
+
+Sources disagree about time: SQL drivers hand over `datetime` objects, CSV drops carry
+`dd/mm/YYYY` text, spreadsheets carry day serials. Each format is one small class; whatever the
+format, a value that is already a date or datetime is taken as it is.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any, Protocol
+
+from mapping.values import RuleFailure, describe
+
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+"""Day 0 of spreadsheet serials; the 1900 leap-year bug makes it the 30th, not the 31st."""
+_EXCEL_LAST_DAY = 2958465  # 9999-12-31
+_SAMPLE = datetime(2001, 2, 3, 4, 5, 6)
+
+
+class TimeFormat(Protocol):
+    name: str
+
+    def parse(self, value: Any) -> date | datetime:
+        """Parse a value that is not yet a date or datetime; raise `RuleFailure` if it does not fit."""
+        ...
+
+
+class IsoFormat:
+    """ISO 8601 text: `2024-03-01`, `2024-03-01T09:30:00`, `2024-03-01T09:30:00Z`."""
+
+    name = "iso"
+
+    def parse(self, value: Any) -> date | datetime:
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise RuleFailure(f"{describe(value)} is not an ISO 8601 date")
+
+
+class ExcelSerial:
+    """Spreadsheet day serials (45352 is 2024-03-01); a fraction is the time of day."""
+
+    name = "excel"
+
+    def parse(self, value: Any) -> date | datetime:
+        days = _as_float(value)
+        if days is None or not 1 <= days <= _EXCEL_LAST_DAY + 1:
+            raise RuleFailure(f"{describe(value)} is not a spreadsheet date serial")
+        return _EXCEL_EPOCH + timedelta(days=days)
+
+
+class StrptimeFormat:
+    """A strftime pattern such as `%d/%m/%Y`, matched whole."""
+
+    def __init__(self, pattern: str) -> None:
+        self.name = pattern
+
+    def parse(self, value: Any) -> date | datetime:
+        if isinstance(value, str):
+            try:
+                return datetime.strptime(value.strip(), self.name)
+            except ValueError:
+                pass
+        raise RuleFailure(f"{describe(value)} does not match date format {self.name}")
+
+
+def time_format(spec: str) -> TimeFormat:
+    """The format a `date:` or `datetime:` rule names; ValueError says what is wrong with it."""
+    if spec == IsoFormat.name:
+        return IsoFormat()
+    if spec == ExcelSerial.name:
+        return ExcelSerial()
+    if "%" not in spec:
+        raise ValueError(
+            f"{spec!r} is not a date format; expected iso, excel or a strftime pattern like %d/%m/%Y"
+        )
+    if not re.search(r"%[Yy]", spec) or not re.search(r"%[dj]", spec):
+        raise ValueError(f"date format {spec!r} needs a year (%Y or %y) and a day (%d or %j)")
+    # A pattern strptime cannot read back what strftime wrote would fail on every record.
+    try:
+        datetime.strptime(_SAMPLE.strftime(spec), spec)
+    except ValueError as exc:
+        raise ValueError(f"date format {spec!r} is not a valid strftime pattern: {exc}") from None
+    return StrptimeFormat(spec)
+
+
+def as_local_date(value: date | datetime, zone: tzinfo) -> date:
+    """The calendar date in the authority's zone; a naive datetime is already local."""
+    if not isinstance(value, datetime):
+        return value
+    if value.tzinfo is None:
+        return value.date()
+    try:
+        return value.astimezone(zone).date()
+    except OverflowError:
+        raise RuleFailure(f"{describe(value)} is out of range") from None
+
+
+def as_utc(value: date | datetime, zone: tzinfo) -> datetime:
+    """An aware UTC datetime, so versions from any source compare; naive values are local."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise RuleFailure(f"{describe(value)} is out of range") from None
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if not isinstance(value, int | float | Decimal | str):
+        return None
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
