@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from config.authority import Authority, AuthorityFile
 from config.errors import ConfigError, from_validation
-from config.secrets import inline_secrets
+from config.secrets import inline_secrets, resolve_secret
 from config.settings import Settings, load_settings
 from config.yamlfile import read_yaml
 from connectors.registry import UnknownConnectorType, connector_type
@@ -84,6 +84,19 @@ def load_authority(path: Path, settings: Settings) -> Authority:
     ]
     problems += [
         f"{path}: mapping.{problem}" for problem in mapping_problems(file.mapping, settings.element_keys)
+    ]
+    policy = file.identifiers
+    if policy.needs_key and policy.key_env is None and policy.key_file is None:
+        problems.append(
+            f"{path}: identifiers: pseudonymising (worker: {policy.worker}, case_ref: {policy.case_ref}) needs "
+            "the authority's key as key_env or key_file; or set worker: keep or drop"
+        )
+    offered = set(cls(connector_config, resolve_secret).streams())
+    problems += [
+        f"{path}: mapping.{stream}: the {file.connector.type} connector offers no stream {stream!r} "
+        f"(configured: {sorted(offered)})"
+        for stream in file.mapping.streams()
+        if stream not in offered
     ]
     if problems:
         raise ConfigError(problems)

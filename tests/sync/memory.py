@@ -78,12 +78,15 @@ class MemoryConnector(Connector):
 
     def __init__(
         self,
-        data: dict[str, list[Record]],
+        config: BaseModel | None = None,
+        secrets: object = None,
+        *,
+        data: dict[str, list[Record]] | None = None,
         batch_size: int = 2,
         fail_after_batches: int | None = None,
         rejected: dict[str, list[Rejected]] | None = None,
     ) -> None:
-        self.data = data
+        self.data = data if data is not None else {"cases": [], "evidence": []}
         self.batch_size = batch_size
         self.fail_after_batches = fail_after_batches
         self.rejected = rejected or {}

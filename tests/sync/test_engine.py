@@ -47,7 +47,7 @@ def data() -> dict[str, list[dict[str, object]]]:
 
 def test_counts_add_up_and_records_land(setup) -> None:  # type: ignore[no-untyped-def]
     engine_for, store = setup
-    result = engine_for(MemoryConnector(data())).run("mem-la", cli_request())
+    result = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     c = result.counts
     assert result.outcome is Outcome.SUCCEEDED
     assert (c.read, c.written, c.unchanged, c.quarantined, c.not_evidence) == (8, 5, 0, 2, 1)
@@ -57,8 +57,8 @@ def test_counts_add_up_and_records_land(setup) -> None:  # type: ignore[no-untyp
 
 def test_second_run_resumes_from_the_stored_position(setup) -> None:  # type: ignore[no-untyped-def]
     engine_for, _store = setup
-    engine_for(MemoryConnector(data())).run("mem-la", cli_request())
-    again = MemoryConnector(data())
+    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    again = MemoryConnector(data=data())
     result = engine_for(again).run("mem-la", cli_request())
     assert again.positions_asked == [{"offset": 3}, {"offset": 5}]
     assert result.counts.read == 0
@@ -66,8 +66,8 @@ def test_second_run_resumes_from_the_stored_position(setup) -> None:  # type: ig
 
 def test_rereading_the_same_records_counts_them_unchanged(setup) -> None:  # type: ignore[no-untyped-def]
     engine_for, _store = setup
-    engine_for(MemoryConnector(data())).run("mem-la", cli_request())
-    result = engine_for(MemoryConnector(data())).run("mem-la", cli_request(Mode.FULL, reason="check"))
+    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    result = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request(Mode.FULL, reason="check"))
     assert (result.counts.written, result.counts.unchanged) == (0, 5)
     assert result.counts.deleted == 0
 
@@ -76,8 +76,8 @@ def test_an_older_source_version_never_overwrites_a_newer_one(setup) -> None:  #
     engine_for, store = setup
     newer = {"cases": [a_case_record("C1", team="East", updated="2026-01-10T00:00:00")], "evidence": []}
     older = {"cases": [a_case_record("C1", team="West", updated="2026-01-01T00:00:00")], "evidence": []}
-    engine_for(MemoryConnector(newer)).run("mem-la", cli_request())
-    result = engine_for(MemoryConnector(older)).run("mem-la", cli_request(Mode.FULL, reason="x"))
+    engine_for(MemoryConnector(data=newer)).run("mem-la", cli_request())
+    result = engine_for(MemoryConnector(data=older)).run("mem-la", cli_request(Mode.FULL, reason="x"))
     with store.connect() as conn:
         assert conn.execute(select(CaseRow.team)).scalar_one() == "East"
     assert result.counts.unchanged == 1
@@ -85,18 +85,18 @@ def test_an_older_source_version_never_overwrites_a_newer_one(setup) -> None:  #
 
 def test_evidence_before_its_case_is_kept_and_linked_when_the_case_arrives(setup) -> None:  # type: ignore[no-untyped-def]
     engine_for, store = setup
-    engine_for(MemoryConnector({"cases": [], "evidence": [a_form("F1", "C1", "Safety Plan")]})).run(
+    engine_for(MemoryConnector(data={"cases": [], "evidence": [a_form("F1", "C1", "Safety Plan")]})).run(
         "mem-la", cli_request()
     )
     assert read.whiteboard(store) == []
-    engine_for(MemoryConnector({"cases": [a_case_record("C1")], "evidence": []})).run("mem-la", cli_request())
+    engine_for(MemoryConnector(data={"cases": [a_case_record("C1")], "evidence": []})).run("mem-la", cli_request())
     [row] = read.whiteboard(store)
     assert row["safety_plan"] == "evidenced"
 
 
 def test_whiteboard_shows_statuses_as_the_source_recorded_them(setup) -> None:  # type: ignore[no-untyped-def]
     engine_for, store = setup
-    engine_for(MemoryConnector(data())).run("mem-la", cli_request())
+    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     rows = {r["case_ref"]: r for r in read.whiteboard(store)}
     assert rows["C1"]["danger_statement"] == "evidenced"
     assert rows["C1"]["safety_plan"] == "in_progress"
@@ -106,11 +106,11 @@ def test_whiteboard_shows_statuses_as_the_source_recorded_them(setup) -> None:  
 
 def test_resync_marks_vanished_records_deleted_and_audits_who_and_why(setup) -> None:  # type: ignore[no-untyped-def]
     engine_for, store = setup
-    engine_for(MemoryConnector(data())).run("mem-la", cli_request())
+    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     smaller = data()
     smaller["cases"] = smaller["cases"][:1]
     smaller["evidence"] = smaller["evidence"][1:2]
-    result = engine_for(MemoryConnector(smaller)).run(
+    result = engine_for(MemoryConnector(data=smaller)).run(
         "mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.FULL, reason="source cleanup")
     )
     assert result.counts.deleted == 3  # case C2, evidence F1 and F5
@@ -128,8 +128,8 @@ def test_resync_marks_vanished_records_deleted_and_audits_who_and_why(setup) -> 
 
 def test_full_resync_that_reads_nothing_keeps_stored_records(setup) -> None:  # type: ignore[no-untyped-def]
     engine_for, store = setup
-    engine_for(MemoryConnector(data())).run("mem-la", cli_request())
-    result = engine_for(MemoryConnector({"cases": [], "evidence": []})).run(
+    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    result = engine_for(MemoryConnector(data={"cases": [], "evidence": []})).run(
         "mem-la", cli_request(Mode.FULL, reason="x")
     )
     assert result.outcome is Outcome.PARTIAL
@@ -139,10 +139,10 @@ def test_full_resync_that_reads_nothing_keeps_stored_records(setup) -> None:  # 
 
 def test_per_case_resync_reads_only_that_case(setup) -> None:  # type: ignore[no-untyped-def]
     engine_for, store = setup
-    engine_for(MemoryConnector(data())).run("mem-la", cli_request())
+    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     changed = data()
     changed["evidence"] = [f for f in changed["evidence"] if f["form_id"] != "F1"]
-    result = engine_for(MemoryConnector(changed)).run(
+    result = engine_for(MemoryConnector(data=changed)).run(
         "mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.CASE, reason="audit", case_ref="C1")
     )
     assert result.outcome is Outcome.SUCCEEDED
@@ -151,11 +151,11 @@ def test_per_case_resync_reads_only_that_case(setup) -> None:  # type: ignore[no
 
 def test_retry_budget_exhausted_ends_partial_keeping_what_was_committed(setup) -> None:  # type: ignore[no-untyped-def]
     engine_for, store = setup
-    result = engine_for(MemoryConnector(data(), fail_after_batches=2)).run("mem-la", cli_request())
+    result = engine_for(MemoryConnector(data=data(), fail_after_batches=2)).run("mem-la", cli_request())
     assert result.outcome is Outcome.PARTIAL
     assert result.counts.read == 3
     assert read.positions(store, "mem-la")["cases"]["position"] == {"offset": 3}
-    resumed = engine_for(MemoryConnector(data())).run("mem-la", cli_request())
+    resumed = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     assert resumed.outcome is Outcome.SUCCEEDED
     assert resumed.counts.read == 5
 
@@ -163,7 +163,7 @@ def test_retry_budget_exhausted_ends_partial_keeping_what_was_committed(setup) -
 def test_a_second_run_while_the_lease_is_held_is_recorded_skipped(setup) -> None:  # type: ignore[no-untyped-def]
     engine_for, store = setup
     with StoreLease(store, "authority:mem-la"):
-        result = engine_for(MemoryConnector(data())).run("mem-la", cli_request())
+        result = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     assert result.outcome is Outcome.SKIPPED
     assert "being synced by process" in (result.error or "")
     assert read.runs(store)[0]["outcome"] == "skipped"
@@ -172,7 +172,7 @@ def test_a_second_run_while_the_lease_is_held_is_recorded_skipped(setup) -> None
 def test_quarantined_source_rejects_count_as_read_and_quarantined(setup) -> None:  # type: ignore[no-untyped-def]
     engine_for, store = setup
     bad = Rejected("not valid XML: line 3", source_id="drop.xml", raw_hash="ab" * 32)
-    result = engine_for(MemoryConnector(data(), rejected={"cases": [bad]})).run("mem-la", cli_request())
+    result = engine_for(MemoryConnector(data=data(), rejected={"cases": [bad]})).run("mem-la", cli_request())
     assert result.counts.quarantined == 3
     assert (
         result.counts.read
@@ -185,16 +185,16 @@ def test_quarantined_source_rejects_count_as_read_and_quarantined(setup) -> None
 
 def test_a_record_that_later_maps_cleanly_leaves_quarantine(setup) -> None:  # type: ignore[no-untyped-def]
     engine_for, store = setup
-    engine_for(MemoryConnector(data())).run("mem-la", cli_request())
+    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     fixed = data()
     fixed["cases"][2]["type"] = "CIN"
-    engine_for(MemoryConnector(fixed)).run("mem-la", cli_request(Mode.FULL, reason="fixed"))
+    engine_for(MemoryConnector(data=fixed)).run("mem-la", cli_request(Mode.FULL, reason="fixed"))
     assert [r["source_id"] for r in read.quarantine(store)] == ["F4"]
 
 
 def test_daily_recompute_moves_statuses_with_the_date(tmp_path: Path, sqlite_store: Engine) -> None:
     config = memory_config(tmp_path / "config")
-    source = MemoryConnector({"cases": [a_case_record("C1")], "evidence": []})
+    source = MemoryConnector(data={"cases": [a_case_record("C1")], "evidence": []})
     SyncEngine(
         config, sqlite_store, today=lambda: date(2026, 1, 21), connector_factory=lambda _a: source
     ).run("mem-la", cli_request())
