@@ -70,9 +70,14 @@ class Source(Protocol):
 @dataclass(frozen=True)
 class PathSource:
     path: str
+    segments: Path = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "segments", split_path(self.path))  # split once, at compile time
 
     def read(self, record: Mapping[str, Any]) -> Any:
-        value = walk(record, split_path(self.path))
+        # Most paths are plain column names: look them up before walking.
+        value = record[self.path] if self.path in record else walk(record, self.segments)
         return None if is_missing(value) else value
 
     def paths(self) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container
 from datetime import date, timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 
 import holidays
 from pydantic import BaseModel, ConfigDict, Field
@@ -69,6 +69,12 @@ def add_working_days(start: date, days: int, bank_holidays: HolidayCalendar) -> 
     return current
 
 
+@lru_cache(maxsize=65536)
+def _add_english_working_days(start: date, days: int) -> date:
+    # Every case of a team opened on the same day shares due dates: worth remembering.
+    return add_working_days(start, days, england_bank_holidays())
+
+
 def due_date(
     rule: ElementRule,
     case: Case,
@@ -81,5 +87,7 @@ def due_date(
     if anchor is None:
         return None
     if rule.due.working:
+        if bank_holidays is england_bank_holidays:
+            return _add_english_working_days(anchor, rule.due.days)
         return add_working_days(anchor, rule.due.days, bank_holidays())
     return anchor + timedelta(days=rule.due.days)
