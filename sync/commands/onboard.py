@@ -1,4 +1,4 @@
-"""Commands for ops staff bringing an authority on: `check` and `pseudonym`."""
+"""Commands for ops staff bringing an authority on: `new-authority`, `check` and `pseudonym`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from config.settings import load_settings
 from connectors.errors import ConnectorError
 from mapping.coverage import coverage
 from sync.app import App
@@ -93,3 +94,25 @@ def pseudonym(app: App, authority: str, source_ref: str) -> None:
     can find a case without the store holding the source reference.
     """
     click.echo(stored_case_ref(app.config.authority(authority), source_ref))
+
+
+@cli.command("new-authority")
+@click.argument("code")
+@click.option("--from", "template", required=True,
+              help="A shipped template (liquidlogic, mosaic, eclipse) or the path of an authority file.")
+@click.option("--name", help="The authority's name, e.g. 'Northshire County Council'.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file of that code.")
+@click.pass_obj
+def new_authority(app: App, code: str, template: str, name: str | None, force: bool) -> None:
+    """Write a starting authority file, with comments marking what the authority must fill in."""
+    from config.templates import starting_file
+
+    settings = load_settings(app.config_path)
+    target = settings.authorities_dir / f"{code}.yaml"
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} exists; use --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(starting_file(template, code, name), encoding="utf-8")
+    click.echo(f"wrote {target}")
+    click.echo("next: fill in every line marked 'LA:', then run")
+    click.echo(f"  sofs-sync --config {app.config_path} check {code}")

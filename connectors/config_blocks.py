@@ -1,0 +1,69 @@
+"""Building blocks shared by the connector config models: strictness, secret references, lookback."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.base import SecretResolver
+from connectors.errors import FatalError
+
+REQUIRED_STREAMS = ("cases", "evidence")
+_SECRET_LOOKING = re.compile(r"auth|key|token|secret|passw|cookie|signature", re.IGNORECASE)
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors: a misspelt option, or an inline secret, must never pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_secret_ref(values: Any, name: str, *, required: bool = True) -> Any:
+    """For a `mode="before"` validator: one of `<name>_env` or `<name>_file`, never both."""
+    if isinstance(values, dict):
+        given = [key for key in (f"{name}_env", f"{name}_file") if values.get(key)]
+        if len(given) > 1:
+            raise ValueError(f"give only one of {name}_env or {name}_file")
+        if required and not given:
+            raise ValueError(f"{name}_env or {name}_file is required (secrets are referenced, never inline)")
+    return values
+
+
+def resolve_secret(secrets: SecretResolver, env: str | None, file: str | None, what: str) -> str:
+    """Resolve a secret reference at the moment it is used, reporting failures as fatal."""
+    try:
+        return secrets(env=env, file=file)
+    except Exception as exc:  # noqa: BLE001 - whatever the resolver raises, the run cannot go on
+        # The resolver's message names the reference (variable or file), never the value.
+        raise FatalError(f"cannot resolve the {what}: {exc}") from None
+
+
+def no_credentials(values: dict[str, Any], what: str, instead: str) -> dict[str, Any]:
+    """Free-form maps (headers, query parameters, driver options) must not smuggle in a credential."""
+    for name in values:
+        if _SECRET_LOOKING.search(name):
+            raise ValueError(f"{what} {name!r} looks like a credential; use {instead} instead")
+    return values
+
+
+def check_required_streams(streams: dict[str, Any]) -> dict[str, Any]:
+    missing = [name for name in REQUIRED_STREAMS if name not in streams]
+    if missing:
+        raise ValueError(f"streams {missing} are required (every connector offers cases and evidence)")
+    return streams
+
+
+class Lookback(StrictModel):
+    """How far before the stored watermark a run starts, to catch records committed late."""
+
+    days: float = Field(default=0, ge=0)
+    hours: float = Field(default=0, ge=0)
+    minutes: float = Field(default=0, ge=0)
+    seconds: float = Field(default=0, ge=0)
+
+    @property
+    def delta(self) -> timedelta:
+        return timedelta(days=self.days, hours=self.hours, minutes=self.minutes, seconds=self.seconds)

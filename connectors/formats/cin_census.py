@@ -1,0 +1,151 @@
+"""Children in Need census XML: one flat record per child per CINdetails episode.
+
+Read as a stream (iterparse from defusedxml: no DTDs, no entity expansion), so a large return never
+sits in memory as a tree. Both the `GenderCurrent` (to 2023) and the `Sex` (2024 on) eras read the
+same: the value is given as `Sex`. Of the child identifiers only LAchildID, sex and a date of death
+are kept: UPNs and dates of birth never leave this module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+from connectors.base import Record, Rejected
+from connectors.formats.base import BadFile, FileFormat, Parsed
+
+# Child identifiers passed on, by source tag and the name they are given.
+KEPT_IDENTIFIERS = {
+    "LAchildID": "LAchildID",
+    "Sex": "Sex",
+    "GenderCurrent": "Sex",
+    "PersonDeathDate": "PersonDeathDate",
+}
+
+# Modules that may repeat within one CINdetails: always lists, even with one entry or none.
+REPEATING_MODULES = (
+    "Assessments",
+    "CINPlanDates",
+    "Section47",
+    "ChildProtectionPlans",
+    "PreProceedingsandFGDM",
+)
+
+# Elements holding a list of one repeated code or date.
+VALUE_LISTS = {"Disabilities", "FactorsIdentifiedAtAssessment", "Reviews"}
+
+HEADER_KEPT = {"LEA", "ReferenceDate"}
+
+
+class CinCensusFormat(FileFormat):
+    type: Literal["cin_census"]
+
+    def parse(self, members: list[Path]) -> Parsed:
+        path = members[0]
+        records: list[Record] = []
+        rejected: list[Rejected] = []
+        header: dict[str, str | None] = {}
+        open_elements: list[Element] = []
+        try:
+            for event, element in iterparse(str(path), events=("start", "end"), forbid_dtd=True):
+                if event == "start":
+                    if not open_elements and _local(element.tag) != "Message":
+                        raise BadFile(f"{path.name} is not a CIN census: its root is <{_local(element.tag)}>")
+                    open_elements.append(element)
+                    continue
+                open_elements.pop()
+                tag = _local(element.tag)
+                parents = [_local(e.tag) for e in open_elements]
+                if tag in HEADER_KEPT and "Header" in parents:
+                    header[tag] = _text(element)
+                elif tag == "Child" and parents[-1:] == ["Children"]:
+                    found, refused = _child_records(element, header)
+                    records.extend(found)
+                    rejected.extend(refused)
+                    open_elements[-1].remove(element)
+        except ParseError as exc:
+            line, column = exc.position
+            raise BadFile(f"{path.name} is not well-formed XML (line {line}, column {column})") from None
+        except DefusedXmlException as exc:
+            raise BadFile(
+                f"{path.name} was refused: {type(exc).__name__} (DTDs and entities are not read)"
+            ) from None
+        except OSError as exc:
+            raise BadFile(f"{path.name} cannot be read: {exc.strerror}") from None
+        if not header and not records and not rejected:
+            raise BadFile(f"{path.name} has no census header and no children")
+        return Parsed(records, rejected)
+
+
+def _child_records(child: Element, header: dict[str, str | None]) -> tuple[list[Record], list[Rejected]]:
+    person: Record = dict(header)
+    for element in _within(child, "ChildIdentifiers"):
+        name = KEPT_IDENTIFIERS.get(_local(element.tag))
+        if name is not None:
+            person[name] = _text(element)
+    for element in _within(child, "ChildCharacteristics"):
+        person[_local(element.tag)] = _value(element)
+    la_child_id = person.get("LAchildID")
+    if not la_child_id:
+        return [], [Rejected("a Child without LAchildID")]
+    episodes = [e for e in child if _local(e.tag) == "CINdetails"]
+    if not episodes:
+        return [], [Rejected("a Child without CINdetails", source_id=str(la_child_id))]
+    records = []
+    for number, details in enumerate(episodes, start=1):
+        record = {**person, **_episode(details)}
+        record["episode_id"] = f"{la_child_id}|{record.get('CINreferralDate') or number}"
+        records.append(record)
+    return records, []
+
+
+def _episode(details: Element) -> Record:
+    episode: Record = {module: [] for module in REPEATING_MODULES}
+    for element in details:
+        tag = _local(element.tag)
+        if tag in REPEATING_MODULES:
+            episode[tag].append(_value(element))
+        else:
+            episode[tag] = _value(element)
+    # The plan a whiteboard cares about is the latest one; the full list stays alongside.
+    plans = [p for p in episode["ChildProtectionPlans"] if isinstance(p, dict)]
+    latest = max(plans, key=lambda p: p.get("CPPstartDate") or "", default={})
+    episode["CPPstartDate"] = latest.get("CPPstartDate")
+    episode["CPPendDate"] = latest.get("CPPendDate")
+    return episode
+
+
+def _value(element: Element) -> Any:
+    """Leaf text, a list for the known code lists, else a dict of the children (repeats as lists)."""
+    children = list(element)
+    if _local(element.tag) in VALUE_LISTS:
+        return [_text(c) for c in children]
+    if not children:
+        return _text(element)
+    nested: Record = {}
+    for child in children:
+        tag, value = _local(child.tag), _value(child)
+        if tag in nested:
+            earlier = nested[tag]
+            nested[tag] = [*earlier, value] if isinstance(earlier, list) else [earlier, value]
+        else:
+            nested[tag] = value
+    return nested
+
+
+def _within(parent: Element, section: str) -> list[Element]:
+    """Children of the named sections, found by local name so a namespaced file reads the same."""
+    return [element for part in parent if _local(part.tag) == section for element in part]
+
+
+def _text(element: Element) -> str | None:
+    text = (element.text or "").strip()
+    return text or None
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]

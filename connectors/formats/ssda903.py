@@ -1,0 +1,83 @@
+"""SSDA903 (looked-after children return) drops: header, episodes and reviews CSVs read together.
+
+One record per episode, joined with the child's header row and carrying the child's reviews. Dates
+of birth, UPNs, postcodes and the mother fields are dropped here, so the store can never see them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Literal
+
+from connectors.base import Record, Rejected, record_hash
+from connectors.formats.base import BadFile, FileFormat, Parsed
+from connectors.formats.delimited import read_table
+
+HEADER_NEVER_KEPT = frozenset({"DOB", "UPN", "MOTHER", "MC_DOB"})
+EPISODE_NEVER_KEPT = frozenset({"HOME_POST", "PL_POST"})
+REVIEW_NEVER_KEPT = frozenset({"DOB", "CHILD"})
+
+
+class Ssda903Format(FileFormat):
+    """The glob matches the episodes file; header and reviews are found beside it by name."""
+
+    type: Literal["ssda903"]
+    header_file: str = "header.csv"
+    reviews_file: str | None = "reviews.csv"
+    encoding: str = "utf-8-sig"
+
+    def is_drop(self, path: Path) -> bool:
+        return path.name not in {self.header_file, self.reviews_file}
+
+    def members(self, path: Path) -> list[Path]:
+        beside = [path.with_name(self.header_file)]
+        if self.reviews_file:
+            beside.append(path.with_name(self.reviews_file))
+        return [path, *(p for p in beside if p.exists())]
+
+    def parse(self, members: list[Path]) -> Parsed:
+        episodes_path, *others = members
+        by_name = {p.name: p for p in others}
+        if self.header_file not in by_name:
+            raise BadFile(f"{self.header_file} is missing beside {episodes_path.name}")
+        header = self._children(by_name[self.header_file])
+        reviews = self._reviews(by_name.get(self.reviews_file or ""))
+        read = read_table(episodes_path, encoding=self.encoding, required=("CHILD", "DECOM"))
+        records: list[Record] = []
+        rejected: list[Rejected] = []
+        for row in read:
+            episode: Record = {k: v for k, v in row.items() if k not in EPISODE_NEVER_KEPT}
+            child, start = episode.get("CHILD"), episode.get("DECOM")
+            if not child or not start:
+                rejected.append(Rejected("an episode without CHILD or DECOM", raw_hash=record_hash(episode)))
+                continue
+            records.append(
+                {
+                    **header.get(child, {}),
+                    **episode,
+                    "REVIEWS": reviews.get(child, []),
+                    "episode_id": f"{child}|{start}",
+                }
+            )
+        return Parsed(records, rejected)
+
+    def _children(self, path: Path) -> dict[str, Record]:
+        children: dict[str, Record] = {}
+        for row in read_table(path, encoding=self.encoding, required=("CHILD",)):
+            child = row["CHILD"]
+            if child is None:
+                continue
+            if child in children:
+                raise BadFile(f"{path.name} lists child {child} twice")
+            children[child] = {k: v for k, v in row.items() if k not in HEADER_NEVER_KEPT}
+        return children
+
+    def _reviews(self, path: Path | None) -> dict[str, list[Record]]:
+        reviews: dict[str, list[Record]] = defaultdict(list)
+        if path is None:
+            return reviews
+        for row in read_table(path, encoding=self.encoding, required=("CHILD", "REVIEW")):
+            if row["CHILD"] is not None:
+                reviews[row["CHILD"]].append({k: v for k, v in row.items() if k not in REVIEW_NEVER_KEPT})
+        return reviews

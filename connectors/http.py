@@ -1,0 +1,274 @@
+"""The one HTTP client of the connectors: a pooled session, TLS always verified, timeouts, retries.
+
+Retries follow the house rule: 429 and 503 wait what `Retry-After` says, other 5xx and dropped
+connections back off exponentially with jitter up to a cap, all within one retry budget per connector
+instance (one run); other 4xx fail at once. Messages name the method, host and path, never the query
+string, which may carry keys.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+import requests
+from pydantic import Field, PositiveFloat
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential_jitter
+
+from connectors.config_blocks import StrictModel
+from connectors.errors import FatalError, RetriableError, RetryBudgetExhausted
+
+Sleeper = Callable[[float], None]
+Clock = Callable[[], float]
+"""Seconds since the epoch, like `time.time`; injected so tests control Retry-After dates and expiry."""
+
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+
+class Timeouts(StrictModel):
+    connect: PositiveFloat = 10
+    read: PositiveFloat = 60
+
+
+class RetryPolicy(StrictModel):
+    budget_seconds: float = Field(default=300, ge=0, description="total waiting allowed per run")
+    max_attempts: int = Field(default=8, ge=1, description="attempts per request, the first included")
+    backoff_initial_seconds: PositiveFloat = 1
+    backoff_max_seconds: PositiveFloat = 60
+
+
+class HttpRetriable(RetriableError):
+    """A retriable HTTP failure, carrying the server's requested wait when it gave one."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unauthorized(FatalError):
+    """HTTP 401: the credentials were refused."""
+
+
+@dataclass(frozen=True)
+class JsonResponse:
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    links: Mapping[str, Mapping[str, str]]
+    body: Any
+
+
+class RequestAuth:
+    """What the client asks of an authenticator; see connectors.auth."""
+
+    def apply(self, request: requests.PreparedRequest) -> None:
+        """Add credentials to an outgoing request."""
+
+    def refresh(self) -> bool:
+        """Drop cached credentials after a 401; True if a fresh attempt is worth making."""
+        return False
+
+    def secret_params(self) -> set[str]:
+        """Query parameters that carry a secret, to be scrubbed from anything stored."""
+        return set()
+
+
+def where(method: str, url: str) -> str:
+    """`GET host/path`, safe for messages and logs: no query string, no user info."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return f"{method} {host}{parts.path or '/'}"
+
+
+@dataclass
+class _Budget:
+    seconds: float
+    spent: float = field(default=0.0)
+
+
+class HttpClient:
+    """One requests.Session per connector, so connections are pooled across pages and streams."""
+
+    def __init__(
+        self,
+        *,
+        timeouts: Timeouts,
+        retry: RetryPolicy,
+        ca_bundle: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        sleeper: Sleeper = time.sleep,
+        clock: Clock = time.time,
+    ) -> None:
+        self.session = requests.Session()
+        # TLS verification is always on; an LA with a private CA names its bundle instead.
+        self.session.verify = ca_bundle or True
+        self.session.headers.update(headers or {})
+        self.timeouts = timeouts
+        self.retry = retry
+        self.sleeper = sleeper
+        self.clock = clock
+        self._budget = _Budget(retry.budget_seconds)
+
+    def close(self) -> None:
+        self.session.close()
+
+    @property
+    def retry_seconds_spent(self) -> float:
+        return self._budget.spent
+
+    def get_json(
+        self, url: str, params: Mapping[str, Any] | None = None, auth: RequestAuth | None = None
+    ) -> JsonResponse:
+        return self.send("GET", url, params=params, auth=auth)
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, str] | None = None,
+        auth: RequestAuth | None = None,
+        basic: tuple[str, str] | None = None,
+    ) -> JsonResponse:
+        """Send with retries; return the parsed JSON body or raise a classified ConnectorError."""
+        retrying = Retrying(
+            retry=retry_if_exception_type(RetriableError),
+            wait=self._wait,
+            stop=self._stop,
+            sleep=self._sleep,
+            retry_error_callback=lambda state: self._give_up(state, method, url),
+        )
+        response: JsonResponse = retrying(self._attempt, method, url, params, data, auth, basic)
+        return response
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        data: Mapping[str, str] | None,
+        auth: RequestAuth | None,
+        basic: tuple[str, str] | None,
+    ) -> JsonResponse:
+        response = self._exchange(method, url, params, data, auth, basic)
+        if response.status_code == 401 and auth is not None and auth.refresh():
+            # A token may have been revoked early; one fresh token, then 401 means it.
+            response = self._exchange(method, url, params, data, auth, basic)
+        return self._interpret(method, response)
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        data: Mapping[str, str] | None,
+        auth: RequestAuth | None,
+        basic: tuple[str, str] | None,
+    ) -> requests.Response:
+        request = requests.Request(method, url, params=dict(params or {}), data=data, auth=basic)
+        prepared = self.session.prepare_request(request)
+        if auth is not None:
+            auth.apply(prepared)
+        here = where(method, url)
+        timeout = (self.timeouts.connect, self.timeouts.read)
+        try:
+            return self.session.send(prepared, timeout=timeout, allow_redirects=True)
+        # requests' own messages quote the full URL, query string included: never pass them on.
+        except requests.exceptions.SSLError:
+            raise FatalError(f"{here}: TLS certificate verification failed (set ca_bundle?)") from None
+        except requests.exceptions.ConnectTimeout:
+            raise HttpRetriable(f"{here}: no connection within {self.timeouts.connect}s") from None
+        except requests.exceptions.ReadTimeout:
+            raise HttpRetriable(f"{here}: no response within {self.timeouts.read}s") from None
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+            raise HttpRetriable(f"{here}: the response body was cut short or garbled") from None
+        except requests.exceptions.ConnectionError:
+            raise HttpRetriable(f"{here}: connection failed or was dropped") from None
+        except requests.exceptions.TooManyRedirects:
+            raise FatalError(f"{here}: too many redirects") from None
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema):
+            raise FatalError(f"{here}: invalid URL") from None
+        except requests.exceptions.RequestException as exc:
+            raise HttpRetriable(f"{here}: request failed ({type(exc).__name__})") from None
+
+    def _interpret(self, method: str, response: requests.Response) -> JsonResponse:
+        here = where(method, response.url)
+        status = response.status_code
+        label = f"{here}: HTTP {status} {response.reason or ''}".rstrip()
+        if status in RETRY_AFTER_STATUSES:
+            raise HttpRetriable(label, self._retry_after(response.headers.get("Retry-After")))
+        if status >= 500:
+            raise HttpRetriable(label)
+        if status == 401:
+            raise Unauthorized(f"{label} (credentials refused)")
+        if status >= 400:
+            raise FatalError(label)
+        return JsonResponse(
+            url=response.url,
+            status=status,
+            headers=response.headers,
+            links=response.links,
+            body=self._json_body(here, response),
+        )
+
+    @staticmethod
+    def _json_body(here: str, response: requests.Response) -> Any:
+        content_type = response.headers.get("Content-Type", "")
+        if not response.content:
+            raise FatalError(f"{here}: empty response body, expected JSON")
+        try:
+            return json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            if "json" in content_type.lower():
+                # Declared JSON but unparseable: most often a body cut off by a proxy. Try again.
+                raise HttpRetriable(f"{here}: malformed or truncated JSON body") from None
+            shown = content_type.split(";")[0] or "no content type"
+            raise FatalError(f"{here}: expected a JSON body, got {shown}") from None
+
+    def _retry_after(self, header: str | None) -> float | None:
+        """Retry-After as seconds or an HTTP-date; None when absent or unreadable."""
+        if not header:
+            return None
+        header = header.strip()
+        if header.isdigit():
+            return float(header)
+        try:
+            moment = parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, moment.timestamp() - self.clock())
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, HttpRetriable) and exc.retry_after is not None:
+            return exc.retry_after
+        backoff = wait_exponential_jitter(
+            multiplier=self.retry.backoff_initial_seconds,
+            max=self.retry.backoff_max_seconds,
+            jitter=self.retry.backoff_initial_seconds,
+        )
+        return float(backoff(state))
+
+    def _stop(self, state: RetryCallState) -> bool:
+        over_budget = self._budget.spent + state.upcoming_sleep > self._budget.seconds
+        return over_budget or state.attempt_number >= self.retry.max_attempts
+
+    def _sleep(self, seconds: float) -> None:
+        self._budget.spent += seconds
+        self.sleeper(seconds)
+
+    def _give_up(self, state: RetryCallState, method: str, url: str) -> NoReturn:
+        exc = state.outcome.exception() if state.outcome else None
+        raise RetryBudgetExhausted(
+            f"{where(method, url)}: gave up after {state.attempt_number} attempts "
+            f"({self._budget.spent:.0f}s of the {self._budget.seconds:.0f}s retry budget used); "
+            f"last error: {exc}"
+        ) from None

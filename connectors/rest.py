@@ -1,0 +1,238 @@
+"""The `rest` connector: a declarative JSON API source, page by page, resumable mid-pagination.
+
+Position of a stream:
+  mid-run  {"watermark": W, "since": S, "max_seen": M, "page": <next page state>}
+  finished {"watermark": max(W, newest cursor seen)}
+W is the watermark the run started from and S the value actually sent (W less the lookback), so a
+resumed run asks the same question and continues on the saved page. Only a finished pass moves the
+watermark: records on pages not yet read can never be skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from pydantic import BaseModel
+
+from connectors.auth import strip_query_params
+from connectors.base import (
+    Batch,
+    CaseFilterUnsupported,
+    CheckReport,
+    Connector,
+    Position,
+    Record,
+    Rejected,
+    SecretResolver,
+    StreamSample,
+    record_hash,
+)
+from connectors.errors import ConnectorError, FatalError
+from connectors.http import Clock, HttpClient, JsonResponse, Sleeper, where
+from connectors.incremental import as_utc, later, load_watermark, minus, store_watermark
+from connectors.pagination import Page, PageState, PageWalk
+from connectors.paths import MISSING, select
+from connectors.rest_config import RestConfig, RestStream
+
+
+@dataclass(frozen=True)
+class _PageResult:
+    records: list[Record]
+    rejected: list[Rejected]
+    newest: datetime | None
+    next_state: PageState | None
+
+
+class RestConnector(Connector):
+    config_model = RestConfig
+
+    def __init__(
+        self,
+        config: BaseModel,
+        secrets: SecretResolver,
+        *,
+        sleeper: Sleeper = time.sleep,
+        clock: Clock = time.time,
+    ) -> None:
+        if not isinstance(config, RestConfig):
+            raise TypeError("RestConnector needs a RestConfig")
+        super().__init__(config, secrets)
+        self.rest: RestConfig = config
+        self.client = HttpClient(
+            timeouts=config.timeouts,
+            retry=config.retry,
+            ca_bundle=config.ca_bundle,
+            headers=config.headers,
+            sleeper=sleeper,
+            clock=clock,
+        )
+        self.auth = config.auth.build(secrets, self.client)
+
+    def streams(self) -> list[str]:
+        return list(self.rest.streams)
+
+    def supports_case_filter(self, stream: str) -> bool:
+        return self._stream(stream).case_filter is not None
+
+    def close(self) -> None:
+        self.client.close()
+
+    def read(self, stream: str, position: Position | None) -> Iterator[Batch]:
+        spec = self._stream(stream)
+        inc = spec.incremental
+        saved = position or {}
+        start = as_utc(inc.start) if inc and inc.start else None
+        watermark = load_watermark(saved.get("watermark")) or start
+        state: PageState | None = saved.get("page")
+        if state is None:
+            # A fresh pass: the lookback is applied once, here, and then kept for the whole pass.
+            since = minus(watermark, inc.lookback.delta) if inc else None
+            max_seen: datetime | None = None
+            state = spec.pagination.first()
+        else:
+            since = load_watermark(saved.get("since"))
+            max_seen = load_watermark(saved.get("max_seen"))
+        params: dict[str, Any] = dict(spec.params)
+        if inc is not None and since is not None:
+            params[inc.param] = inc.param_time.format(since)
+
+        for result in self._pages(spec, self._url(spec.path), params, state):
+            max_seen = later(max_seen, result.newest)
+            if result.next_state is None:
+                finished = later(watermark, max_seen)
+                final = {} if finished is None else {"watermark": store_watermark(finished)}
+                yield Batch(result.records, final, result.rejected)
+                return
+            mid_run = {
+                "watermark": _stored(watermark),
+                "since": _stored(since),
+                "max_seen": _stored(max_seen),
+                "page": result.next_state,
+            }
+            yield Batch(result.records, mid_run, result.rejected)
+
+    def read_case(self, stream: str, case_ref: str) -> Iterator[Batch]:
+        """Every record of one case; batches carry an empty position, a case read moves no stream."""
+        spec = self._stream(stream)
+        case_filter = spec.case_filter
+        if case_filter is None:
+            raise CaseFilterUnsupported(f"stream {stream!r} has no case_filter configured")
+        params: dict[str, Any] = dict(spec.params)
+        if case_filter.path is not None:
+            url = self._url(case_filter.path.replace("{case_ref}", quote(case_ref, safe="")))
+        else:
+            url = self._url(spec.path)
+            params[case_filter.param or ""] = case_ref
+        for result in self._pages(spec, url, params, spec.pagination.first()):
+            yield Batch(result.records, {}, result.rejected)
+
+    def check(self, sample_size: int = 5) -> CheckReport:
+        samples: list[StreamSample] = []
+        for name, spec in self.rest.streams.items():
+            try:
+                url, query = spec.pagination.request(spec.pagination.first(), self._url(spec.path), {})
+                response = self.client.get_json(url, {**spec.params, **query}, self.auth)
+                records, rejected, _ = self._records(spec, response)
+            except ConnectorError as exc:
+                return CheckReport(reachable=False, detail=f"stream {name}: {exc}", samples=samples)
+            samples.append(StreamSample(name, records[:sample_size], rejected[:sample_size]))
+        return CheckReport(
+            reachable=True, detail=f"{self.rest.base_url} answered for every stream", samples=samples
+        )
+
+    def _pages(
+        self, spec: RestStream, url: str, params: dict[str, Any], state: PageState
+    ) -> Iterator[_PageResult]:
+        """Walk the pages from `state`, refusing loops and APIs that ignore the page parameters."""
+        walk = PageWalk(state)
+        previous_digest: str | None = None
+        while True:
+            try:
+                page_url, query = spec.pagination.request(state, url, params)
+            except KeyError:
+                raise FatalError(
+                    "the stored position does not fit this stream's pagination (was it changed?); "
+                    "resync the stream"
+                ) from None
+            response = self.client.get_json(page_url, query, self.auth)
+            records, rejected, newest = self._records(spec, response)
+            digest = _digest(records)
+            if records and digest == previous_digest:
+                raise FatalError(
+                    f"{where('GET', response.url)}: a page repeated the previous page's records; "
+                    "the API seems to ignore the pagination parameters"
+                )
+            previous_digest = digest
+            page = Page(response.url, response.body, response.links, len(records) + len(rejected))
+            next_state = spec.pagination.next(state, page)
+            if next_state is not None:
+                next_state = self._scrubbed(next_state)
+                walk.advance(next_state)
+            yield _PageResult(records, rejected, newest, next_state)
+            if next_state is None:
+                return
+            state = next_state
+
+    def _records(
+        self, spec: RestStream, response: JsonResponse
+    ) -> tuple[list[Record], list[Rejected], datetime | None]:
+        found = select(response.body, spec.records_path)
+        if found is MISSING:
+            raise FatalError(f"{where('GET', response.url)}: no {spec.records_path!r} in the response body")
+        items: list[Any] = [] if found is None else [found] if isinstance(found, dict) else found
+        if not isinstance(items, list):
+            raise FatalError(f"{where('GET', response.url)}: {spec.records_path!r} is not a list of records")
+        records: list[Record] = []
+        rejected: list[Rejected] = []
+        newest: datetime | None = None
+        inc = spec.incremental
+        for item in items:
+            if not isinstance(item, dict):
+                rejected.append(Rejected("record is not a JSON object", raw_hash=_digest(item)))
+                continue
+            if inc is not None:
+                try:
+                    changed = inc.cursor_time.parse(select(item, inc.cursor_field))
+                except (ValueError, TypeError, OverflowError):
+                    reason = f"cursor field {inc.cursor_field!r} is missing or not a {inc.cursor_format} time"
+                    rejected.append(Rejected(reason, raw_hash=record_hash(item)))
+                    continue
+                newest = later(newest, changed)
+            records.append(item)
+        return records, rejected, newest
+
+    def _scrubbed(self, state: PageState) -> PageState:
+        """Page states are stored in positions: a key the API echoed into a link must not be."""
+        secret_params = self.auth.secret_params()
+        if "url" not in state:
+            return state
+        url = state["url"]
+        if urlsplit(url).netloc != urlsplit(self.rest.base_url).netloc:
+            raise FatalError(
+                f"a next-page link points at another host ({urlsplit(url).hostname}); not following it"
+            )
+        return {**state, "url": strip_query_params(url, secret_params)}
+
+    def _url(self, path: str) -> str:
+        return self.rest.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def _stream(self, stream: str) -> RestStream:
+        try:
+            return self.rest.streams[stream]
+        except KeyError:
+            raise FatalError(f"unknown stream {stream!r}; configured: {sorted(self.rest.streams)}") from None
+
+
+def _stored(moment: datetime | None) -> str | None:
+    return None if moment is None else store_watermark(moment)
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()

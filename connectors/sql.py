@@ -1,0 +1,215 @@
+"""The `sql` connector: one SELECT per stream over any SQLAlchemy URL, streamed in batches.
+
+Position of a stream with a cursor_field:
+  mid-run  {"watermark": <cursor of the batch's last row>, "watermark_type": ..., "resume": true}
+  finished {"watermark": <cursor of the run's last row>, "watermark_type": ...}
+The query binds `cursor >= :watermark` and orders by the cursor, so resuming re-reads the rows that
+share the last cursor value (duplicates are harmless, writes are idempotent) and never skips one.
+The lookback is subtracted only when a new run starts from a finished position. Without a cursor the
+stream is read whole every run and its position is always {}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator
+from itertools import islice
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, SQLAlchemyError
+
+from connectors import sql_watermark
+from connectors.base import (
+    Batch,
+    CaseFilterUnsupported,
+    CheckReport,
+    Connector,
+    Position,
+    Record,
+    Rejected,
+    SecretResolver,
+    StreamSample,
+    chunk_keeping_groups,
+    record_hash,
+)
+from connectors.config_blocks import resolve_secret
+from connectors.errors import ConnectorError, FatalError, RetriableError
+from connectors.sql_config import SqlConfig, SqlStream
+
+# SQLSTATE classes worth retrying: connection (08), resources (53), operator intervention (57),
+# transaction rollback such as deadlock or serialisation (40), and driver timeouts (HYT).
+_RETRIABLE_SQLSTATE = ("08", "53", "57", "40", "HYT", "55P03")
+_RETRIABLE_SQLITE = {"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_PROTOCOL"}
+
+
+class SqlConnector(Connector):
+    config_model = SqlConfig
+
+    def __init__(self, config: BaseModel, secrets: SecretResolver) -> None:
+        if not isinstance(config, SqlConfig):
+            raise TypeError("SqlConnector needs a SqlConfig")
+        super().__init__(config, secrets)
+        self.sql: SqlConfig = config
+        self._engine: Engine | None = None
+
+    def streams(self) -> list[str]:
+        return list(self.sql.streams)
+
+    def supports_case_filter(self, stream: str) -> bool:
+        return self._stream(stream).case_query is not None
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def read(self, stream: str, position: Position | None) -> Iterator[Batch]:
+        spec = self._stream(stream)
+        saved = position or {}
+        params: dict[str, Any] = {}
+        start = None
+        if spec.cursor_field:
+            start = sql_watermark.decode(saved) if "watermark" in saved else None
+            if start is None:
+                params["watermark"] = spec.initial_watermark
+            elif saved.get("resume"):
+                params["watermark"] = start
+            else:
+                params["watermark"] = sql_watermark.minus(start, spec.lookback.delta)
+
+        # Hold one batch back: only when the rows run out do we know which batch finishes the run.
+        held: Batch | None = None
+        last = None
+        for chunk in chunk_keeping_groups(
+            self._rows(stream, spec.query, params), self.sql.batch_size, spec.group_by
+        ):
+            records, rejected, last = self._ordered(stream, spec, chunk, last)
+            if held is not None:
+                yield held
+            held = Batch(records, self._position(spec, last, resume=True), rejected)
+        final = self._position(spec, last if last is not None else start, resume=False)
+        yield Batch(held.records if held else [], final, held.rejected if held else [])
+
+    def read_case(self, stream: str, case_ref: str) -> Iterator[Batch]:
+        """Every row of one case; batches carry an empty position, a case read moves no stream."""
+        spec = self._stream(stream)
+        if spec.case_query is None:
+            raise CaseFilterUnsupported(f"stream {stream!r} has no case_query configured")
+        rows = self._rows(stream, spec.case_query, {"case_ref": case_ref})
+        for chunk in chunk_keeping_groups(rows, self.sql.batch_size, spec.group_by):
+            yield Batch(chunk, {})
+
+    def check(self, sample_size: int = 5) -> CheckReport:
+        samples: list[StreamSample] = []
+        for name, spec in self.sql.streams.items():
+            params = {"watermark": spec.initial_watermark} if spec.cursor_field else {}
+            try:
+                rows = self._rows(name, spec.query, params)
+                sample = list(islice(rows, sample_size))
+                rows.close()
+            except ConnectorError as exc:
+                return CheckReport(reachable=False, detail=str(exc), samples=samples)
+            samples.append(StreamSample(name, sample))
+        return CheckReport(reachable=True, detail=f"queried {self._safe_url()}", samples=samples)
+
+    def _rows(self, stream: str, query: str, params: dict[str, Any]) -> Generator[Record, None, None]:
+        """Rows as dicts, fetched `batch_size` at a time through a server-side cursor where supported."""
+        folds: dict[str, Callable[[str], str]] = {"as_is": str, "upper": str.upper, "lower": str.lower}
+        fold = folds[self.sql.column_names]
+        try:
+            with self._connect().connect() as connection:
+                streaming = connection.execution_options(stream_results=True, yield_per=self.sql.batch_size)
+                result = streaming.execute(text(query), params)
+                names = list(map(fold, result.keys()))
+                for row in result:
+                    yield dict(zip(names, row, strict=True))
+        except SQLAlchemyError as exc:
+            raise _classified(exc, f"stream {stream}") from None
+
+    def _ordered(
+        self, stream: str, spec: SqlStream, rows: list[Record], last: Any
+    ) -> tuple[list[Record], list[Rejected], Any]:
+        """Check the rows come in cursor order (else positions would skip rows) and set aside empties."""
+        if not spec.cursor_field:
+            return rows, [], None
+        records: list[Record] = []
+        rejected: list[Rejected] = []
+        for row in rows:
+            if spec.cursor_field not in row:
+                raise FatalError(f"stream {stream}: the query returns no column {spec.cursor_field!r}")
+            value = row[spec.cursor_field]
+            if value is None:
+                rejected.append(Rejected(f"{spec.cursor_field} is empty", raw_hash=record_hash(row)))
+                continue
+            try:
+                out_of_order = last is not None and value < last
+            except TypeError:
+                out_of_order = True
+            if out_of_order:
+                raise FatalError(
+                    f"stream {stream}: rows are not ordered by {spec.cursor_field}; "
+                    f"add ORDER BY {spec.cursor_field} so positions cannot skip rows"
+                )
+            last = value
+            records.append(row)
+        return records, rejected, last
+
+    @staticmethod
+    def _position(spec: SqlStream, cursor: Any, *, resume: bool) -> Position:
+        if not spec.cursor_field or cursor is None:
+            return {}
+        encoded = sql_watermark.encode(cursor)
+        return {**encoded, "resume": True} if resume else encoded
+
+    def _connect(self) -> Engine:
+        if self._engine is None:
+            url = make_url(self.sql.url)
+            if self.sql.password_env or self.sql.password_file:
+                password = resolve_secret(
+                    self.secrets, self.sql.password_env, self.sql.password_file, "database password"
+                )
+                url = url.set(password=password)
+            try:
+                self._engine = create_engine(
+                    url, pool_pre_ping=True, connect_args=dict(self.sql.connect_args)
+                )
+            except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+                raise FatalError(f"cannot use {self._safe_url()}: {type(exc).__name__}: {exc}") from None
+        return self._engine
+
+    def _safe_url(self) -> str:
+        return make_url(self.sql.url).render_as_string(hide_password=True)
+
+    def _stream(self, stream: str) -> SqlStream:
+        try:
+            return self.sql.streams[stream]
+        except KeyError:
+            raise FatalError(f"unknown stream {stream!r}; configured: {sorted(self.sql.streams)}") from None
+
+
+def _classified(exc: SQLAlchemyError, where: str) -> ConnectorError:
+    """Transient database trouble is retriable; bad SQL, missing tables and refused logins are not."""
+    if not isinstance(exc, DBAPIError):
+        return FatalError(f"{where}: {type(exc).__name__}: {_first_line(exc)}")
+    original = exc.orig
+    message = f"{where}: {type(original).__name__}: {_first_line(original)}"
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate is None and original is not None and original.args and isinstance(original.args[0], str):
+        candidate = original.args[0]
+        sqlstate = candidate if len(candidate) == 5 and candidate.isalnum() else None
+    sqlite_error = getattr(original, "sqlite_errorname", None)
+    if isinstance(sqlstate, str):
+        retriable = sqlstate.startswith(_RETRIABLE_SQLSTATE)
+    elif isinstance(sqlite_error, str):
+        retriable = sqlite_error in _RETRIABLE_SQLITE
+    else:
+        # No code from the server: typically it could not be reached at all.
+        retriable = isinstance(exc, OperationalError) or exc.connection_invalidated
+    return RetriableError(message) if retriable else FatalError(message)
+
+
+def _first_line(exc: BaseException | None) -> str:
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else "")[:300]

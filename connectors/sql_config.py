@@ -1,0 +1,91 @@
+"""The `connector:` block of a `type: sql` authority: a database URL and one SELECT per stream."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field, PositiveInt, field_validator, model_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from connectors.config_blocks import (
+    Lookback,
+    StrictModel,
+    check_required_streams,
+    check_secret_ref,
+    no_credentials,
+)
+
+
+def uses_param(query: str, name: str) -> bool:
+    """Whether the SQL text binds `:name` (a PostgreSQL cast such as `x::date` does not count)."""
+    return re.search(rf"(?<![:\w\\]):{name}\b", query) is not None
+
+
+class SqlStream(StrictModel):
+    """A SELECT whose rows are the stream's records.
+
+    With a `cursor_field` the query must bind `:watermark` as `cursor >= :watermark` and order by the
+    cursor (then by a tiebreak, and by `group_by` when set), so a stopped run can resume.
+    """
+
+    query: str = Field(min_length=1)
+    cursor_field: str | None = Field(default=None, description="result column holding the change time")
+    initial_watermark: str | int = Field(default="1900-01-01", description="bound on the very first run")
+    lookback: Lookback = Field(default_factory=Lookback)
+    group_by: str | None = Field(default=None, description="rows sharing this column stay in one batch")
+    case_query: str | None = Field(default=None, description="the same rows for one case, bound :case_ref")
+
+    @model_validator(mode="after")
+    def _parameters_match(self) -> SqlStream:
+        if self.cursor_field and not uses_param(self.query, "watermark"):
+            raise ValueError("query must bind :watermark when cursor_field is set")
+        if not self.cursor_field and uses_param(self.query, "watermark"):
+            raise ValueError("query binds :watermark but no cursor_field names the column to track")
+        if not self.cursor_field and self.lookback.delta:
+            raise ValueError("lookback needs a cursor_field")
+        if self.case_query is not None and not uses_param(self.case_query, "case_ref"):
+            raise ValueError("case_query must bind :case_ref")
+        return self
+
+
+class SqlConfig(StrictModel):
+    """Any SQLAlchemy URL; the password, when one is needed, is referenced and set at connect time."""
+
+    type: Literal["sql"] = "sql"
+    url: str = Field(min_length=1)
+    password_env: str | None = None
+    password_file: str | None = None
+    batch_size: PositiveInt = 1000
+    column_names: Literal["as_is", "upper", "lower"] = Field(
+        default="as_is", description="PostgreSQL folds unquoted names to lower case; pick one spelling"
+    )
+    connect_args: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    streams: dict[str, SqlStream]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_reference(cls, values: Any) -> Any:
+        return check_secret_ref(values, "password", required=False)
+
+    @field_validator("url")
+    @classmethod
+    def _url_without_password(cls, url: str) -> str:
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise ValueError("not a SQLAlchemy database URL (dialect+driver://user@host/database)") from None
+        if parsed.password is not None:
+            raise ValueError("the URL holds a password: move it to password_env or password_file")
+        return url
+
+    @field_validator("connect_args")
+    @classmethod
+    def _plain_connect_args(cls, args: dict[str, Any]) -> dict[str, Any]:
+        return no_credentials(args, "connect_args key", "password_env or password_file")
+
+    @field_validator("streams")
+    @classmethod
+    def _required_streams(cls, streams: dict[str, SqlStream]) -> dict[str, SqlStream]:
+        return check_required_streams(streams)
