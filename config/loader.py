@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -63,6 +64,7 @@ def load_authority(path: Path, settings: Settings) -> Authority:
                 for p in inline
             ]
         )
+    _resolve_relative_paths(raw, path.parent)
     try:
         file = AuthorityFile.model_validate(raw)
     except ValidationError as exc:
@@ -101,3 +103,20 @@ def load_authority(path: Path, settings: Settings) -> Authority:
     if problems:
         raise ConfigError(problems)
     return Authority(path=path, file=file, connector_config=connector_config)
+
+
+PATH_KEYS = ("folder", "ca_bundle")
+
+
+def _resolve_relative_paths(tree: Any, base: Path) -> None:
+    """Paths in an authority file (`folder`, `ca_bundle`, `*_file`) are relative to that file."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            is_path = isinstance(key, str) and (key in PATH_KEYS or key.endswith("_file"))
+            if is_path and isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+                tree[key] = str((base / value).resolve())
+            else:
+                _resolve_relative_paths(value, base)
+    elif isinstance(tree, list):
+        for item in tree:
+            _resolve_relative_paths(item, base)

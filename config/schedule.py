@@ -7,6 +7,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
+def known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/London") from None
+    return value
+
+
+def valid_cron(value: str | None) -> str | None:
+    if value is not None:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"not a valid crontab expression ({exc})") from None
+    return value
+
+
 class Interval(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -37,26 +56,8 @@ class Schedule(BaseModel):
     """A run missed by less than this (daemon busy or briefly down) still happens; one missed by
     more waits for the next fire time. Ten minutes covers a restart without replaying a backlog."""
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/London") from None
-        return value
-
-    @field_validator("cron")
-    @classmethod
-    def _valid_cron(cls, value: str | None) -> str | None:
-        if value is not None:
-            from apscheduler.triggers.cron import CronTrigger
-
-            try:
-                CronTrigger.from_crontab(value)
-            except ValueError as exc:
-                raise ValueError(f"not a valid crontab expression ({exc})") from None
-        return value
+    _known_zone = field_validator("timezone")(known_zone)
+    _valid_cron = field_validator("cron")(valid_cron)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Schedule:

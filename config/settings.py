@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from config.errors import ConfigError, from_validation
-from config.schedule import Interval, Schedule
+from config.schedule import Interval, Schedule, known_zone, valid_cron
 from config.secrets import inline_secrets
 from config.yamlfile import read_yaml
 from mapping.elements import CatalogueChanges, Element, build_catalogue
@@ -33,6 +33,9 @@ class DaemonSettings(BaseModel):
     status_recompute_cron: str = "15 0 * * *"
     """When the daily job recomputes time-dependent statuses (overdue, review due)."""
     timezone: str = "Europe/London"
+
+    _valid_cron = field_validator("status_recompute_cron")(valid_cron)
+    _valid_zone = field_validator("timezone")(known_zone)
     unhealthy_after_hours: float = Field(default=26.0, gt=0)
     """An authority whose last success is older than this makes /healthz answer 503."""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from store.models import Lease
@@ -104,7 +104,7 @@ class StoreLease:
                     select(Lease).where(Lease.name == self.name).with_for_update()
                 ).one_or_none()
                 if current is None:
-                    conn.execute(Lease.__table__.insert().values(name=self.name, **mine))
+                    conn.execute(insert(Lease).values(name=self.name, **mine))
                     return
                 holder = Holder(current.owner, current.host, current.pid, current.expires_at)
                 if not self._can_take_over(holder, now):

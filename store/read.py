@@ -93,7 +93,7 @@ def quarantine_counts(engine: Engine) -> dict[str, int]:
         .group_by(QuarantineRow.authority)
     )
     with engine.connect() as conn:
-        return dict(conn.execute(query).tuples().all())
+        return {authority: int(count) for authority, count in conn.execute(query).all()}
 
 
 def positions(engine: Engine, authority: str) -> dict[str, Row]:
@@ -154,7 +154,7 @@ def open_case_count(engine: Engine) -> dict[str, int]:
         .group_by(CaseRow.authority)
     )
     with engine.connect() as conn:
-        return dict(conn.execute(query).tuples().all())
+        return {authority: int(count) for authority, count in conn.execute(query).all()}
 
 
 def _scalars(engine: Engine, query: Any) -> list[Any]:

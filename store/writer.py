@@ -28,6 +28,9 @@ from store.upsert import upsert
 CASES: Table = CaseRow.__table__  # type: ignore[assignment]
 EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[assignment]
 STATUSES: Table = CaseElementStatusRow.__table__  # type: ignore[assignment]
+QUARANTINE: Table = QuarantineRow.__table__  # type: ignore[assignment]
+POSITIONS: Table = StreamPosition.__table__  # type: ignore[assignment]
+AUTHORITIES: Table = Authority.__table__  # type: ignore[assignment]
 KEY_CHUNK = 500
 
 
@@ -46,7 +49,7 @@ class StoredVersion:
 
 
 def ensure_authority(conn: Connection, code: str, name: str, now: datetime) -> None:
-    upsert(conn, Authority.__table__, [{"code": code, "name": name, "updated_at": now}], keys=["code"])  # type: ignore[arg-type]
+    upsert(conn, AUTHORITIES, [{"code": code, "name": name, "updated_at": now}], keys=["code"])
 
 
 def _key_column(table: Table) -> str:
@@ -184,9 +187,9 @@ def write_quarantine(
     ]
     upsert(
         conn,
-        QuarantineRow.__table__,
+        QUARANTINE,
         rows,
-        keys=["authority", "stream", "record_hash"],  # type: ignore[arg-type]
+        keys=["authority", "stream", "record_hash"],
         update=["run_id", "reason", "source_id", "last_seen_at", "resolved_at"],
     )
 
@@ -214,7 +217,7 @@ def save_position(
 ) -> None:
     upsert(
         conn,
-        StreamPosition.__table__,  # type: ignore[arg-type]
+        POSITIONS,
         [
             {
                 "authority": authority,

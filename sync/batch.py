@@ -14,6 +14,7 @@ from mapping.outcomes import Mapped, NotPracticeEvidence, Outcome
 from mapping.schema import Case, Evidence
 from mapping.timeliness import TimelinessRules
 from store import writer
+from store.models import as_utc
 from store.runs import Counts, record_counts
 from sync.recompute import recompute_cases
 
@@ -53,7 +54,7 @@ def _newest_per_key(records: list[tuple[R, str]]) -> dict[str, tuple[R, str]]:
 def _older(candidate: Case | Evidence, held: Case | Evidence) -> bool:
     if candidate.source_updated_at is None or held.source_updated_at is None:
         return False
-    return writer.as_utc(candidate.source_updated_at) < writer.as_utc(held.source_updated_at)
+    return as_utc(candidate.source_updated_at) < as_utc(held.source_updated_at)
 
 
 def _split(
@@ -96,6 +97,7 @@ def write_batch(
     quarantined: list[writer.QuarantineItem] = [
         writer.QuarantineItem(stream, r.reason, r.raw_hash or "", r.source_id) for r in rejected
     ]
+    mapped_ids = [o.source_id for o in outcomes if isinstance(o, Mapped)]
     for outcome in outcomes:
         if isinstance(outcome, NotPracticeEvidence):
             counts.not_evidence += 1
@@ -108,22 +110,20 @@ def write_batch(
         else:
             evidence.append((outcome.record, outcome.content_hash))
 
-    touched: set[str] = set()
-    for table, records, write in (
-        (writer.CASES, cases, writer.write_cases),
-        (writer.EVIDENCE, evidence, writer.write_evidence),
-    ):
-        to_write, unchanged, moved = _split(conn, table, ctx.authority, records)  # type: ignore[type-var]
-        write(conn, to_write, ctx.run_id, ctx.now)  # type: ignore[operator]
-        if ctx.full_read:
-            writer.mark_seen(conn, table, ctx.authority, unchanged, ctx.run_id)
-        touched |= moved
-        counts.written += len(to_write)
-        counts.unchanged += len(records) - len(to_write)
+    case_writes, case_unchanged, touched = _split(conn, writer.CASES, ctx.authority, cases)
+    writer.write_cases(conn, case_writes, ctx.run_id, ctx.now)
+    evidence_writes, evidence_unchanged, moved = _split(conn, writer.EVIDENCE, ctx.authority, evidence)
+    writer.write_evidence(conn, evidence_writes, ctx.run_id, ctx.now)
+    touched |= moved
+    if ctx.full_read:
+        writer.mark_seen(conn, writer.CASES, ctx.authority, case_unchanged, ctx.run_id)
+        writer.mark_seen(conn, writer.EVIDENCE, ctx.authority, evidence_unchanged, ctx.run_id)
+    counts.written = len(case_writes) + len(evidence_writes)
+    counts.unchanged = len(cases) + len(evidence) - counts.written
 
     counts.quarantined = len(quarantined)
     writer.write_quarantine(conn, ctx.authority, ctx.run_id, quarantined, ctx.now)
-    writer.resolve_quarantine(conn, ctx.authority, stream, [_key(r) for r, _ in [*cases, *evidence]], ctx.now)
+    writer.resolve_quarantine(conn, ctx.authority, stream, mapped_ids, ctx.now)
     recompute_cases(conn, ctx.authority, touched, ctx.elements, ctx.rules, ctx.today)
     if position is not None:
         writer.save_position(conn, ctx.authority, stream, position, ctx.run_id, ctx.now)

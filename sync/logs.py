@@ -67,6 +67,12 @@ ALLOWED_KEYS = frozenset(
         "elements",
         "authorities",
         "count",
+        "added",
+        "removed",
+        "rescheduled",
+        "problems",
+        "workers",
+        "stop_timeout_s",
     }
 )
 WITHHELD = "[withheld]"

@@ -37,7 +37,7 @@ def status(app: App, as_json: bool) -> None:
     quarantined = read.quarantine_counts(engine)
     open_cases = read.open_case_count(engine)
     now = datetime.now(UTC)
-    result = []
+    result: list[dict[str, Any]] = []
     for code, authority in sorted(config.authorities.items()):
         schedule = authority.file.schedule or config.settings.file.schedule
         run = last.get(code, {})
