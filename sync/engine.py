@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from config.authority import Authority
 from config.loader import Config
 from config.secrets import resolve_secret
-from connectors.base import Batch, Connector
+from connectors.base import Batch, CaseFilterUnsupported, Connector
 from connectors.errors import ConnectorError, RetryBudgetExhausted
 from connectors.registry import connector_type
 from mapping.mapper import CompiledMapping
@@ -101,7 +101,7 @@ def ordered_streams(names: list[str]) -> list[str]:
 
 def safe_error(exc: BaseException) -> str:
     """An error summary fit for the run history: no record contents, SQL parameters or secrets."""
-    if isinstance(exc, ConnectorError | LeaseLost | NothingRead | Stopped):
+    if isinstance(exc, ConnectorError | CaseFilterUnsupported | LeaseLost | NothingRead | Stopped):
         return f"{type(exc).__name__}: {exc}"
     if isinstance(exc, DBAPIError):
         return f"store error: {type(exc.orig).__name__}"
@@ -212,6 +212,13 @@ class SyncEngine:
         compiled = compile_for(authority, self.config.settings.element_keys)
         with self.connector_factory(authority) as connector:
             streams = ordered_streams([s for s in connector.streams() if s in compiled.streams])
+            if request.mode is Mode.CASE:
+                unfiltered = [s for s in streams if not connector.supports_case_filter(s)]
+                if unfiltered:
+                    raise CaseFilterUnsupported(
+                        f"the {authority.file.connector.type} connector cannot read one case from stream(s) "
+                        f"{', '.join(unfiltered)}; configure a case filter for them, or resync the whole authority"
+                    )
             read_per_stream: dict[str, int] = {}
             for stream in streams:
                 before = ctx.counts.read
