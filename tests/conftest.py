@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,15 +13,7 @@ from sqlalchemy import Engine
 
 from store.engine import make_engine
 from store.schema import upgrade
-
-
-@pytest.fixture
-def config_dir(tmp_path: Path) -> Path:
-    """A settings file with a SQLite store and an empty authorities folder."""
-    folder = tmp_path / "config"
-    (folder / "authorities").mkdir(parents=True)
-    (folder / "sofs-sync.yaml").write_text("store:\n  url: sqlite:///store.db\nauthorities_dir: authorities\n")
-    return folder
+from tests.pgcluster import PostgresCluster, PostgresUnavailable, start_cluster
 
 
 @pytest.fixture
@@ -36,3 +30,35 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:
     from sync.cli import cli
 
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL cluster per test session; skipped without binaries, except in CI."""
+    try:
+        cluster = start_cluster()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture
+def postgres_database(postgres_cluster: PostgresCluster) -> str:
+    """A fresh, empty database on the session's cluster, as a SQLAlchemy URL."""
+    return postgres_cluster.create_database(f"test_{next(_databases)}")
+
+
+@pytest.fixture
+def postgres_store(postgres_database: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_database)
+    upgrade(engine)
+    yield engine
+    engine.dispose()

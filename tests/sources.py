@@ -15,47 +15,76 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
-TEMPLATES = ["SoS Mapping", "Danger Statement", "Harm Statement", "Safety Goal", "Safety Plan",
-             "Three Houses", "Words and Pictures", "Safety Network Meeting", "Chronology", "Case Note"]
+TEMPLATES = [
+    "SoS Mapping",
+    "Danger Statement",
+    "Harm Statement",
+    "Safety Goal",
+    "Safety Plan",
+    "Three Houses",
+    "Words and Pictures",
+    "Safety Network Meeting",
+    "Chronology",
+    "Case Note",
+]
 
 
-def synthetic(cases: int, forms_per_case: int, seed: int = 7) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def synthetic(
+    cases: int, forms_per_case: int, seed: int = 7
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rnd = random.Random(seed)
     base = datetime(2026, 1, 1, 8, 0, 0)
     case_rows, form_rows = [], []
     for i in range(cases):
         opened = date(2025, 6, 1) + timedelta(days=rnd.randrange(200))
-        case_rows.append({
-            "id": f"C{i:05d}", "team": rnd.choice(["North", "South", "East"]),
-            "type": "??" if i % 97 == 5 else rnd.choice(["CIN", "CP", "LAC"]),
-            "opened": opened.isoformat(), "closed": None,
-            "cp_start": (opened + timedelta(days=10)).isoformat(),
-            # Many rows share a timestamp, so batch boundaries fall inside runs of equal cursors.
-            "updated": (base + timedelta(minutes=i // 3)).isoformat(),
-        })
+        case_rows.append(
+            {
+                "id": f"C{i:05d}",
+                "team": rnd.choice(["North", "South", "East"]),
+                "type": "??" if i % 97 == 5 else rnd.choice(["CIN", "CP", "LAC"]),
+                "opened": opened.isoformat(),
+                "closed": None,
+                "cp_start": (opened + timedelta(days=10)).isoformat(),
+                # Many rows share a timestamp, so batch boundaries fall inside runs of equal cursors.
+                "updated": (base + timedelta(minutes=i // 3)).isoformat(),
+            }
+        )
         for j in range(forms_per_case):
             n = i * forms_per_case + j
-            form_rows.append({
-                "form_id": f"F{n:06d}", "case_id": f"C{i:05d}", "template": rnd.choice(TEMPLATES),
-                "status": rnd.choice(["C", "C", "C", "D", "X"]),
-                "form_date": "31/02/2026" if n % 151 == 7 else (opened + timedelta(days=rnd.randrange(90))).isoformat(),
-                "updated": (base + timedelta(minutes=n // 4)).isoformat(),
-            })
+            form_rows.append(
+                {
+                    "form_id": f"F{n:06d}",
+                    "case_id": f"C{i:05d}",
+                    "template": rnd.choice(TEMPLATES),
+                    "status": rnd.choice(["C", "C", "C", "D", "X"]),
+                    "form_date": "31/02/2026"
+                    if n % 151 == 7
+                    else (opened + timedelta(days=rnd.randrange(90))).isoformat(),
+                    "updated": (base + timedelta(minutes=n // 4)).isoformat(),
+                }
+            )
     return case_rows, form_rows
 
 
 def build_sqlite_source(path: Path, cases: list[dict[str, Any]], forms: list[dict[str, Any]]) -> str:
     with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE cases (id TEXT PRIMARY KEY, team TEXT, type TEXT, opened TEXT, closed TEXT, "
-                   "cp_start TEXT, updated TEXT)")
-        db.execute("CREATE TABLE forms (form_id TEXT PRIMARY KEY, case_id TEXT, template TEXT, status TEXT, "
-                   "form_date TEXT, updated TEXT)")
-        db.executemany("INSERT INTO cases VALUES (:id, :team, :type, :opened, :closed, :cp_start, :updated)", cases)
-        db.executemany("INSERT INTO forms VALUES (:form_id, :case_id, :template, :status, :form_date, :updated)",
-                       forms)
+        db.execute(
+            "CREATE TABLE cases (id TEXT PRIMARY KEY, team TEXT, type TEXT, opened TEXT, closed TEXT, "
+            "cp_start TEXT, updated TEXT)"
+        )
+        db.execute(
+            "CREATE TABLE forms (form_id TEXT PRIMARY KEY, case_id TEXT, template TEXT, status TEXT, "
+            "form_date TEXT, updated TEXT)"
+        )
+        db.executemany(
+            "INSERT INTO cases VALUES (:id, :team, :type, :opened, :closed, :cp_start, :updated)", cases
+        )
+        db.executemany(
+            "INSERT INTO forms VALUES (:form_id, :case_id, :template, :status, :form_date, :updated)", forms
+        )
     return f"sqlite:///{path}"
 
 
@@ -143,7 +172,7 @@ connector:
 
 class _Api(BaseHTTPRequestHandler):
     data: dict[str, list[dict[str, Any]]]
-    case_key = {"/cases": "id", "/forms": "case_id"}
+    case_key: ClassVar[dict[str, str]] = {"/cases": "id", "/forms": "case_id"}
 
     def do_GET(self) -> None:
         url = urlparse(self.path)
@@ -172,8 +201,10 @@ class _Api(BaseHTTPRequestHandler):
 @contextmanager
 def loopback_api(cases: list[dict[str, Any]], forms: list[dict[str, Any]]) -> Iterator[str]:
     """Serve the records on 127.0.0.1 with page-number pagination and an `updated_since` filter."""
-    ordered = {"/cases": sorted(cases, key=lambda r: (r["updated"], r["id"])),
-               "/forms": sorted(forms, key=lambda r: (r["updated"], r["form_id"]))}
+    ordered = {
+        "/cases": sorted(cases, key=lambda r: (r["updated"], r["id"])),
+        "/forms": sorted(forms, key=lambda r: (r["updated"], r["form_id"])),
+    }
     handler = type("Api", (_Api,), {"data": ordered})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.connectors.scripted_http import ScriptedServer
-from tests.pgcluster import PostgresUnavailable, start_cluster
+from tests.pgcluster import PostgresCluster
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -73,15 +72,6 @@ def fixtures_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A database on a throwaway local PostgreSQL cluster; skipped without binaries, except in CI."""
-    try:
-        cluster = start_cluster()
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: {exc}")
-        pytest.skip(f"PostgreSQL not available: {exc}")
-    try:
-        yield cluster.create_database("sofs_source")
-    finally:
-        cluster.stop()
+def postgres_url(postgres_cluster: PostgresCluster) -> str:
+    """A source database on the session's throwaway PostgreSQL cluster."""
+    return postgres_cluster.create_database("sofs_source")

@@ -16,7 +16,9 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """A copy of the repository's example configuration and its drop folder."""
-    shutil.copytree(REPO / "config", tmp_path / "config", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(
+        REPO / "config", tmp_path / "config", ignore=shutil.ignore_patterns("*.py", "__pycache__")
+    )
     shutil.copytree(REPO / "examples", tmp_path / "examples")
     return tmp_path / "config" / "sofs-sync.yaml"
 
@@ -32,7 +34,8 @@ def test_init_twice_is_harmless_and_listings_of_an_empty_store_are_valid_json(ex
     assert json.loads(run_cli("--config", str(example), "runs", "--json").output) == []
     assert json.loads(run_cli("--config", str(example), "quarantine", "--json").output) == []
     board = json.loads(run_cli("--config", str(example), "dashboard", "--json").output)
-    assert board["cases"] == [] and board["teams"] == []
+    assert board["cases"] == []
+    assert board["teams"] == []
 
 
 def test_commands_refuse_a_store_that_was_never_initialised(example: Path) -> None:
@@ -43,8 +46,11 @@ def test_commands_refuse_a_store_that_was_never_initialised(example: Path) -> No
 
 def test_a_config_error_exits_2_naming_file_and_key(example: Path) -> None:
     authority = example.parent / "authorities" / "northshire.yaml"
-    authority.write_text(authority.read_text().replace("  batch_size", "  batchsize").replace(
-        "settle_seconds:", "settle_secs:"))
+    authority.write_text(
+        authority.read_text()
+        .replace("  batch_size", "  batchsize")
+        .replace("settle_seconds:", "settle_secs:")
+    )
     result = run_cli("--config", str(example), "status")
     assert result.exit_code == 2
     assert f"{authority}: connector.settle_secs: Extra inputs are not permitted" in result.output
@@ -63,7 +69,10 @@ def test_sync_of_the_example_writes_the_whiteboard_and_records_who_asked(example
     [run] = json.loads(result.output)
     counts = run["counts"]
     assert run["outcome"] == "succeeded"
-    assert counts["read"] == counts["written"] + counts["unchanged"] + counts["quarantined"] + counts["not_evidence"]
+    assert (
+        counts["read"]
+        == counts["written"] + counts["unchanged"] + counts["quarantined"] + counts["not_evidence"]
+    )
     [recorded] = json.loads(run_cli("--config", str(example), "runs", "northshire", "--json").output)
     assert (recorded["trigger"], recorded["requested_by"]) == ("cli", "ops-anna")
     board = json.loads(run_cli("--config", str(example), "dashboard", "northshire", "--json").output)
@@ -74,8 +83,17 @@ def test_resync_needs_a_reason_and_audits_it(example: Path) -> None:
     run_cli("--config", str(example), "init")
     missing = run_cli("--config", str(example), "resync", "northshire")
     assert missing.exit_code == 2
-    done = run_cli("--config", str(example), "resync", "northshire", "--reason", "annual audit", "--by", "admin-raj",
-                   "--json")
+    done = run_cli(
+        "--config",
+        str(example),
+        "resync",
+        "northshire",
+        "--reason",
+        "annual audit",
+        "--by",
+        "admin-raj",
+        "--json",
+    )
     assert done.exit_code == 0, done.output
     [recorded] = json.loads(run_cli("--config", str(example), "runs", "--json").output)
     assert (recorded["mode"], recorded["trigger"], recorded["reason"]) == ("full", "manual", "annual audit")
@@ -84,8 +102,17 @@ def test_resync_needs_a_reason_and_audits_it(example: Path) -> None:
 def test_per_case_resync_reads_one_case_and_audits_the_scope(example: Path) -> None:
     run_cli("--config", str(example), "init")
     run_cli("--config", str(example), "sync")
-    result = run_cli("--config", str(example), "resync", "northshire", "--case", "566910", "--reason", "audit query",
-                     "--json")
+    result = run_cli(
+        "--config",
+        str(example),
+        "resync",
+        "northshire",
+        "--case",
+        "566910",
+        "--reason",
+        "audit query",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     [run] = json.loads(result.output)
     assert run["outcome"] == "succeeded"
@@ -96,7 +123,9 @@ def test_per_case_resync_without_a_case_filter_is_a_clear_failure(example: Path)
     authority = example.parent / "authorities" / "northshire.yaml"
     authority.write_text(authority.read_text().replace("      case_field: child\n", ""))
     run_cli("--config", str(example), "init")
-    result = run_cli("--config", str(example), "resync", "northshire", "--case", "566910", "--reason", "query")
+    result = run_cli(
+        "--config", str(example), "resync", "northshire", "--case", "566910", "--reason", "query"
+    )
     assert result.exit_code == 1
     [run] = json.loads(run_cli("--config", str(example), "runs", "--json").output)
     assert run["outcome"] == "failed"
@@ -115,8 +144,16 @@ def test_check_reports_coverage_without_writing_to_the_store(example: Path) -> N
 
 
 def test_new_authority_writes_a_template_with_the_code_and_keeps_its_guidance(example: Path) -> None:
-    result = run_cli("--config", str(example), "new-authority", "westshire", "--from", "mosaic",
-                     "--name", "Westshire Council")
+    result = run_cli(
+        "--config",
+        str(example),
+        "new-authority",
+        "westshire",
+        "--from",
+        "mosaic",
+        "--name",
+        "Westshire Council",
+    )
     assert result.exit_code == 0, result.output
     written = (example.parent / "authorities" / "westshire.yaml").read_text()
     assert written.splitlines()[0].startswith("#")
@@ -128,12 +165,17 @@ def test_new_authority_writes_a_template_with_the_code_and_keeps_its_guidance(ex
     assert "exists" in again.output
 
 
-def test_pseudonym_is_the_keyed_hash_an_auditor_can_look_up(example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pseudonym_is_the_keyed_hash_an_auditor_can_look_up(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     authority = example.parent / "authorities" / "northshire.yaml"
-    authority.write_text(authority.read_text().replace("case_ref: keep", "case_ref: pseudonymise\n  key_env: NS_KEY"))
+    authority.write_text(
+        authority.read_text().replace("case_ref: keep", "case_ref: pseudonymise\n  key_env: NS_KEY")
+    )
     monkeypatch.setenv("NS_KEY", "a-long-enough-test-key-0123456789")
     first = run_cli("--config", str(example), "pseudonym", "northshire", "566910")
     second = run_cli("--config", str(example), "pseudonym", "northshire", "566910")
     assert first.exit_code == 0, first.output
     assert first.output == second.output
-    assert first.output.startswith("p_") and "566910" not in first.output
+    assert first.output.startswith("p_")
+    assert "566910" not in first.output

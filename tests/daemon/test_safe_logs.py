@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import re
 import secrets
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from sync.daemon import Daemon, route_stdlib_logging
 from sync.logs import configure_logging
 from tests.daemon.conftest import write_config
 from tests.daemon.secured_api import Credentials, secured_api
-from tests.pgcluster import PostgresUnavailable, running_cluster
+from tests.pgcluster import PostgresCluster
 from tests.sources import MAPPING_YAML, build_sqlite_source, synthetic
 
 PSEUDONYMISED = MAPPING_YAML.replace(
@@ -188,15 +187,9 @@ def test_scheduled_syncs_with_oauth2_api_key_and_pseudonym_secrets_log_none_of_t
     assert_nothing_leaked(log, [*secret_env.values(), credentials.access_token, "timeout=17.5", *identifiers])
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Any]:
-    try:
-        with running_cluster() as cluster:
-            yield cluster
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: {exc}")
-        pytest.skip(f"PostgreSQL not available: {exc}")
+@pytest.fixture
+def postgres(postgres_cluster: PostgresCluster) -> PostgresCluster:
+    return postgres_cluster
 
 
 def load_source(url: str, cases: list[dict[str, Any]], forms: list[dict[str, Any]]) -> None:

@@ -20,7 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.sources import build_sqlite_source, loopback_api, rest_authority_yaml, sql_authority_yaml, synthetic
+from tests.sources import (
+    build_sqlite_source,
+    loopback_api,
+    rest_authority_yaml,
+    sql_authority_yaml,
+    synthetic,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -28,12 +34,13 @@ TRIALS = 20
 SOFS_SYNC = str(Path(sys.executable).with_name("sofs-sync"))
 SNAPSHOT = {
     "cases": "SELECT authority, case_ref, team, worker, case_type, opened_on, closed_on, cp_plan_start, "
-             "source_updated_at, content_hash, deleted_on FROM cases",
+    "source_updated_at, content_hash, deleted_on FROM cases",
     "evidence": "SELECT authority, source_id, case_ref, element, kind, state, evidenced_on, scale_value, "
-                "source_updated_at, content_hash, deleted_on FROM evidence",
-    "case_element_status": "SELECT authority, case_ref, element, status, first_evidenced_on, last_evidenced_on, "
-                           "due_on, evidence_count, latest_scale_value FROM case_element_status",
-    "quarantine": "SELECT authority, stream, source_id, reason, record_hash, resolved_at IS NULL FROM quarantine",
+    "source_updated_at, content_hash, deleted_on FROM evidence",
+    "case_element_status": "SELECT authority, case_ref, element, status, first_evidenced_on, "
+    "last_evidenced_on, due_on, evidence_count, latest_scale_value FROM case_element_status",
+    "quarantine": "SELECT authority, stream, source_id, reason, record_hash, resolved_at IS NULL "
+    "FROM quarantine",
     "stream_positions": "SELECT authority, stream, position FROM stream_positions",
 }
 
@@ -52,8 +59,13 @@ def write_config(folder: Path, authority_yaml: str) -> Path:
 
 
 def sofs_sync(settings: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SOFS_SYNC, "--config", str(settings), *args], capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [SOFS_SYNC, "--config", str(settings), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def fresh_store(settings: Path, template: Path) -> Path:
@@ -103,8 +115,11 @@ def run_trials(settings: Path, check_positions: bool) -> None:
     mid_run = 0
     for trial in range(TRIALS):
         store = fresh_store(settings, template)
-        process = subprocess.Popen([SOFS_SYNC, "--config", str(settings), "sync"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [SOFS_SYNC, "--config", str(settings), "sync"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for_first_commit(store, process)
         time.sleep(rnd.uniform(0, sync_time))
         process.kill()

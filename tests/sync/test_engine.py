@@ -52,7 +52,7 @@ def test_counts_add_up_and_records_land(setup) -> None:  # type: ignore[no-untyp
     assert result.outcome is Outcome.SUCCEEDED
     assert (c.read, c.written, c.unchanged, c.quarantined, c.not_evidence) == (8, 5, 0, 2, 1)
     assert c.read == c.written + c.unchanged + c.quarantined + c.not_evidence
-    assert [r["reason"] for r in read.quarantine(store)][0].startswith("case_type")
+    assert next(r["reason"] for r in read.quarantine(store)).startswith("case_type")
 
 
 def test_second_run_resumes_from_the_stored_position(setup) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +89,9 @@ def test_evidence_before_its_case_is_kept_and_linked_when_the_case_arrives(setup
         "mem-la", cli_request()
     )
     assert read.whiteboard(store) == []
-    engine_for(MemoryConnector(data={"cases": [a_case_record("C1")], "evidence": []})).run("mem-la", cli_request())
+    engine_for(MemoryConnector(data={"cases": [a_case_record("C1")], "evidence": []})).run(
+        "mem-la", cli_request()
+    )
     [row] = read.whiteboard(store)
     assert row["safety_plan"] == "evidenced"
 
@@ -138,7 +140,7 @@ def test_full_resync_that_reads_nothing_keeps_stored_records(setup) -> None:  # 
 
 
 def test_per_case_resync_reads_only_that_case(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
+    engine_for, _store = setup
     engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     changed = data()
     changed["evidence"] = [f for f in changed["evidence"] if f["form_id"] != "F1"]
@@ -170,7 +172,7 @@ def test_a_second_run_while_the_lease_is_held_is_recorded_skipped(setup) -> None
 
 
 def test_quarantined_source_rejects_count_as_read_and_quarantined(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
+    engine_for, _store = setup
     bad = Rejected("not valid XML: line 3", source_id="drop.xml", raw_hash="ab" * 32)
     result = engine_for(MemoryConnector(data=data(), rejected={"cases": [bad]})).run("mem-la", cli_request())
     assert result.counts.quarantined == 3
