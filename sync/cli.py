@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from typing import Any
@@ -19,8 +20,34 @@ class RunFailed(click.ClickException):
     exit_code = EXIT_RUN_FAILED
 
 
+COMMAND_MODULES = {
+    "init": "sync.commands.store",
+    "status": "sync.commands.read",
+    "runs": "sync.commands.read",
+    "quarantine": "sync.commands.read",
+    "dashboard": "sync.commands.dashboard",
+    "sync": "sync.commands.run",
+    "resync": "sync.commands.run",
+    "check": "sync.commands.onboard",
+    "pseudonym": "sync.commands.onboard",
+    "new-authority": "sync.commands.onboard",
+    "run": "sync.commands.daemon",
+    "demo": "sync.commands.demo",
+}
+"""Where each command lives; a command's module is imported only when that command runs, so that
+`sofs-sync sync` does not pay for the daemon's scheduler and metrics at every start."""
+
+
 class _Group(click.Group):
-    """Turns config and store problems into a clear message and exit code 2, not a traceback."""
+    """Loads commands on demand, and turns config and store problems into a message and exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMAND_MODULES and cmd_name not in self.commands:
+            importlib.import_module(COMMAND_MODULES[cmd_name])
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -56,6 +83,4 @@ def emit_json(data: Any) -> None:
 
 
 def main() -> None:
-    from sync import commands  # noqa: F401 - registers the commands on `cli`
-
     sys.exit(cli.main(prog_name="sofs-sync", standalone_mode=True))

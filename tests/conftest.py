@@ -26,7 +26,6 @@ def sqlite_store(tmp_path: Path) -> Iterator[Engine]:
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:
     """Invoke `sofs-sync` in-process, as a user would from a shell."""
-    from sync import commands  # noqa: F401 - registers the commands
     from sync.cli import cli
 
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)

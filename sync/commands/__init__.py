@@ -1,3 +1,1 @@
-"""The CLI's commands, one module per area; importing this package registers them all."""
-
-from sync.commands import daemon, dashboard, onboard, read, run, store  # noqa: F401
+"""The CLI's commands, one module per area; `sync.cli.COMMAND_MODULES` says which holds which."""

@@ -56,3 +56,9 @@ def test_views_answer_on_an_empty_store(sqlite_store) -> None:
     with sqlite_store.connect() as conn:
         assert conn.execute(text("SELECT * FROM whiteboard")).all() == []
         assert conn.execute(text("SELECT * FROM team_summary")).all() == []
+
+
+def test_the_head_revision_constant_follows_the_migrations_folder() -> None:
+    from store.schema import HEAD_REVISION
+
+    assert head_revision() == HEAD_REVISION
