@@ -173,8 +173,15 @@ connector:
 class _Api(BaseHTTPRequestHandler):
     data: dict[str, list[dict[str, Any]]]
     case_key: ClassVar[dict[str, str]] = {"/cases": "id", "/forms": "case_id"}
+    limited: threading.Event
 
     def do_GET(self) -> None:
+        if self.limited.is_set():
+            self.send_response(429)
+            self.send_header("Retry-After", "30")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         url = urlparse(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         rows = self.data.get(url.path)
@@ -199,13 +206,18 @@ class _Api(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def loopback_api(cases: list[dict[str, Any]], forms: list[dict[str, Any]]) -> Iterator[str]:
-    """Serve the records on 127.0.0.1 with page-number pagination and an `updated_since` filter."""
+def loopback_api(
+    cases: list[dict[str, Any]], forms: list[dict[str, Any]], limited: threading.Event | None = None
+) -> Iterator[str]:
+    """Serve the records on 127.0.0.1 with page-number pagination and an `updated_since` filter.
+
+    While `limited` is set, every request is answered 429 with `Retry-After: 30`.
+    """
     ordered = {
         "/cases": sorted(cases, key=lambda r: (r["updated"], r["id"])),
         "/forms": sorted(forms, key=lambda r: (r["updated"], r["form_id"])),
     }
-    handler = type("Api", (_Api,), {"data": ordered})
+    handler = type("Api", (_Api,), {"data": ordered, "limited": limited or threading.Event()})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
