@@ -90,8 +90,8 @@ def load_authority(path: Path, settings: Settings) -> Authority:
     policy = file.identifiers
     if policy.needs_key and policy.key_env is None and policy.key_file is None:
         problems.append(
-            f"{path}: identifiers: pseudonymising (worker: {policy.worker}, case_ref: {policy.case_ref}) needs "
-            "the authority's key as key_env or key_file; or set worker: keep or drop"
+            f"{path}: identifiers: pseudonymising (worker: {policy.worker}, case_ref: {policy.case_ref}) "
+            "needs the authority's key as key_env or key_file; or set worker: keep or drop"
         )
     offered = set(cls(connector_config, resolve_secret).streams())
     problems += [

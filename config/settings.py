@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from config.errors import ConfigError, from_validation
 from config.schedule import Interval, Schedule, known_zone, valid_cron
@@ -25,6 +27,17 @@ class StoreSettings(BaseModel):
     """Any SQLAlchemy URL without a password; a relative SQLite path is relative to the settings file."""
     password_env: str | None = None
     password_file: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url_without_password(cls, url: str) -> str:
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise ValueError("not a SQLAlchemy database URL (dialect+driver://user@host/database)") from None
+        if parsed.password is not None:
+            raise ValueError("the URL holds a password: move it to password_env or password_file")
+        return url
 
 
 class DaemonSettings(BaseModel):

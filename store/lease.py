@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from store.models import Lease
@@ -131,6 +131,22 @@ class StoreLease:
                 .where(Lease.name == self.name, Lease.owner == self.owner)
                 .values(heartbeat_at=now, expires_at=now + timedelta(seconds=self.seconds))
             ).rowcount
+        if not renewed:
+            self.lost.set()
+            raise LeaseLost(f"lease on {self.name} was taken over")
+
+    def confirm(self, conn: Connection) -> None:
+        """Renew the lease inside the caller's transaction, or raise LeaseLost so it rolls back.
+
+        The heartbeat alone leaves a window between a check and a commit; this closes it, because
+        a takeover and this renewal cannot both commit (the row lock, or SQLite's write lock).
+        """
+        now = self.clock()
+        renewed = conn.execute(
+            update(Lease)
+            .where(Lease.name == self.name, Lease.owner == self.owner)
+            .values(heartbeat_at=now, expires_at=now + timedelta(seconds=self.seconds))
+        ).rowcount
         if not renewed:
             self.lost.set()
             raise LeaseLost(f"lease on {self.name} was taken over")

@@ -31,6 +31,7 @@ STATUSES: Table = CaseElementStatusRow.__table__  # type: ignore[assignment]
 QUARANTINE: Table = QuarantineRow.__table__  # type: ignore[assignment]
 POSITIONS: Table = StreamPosition.__table__  # type: ignore[assignment]
 AUTHORITIES: Table = Authority.__table__  # type: ignore[assignment]
+STREAM_TABLES: dict[str, Table] = {"cases": CASES, "evidence": EVIDENCE}
 KEY_CHUNK = 500
 
 
@@ -45,7 +46,7 @@ class StoredVersion:
         """True when the stored version is strictly newer than the candidate, so it must stay."""
         if self.source_updated_at is None or candidate is None:
             return False
-        return self.source_updated_at > as_utc(candidate)
+        return as_utc(self.source_updated_at) > as_utc(candidate)
 
 
 def ensure_authority(conn: Connection, code: str, name: str, now: datetime) -> None:

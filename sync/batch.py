@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -34,6 +34,9 @@ class RunContext:
     elements: Sequence[str]
     rules: TimelinessRules
     counts: Counts = field(default_factory=Counts)
+    """Totals of committed batches only: the engine adds a batch's counts once it has committed."""
+    unread_streams: set[str] = field(default_factory=set)
+    """Streams where a full read met records it could not identify, so vanished ones cannot be told."""
 
 
 def _key(record: Case | Evidence) -> str:
@@ -90,7 +93,11 @@ def write_batch(
     rejected: Sequence[Rejected],
     position: dict[str, Any] | None,
 ) -> Counts:
-    """Apply one batch; the caller's transaction makes it all-or-nothing with the position."""
+    """Apply one batch; the caller's transaction makes it all-or-nothing with the position.
+
+    Returns the batch's counts; the run's totals stored with it include them, `ctx.counts` does not
+    until the caller has committed.
+    """
     counts = Counts(read=len(outcomes) + len(rejected))
     cases: list[tuple[Case, str]] = []
     evidence: list[tuple[Evidence, str]] = []
@@ -118,6 +125,17 @@ def write_batch(
     if ctx.full_read:
         writer.mark_seen(conn, writer.CASES, ctx.authority, case_unchanged, ctx.run_id)
         writer.mark_seen(conn, writer.EVIDENCE, ctx.authority, evidence_unchanged, ctx.run_id)
+        # A record still in the source that no longer maps is not gone: its stored version stays.
+        # One the source could not even name (an unreadable file) leaves the stream's deletions unknown.
+        writer.mark_seen(
+            conn,
+            writer.STREAM_TABLES[stream],
+            ctx.authority,
+            [q.source_id for q in quarantined if q.source_id is not None],
+            ctx.run_id,
+        )
+        if rejected or any(q.source_id is None for q in quarantined):
+            ctx.unread_streams.add(stream)
     counts.written = len(case_writes) + len(evidence_writes)
     counts.unchanged = len(cases) + len(evidence) - counts.written
 
@@ -127,6 +145,7 @@ def write_batch(
     recompute_cases(conn, ctx.authority, touched, ctx.elements, ctx.rules, ctx.today)
     if position is not None:
         writer.save_position(conn, ctx.authority, stream, position, ctx.run_id, ctx.now)
-    ctx.counts.add(counts)
-    record_counts(conn, ctx.run_id, ctx.counts)
+    total = replace(ctx.counts)
+    total.add(counts)
+    record_counts(conn, ctx.run_id, total)
     return counts

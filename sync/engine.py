@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import DBAPIError
 
 from config.authority import Authority
+from config.errors import ConfigError
 from config.loader import Config
 from config.secrets import resolve_secret
 from connectors.base import Batch, CaseFilterUnsupported, Connector
@@ -85,6 +86,10 @@ class NothingRead(Exception):
     """A full read met no records where the store has some: deleting them all would be a guess."""
 
 
+class UnreadRecords(Exception):
+    """A full read met records it could not identify: what vanished cannot be told from what was unread."""
+
+
 def england_today() -> date:
     return datetime.now(ENGLAND).date()
 
@@ -99,10 +104,18 @@ def ordered_streams(names: list[str]) -> list[str]:
     return sorted(names, key=lambda s: (STREAM_ORDER.index(s) if s in STREAM_ORDER else len(STREAM_ORDER), s))
 
 
-def safe_error(exc: BaseException) -> str:
-    """An error summary fit for the run history: no record contents, SQL parameters or secrets."""
-    if isinstance(exc, ConnectorError | CaseFilterUnsupported | LeaseLost | NothingRead | Stopped):
-        return f"{type(exc).__name__}: {exc}"
+def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
+    """An error summary fit for the run history: no record contents, SQL parameters or secrets.
+
+    A per-case run's own case reference is masked: a connector's message may carry it in a path.
+    """
+    if isinstance(
+        exc, ConnectorError | CaseFilterUnsupported | LeaseLost | NothingRead | UnreadRecords | Stopped
+    ):
+        text = f"{type(exc).__name__}: {exc}"
+        if request is not None and request.case_ref:
+            text = text.replace(request.case_ref, "<case>")
+        return text
     if isinstance(exc, DBAPIError):
         return f"store error: {type(exc.orig).__name__}"
     return f"{type(exc).__name__} (see the daemon's log for the traceback)"
@@ -138,7 +151,7 @@ class SyncEngine:
             requested_by=request.requested_by,
             reason=request.reason,
             mode=request.mode,
-            scope_case_ref=request.case_ref,
+            scope_case_ref=_scope_ref(authority, request),
             started_at=self.clock(),
         )
         bound = log.bind(run_id=run_id, authority=code, mode=str(request.mode), trigger=str(request.trigger))
@@ -157,15 +170,18 @@ class SyncEngine:
         except LeaseHeld as held:
             bound.info("run skipped: authority is being synced elsewhere", holder=held.holder.describe())
             return self._finish(run_id, code, Outcome.SKIPPED, ctx.counts, str(held))
+        except Exception as exc:  # noqa: BLE001 - e.g. the store is unreachable; the run says so
+            bound.error("run failed taking the lease", error_class=type(exc).__name__)
+            return self._finish(run_id, code, Outcome.FAILED, ctx.counts, safe_error(exc, request))
         outcome, error = Outcome.SUCCEEDED, None
         try:
             self._close_interrupted_runs(code, run_id)
             self._record_start(authority, request, run_id)
             self._sync(authority, request, ctx, lease)
-        except (RetryBudgetExhausted, Stopped, NothingRead) as exc:
-            outcome, error = Outcome.PARTIAL, safe_error(exc)
+        except (RetryBudgetExhausted, Stopped, NothingRead, UnreadRecords) as exc:
+            outcome, error = Outcome.PARTIAL, safe_error(exc, request)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
-            outcome, error = Outcome.FAILED, safe_error(exc)
+            outcome, error = Outcome.FAILED, safe_error(exc, request)
             bound.error(
                 "run failed", error_class=type(exc).__name__, exc_info=not isinstance(exc, ConnectorError)
             )
@@ -196,7 +212,8 @@ class SyncEngine:
         with self.engine.begin() as conn:
             writer.ensure_authority(conn, authority.code, authority.name, self.clock())
             if request.mode is not Mode.INCREMENTAL:
-                scope = f"case {request.case_ref}" if request.case_ref else "all records"
+                ref = _scope_ref(authority, request)
+                scope = f"case {ref}" if ref else ("one case" if request.case_ref else "all records")
                 audit(
                     conn,
                     at=self.clock(),
@@ -217,7 +234,8 @@ class SyncEngine:
                 if unfiltered:
                     raise CaseFilterUnsupported(
                         f"the {authority.file.connector.type} connector cannot read one case from stream(s) "
-                        f"{', '.join(unfiltered)}; configure a case filter for them, or resync the whole authority"
+                        f"{', '.join(unfiltered)}; configure a case filter for them, "
+                        "or resync the whole authority"
                     )
             read_per_stream: dict[str, int] = {}
             for stream in streams:
@@ -226,7 +244,9 @@ class SyncEngine:
                     lease.check()
                     outcomes = compiled.map_batch(stream, batch.records)
                     with self.engine.begin() as conn:
-                        write_batch(conn, ctx, stream, outcomes, batch.rejected, position)
+                        lease.confirm(conn)
+                        counts = write_batch(conn, ctx, stream, outcomes, batch.rejected, position)
+                    ctx.counts.add(counts)
                     if self.on_batch is not None:
                         self.on_batch(authority.code, stream, ctx.counts)
                     log.debug(
@@ -240,7 +260,7 @@ class SyncEngine:
                         raise Stopped("stopped on request after committing a batch")
                 read_per_stream[stream] = ctx.counts.read - before
             if request.mode is not Mode.INCREMENTAL:
-                self._mark_vanished(ctx, authority, request, read_per_stream)
+                self._mark_vanished(ctx, authority, request, read_per_stream, lease)
 
     def _batches(
         self, connector: Connector, compiled: CompiledMapping, stream: str, request: RunRequest
@@ -258,11 +278,22 @@ class SyncEngine:
             yield batch, batch.position
 
     def _mark_vanished(
-        self, ctx: RunContext, authority: Authority, request: RunRequest, read_per_stream: dict[str, int]
+        self,
+        ctx: RunContext,
+        authority: Authority,
+        request: RunRequest,
+        read_per_stream: dict[str, int],
+        lease: StoreLease,
     ) -> None:
         """After a complete full read, what the source no longer has is marked deleted, with the date."""
+        if ctx.unread_streams:
+            raise UnreadRecords(
+                f"stream(s) {', '.join(sorted(ctx.unread_streams))} had records that could not be read "
+                "(see quarantine); stored records were kept, not marked deleted"
+            )
         case_ref = stored_case_ref(authority, request.case_ref) if request.case_ref else None
         with self.engine.begin() as conn:
+            lease.confirm(conn)
             empty = [s for s, n in read_per_stream.items() if n == 0]
             live = writer.count_live(conn, writer.CASES, ctx.authority, case_ref) + writer.count_live(
                 conn, writer.EVIDENCE, ctx.authority, case_ref
@@ -279,8 +310,8 @@ class SyncEngine:
                 deleted += len(refs)
                 touched.update(refs)
             recompute_cases(conn, ctx.authority, touched, ctx.elements, ctx.rules, ctx.today)
-            ctx.counts.deleted += deleted
-            record_counts(conn, ctx.run_id, ctx.counts)
+            record_counts(conn, ctx.run_id, replace(ctx.counts, deleted=ctx.counts.deleted + deleted))
+        ctx.counts.deleted += deleted
 
     def recompute(self, code: str) -> int:
         """Recompute every open case's statuses for today's date (overdue and review due move daily).
@@ -289,12 +320,13 @@ class SyncEngine:
         it, that sync recomputes what it touches and this raises LeaseHeld for the caller to retry.
         """
         authority = self.config.authority(code)
-        with StoreLease(self.engine, f"authority:{code}", clock=self.clock):
+        with StoreLease(self.engine, f"authority:{code}", clock=self.clock) as lease:
             with self.engine.connect() as conn:
                 refs = writer.open_case_refs(conn, code)
             done = 0
             for start in range(0, len(refs), RECOMPUTE_CHUNK):
                 with self.engine.begin() as conn:
+                    lease.confirm(conn)
                     done += recompute_cases(
                         conn,
                         code,
@@ -304,6 +336,16 @@ class SyncEngine:
                         self.today(),
                     )
             return done
+
+
+def _scope_ref(authority: Authority, request: RunRequest) -> str | None:
+    """The requested case as the store may hold it: the pseudonym when the authority uses them."""
+    if request.case_ref is None:
+        return None
+    try:
+        return stored_case_ref(authority, request.case_ref)
+    except ConfigError:
+        return None  # the key is missing: the run itself fails on it and says so
 
 
 def _count_fields(counts: Counts) -> dict[str, int]:

@@ -84,3 +84,24 @@ def test_secret_references_resolve_from_env_and_file(tmp_path: Path, monkeypatch
     assert resolve_secret(file=str(write(tmp_path / "k", "from-file\n"))) == "from-file"
     with pytest.raises(SecretError, match="MISSING_VAR is not set"):
         resolve_secret(env="MISSING_VAR")
+
+
+def test_a_password_inside_the_store_url_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", "store:\n  url: postgresql+psycopg://sync:hunter2@db/sofs\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings(path)
+    assert f"{path}: store.url:" in str(error.value)
+    assert "password_env" in str(error.value)
+    assert "hunter2" not in str(error.value)
+
+
+@pytest.mark.parametrize("key", ["group_by", "key_env", "token_url", "cursor_param", "password_file", "key"])
+def test_option_names_that_only_look_secret_are_not_taken_for_inline_secrets(key: str) -> None:
+    assert list(inline_secrets({"connector": {key: "value"}})) == []
+
+
+@pytest.mark.parametrize(
+    "key", ["password", "api_key", "access_token", "client_secret", "apiKey", "credentials"]
+)
+def test_secret_option_names_with_a_value_are_inline_secrets(key: str) -> None:
+    assert list(inline_secrets({"connector": {key: "value"}})) == [("connector", key)]

@@ -95,3 +95,25 @@ def test_only_one_of_many_racing_writers_gets_the_lease_on_sqlite(sqlite_store: 
     for t in threads:
         t.join()
     assert sorted(outcomes) == [False] * 5 + [True]
+
+
+def test_confirming_a_lease_taken_over_raises_inside_the_writers_transaction(sqlite_store: Engine) -> None:
+    clock = [NOW]
+    ours = StoreLease(sqlite_store, "authority:x", clock=lambda: clock[0], seconds=60)
+    ours.acquire()
+    clock[0] = NOW + timedelta(minutes=2)
+    StoreLease(sqlite_store, "authority:x", clock=lambda: clock[0]).acquire()
+    with sqlite_store.begin() as conn, pytest.raises(LeaseLost):
+        ours.confirm(conn)
+    assert ours.lost.is_set()
+
+
+def test_confirming_a_held_lease_renews_it(sqlite_store: Engine) -> None:
+    clock = [NOW]
+    ours = StoreLease(sqlite_store, "authority:x", clock=lambda: clock[0], seconds=60)
+    ours.acquire()
+    clock[0] = NOW + timedelta(seconds=50)
+    with sqlite_store.begin() as conn:
+        ours.confirm(conn)
+    with sqlite_store.connect() as conn:
+        assert conn.execute(select(Lease.expires_at)).scalar_one() == clock[0] + timedelta(seconds=60)

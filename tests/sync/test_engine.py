@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import OperationalError
 
+import sync.batch
 from connectors.base import Rejected
+from connectors.errors import FatalError
 from store import read
 from store.lease import StoreLease
 from store.models import AuditEntry, CaseRow, EvidenceRow
-from sync.engine import Mode, Outcome, RunRequest, SyncEngine, Trigger
-from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config
+from sync.engine import Mode, Outcome, RunRequest, SyncEngine, Trigger, safe_error
+from sync.mapping import stored_case_ref
+from tests.sync.memory import AUTHORITY_YAML, MemoryConnector, a_case_record, a_form, memory_config
 
 TODAY = date(2026, 2, 1)
 
@@ -208,3 +213,111 @@ def test_daily_recompute_moves_statuses_with_the_date(tmp_path: Path, sqlite_sto
         assert conn.execute(
             text("SELECT due_on FROM case_element_status WHERE element='safety_plan'")
         ).scalar()
+
+
+def test_full_resync_with_unreadable_records_marks_nothing_deleted(setup) -> None:  # type: ignore[no-untyped-def]
+    engine_for, store = setup
+    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    smaller = data()
+    smaller["cases"] = smaller["cases"][:1]
+    unreadable = Rejected("not valid XML: line 3", source_id="drop.xml", raw_hash="ab" * 32)
+    result = engine_for(MemoryConnector(data=smaller, rejected={"cases": [unreadable]})).run(
+        "mem-la", cli_request(Mode.FULL, reason="x")
+    )
+    assert result.outcome is Outcome.PARTIAL
+    assert result.counts.deleted == 0
+    assert {r["case_ref"] for r in read.whiteboard(store)} == {"C1", "C2"}
+
+
+def test_full_resync_keeps_records_that_now_fail_to_map(setup) -> None:  # type: ignore[no-untyped-def]
+    engine_for, store = setup
+    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    broken = data()
+    broken["evidence"][0]["date"] = "not a date"  # F1 is in the source still, but no longer maps
+    result = engine_for(MemoryConnector(data=broken)).run("mem-la", cli_request(Mode.FULL, reason="x"))
+    assert result.counts.deleted == 0
+    with store.connect() as conn:
+        assert (
+            conn.execute(select(EvidenceRow.deleted_on).where(EvidenceRow.source_id == "F1")).scalar_one()
+            is None
+        )
+    assert {r["case_ref"]: r for r in read.whiteboard(store)}["C1"]["danger_statement"] == "evidenced"
+
+
+def test_a_batch_never_commits_after_the_lease_was_taken_over(setup) -> None:  # type: ignore[no-untyped-def]
+    engine_for, store = setup
+
+    def take_over(_authority: str, _stream: str, _counts: object) -> None:
+        with store.begin() as conn:
+            conn.execute(text("UPDATE leases SET owner = 'elsewhere:1:x'"))
+
+    engine = engine_for(MemoryConnector(data=data()))
+    engine.on_batch = take_over
+    result = engine.run("mem-la", cli_request())
+    assert result.outcome is Outcome.FAILED
+    assert "LeaseLost" in (result.error or "")
+    assert read.positions(store, "mem-la")["cases"]["position"] == {"offset": 2}
+    assert result.counts.read == 2
+
+
+def test_a_store_error_taking_the_lease_is_recorded_as_a_failed_run(
+    setup, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    engine_for, store = setup
+
+    def locked(_self: StoreLease) -> None:
+        raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(StoreLease, "acquire", locked)
+    result = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    assert result.outcome is Outcome.FAILED
+    assert read.runs(store)[0]["outcome"] == "failed"
+
+
+def test_per_case_resync_records_the_case_only_as_its_pseudonym(
+    tmp_path: Path, sqlite_store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEM_KEY", "k" * 32)
+    config = memory_config(
+        tmp_path / "config",
+        AUTHORITY_YAML.replace("case_ref: keep", "case_ref: pseudonymise\n  key_env: MEM_KEY"),
+    )
+    source = MemoryConnector(data=data())
+    engine = SyncEngine(config, sqlite_store, today=lambda: TODAY, connector_factory=lambda _a: source)
+    engine.run("mem-la", cli_request())
+    result = engine.run(
+        "mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.CASE, reason="audit", case_ref="C1")
+    )
+    assert result.outcome is Outcome.SUCCEEDED
+    with sqlite_store.connect() as conn:
+        stored = conn.execute(text("SELECT scope_case_ref FROM sync_runs WHERE mode = 'case'")).scalar_one()
+        scope = conn.execute(select(AuditEntry.scope)).scalar_one()
+    assert "C1" not in stored
+    assert "C1" not in scope
+    assert stored == stored_case_ref(config.authority("mem-la"), "C1")
+    assert result.counts.deleted == 0
+
+
+def test_run_errors_do_not_carry_the_requested_case_reference() -> None:
+    request = RunRequest(Trigger.MANUAL, "admin", Mode.CASE, reason="audit", case_ref="C123456")
+    error = safe_error(FatalError("GET la.example/cases/C123456: HTTP 404"), request)
+    assert "C123456" not in error
+    assert error.startswith("FatalError: GET la.example/cases/")
+
+
+def test_a_batch_that_fails_to_commit_is_not_counted(setup, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    engine_for, store = setup
+    real = sync.batch.record_counts
+    calls = []
+
+    def fails_on_the_second_batch(conn, run_id, counts) -> None:  # type: ignore[no-untyped-def]
+        calls.append(counts)
+        if len(calls) == 2:
+            raise OperationalError("COMMIT", {}, sqlite3.OperationalError("disk I/O error"))
+        real(conn, run_id, counts)
+
+    monkeypatch.setattr(sync.batch, "record_counts", fails_on_the_second_batch)
+    result = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    assert result.outcome is Outcome.FAILED
+    assert result.counts.read == 2
+    assert read.runs(store)[0]["read_count"] == 2
