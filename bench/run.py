@@ -63,7 +63,9 @@ def sofs_sync(folder: Path, url: str, batch_size: int) -> tuple[float, int, int]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--forms", type=int, default=5, help="forms per case")
     parser.add_argument("--batch-size", type=int, default=500)
@@ -80,8 +82,11 @@ def main() -> None:
             raw = raw_baseline(source, root / f"raw-{label}.db")
             elapsed, records, peak = sofs_sync(root / f"sync-{label}", url, args.batch_size)
             peaks.append(peak)
-            print(f"{label:>4}: {records} records  raw {records / raw:9.0f}/s  sofs-sync {records / elapsed:7.0f}/s  "
-                  f"ratio {elapsed / raw:5.1f}x raw  peak memory {peak / 2**20:6.1f} MiB")
+            print(
+                f"{label:>4}: {records} records  raw {records / raw:9.0f}/s  "
+                f"sofs-sync {records / elapsed:7.0f}/s  "
+                f"ratio {elapsed / raw:5.1f}x raw  peak memory {peak / 2**20:6.1f} MiB"
+            )
         print(f"peak memory grows {peaks[1] / peaks[0]:.2f}x for a 4x larger source")
 
 

@@ -25,13 +25,17 @@ def template_source(template: str) -> Path:
     path = Path(template).expanduser()
     if path.is_file():
         return path
-    raise ConfigError([f"no template {template!r}: use one of {template_names()} or the path of an authority file"])
+    raise ConfigError(
+        [f"no template {template!r}: use one of {template_names()} or the path of an authority file"]
+    )
 
 
 def starting_file(template: str, code: str, name: str | None) -> str:
     """The template's text with this authority's code and name, keeping every comment for ops staff."""
     if not CODE_PATTERN.match(code):
-        raise ConfigError([f"code {code!r}: use 2-64 lower-case letters, digits, - or _, starting with a letter or digit"])
+        raise ConfigError(
+            [f"code {code!r}: use 2-64 lower-case letters, digits, - or _, starting with a letter or digit"]
+        )
     text = template_source(template).read_text(encoding="utf-8")
     if not _CODE_LINE.search(text):
         raise ConfigError([f"template {template!r} has no top-level code: line"])

@@ -130,8 +130,13 @@ class RestConnector(Connector):
         else:
             url = self._url(spec.path)
             params[case_filter.param or ""] = case_ref
-        for result in self._pages(spec, url, params, spec.pagination.first()):
-            yield Batch(result.records, {}, result.rejected)
+        try:
+            for result in self._pages(spec, url, params, spec.pagination.first()):
+                yield Batch(result.records, {}, result.rejected)
+        except ConnectorError as exc:
+            # A path template puts the case reference in the URL path that messages name.
+            message = str(exc).replace(quote(case_ref, safe=""), "<case>").replace(case_ref, "<case>")
+            raise type(exc)(message) from None
 
     def check(self, sample_size: int = 5) -> CheckReport:
         samples: list[StreamSample] = []

@@ -115,7 +115,11 @@ class StoreLease:
         except IntegrityError:
             # Another process inserted the row between our read and our insert.
             with self.engine.connect() as conn:
-                row = conn.execute(select(Lease).where(Lease.name == self.name)).one()
+                row = conn.execute(select(Lease).where(Lease.name == self.name)).one_or_none()
+            if row is None:
+                # ...and has released it already: the lease is free, and free leases are ours to try.
+                self.acquire()
+                return
             raise LeaseHeld(self.name, Holder(row.owner, row.host, row.pid, row.expires_at)) from None
 
     def _can_take_over(self, holder: Holder, now: datetime) -> bool:

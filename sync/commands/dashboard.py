@@ -1,32 +1,21 @@
-"""`dashboard`: the whiteboard of open cases by element status, and the team summary."""
+"""`dashboard`: the whiteboard of open cases by element status, and the team summary.
+
+Terminal tables by default, a static page with `--html FILE`, the same data with `--json`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from mapping.elements import Element
-from store import read
 from sync.app import App
 from sync.cli import cli, emit_json
-
-SYMBOLS = {
-    "evidenced": "✔",
-    "review_due": "↻",
-    "in_progress": "…",
-    "not_started": "·",
-    "overdue": "!",
-}
-STYLES = {
-    "evidenced": "green",
-    "review_due": "yellow",
-    "in_progress": "cyan",
-    "not_started": "dim",
-    "overdue": "bold red",
-}
+from sync.whiteboard import CASE_TYPE_LABELS, STATUS_BY_KEY, STATUSES, Board, Row, TeamGroup, load_board
 
 
 @cli.command()
@@ -43,80 +32,125 @@ def dashboard(
     """The whiteboard: open cases by element status, and the team summary."""
     if authority:
         app.config.authority(authority)
-    engine = app.ready_engine()
-    elements = app.config.settings.catalogue
-    cases = read.whiteboard(engine, authority, team)
-    teams = read.team_summary(engine, authority, team)
+    board = board_for(app, authority, team)
     if html_file is not None:
         from sync.html import write_whiteboard
 
-        write_whiteboard(html_file, elements, cases, teams)
-        click.echo(f"wrote {html_file}")
+        write_whiteboard(html_file, board)
+        click.echo(f"wrote {html_file}", err=as_json)
     if as_json:
-        emit_json({"elements": [e.model_dump() for e in elements], "cases": cases, "teams": teams})
-        return
-    if html_file is None:
-        print_whiteboard(elements, cases, teams)
+        emit_json(board.as_json())
+    elif html_file is None:
+        print_board(board)
 
 
-def print_whiteboard(
-    elements: tuple[Element, ...], cases: list[dict[str, object]], teams: list[dict[str, object]]
-) -> None:
-    console = Console()
-    keys = [e.key for e in elements]
-    grid = Table(title=f"Whiteboard: {len(cases)} open cases", caption=_legend())
-    for column in ["authority", "team", "case", "type"]:
-        grid.add_column(column)
-    for e in elements:
-        grid.add_column(e.label, justify="center")
-    for case in cases:
-        cells = []
-        for key in keys:
-            status = case.get(key)
-            cells.append(
-                f"[{STYLES.get(str(status), '')}]{SYMBOLS.get(str(status), '?')}[/]" if status else ""
-            )
+def board_for(app: App, authority: str | None = None, team: str | None = None) -> Board:
+    names = {code: a.name for code, a in app.config.authorities.items()}
+    return load_board(app.ready_engine(), app.config.settings.catalogue, names, authority, team)
+
+
+def print_board(board: Board, console: Console | None = None) -> None:
+    """The grid of open cases, one table per team, then the team summary."""
+    console = console or Console()
+    console.print(Text(f"Whiteboard: {len(board.cases)} open cases", style="bold"))
+    console.print(legend())
+    widths = (
+        max((len(str(c["case_ref"])) for c in board.cases), default=4),
+        max((len(_case_type(c)) for c in board.cases), default=4),
+    )
+    headings = [short_label(e.label) for e in board.elements]
+    if sum(widths) + sum(len(h) + 2 for h in headings) + 4 > console.width:
+        # Too narrow for words: number the columns and say once what the numbers stand for.
+        headings = [str(n) for n in range(1, len(headings) + 1)]
+        console.print("  ".join(f"{n} {e.label}" for n, e in zip(headings, board.elements, strict=True)))
+    for group in board.groups():
+        if group.cases:
+            console.print(case_grid(board, group, widths, headings))
+    console.print(team_summary(board, headings))
+
+
+GENERIC_WORDS = frozenset({"safety", "statement", "with", "and", "the", "of"})
+
+
+def short_label(label: str) -> str:
+    """A column heading a terminal has room for: `Danger statement` -> `Danger`, `Safety plan` -> `Plan`."""
+    words = label.split()
+    telling = [w for w in words if w.lower() not in GENERIC_WORDS] or words or [label]
+    return telling[0].capitalize()[:8]
+
+
+def legend() -> Text:
+    text = Text()
+    for look in STATUSES:
+        text.append(f"{look.symbol} ", style=look.colour).append(f"{look.label}   ")
+    return text
+
+
+def _cell(status: object) -> Text:
+    look = STATUS_BY_KEY.get(str(status)) if status else None
+    return Text(look.symbol, style=look.colour) if look else Text("-", style="dim")
+
+
+def _case_type(case: Row) -> str:
+    return CASE_TYPE_LABELS.get(str(case["case_type"]), str(case["case_type"]))
+
+
+def _headings(board: Board, headings: list[str] | None) -> list[str]:
+    return headings or [short_label(e.label) for e in board.elements]
+
+
+def case_grid(
+    board: Board, group: TeamGroup, widths: tuple[int, int] = (4, 4), headings: list[str] | None = None
+) -> Table:
+    """One team's open cases; fixed column widths, so every team's table lines up with the next."""
+    count = len(group.cases)
+    grid = Table(
+        title=f"{group.authority_name} · {group.team}: {count} open case{'' if count == 1 else 's'}",
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+    )
+    grid.add_column("Case", no_wrap=True, min_width=widths[0])
+    grid.add_column("Type", no_wrap=True, min_width=widths[1])
+    for heading in _headings(board, headings):
+        grid.add_column(heading, justify="center", no_wrap=True)
+    for case in group.cases:
         grid.add_row(
-            str(case["authority"]),
-            str(case["team"] or ""),
             str(case["case_ref"]),
-            str(case["case_type"]),
-            *cells,
+            _case_type(case),
+            *[_cell(case.get(e.key)) for e in board.elements],
         )
-    console.print(grid)
-
-    summary = Table(title="Team summary (open cases per element)")
-    for column in [
-        "authority",
-        "team",
-        "element",
-        "open",
-        "evidenced",
-        "review due",
-        "in progress",
-        "not started",
-        "overdue",
-    ]:
-        summary.add_column(column)
-    for row in teams:
-        summary.add_row(
-            *[
-                str(row[c])
-                for c in (
-                    "authority",
-                    "team",
-                    "element",
-                    "open_cases",
-                    "evidenced",
-                    "review_due",
-                    "in_progress",
-                    "not_started",
-                    "overdue",
-                )
-            ]
-        )
-    console.print(summary)
+    return grid
 
 
-def _legend() -> str:
-    return "  ".join(f"[{STYLES[s]}]{SYMBOLS[s]}[/] {s.replace('_', ' ')}" for s in SYMBOLS)
+def team_summary(board: Board, headings: list[str] | None = None) -> Table:
+    summary = Table(
+        title="Team summary: open cases with the element evidenced, of all open cases",
+        caption=Text("n/m: evidenced (including those due a review) of open cases;  ")
+        + Text("!n", style="bold red")
+        + Text(" overdue"),
+        title_justify="left",
+        title_style="bold",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+    )
+    summary.add_column("Team", no_wrap=True)
+    summary.add_column("Open", justify="right", no_wrap=True)
+    for heading in _headings(board, headings):
+        summary.add_column(heading, justify="center", no_wrap=True)
+    authority = None
+    for group in board.groups():
+        if group.authority != authority:
+            authority = group.authority
+            summary.add_row(Text(group.authority, style="bold"))
+        cells = []
+        for element in board.elements:
+            counts = group.counts.get(element.key, {})
+            cell = Text(f"{group.evidenced(element.key)}/{counts.get('open_cases', 0)}")
+            if counts.get("overdue"):
+                cell.append(f" !{counts['overdue']}", style="bold red")
+            cells.append(cell)
+        summary.add_row(f"  {group.team}", str(len(group.cases)), *cells)
+    return summary

@@ -63,7 +63,8 @@ def _print_check(result: dict[str, object]) -> None:
         counts = stream["counts"]
         console.print(
             f"\n[bold]{stream['stream']}[/]: {counts['records']} sample records, {counts['mapped']} mapped, "
-            f"{counts['not_practice_evidence']} not practice evidence, {counts['quarantined']} would be quarantined"
+            f"{counts['not_practice_evidence']} not practice evidence, "
+            f"{counts['quarantined']} would be quarantined"
         )
         if stream["source_types"]:
             table = Table("source type", "element", "records", "quarantined")
@@ -98,8 +99,12 @@ def pseudonym(app: App, authority: str, source_ref: str) -> None:
 
 @cli.command("new-authority")
 @click.argument("code")
-@click.option("--from", "template", required=True,
-              help="A shipped template (liquidlogic, mosaic, eclipse) or the path of an authority file.")
+@click.option(
+    "--from",
+    "template",
+    required=True,
+    help="A shipped template (liquidlogic, mosaic, eclipse) or the path of an authority file.",
+)
 @click.option("--name", help="The authority's name, e.g. 'Northshire County Council'.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file of that code.")
 @click.pass_obj

@@ -41,7 +41,8 @@ def _report(results: list[RunResult], as_json: bool) -> None:
             c = r.counts
             line = (
                 f"{r.authority}: {r.outcome} (run {r.run_id}) read {c.read}, written {c.written}, "
-                f"unchanged {c.unchanged}, quarantined {c.quarantined}, not practice evidence {c.not_evidence}"
+                f"unchanged {c.unchanged}, quarantined {c.quarantined}, "
+                f"not practice evidence {c.not_evidence}"
             )
             if c.deleted:
                 line += f", marked deleted {c.deleted}"
@@ -84,7 +85,7 @@ def sync_command(app: App, authorities: tuple[str, ...], by: str | None, as_json
 def resync(
     app: App, authority: str, case_ref: str | None, reason: str, by: str | None, as_json: bool
 ) -> None:
-    """Full resync of one authority, or of one case: re-read from the start, then mark vanished records deleted."""
+    """Full resync of one authority or one case: re-read everything, then mark what vanished as deleted."""
     if not reason.strip():
         raise click.BadParameter("give a reason", param_hint="--reason")
     config = app.config

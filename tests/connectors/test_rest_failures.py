@@ -260,3 +260,12 @@ def test_an_la_private_ca_is_trusted_through_ca_bundle(tls_server: tuple[Scripte
     batches = read_all(rest_connector(server.url, ca_bundle=str(cert)))
 
     assert ids_of(batches) == [1]
+
+
+def test_a_failed_one_case_read_never_names_the_case_in_its_error(server: ScriptedServer) -> None:
+    server.on("/cases/DfEX0000001", Reply(status=404))
+    connector = rest_connector(server.url, {"case_filter": {"path": "/cases/{case_ref}"}})
+    with pytest.raises(FatalError) as error:
+        list(connector.read_case("cases", "DfEX0000001"))
+    assert "DfEX0000001" not in str(error.value)
+    assert "/cases/<case>" in str(error.value)
