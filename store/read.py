@@ -103,31 +103,21 @@ def positions(engine: Engine, authority: str) -> dict[str, Row]:
 
 def whiteboard(engine: Engine, authority: str | None = None, team: str | None = None) -> list[Row]:
     """Open cases with each element's status, from the `whiteboard` view."""
-    sql = "SELECT * FROM whiteboard WHERE 1 = 1"
-    params: dict[str, Any] = {}
-    if authority:
-        sql += " AND authority = :authority"
-        params["authority"] = authority
-    if team:
-        sql += " AND team = :team"
-        params["team"] = team
-    sql += " ORDER BY authority, team, case_ref"
-    with engine.connect() as conn:
-        return [{k: _plain(v) for k, v in row._mapping.items()} for row in conn.execute(text(sql), params)]
+    return _view("whiteboard", engine, authority, team, order_by="authority, team, case_ref")
 
 
 def team_summary(engine: Engine, authority: str | None = None, team: str | None = None) -> list[Row]:
-    sql = "SELECT * FROM team_summary WHERE 1 = 1"
-    params: dict[str, Any] = {}
-    if authority:
-        sql += " AND authority = :authority"
-        params["authority"] = authority
-    if team:
-        sql += " AND team = :team"
-        params["team"] = team
-    sql += " ORDER BY authority, team, element"
+    """Per authority, team and element: open cases by status, from the `team_summary` view."""
+    return _view("team_summary", engine, authority, team, order_by="authority, team, element")
+
+
+def _view(view: str, engine: Engine, authority: str | None, team: str | None, order_by: str) -> list[Row]:
+    filters = {"authority": authority, "team": team}
+    where = " AND ".join(f"{column} = :{column}" for column, value in filters.items() if value) or "1 = 1"
+    sql = text(f"SELECT * FROM {view} WHERE {where} ORDER BY {order_by}")  # names are ours, values bound
     with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(text(sql), params)]
+        rows = conn.execute(sql, {k: v for k, v in filters.items() if v})
+        return [{k: _plain(v) for k, v in row._mapping.items()} for row in rows]
 
 
 def element_statuses(engine: Engine, authority: str, case_ref: str) -> list[Row]:

@@ -6,7 +6,7 @@ its quarantine rows, its statuses and its stream position together or not at all
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -241,36 +241,30 @@ def load_position(conn: Connection, authority: str, stream: str) -> dict[str, An
     return dict(row) if row is not None else None
 
 
-def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> list[Case]:
+def _live_rows(
+    conn: Connection, table: Table, authority: str, case_refs: Iterable[str], fields: Iterable[str]
+) -> Iterator[dict[str, Any]]:
+    """Rows not marked deleted for these cases, key chunk by key chunk."""
     wanted = sorted(set(case_refs))
-    found: list[Case] = []
-    fields = list(Case.model_fields)
+    columns = [table.c[f] for f in fields]
     for start in range(0, len(wanted), KEY_CHUNK):
         rows = conn.execute(
-            select(*[CASES.c[f] for f in fields]).where(
-                CASES.c.authority == authority,
-                CASES.c.deleted_on.is_(None),
-                CASES.c.case_ref.in_(wanted[start : start + KEY_CHUNK]),
+            select(*columns).where(
+                table.c.authority == authority,
+                table.c.deleted_on.is_(None),
+                table.c.case_ref.in_(wanted[start : start + KEY_CHUNK]),
             )
         )
-        found.extend(Case.model_construct(**dict(r._mapping)) for r in rows)
-    return found
+        yield from (dict(r._mapping) for r in rows)
+
+
+def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> list[Case]:
+    return [Case.model_validate(r) for r in _live_rows(conn, CASES, authority, case_refs, Case.model_fields)]
 
 
 def load_evidence(conn: Connection, authority: str, case_refs: Iterable[str]) -> list[Evidence]:
-    wanted = sorted(set(case_refs))
-    found: list[Evidence] = []
-    fields = list(Evidence.model_fields)
-    for start in range(0, len(wanted), KEY_CHUNK):
-        rows = conn.execute(
-            select(*[EVIDENCE.c[f] for f in fields]).where(
-                EVIDENCE.c.authority == authority,
-                EVIDENCE.c.deleted_on.is_(None),
-                EVIDENCE.c.case_ref.in_(wanted[start : start + KEY_CHUNK]),
-            )
-        )
-        found.extend(Evidence.model_validate(dict(r._mapping)) for r in rows)
-    return found
+    rows = _live_rows(conn, EVIDENCE, authority, case_refs, Evidence.model_fields)
+    return [Evidence.model_validate(r) for r in rows]
 
 
 def replace_statuses(
