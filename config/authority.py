@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mapping.identifiers import IdentifierPolicy
-from mapping.spec import AuthorityMapping
 from pydantic import BaseModel, ConfigDict, Field
 
 from config.schedule import Schedule
+from mapping.identifiers import IdentifierPolicy
+from mapping.spec import AuthorityMapping
 from mapping.timeliness import ElementRule
 
 
