@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from config.errors import ConfigError, from_validation
 from config.schedule import Interval, Schedule, known_zone, valid_cron
 from config.secrets import inline_secrets
 from config.yamlfile import read_yaml
+from connectors.sql_config import database_url_without_credentials
 from mapping.elements import CatalogueChanges, Element, build_catalogue
 
 CONFIG_ENV = "SOFS_SYNC_CONFIG"
@@ -28,16 +27,7 @@ class StoreSettings(BaseModel):
     password_env: str | None = None
     password_file: str | None = None
 
-    @field_validator("url")
-    @classmethod
-    def _url_without_password(cls, url: str) -> str:
-        try:
-            parsed = make_url(url)
-        except ArgumentError:
-            raise ValueError("not a SQLAlchemy database URL (dialect+driver://user@host/database)") from None
-        if parsed.password is not None:
-            raise ValueError("the URL holds a password: move it to password_env or password_file")
-        return url
+    _url_without_credentials = field_validator("url")(database_url_without_credentials)
 
 
 class DaemonSettings(BaseModel):

@@ -180,7 +180,8 @@ class SqlConnector(Connector):
         return self._engine
 
     def _safe_url(self) -> str:
-        return make_url(self.sql.url).render_as_string(hide_password=True)
+        # Driver options in the query string are no business of a message or a log.
+        return make_url(self.sql.url).set(query={}).render_as_string(hide_password=True)
 
     def _stream(self, stream: str) -> SqlStream:
         try:

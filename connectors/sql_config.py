@@ -23,6 +23,18 @@ def uses_param(query: str, name: str) -> bool:
     return re.search(rf"(?<![:\w\\]):{name}\b", query) is not None
 
 
+def database_url_without_credentials(url: str) -> str:
+    """A database URL that carries no password, in its user info or in its query string."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError("not a SQLAlchemy database URL (dialect+driver://user@host/database)") from None
+    if parsed.password is not None:
+        raise ValueError("the URL holds a password: move it to password_env or password_file")
+    no_credentials(dict(parsed.query), "URL query parameter", "password_env or password_file")
+    return url
+
+
 class SqlStream(StrictModel):
     """A SELECT whose rows are the stream's records.
 
@@ -69,16 +81,7 @@ class SqlConfig(StrictModel):
     def _one_reference(cls, values: Any) -> Any:
         return check_secret_ref(values, "password", required=False)
 
-    @field_validator("url")
-    @classmethod
-    def _url_without_password(cls, url: str) -> str:
-        try:
-            parsed = make_url(url)
-        except ArgumentError:
-            raise ValueError("not a SQLAlchemy database URL (dialect+driver://user@host/database)") from None
-        if parsed.password is not None:
-            raise ValueError("the URL holds a password: move it to password_env or password_file")
-        return url
+    _url_without_credentials = field_validator("url")(database_url_without_credentials)
 
     @field_validator("connect_args")
     @classmethod

@@ -118,3 +118,37 @@ def test_the_lookback_keeps_the_watermarks_type_and_spelling(value: Any, expecte
 def test_a_lookback_on_a_numeric_cursor_is_a_fatal_error() -> None:
     with pytest.raises(FatalError, match="lookback needs a date or time cursor"):
         sql_watermark.minus(42, timedelta(minutes=5))
+
+
+def test_a_password_in_the_url_query_string_is_refused_without_echoing_it() -> None:
+    from pydantic import ValidationError
+
+    from connectors.sql_config import SqlConfig
+
+    with pytest.raises(ValidationError) as error:
+        SqlConfig.model_validate(
+            {
+                "url": "mssql+pyodbc://reader@hdm/HDM?driver=ODBC+Driver+18&password=LeakyQS3",
+                "streams": {"cases": {"query": "SELECT 1"}, "evidence": {"query": "SELECT 1"}},
+            }
+        )
+    messages = " ".join(e["msg"] for e in error.value.errors(include_input=False))
+    assert "looks like a credential" in messages
+    assert "LeakyQS3" not in messages
+
+
+def test_messages_name_the_database_without_its_query_string() -> None:
+    from connectors.sql import SqlConnector
+    from connectors.sql_config import SqlConfig
+    from tests.connectors.conftest import FakeSecrets
+
+    config = SqlConfig.model_validate(
+        {
+            "url": "nosuchdialect://reader@hdm/HDM?driver=ODBC+Driver+18&ApplicationIntent=ReadOnly",
+            "streams": {"cases": {"query": "SELECT 1"}, "evidence": {"query": "SELECT 1"}},
+        }
+    )
+    report = SqlConnector(config, FakeSecrets()).check()
+    assert not report.reachable
+    assert "ApplicationIntent" not in report.detail
+    assert "reader@hdm/HDM" in report.detail
