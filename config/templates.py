@@ -10,6 +10,7 @@ from config.errors import ConfigError
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 _CODE_LINE = re.compile(r"^code:[ \t]*[^\s#]+", re.MULTILINE)
 _NAME_LINE = re.compile(r"^name:[ \t]*.*?(?=[ \t]+#|$)", re.MULTILINE)
+_ENABLED_LINE = re.compile(r"^enabled:.*$", re.MULTILINE)
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 
 
@@ -42,7 +43,11 @@ def starting_file(template: str, code: str, name: str | None) -> str:
     text = _CODE_LINE.sub(f"code: {code}", text, count=1)
     if name is not None:
         text = _NAME_LINE.sub(f"name: {_yaml_string(name)}", text, count=1)
-    return text
+    # A copy of a working authority must not start syncing that authority's source under a new code.
+    disabled = f"enabled: false  # LA: true once `sofs-sync check {code}` passes"
+    if _ENABLED_LINE.search(text):
+        return _ENABLED_LINE.sub(disabled, text, count=1)
+    return _CODE_LINE.sub(lambda m: f"{m.group(0)}\n{disabled}", text, count=1)
 
 
 def _yaml_string(value: str) -> str:

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from config.errors import ConfigError
 from sync.app import App, StoreNotReady
@@ -58,6 +59,11 @@ class _Group(click.Group):
             ctx.exit(EXIT_USAGE)
         except StoreNotReady as exc:
             click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_USAGE)
+        except OperationalError as exc:
+            # The store is down or unreachable: say so in a line, not a page of traceback.
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            click.echo(f"error: cannot use the store: {reason}", err=True)
             ctx.exit(EXIT_USAGE)
 
 

@@ -86,6 +86,10 @@ class NothingRead(Exception):
     """A full read met no records where the store has some: deleting them all would be a guess."""
 
 
+class NoSuchCase(Exception):
+    """A one-case resync found the case neither in the source nor in the store: likely a typo."""
+
+
 class UnreadRecords(Exception):
     """A full read met records it could not identify: what vanished cannot be told from what was unread."""
 
@@ -110,7 +114,14 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
     A per-case run's own case reference is masked: a connector's message may carry it in a path.
     """
     if isinstance(
-        exc, ConnectorError | CaseFilterUnsupported | LeaseLost | NothingRead | UnreadRecords | Stopped
+        exc,
+        ConnectorError
+        | CaseFilterUnsupported
+        | LeaseLost
+        | NoSuchCase
+        | NothingRead
+        | UnreadRecords
+        | Stopped,
     ):
         text = f"{type(exc).__name__}: {exc}"
         if request is not None and request.case_ref:
@@ -178,13 +189,20 @@ class SyncEngine:
             self._close_interrupted_runs(code, run_id)
             self._record_start(authority, request, run_id)
             self._sync(authority, request, ctx, lease)
-        except (RetryBudgetExhausted, Stopped, NothingRead, UnreadRecords) as exc:
+        except RetryBudgetExhausted as exc:
+            # Rate limited part way: keep what committed, resume next run. Down from the start: failed.
+            outcome = Outcome.PARTIAL if ctx.counts.read else Outcome.FAILED
+            error = safe_error(exc, request)
+            bound.warning(
+                "run ended early: retry budget spent", outcome=str(outcome), error_class=type(exc).__name__
+            )
+        except (Stopped, NothingRead, UnreadRecords) as exc:
             outcome, error = Outcome.PARTIAL, safe_error(exc, request)
+            bound.warning("run ended early", error_class=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
             outcome, error = Outcome.FAILED, safe_error(exc, request)
-            bound.error(
-                "run failed", error_class=type(exc).__name__, exc_info=not isinstance(exc, ConnectorError)
-            )
+            expected = isinstance(exc, ConnectorError | CaseFilterUnsupported | NoSuchCase | LeaseLost)
+            bound.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
         finally:
             lease.__exit__(None, None, None)
         result = self._finish(run_id, code, outcome, ctx.counts, error)
@@ -298,6 +316,8 @@ class SyncEngine:
             live = writer.count_live(conn, writer.CASES, ctx.authority, case_ref) + writer.count_live(
                 conn, writer.EVIDENCE, ctx.authority, case_ref
             )
+            if request.mode is Mode.CASE and not live and len(empty) == len(read_per_stream):
+                raise NoSuchCase("neither the source nor the store has that case; check the reference")
             if empty and live and request.mode is Mode.FULL:
                 raise NothingRead(
                     f"stream(s) {', '.join(empty)} returned no records; {live} stored records were kept, "

@@ -110,14 +110,18 @@ def pseudonym(app: App, authority: str, source_ref: str) -> None:
 @click.pass_obj
 def new_authority(app: App, code: str, template: str, name: str | None, force: bool) -> None:
     """Write a starting authority file, with comments marking what the authority must fill in."""
-    from config.templates import starting_file
+    from config.templates import starting_file, template_names
 
     settings = load_settings(app.config_path)
     target = settings.authorities_dir / f"{code}.yaml"
     if target.exists() and not force:
-        raise click.ClickException(f"{target} exists; use --force to overwrite it")
+        raise click.UsageError(f"{target} exists; use --force to overwrite it")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(starting_file(template, code, name), encoding="utf-8")
-    click.echo(f"wrote {target}")
-    click.echo("next: fill in every line marked 'LA:', then run")
+    click.echo(f"wrote {target} (enabled: false until you say)")
+    if template in template_names():
+        click.echo("next: fill in every line marked 'LA:', then run")
+    else:
+        click.echo(f"next: point every connector setting, secret and key reference copied from {template} at")
+        click.echo("this authority's own (its source, its credentials, its pseudonym key), then run")
     click.echo(f"  sofs-sync --config {app.config_path} check {code}")

@@ -256,6 +256,33 @@ connector:
               WHERE later.DIM_PERSON_ID = r.DIM_PERSON_ID AND later.REFRL_START_DTTM > r.REFRL_START_DTTM
           )
         ORDER BY r.DIM_PERSON_ID
+      case_query: |
+        SELECT
+            r.FACT_REFERRAL_ID AS ROW_ID,
+            r.DIM_PERSON_ID,
+            d.NAME AS DEPARTMENT_NAME,
+            w.WORKER_ID_CODE AS WORKER_ID,
+            CASE
+                WHEN ce.FACT_CARE_EPISODES_ID IS NOT NULL THEN 'LAC'
+                WHEN cp.FACT_CP_PLAN_ID IS NOT NULL THEN 'CP'
+                ELSE 'CIN'
+            END AS CASE_TYPE,
+            r.REFRL_START_DTTM AS START_DTTM,
+            r.REFRL_END_DTTM AS END_DTTM,
+            cp.START_DTTM AS CP_START_DTTM,
+            COALESCE(r.REFRL_END_DTTM, ce.CARE_START_DATE, cp.START_DTTM, r.REFRL_START_DTTM) AS UPDATED_DTTM
+        FROM FACT_REFERRALS r
+        JOIN DIM_PERSON p ON p.DIM_PERSON_ID = r.DIM_PERSON_ID
+        LEFT JOIN DIM_DEPARTMENT d ON d.DIM_DEPARTMENT_ID = r.DIM_DEPARTMENT_ID
+        LEFT JOIN DIM_WORKER w ON w.DIM_WORKER_ID = r.DIM_WORKER_ID
+        LEFT JOIN FACT_CP_PLAN cp ON cp.FACT_REFERRAL_ID = r.FACT_REFERRAL_ID AND cp.END_DTTM IS NULL
+        LEFT JOIN FACT_CARE_EPISODES ce ON ce.DIM_PERSON_ID = r.DIM_PERSON_ID AND ce.CARE_END_DATE IS NULL
+        WHERE r.DIM_PERSON_ID = :case_ref
+          AND NOT EXISTS (
+              SELECT 1 FROM FACT_REFERRALS later
+              WHERE later.DIM_PERSON_ID = r.DIM_PERSON_ID AND later.REFRL_START_DTTM > r.REFRL_START_DTTM
+          )
+        ORDER BY r.DIM_PERSON_ID
     evidence:
       # One row per answer; a form's rows are read together (group_by) and gathered by the mapping.
       query: |

@@ -161,7 +161,7 @@ def test_new_authority_writes_a_template_with_the_code_and_keeps_its_guidance(ex
     assert 'name: "Westshire Council"' in written
     assert "LA:" in written
     again = run_cli("--config", str(example), "new-authority", "westshire", "--from", "mosaic")
-    assert again.exit_code == 1
+    assert again.exit_code == 2
     assert "exists" in again.output
 
 
@@ -179,3 +179,29 @@ def test_pseudonym_is_the_keyed_hash_an_auditor_can_look_up(
     assert first.output == second.output
     assert first.output.startswith("p_")
     assert "566910" not in first.output
+
+
+def test_a_copy_of_a_working_authority_starts_disabled(example: Path) -> None:
+    source = example.parent / "authorities" / "northshire.yaml"
+    result = run_cli("--config", str(example), "new-authority", "eastshire", "--from", str(source))
+    assert result.exit_code == 0, result.output
+    copied = (example.parent / "authorities" / "eastshire.yaml").read_text()
+    assert "code: eastshire" in copied
+    assert "enabled: false" in copied
+    assert "copied from" in result.output
+    run_cli("--config", str(example), "init")
+    listed = {
+        a["authority"]: a["enabled"]
+        for a in json.loads(run_cli("--config", str(example), "status", "--json").output)
+    }
+    assert listed == {"northshire": True, "eastshire": False}
+
+
+def test_an_unreachable_store_is_one_clear_line_and_exit_2(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOFS_SYNC_STORE_URL", "postgresql+psycopg://sofs@127.0.0.1:1/sofs?connect_timeout=2")
+    result = run_cli("--config", str(example), "status")
+    assert result.exit_code == 2
+    assert result.output.startswith("error: cannot use the store:")
+    assert "Traceback" not in result.output

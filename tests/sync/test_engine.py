@@ -321,3 +321,21 @@ def test_a_batch_that_fails_to_commit_is_not_counted(setup, monkeypatch: pytest.
     assert result.outcome is Outcome.FAILED
     assert result.counts.read == 2
     assert read.runs(store)[0]["read_count"] == 2
+
+
+def test_a_source_down_from_the_start_is_a_failed_run_not_a_partial_one(setup) -> None:
+    engine_for, _store = setup
+    result = engine_for(MemoryConnector(data=data(), fail_after_batches=0)).run("mem-la", cli_request())
+    assert result.outcome is Outcome.FAILED
+    assert "RetryBudgetExhausted" in (result.error or "")
+
+
+def test_per_case_resync_of_a_case_nobody_has_fails_and_says_so(setup) -> None:
+    engine_for, _store = setup
+    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    result = engine_for(MemoryConnector(data=data())).run(
+        "mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.CASE, reason="query", case_ref="NOPE123")
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "neither the source nor the store has that case" in (result.error or "")
+    assert "NOPE123" not in (result.error or "")
