@@ -33,6 +33,11 @@ def dashboard(
     if authority:
         app.config.authority(authority)
     board = board_for(app, authority, team)
+    if team and not board.cases:
+        known = ", ".join(sorted({g.team for g in board_for(app, authority).groups()})) or "none yet"
+        raise click.BadParameter(
+            f"no open cases in a team named {team!r}; teams: {known}", param_hint="--team"
+        )
     if html_file is not None:
         from sync.html import write_whiteboard
 

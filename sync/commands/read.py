@@ -117,6 +117,7 @@ def runs(app: App, authority: str | None, limit: int, as_json: bool) -> None:
             "not evidence",
             "deleted",
             "reason",
+            "error",
         ],
         [
             [
@@ -134,6 +135,7 @@ def runs(app: App, authority: str | None, limit: int, as_json: bool) -> None:
                 r["not_evidence_count"],
                 r["deleted_count"],
                 r["reason"],
+                r["error"],
             ]
             for r in rows
         ],
