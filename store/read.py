@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from mapping.elements import DEFAULT_ELEMENT_KEYS
 from store.models import CaseElementStatusRow, CaseRow, QuarantineRow, StreamPosition, SyncRun
 
 Row = dict[str, Any]
@@ -102,8 +103,26 @@ def positions(engine: Engine, authority: str) -> dict[str, Row]:
 
 
 def whiteboard(engine: Engine, authority: str | None = None, team: str | None = None) -> list[Row]:
-    """Open cases with each element's status, from the `whiteboard` view."""
-    return _view("whiteboard", engine, authority, team, order_by="authority, team, case_ref")
+    """Open cases with each element's status: the `whiteboard` view, which has a column per element
+    of the default catalogue, plus the statuses of elements an authority added to its catalogue."""
+    cases = _view("whiteboard", engine, authority, team, order_by="authority, team, case_ref")
+    if not cases:
+        return cases
+    added = select(
+        CaseElementStatusRow.authority,
+        CaseElementStatusRow.case_ref,
+        CaseElementStatusRow.element,
+        CaseElementStatusRow.status,
+    ).where(CaseElementStatusRow.element.not_in(DEFAULT_ELEMENT_KEYS))
+    if authority:
+        added = added.where(CaseElementStatusRow.authority == authority)
+    by_case = {(c["authority"], c["case_ref"]): c for c in cases}
+    with engine.connect() as conn:
+        for code, case_ref, element, status in conn.execute(added):
+            case = by_case.get((code, case_ref))
+            if case is not None:
+                case[element] = status
+    return cases
 
 
 def team_summary(engine: Engine, authority: str | None = None, team: str | None = None) -> list[Row]:

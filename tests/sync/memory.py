@@ -54,10 +54,10 @@ timeliness:
 """
 
 
-def memory_config(folder: Path, authority_yaml: str = AUTHORITY_YAML) -> Config:
+def memory_config(folder: Path, authority_yaml: str = AUTHORITY_YAML, settings: str = "") -> Config:
     """Load a config whose authority uses the `memory` connector type (tests inject the instance)."""
     (folder / "authorities").mkdir(parents=True, exist_ok=True)
-    (folder / "sofs-sync.yaml").write_text("store:\n  url: sqlite:///store.db\n")
+    (folder / "sofs-sync.yaml").write_text("store:\n  url: sqlite:///store.db\n" + settings)
     (folder / "authorities" / "mem-la.yaml").write_text(authority_yaml)
     real = config.loader.connector_type
     config.loader.connector_type = lambda name: MemoryConnector if name == "memory" else real(name)  # type: ignore[assignment]

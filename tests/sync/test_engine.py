@@ -339,3 +339,26 @@ def test_per_case_resync_of_a_case_nobody_has_fails_and_says_so(setup) -> None:
     assert result.outcome is Outcome.FAILED
     assert "neither the source nor the store has that case" in (result.error or "")
     assert "NOPE123" not in (result.error or "")
+
+
+def test_an_element_the_authority_added_shows_on_the_whiteboard(tmp_path: Path, sqlite_store: Engine) -> None:
+    folder = tmp_path / "config"
+    yaml_text = AUTHORITY_YAML.replace(
+        '          - {match: "Mapping*", element: mapping}',
+        '          - {match: "Mapping*", element: mapping}\n'
+        '          - {match: "Family Network*", element: family_network_meeting}',
+    )
+    config = memory_config(
+        folder,
+        yaml_text,
+        settings="elements:\n  add: [{key: family_network_meeting, label: Family network meeting}]\n",
+    )
+    source = MemoryConnector(
+        data={"cases": [a_case_record("C1")], "evidence": [a_form("F1", "C1", "Family Network")]}
+    )
+    SyncEngine(config, sqlite_store, today=lambda: TODAY, connector_factory=lambda _a: source).run(
+        "mem-la", cli_request()
+    )
+    [row] = read.whiteboard(sqlite_store)
+    assert row["family_network_meeting"] == "evidenced"
+    assert row["safety_plan"] == "not_started"
