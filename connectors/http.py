@@ -18,7 +18,13 @@ from urllib.parse import urlsplit
 
 import requests
 from pydantic import Field, PositiveFloat
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential_jitter
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    wait_exponential_jitter,
+)
 
 from connectors.config_blocks import StrictModel
 from connectors.errors import FatalError, RetriableError, RetryBudgetExhausted
@@ -140,7 +146,8 @@ class HttpClient:
     ) -> JsonResponse:
         """Send with retries; return the parsed JSON body or raise a classified ConnectorError."""
         retrying = Retrying(
-            retry=retry_if_exception_type(RetriableError),
+            # A budget already spent (say, by the token request inside this one) ends the run as it is.
+            retry=retry_if_exception_type(RetriableError) & retry_if_not_exception_type(RetryBudgetExhausted),
             wait=self._wait,
             stop=self._stop,
             sleep=self._sleep,

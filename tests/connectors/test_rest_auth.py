@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 import pytest
 from pydantic import ValidationError
 
-from connectors.errors import FatalError
+from connectors.errors import FatalError, RetryBudgetExhausted
 from connectors.rest_config import RestConfig
 from tests.connectors.conftest import FakeSecrets, FakeTime
 from tests.connectors.rest_builders import ids_of, read_all, rest_connector
@@ -264,3 +264,19 @@ def test_credentials_cannot_be_smuggled_in_as_headers_or_params() -> None:
 
 def _streams() -> dict[str, dict[str, Any]]:
     return {"cases": {"path": "/cases"}, "evidence": {"path": "/evidence"}}
+
+
+def test_a_token_endpoint_that_stays_down_is_reported_once_and_retried_within_one_budget(
+    server: ScriptedServer, fake_time: FakeTime
+) -> None:
+    server.on("/oauth/token", *[Reply(status=503)] * 20, method="POST")
+    connector = rest_connector(
+        server.url, secrets=FakeSecrets(LA_CLIENT_SECRET="s3cret"), auth=oauth(server), time=fake_time
+    )
+    with pytest.raises(RetryBudgetExhausted) as error:
+        read_all(connector)
+    message = str(error.value)
+    assert message.count("gave up") == 1
+    assert message.startswith("POST 127.0.0.1")
+    assert "/cases" not in message
+    assert not server.seen("/cases")
