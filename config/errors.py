@@ -17,13 +17,8 @@ class ConfigError(Exception):
 
 
 def key_path(location: Iterable[str | int]) -> str:
-    parts: list[str] = []
-    for part in location:
-        if isinstance(part, int):
-            parts.append(f"[{part}]")
-        else:
-            parts.append(("." if parts else "") + part)
-    return "".join(parts) or "(top level)"
+    """`mapping.evidence.fields.element.patterns.1.element`: list items by index, as YAML paths go."""
+    return ".".join(str(part) for part in location) or "(top level)"
 
 
 def from_validation(file: Path, error: ValidationError, prefix: tuple[str | int, ...] = ()) -> ConfigError:
@@ -31,5 +26,6 @@ def from_validation(file: Path, error: ValidationError, prefix: tuple[str | int,
     problems = []
     for item in error.errors(include_url=False, include_input=False):
         location = [p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        problems.append(f"{file}: {key_path((*prefix, *location))}: {item['msg']}")
+        message = item["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        problems.append(f"{file}: {key_path((*prefix, *location))}: {message}")
     return ConfigError(problems)

@@ -22,8 +22,18 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
+        table.add_row(*[_cell(v) for v in row])
     Console().print(table)
+
+
+def _cell(value: Any) -> str:
+    """Timestamps to the minute in UTC, which is all a table needs (`--json` keeps them whole)."""
+    if value is None:
+        return ""
+    text = str(value)
+    if len(text) >= 19 and text[4] == "-" and text[10] == "T":
+        return text[:16].replace("T", " ")
+    return text
 
 
 @cli.command()

@@ -67,7 +67,7 @@ def test_schedule_needs_a_known_time_zone_and_one_kind(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as error:
         load_settings(path)
     text = str(error.value)
-    assert "schedule.timezone: Value error, unknown time zone 'Mars/Base'" in text
+    assert "schedule.timezone: unknown time zone 'Mars/Base'" in text
 
 
 def test_inline_secrets_are_found_at_any_depth() -> None:
