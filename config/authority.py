@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,6 +49,3 @@ class Authority:
     @property
     def name(self) -> str:
         return self.file.name
-
-    def connector_options(self) -> dict[str, Any]:
-        return self.file.connector.model_dump(exclude={"type"})

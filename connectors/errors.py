@@ -17,7 +17,3 @@ class RetryBudgetExhausted(RetriableError):
 
 class FatalError(ConnectorError):
     """Retrying will not help: bad credentials, a 4xx, a misconfigured query."""
-
-
-class BadRecord(ConnectorError):
-    """One record or file cannot be read; it is quarantined and the rest of the stream goes on."""

@@ -125,10 +125,6 @@ class HttpClient:
     def close(self) -> None:
         self.session.close()
 
-    @property
-    def retry_seconds_spent(self) -> float:
-        return self._budget.spent
-
     def get_json(
         self, url: str, params: Mapping[str, Any] | None = None, auth: RequestAuth | None = None
     ) -> JsonResponse:

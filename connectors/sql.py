@@ -11,6 +11,7 @@ stream is read whole every run and its position is always {}.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Generator, Iterator
 from itertools import islice
 from typing import Any
@@ -42,6 +43,9 @@ from connectors.sql_config import SqlConfig, SqlStream
 # transaction rollback such as deadlock or serialisation (40), and driver timeouts (HYT).
 _RETRIABLE_SQLSTATE = ("08", "53", "57", "40", "HYT", "55P03")
 _RETRIABLE_SQLITE = {"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_PROTOCOL"}
+# Data exceptions (22) and integrity violations (23): the message quotes a value from a record.
+_VALUE_QUOTING_SQLSTATE = ("22", "23")
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 
 
 class SqlConnector(Connector):
@@ -195,11 +199,15 @@ def _classified(exc: SQLAlchemyError, where: str) -> ConnectorError:
     if not isinstance(exc, DBAPIError):
         return FatalError(f"{where}: {type(exc).__name__}: {_first_line(exc)}")
     original = exc.orig
-    message = f"{where}: {type(original).__name__}: {_first_line(original)}"
     sqlstate = getattr(original, "sqlstate", None)
     if sqlstate is None and original is not None and original.args and isinstance(original.args[0], str):
         candidate = original.args[0]
         sqlstate = candidate if len(candidate) == 5 and candidate.isalnum() else None
+    first_line = _first_line(original)
+    if isinstance(sqlstate, str) and sqlstate.startswith(_VALUE_QUOTING_SQLSTATE):
+        # Data and constraint errors quote the offending value, which came from a record.
+        first_line = _QUOTED.sub("<value>", first_line)
+    message = f"{where}: {type(original).__name__}: {first_line}"
     sqlite_error = getattr(original, "sqlite_errorname", None)
     if isinstance(sqlstate, str):
         retriable = sqlstate.startswith(_RETRIABLE_SQLSTATE)

@@ -128,16 +128,8 @@ class StoreLease:
         return holder.host == self.host and holder.pid != self.pid and not _process_alive(holder.pid)
 
     def renew(self) -> None:
-        now = self.clock()
         with self.engine.begin() as conn:
-            renewed = conn.execute(
-                update(Lease)
-                .where(Lease.name == self.name, Lease.owner == self.owner)
-                .values(heartbeat_at=now, expires_at=now + timedelta(seconds=self.seconds))
-            ).rowcount
-        if not renewed:
-            self.lost.set()
-            raise LeaseLost(f"lease on {self.name} was taken over")
+            self.confirm(conn)
 
     def confirm(self, conn: Connection) -> None:
         """Renew the lease inside the caller's transaction, or raise LeaseLost so it rolls back.

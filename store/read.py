@@ -139,23 +139,6 @@ def _view(view: str, engine: Engine, authority: str | None, team: str | None, or
         return [{k: _plain(v) for k, v in row._mapping.items()} for row in rows]
 
 
-def element_statuses(engine: Engine, authority: str, case_ref: str) -> list[Row]:
-    query = select(CaseElementStatusRow).where(
-        CaseElementStatusRow.authority == authority, CaseElementStatusRow.case_ref == case_ref
-    )
-    columns = (
-        "element",
-        "status",
-        "first_evidenced_on",
-        "last_evidenced_on",
-        "due_on",
-        "evidence_count",
-        "latest_scale_value",
-        "computed_on",
-    )
-    return [{c: _plain(getattr(s, c)) for c in columns} for s in _scalars(engine, query)]
-
-
 def open_case_count(engine: Engine) -> dict[str, int]:
     query = (
         select(CaseRow.authority, func.count())

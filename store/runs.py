@@ -25,10 +25,6 @@ class Counts:
         for name, value in asdict(other).items():
             setattr(self, name, getattr(self, name) + value)
 
-    @property
-    def adds_up(self) -> bool:
-        return self.read == self.written + self.unchanged + self.quarantined + self.not_evidence
-
     def as_columns(self) -> dict[str, int]:
         return {f"{name}_count": value for name, value in asdict(self).items()}
 

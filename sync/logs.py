@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import MutableMapping
 from typing import Any, TextIO
 
@@ -86,6 +87,34 @@ def allow_listed(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> M
     return event
 
 
+def _stack_only(exc: BaseException) -> str:
+    """Where an exception happened (frames and classes), never its message: a driver's message can
+    carry SQL parameters, and so record values."""
+    parts: list[str] = []
+    current: BaseException | None = exc
+    while current is not None and len(parts) < 10:
+        name = f"{type(current).__module__}.{type(current).__qualname__}"
+        parts.append("".join(traceback.format_tb(current.__traceback__)) + f"{name}: [message withheld]")
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return "\n\nwhich led to:\n".join(reversed(parts))
+
+
+def withhold_exception_messages(
+    _logger: Any, _name: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Render `exc_info` as a traceback without exception messages."""
+    exc_info = event.pop("exc_info", None)
+    if isinstance(exc_info, BaseException):
+        exc: BaseException | None = exc_info
+    elif isinstance(exc_info, tuple):
+        exc = exc_info[1]
+    else:
+        exc = sys.exc_info()[1] if exc_info else None
+    if exc is not None:
+        event["exception"] = _stack_only(exc)
+    return event
+
+
 def configure_logging(level: str = "info", stream: TextIO | None = None, json: bool | None = None) -> None:
     """Set up structlog once per process: JSON when not on a terminal, readable output on one."""
     out = stream or sys.stderr
@@ -97,7 +126,7 @@ def configure_logging(level: str = "info", stream: TextIO | None = None, json: b
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             allow_listed,
-            structlog.processors.format_exc_info,
+            withhold_exception_messages,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),

@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL cluster for tests: initdb + pg_ctl in a temp dir, loopback only.
 
-Used through a pytest fixture (see tests/connectors/conftest.py, `postgres_url`). When the server
-binaries are missing the fixture skips, unless the CI environment variable is set: CI must run these.
+Used through the session fixture `postgres_cluster` (tests/conftest.py). When the server binaries
+are missing the fixture skips, unless the CI environment variable is set: CI must run these.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 SERVICE_USER = "postgres"
@@ -109,13 +107,3 @@ def start_cluster() -> PostgresCluster:
         cluster.stop()
         raise PostgresUnavailable(str(exc)) from None
     return cluster
-
-
-@contextmanager
-def running_cluster() -> Iterator[PostgresCluster]:
-    """Start a cluster, yield it, always stop and remove it. Raises PostgresUnavailable."""
-    cluster = start_cluster()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()

@@ -224,7 +224,7 @@ def test_a_changed_sibling_makes_an_ssda903_drop_new(drops: Drops, fixtures_dir:
     assert len([r for b in read(connector, "looked_after", position) for r in b.records]) == 64
 
 
-def test_read_case_finds_one_cases_records_in_every_drop(drops: Drops, fixtures_dir: Path) -> None:
+def test_read_case_finds_one_cases_records_in_every_drop(drops: Drops) -> None:
     drops.write("forms/a.csv", csv_rows(1, 6))
     drops.write("forms/b.csv", csv_rows(10, 3))
     connector = drops.connector()

@@ -260,3 +260,15 @@ def test_an_unreachable_database_is_retriable() -> None:
 
     with pytest.raises(RetriableError, match="stream cases"):
         read(connector, "cases")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("source_url", ["postgres"], indirect=True)
+def test_a_value_the_database_cannot_convert_is_not_quoted_in_the_error(source_url: str) -> None:
+    # A mistyped query casts the case reference; PostgreSQL quotes the value it could not convert.
+    query = "SELECT CAST(case_ref AS integer) AS n, updated FROM src_cases WHERE updated >= :watermark"
+    config = {"query": f"{query} ORDER BY updated", "cursor_field": "updated"}
+    with sql_connector(source_url, cases=config) as connector, pytest.raises(FatalError) as error:
+        read(connector, "cases")
+    assert "stream cases: InvalidTextRepresentation" in str(error.value)
+    assert "C0" not in str(error.value)

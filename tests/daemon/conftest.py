@@ -24,9 +24,6 @@ from store.schema import upgrade
 SOFS_SYNC = str(Path(sys.executable).with_name("sofs-sync"))
 T = TypeVar("T")
 
-# store.read.quarantine_counts still calls Result.tuples(), deprecated in SQLAlchemy 2.1; the
-# project's filter turns that into an error inside store.*. Drop this once store/read.py uses .all().
-
 
 def eventually(check: Callable[[], T | None], timeout: float, what: str, every: float = 0.05) -> T:
     """Poll `check` until it returns something truthy, or fail naming what never happened."""
@@ -111,9 +108,6 @@ class DaemonProcess:
 
     def send(self, signum: signal.Signals) -> None:
         self.process.send_signal(signum)
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
 
     def wait_exit(self, timeout: float) -> int:
         return self.process.wait(timeout=timeout)

@@ -187,11 +187,6 @@ def test_scheduled_syncs_with_oauth2_api_key_and_pseudonym_secrets_log_none_of_t
     assert_nothing_leaked(log, [*secret_env.values(), credentials.access_token, "timeout=17.5", *identifiers])
 
 
-@pytest.fixture
-def postgres(postgres_cluster: PostgresCluster) -> PostgresCluster:
-    return postgres_cluster
-
-
 def load_source(url: str, cases: list[dict[str, Any]], forms: list[dict[str, Any]]) -> None:
     engine = create_engine(url)
     metadata = MetaData()
@@ -207,12 +202,12 @@ def load_source(url: str, cases: list[dict[str, Any]], forms: list[dict[str, Any
 
 
 def test_database_passwords_of_the_store_and_the_source_never_reach_the_log(
-    tmp_path: Path, captured_log: io.StringIO, secret_env: dict[str, str], postgres: Any
+    tmp_path: Path, captured_log: io.StringIO, secret_env: dict[str, str], postgres_cluster: PostgresCluster
 ) -> None:
     cases, forms, identifiers = identifiable_records()
-    source_url = postgres.create_database("pg_source")
+    source_url = postgres_cluster.create_database("pg_source")
     load_source(source_url, cases, forms)
-    store_url = postgres.create_database("pg_store")
+    store_url = postgres_cluster.create_database("pg_store")
     settings = write_config(
         tmp_path / "config", {"pg-la": sql_authority("pg-la", source_url, "SOFS_TEST_DB_PASSWORD")}
     )
@@ -231,3 +226,24 @@ def test_database_passwords_of_the_store_and_the_source_never_reach_the_log(
     [finished] = [e for e in events(log) if e["event"] == "run finished"]
     assert (finished["outcome"], finished["read"]) == ("succeeded", len(cases) + len(forms))
     assert_nothing_leaked(log, [*secret_env.values(), *identifiers])
+
+
+def test_an_unexpected_failure_logs_where_it_happened_but_no_exception_message(
+    captured_log: io.StringIO,
+) -> None:
+    _cases, _forms, identifiers = identifiable_records()
+    case_ref, child_id = identifiers[0], identifiers[1]
+    try:
+        try:
+            raise KeyError(child_id)
+        except KeyError as exc:
+            raise ValueError(f"[parameters: ({case_ref!r},)]") from exc
+    except ValueError:
+        structlog.get_logger("sync.engine").error("run failed", exc_info=True)
+    log = captured_log.getvalue()
+
+    [event] = events(log)
+    assert "builtins.KeyError: [message withheld]" in event["exception"]
+    assert event["exception"].endswith("builtins.ValueError: [message withheld]")
+    assert "test_safe_logs.py" in event["exception"]
+    assert_nothing_leaked(log, [case_ref, child_id])

@@ -57,6 +57,9 @@ def test_each_cms_template_maps_its_reporting_database_into_cases_and_evidence(
     assert all(isinstance(e, Evidence) and e.element in DEFAULT_ELEMENT_KEYS for e in evidence)
     # Workers are pseudonymised by the templates' policy: no source worker code reaches a record.
     assert all(c.worker is None or c.worker.startswith("p_") for c in cases)
+    # ...and a template that maps a worker does carry one, so the check above is not vacuous.
+    workers = [c.worker for c in cases if c.worker is not None]
+    assert bool(workers) == ("worker" in document["mapping"]["cases"]["fields"])
     kinds = Counter(type(o).__name__ for o in outcomes["evidence"])
     assert kinds["Mapped"] >= 2
 
