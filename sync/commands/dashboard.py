@@ -71,7 +71,13 @@ def print_board(board: Board, console: Console | None = None) -> None:
     for group in board.groups():
         if group.cases:
             console.print(case_grid(board, group, widths, headings))
-    console.print(team_summary(board, headings))
+    console.print(team_summary(board, headings, compact=_summary_too_wide(board, console.width)))
+
+
+def _summary_too_wide(board: Board, width: int) -> bool:
+    """Whether `12/13 !1` cells would overflow: then cells drop the `/13` the Open column repeats."""
+    team = max((len(g.team) for g in board.groups()), default=8) + 2
+    return team + 6 + len(board.elements) * 10 > width
 
 
 GENERIC_WORDS = frozenset({"safety", "statement", "with", "and", "the", "of"})
@@ -129,19 +135,22 @@ def case_grid(
     return grid
 
 
-def team_summary(board: Board, headings: list[str] | None = None) -> Table:
+def team_summary(board: Board, headings: list[str] | None = None, compact: bool = False) -> Table:
+    key = (
+        "n: evidenced (including those due a review) of the Open cases"
+        if compact
+        else ("n/m: evidenced (including those due a review) of open cases")
+    )
     summary = Table(
         title="Team summary: open cases with the element evidenced, of all open cases",
-        caption=Text("n/m: evidenced (including those due a review) of open cases;  ")
-        + Text("!n", style="bold red")
-        + Text(" overdue"),
+        caption=Text(f"{key};  ") + Text("!n", style="bold red") + Text(" overdue"),
         title_justify="left",
         title_style="bold",
         caption_justify="left",
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
     )
-    summary.add_column("Team", no_wrap=True)
+    summary.add_column("Team", no_wrap=not compact, max_width=16 if compact else None)
     summary.add_column("Open", justify="right", no_wrap=True)
     for heading in _headings(board, headings):
         summary.add_column(heading, justify="center", no_wrap=True)
@@ -153,7 +162,8 @@ def team_summary(board: Board, headings: list[str] | None = None) -> Table:
         cells = []
         for element in board.elements:
             counts = group.counts.get(element.key, {})
-            cell = Text(f"{group.evidenced(element.key)}/{counts.get('open_cases', 0)}")
+            evidenced = group.evidenced(element.key)
+            cell = Text(str(evidenced) if compact else f"{evidenced}/{counts.get('open_cases', 0)}")
             if counts.get("overdue"):
                 cell.append(f" !{counts['overdue']}", style="bold red")
             cells.append(cell)
