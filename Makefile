@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/sofs-sync demo --dir demo
+	$(BIN)/sofs-sync demo --dir demo-out
 
 test: lint typecheck pytest
 
@@ -32,4 +32,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) demo .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-out .mypy_cache .ruff_cache

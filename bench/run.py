@@ -20,8 +20,8 @@ from pathlib import Path
 from config.loader import load_config
 from store.engine import make_engine
 from store.schema import upgrade
-from sync.engine import RunRequest, SyncEngine, Trigger
-from sync.logs import configure_logging
+from sync.cli.logs import configure_logging
+from sync.run.engine import RunRequest, SyncEngine, Trigger
 from tests.sources import build_sqlite_source, sql_authority_yaml, synthetic
 
 

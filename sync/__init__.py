@@ -1,1 +1,1 @@
-"""The engine that reads, maps and writes; the scheduler; and the `sofs-sync` command line."""
+"""The write side: the run (`run`), the daemon that schedules runs (`daemon`) and the command line (`cli`)."""

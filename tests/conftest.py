@@ -26,7 +26,7 @@ def sqlite_store(tmp_path: Path) -> Iterator[Engine]:
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:
     """Invoke `sofs-sync` in-process, as a user would from a shell."""
-    from sync.cli import cli
+    from sync.cli.main import cli
 
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 

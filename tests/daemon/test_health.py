@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from sync.endpoint import Endpoint
-from sync.health import Health, Observed, judge
+from sync.daemon.endpoint import Endpoint
+from sync.daemon.health import Health, Observed, judge
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

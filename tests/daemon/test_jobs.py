@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from config.errors import ConfigError
 from config.loader import Config, load_config
 from store.lease import StoreLease
-from sync.daemon import Daemon, DaemonOptions
-from sync.jobs import RECOMPUTE_ID, changes, plan
+from sync.daemon.jobs import RECOMPUTE_ID, changes, plan
+from sync.daemon.scheduler import Daemon, DaemonOptions
 from tests.daemon.conftest import write_config
 from tests.sources import sql_authority_yaml
 

@@ -9,8 +9,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, create_engine
 
 from store.runs import Counts
-from sync.engine import Outcome, RunRequest, RunResult, SyncEngine, Trigger
-from sync.metrics import DaemonMetrics
+from sync.daemon.metrics import DaemonMetrics
+from sync.run.engine import Outcome, RunRequest, RunResult, SyncEngine, Trigger
 from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from sync.demo.build import build_sources
-from sync.demo.layout import AUTHORITIES, DemoPaths
+from demo.build import build_sources
+from demo.layout import AUTHORITIES, DemoPaths
 from tests.conftest import run_cli
 from tests.demo.conftest import SMALL, build_demo, demo_cli, query
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from sync.demo.layout import REST_CLIENT_ID, DemoPaths
-from sync.demo.server import DemoApi
+from demo.layout import REST_CLIENT_ID, DemoPaths
+from demo.server import DemoApi
 from tests.demo.conftest import SMALL, demo_cli, query
 
 SOFS_SYNC = str(Path(sys.executable).with_name("sofs-sync"))

@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import OperationalError
 
-import sync.batch
+import sync.run.batch
 from connectors.base import Rejected
 from connectors.errors import FatalError
 from store import read
 from store.lease import StoreLease
 from store.models import AuditEntry, CaseRow, EvidenceRow
-from sync.engine import Mode, Outcome, RunRequest, SyncEngine, Trigger, safe_error
-from sync.mapping import stored_case_ref
+from sync.run.compile import stored_case_ref
+from sync.run.engine import Mode, Outcome, RunRequest, SyncEngine, Trigger, safe_error
 from tests.sync.memory import AUTHORITY_YAML, MemoryConnector, a_case_record, a_form, memory_config
 
 TODAY = date(2026, 2, 1)
@@ -307,7 +307,7 @@ def test_run_errors_do_not_carry_the_requested_case_reference() -> None:
 
 def test_a_batch_that_fails_to_commit_is_not_counted(setup, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     engine_for, store = setup
-    real = sync.batch.record_counts
+    real = sync.run.batch.record_counts
     calls = []
 
     def fails_on_the_second_batch(conn, run_id, counts) -> None:  # type: ignore[no-untyped-def]
@@ -316,7 +316,7 @@ def test_a_batch_that_fails_to_commit_is_not_counted(setup, monkeypatch: pytest.
             raise OperationalError("COMMIT", {}, sqlite3.OperationalError("disk I/O error"))
         real(conn, run_id, counts)
 
-    monkeypatch.setattr(sync.batch, "record_counts", fails_on_the_second_batch)
+    monkeypatch.setattr(sync.run.batch, "record_counts", fails_on_the_second_batch)
     result = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     assert result.outcome is Outcome.FAILED
     assert result.counts.read == 2

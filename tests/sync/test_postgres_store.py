@@ -12,7 +12,7 @@ from sqlalchemy import Engine, inspect
 from store import read
 from store.lease import LeaseHeld, StoreLease
 from store.schema import current_revision, head_revision, upgrade
-from sync.engine import Mode, Outcome, RunRequest, SyncEngine, Trigger
+from sync.run.engine import Mode, Outcome, RunRequest, SyncEngine, Trigger
 from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config
 
 pytestmark = pytest.mark.postgres

@@ -14,7 +14,7 @@ from config.loader import load_config
 from config.secrets import resolve_secret
 from connectors.rest import RestConnector
 from store import read
-from sync.engine import Outcome, RunRequest, SyncEngine, Trigger
+from sync.run.engine import Outcome, RunRequest, SyncEngine, Trigger
 from tests.sources import loopback_api, rest_authority_yaml, synthetic
 
 

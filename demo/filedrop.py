@@ -17,7 +17,7 @@ from pathlib import Path
 from string import Template
 from xml.sax.saxutils import escape
 
-from sync.demo.population import Caseload, DemoCase, PracticeRecord, Profile
+from demo.population import Caseload, DemoCase, PracticeRecord, Profile
 
 PROFILE = Profile(code="westvale", teams=(), case_mix=(("cin", 0.6), ("cp", 0.4)), worker_prefix="WV-")
 

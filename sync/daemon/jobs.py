@@ -16,7 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from config.loader import Config
 from config.schedule import Schedule
 from config.settings import Settings
-from sync.schedule import trigger_for
+from sync.daemon.triggers import trigger_for
 
 SYNC_PREFIX = "sync:"
 RECOMPUTE_ID = "recompute-statuses"

@@ -30,9 +30,9 @@ from store import writer
 from store.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
 from store.models import SyncRun
 from store.runs import Counts, audit, finish_run, record_counts, start_run
-from sync.batch import RunContext, write_batch
-from sync.mapping import compile_for, stored_case_ref
-from sync.recompute import recompute_cases
+from sync.run.batch import RunContext, write_batch
+from sync.run.compile import compile_for, stored_case_ref
+from sync.run.recompute import recompute_cases
 
 log = structlog.get_logger("sofs_sync.engine")
 

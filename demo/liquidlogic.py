@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from string import Template
 
-from sync.demo.population import Caseload, DemoCase, PracticeRecord, Profile, Team
+from demo.population import Caseload, DemoCase, PracticeRecord, Profile, Team
 
 PROFILE = Profile(
     code="northmoor",

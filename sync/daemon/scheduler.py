@@ -33,10 +33,9 @@ from config.loader import Config, load_config
 from connectors.base import Connector
 from store import read
 from store.lease import LeaseHeld, utc_now
-from sync.endpoint import Endpoint
-from sync.engine import RunRequest, SyncEngine, Trigger, build_connector
-from sync.health import Health, Observed, judge
-from sync.jobs import (
+from sync.daemon.endpoint import Endpoint
+from sync.daemon.health import Health, Observed, judge
+from sync.daemon.jobs import (
     RECOMPUTE_MISFIRE_GRACE_SECONDS,
     RECOMPUTE_RETRY_PREFIX,
     JobSpec,
@@ -45,7 +44,8 @@ from sync.jobs import (
     enabled_authorities,
     plan,
 )
-from sync.metrics import DaemonMetrics
+from sync.daemon.metrics import DaemonMetrics
+from sync.run.engine import RunRequest, SyncEngine, Trigger, build_connector
 
 log = structlog.get_logger("sofs_sync.daemon")
 

@@ -12,14 +12,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from store import read
-from store.engine import STORE_URL_ENV
-from sync.app import App
-from sync.cli import EXIT_USAGE, cli
-from sync.commands.dashboard import board_for, print_board
-from sync.commands.run import sync_command
-from sync.commands.store import init
-from sync.demo.build import (
+from dashboard.html import write_whiteboard
+from dashboard.terminal import print_board
+from demo.build import (
     DEFAULT_PORT,
     HOST,
     Manifest,
@@ -31,10 +26,16 @@ from sync.demo.build import (
     serving_already,
     write_config,
 )
-from sync.demo.layout import REST_AUTHORITY, DemoPaths
-from sync.demo.server import base_url, bind, serve_until_stopped, serving
-from sync.engine import england_today
-from sync.html import write_whiteboard
+from demo.layout import REST_AUTHORITY, DemoPaths
+from demo.server import base_url, bind, serve_until_stopped, serving
+from store import read
+from store.engine import STORE_URL_ENV
+from sync.cli.app import App
+from sync.cli.commands.dashboard import board_for
+from sync.cli.commands.run import sync_command
+from sync.cli.commands.store import init
+from sync.cli.output import EXIT_USAGE
+from sync.run.engine import england_today
 
 
 class DemoUsage(click.ClickException):
@@ -45,13 +46,13 @@ dir_option = click.option(
     "--dir",
     "folder",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("demo"),
+    default=Path("demo-out"),
     show_default=True,
     help="The demo folder: sources, configuration, store and whiteboard page.",
 )
 
 
-@cli.group(invoke_without_command=True)
+@click.group(invoke_without_command=True)
 @dir_option
 @click.option(
     "--cases",

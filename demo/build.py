@@ -17,10 +17,10 @@ from datetime import date
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-from sync.demo import filedrop, liquidlogic, rest_records
-from sync.demo.layout import REST_CLIENT_ID, DemoPaths
-from sync.demo.population import build_caseload
-from sync.demo.server import SERVICE, DemoApi, bind
+from demo import filedrop, liquidlogic, rest_records
+from demo.layout import REST_CLIENT_ID, DemoPaths
+from demo.population import build_caseload
+from demo.server import SERVICE, DemoApi, bind
 
 FORMAT = 1
 """Bumped whenever the generated sources change shape, so older demo folders are rebuilt."""

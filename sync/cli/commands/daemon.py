@@ -7,18 +7,18 @@ import sys
 
 import click
 
-from sync.app import App
-from sync.cli import EXIT_OK, EXIT_USAGE, cli
-from sync.daemon import Daemon, DaemonOptions, route_stdlib_logging
-from sync.endpoint import Endpoint
-from sync.logs import configure_logging
+from sync.cli.app import App
+from sync.cli.logs import configure_logging
+from sync.cli.output import EXIT_OK, EXIT_USAGE
+from sync.daemon.endpoint import Endpoint
+from sync.daemon.scheduler import Daemon, DaemonOptions, route_stdlib_logging
 
 
 class _CannotListen(click.ClickException):
     exit_code = EXIT_USAGE
 
 
-@cli.command("run")
+@click.command("run")
 @click.option(
     "--metrics-port",
     type=click.IntRange(0, 65535),

@@ -2,7 +2,7 @@
 
 Mosaic-flavoured: practice lives in workflow steps with a step type code, a status (`STARTED`,
 `REOPENED`, `COMPLETED`, `CANCELLED`) and nested coded answers. The records are kept as JSON files
-in the demo folder and served by `sync.demo.server`, behind OAuth2 client credentials.
+in the demo folder and served by `demo.server`, behind OAuth2 client credentials.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from string import Template
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sync.demo.population import Caseload, DemoCase, PracticeRecord, Profile, Team
+from demo.population import Caseload, DemoCase, PracticeRecord, Profile, Team
 
 PROFILE = Profile(
     code="eastbridge",

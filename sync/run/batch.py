@@ -16,7 +16,7 @@ from mapping.timeliness import TimelinessRules
 from store import writer
 from store.models import as_utc
 from store.runs import Counts, record_counts
-from sync.recompute import recompute_cases
+from sync.run.recompute import recompute_cases
 
 R = TypeVar("R", Case, Evidence)
 

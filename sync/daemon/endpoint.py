@@ -12,7 +12,7 @@ from typing import Any
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from sync.health import Health
+from sync.daemon.health import Health
 
 log = structlog.get_logger("sofs_sync.endpoint")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from sync.whiteboard import CASE_TYPE_LABELS, STATUS_BY_KEY, STATUSES, Board
+from dashboard.whiteboard import CASE_TYPE_LABELS, STATUS_BY_KEY, STATUSES, Board
 
 
 def _day(value: Any) -> str:
@@ -28,7 +28,7 @@ def _day(value: Any) -> str:
 
 def _environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("sync", "templates"),
+        loader=PackageLoader("dashboard", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,

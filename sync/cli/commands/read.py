@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from store import read
-from sync.app import App
-from sync.cli import cli, emit_json
-from sync.schedule import next_run
+from sync.cli.app import App
+from sync.cli.output import emit_json
+from sync.daemon.triggers import next_run
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
@@ -36,7 +36,7 @@ def _cell(value: Any) -> str:
     return text
 
 
-@cli.command()
+@click.command()
 @json_option
 @click.pass_obj
 def status(app: App, as_json: bool) -> None:
@@ -97,7 +97,7 @@ def status(app: App, as_json: bool) -> None:
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("authority", required=False)
 @click.option("--limit", default=50, show_default=True, help="How many runs, newest first.")
 @json_option
@@ -152,7 +152,7 @@ def runs(app: App, authority: str | None, limit: int, as_json: bool) -> None:
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("authority", required=False)
 @click.option("--all", "include_resolved", is_flag=True, help="Include records that later synced cleanly.")
 @json_option

@@ -5,11 +5,10 @@ from __future__ import annotations
 import click
 
 from store.schema import current_revision, upgrade
-from sync.app import App
-from sync.cli import cli
+from sync.cli.app import App
 
 
-@cli.command()
+@click.command()
 @click.pass_obj
 def init(app: App) -> None:
     """Create or upgrade the store (safe to run again)."""

@@ -7,10 +7,10 @@ import os
 
 import click
 
-from sync.app import App
-from sync.cli import RunFailed, cli, emit_json
-from sync.engine import Mode, Outcome, RunRequest, RunResult, SyncEngine, Trigger
-from sync.progress import progress_reporter
+from sync.cli.app import App
+from sync.cli.output import RunFailed, emit_json
+from sync.cli.progress import progress_reporter
+from sync.run.engine import Mode, Outcome, RunRequest, RunResult, SyncEngine, Trigger
 
 
 def _who(by: str | None) -> str:
@@ -55,7 +55,7 @@ by_option = click.option("--by", help="Who asked for this run (default: the OS u
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 
 
-@cli.command("sync")
+@click.command("sync")
 @click.argument("authorities", nargs=-1)
 @by_option
 @json_option
@@ -75,7 +75,7 @@ def sync_command(app: App, authorities: tuple[str, ...], by: str | None, as_json
     _report(results, as_json)
 
 
-@cli.command()
+@click.command()
 @click.argument("authority")
 @click.option("--case", "case_ref", help="Resync only this case (the authority's own case reference).")
 @click.option("--reason", required=True, help="Why the resync is needed; kept in the audit log.")

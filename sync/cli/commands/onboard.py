@@ -11,13 +11,13 @@ from rich.table import Table
 from config.settings import load_settings
 from connectors.errors import ConnectorError
 from mapping.coverage import coverage
-from sync.app import App
-from sync.cli import RunFailed, cli, emit_json
-from sync.engine import build_connector
-from sync.mapping import compile_for, stored_case_ref
+from sync.cli.app import App
+from sync.cli.output import RunFailed, emit_json
+from sync.run.compile import compile_for, stored_case_ref
+from sync.run.engine import build_connector
 
 
-@cli.command()
+@click.command()
 @click.argument("authority")
 @click.option("--sample", "sample_size", default=20, show_default=True, help="Records to read per stream.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -84,7 +84,7 @@ def _print_check(result: dict[str, object]) -> None:
         console.print(f"  unreadable: {item['reason']}")
 
 
-@cli.command()
+@click.command()
 @click.argument("authority")
 @click.argument("source_ref")
 @click.pass_obj
@@ -97,7 +97,7 @@ def pseudonym(app: App, authority: str, source_ref: str) -> None:
     click.echo(stored_case_ref(app.config.authority(authority), source_ref))
 
 
-@cli.command("new-authority")
+@click.command("new-authority")
 @click.argument("code")
 @click.option(
     "--from",

@@ -1,0 +1,138 @@
+"""The `sofs-sync` command line. Exit codes: 0 ok, 1 a run failed, 2 usage or config error."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any, NamedTuple
+
+import click
+from click.formatting import HelpFormatter
+from sqlalchemy.exc import OperationalError
+
+from config.errors import ConfigError
+from sync.cli.app import App, StoreNotReady
+from sync.cli.logs import configure_logging
+from sync.cli.output import EXIT_USAGE
+
+
+class Entry(NamedTuple):
+    """Where a command lives and its one-line help, so `--help` lists commands without importing them."""
+
+    target: str
+    summary: str
+
+
+COMMANDS: dict[str, Entry] = {
+    "init": Entry("sync.cli.commands.store:init", "Create or upgrade the store (safe to run again)."),
+    "check": Entry(
+        "sync.cli.commands.onboard:check",
+        "Connectivity, a sample read of each stream, and how the mapping covers what came back.",
+    ),
+    "sync": Entry(
+        "sync.cli.commands.run:sync_command",
+        "Incremental sync now, of the named authorities or of every enabled one.",
+    ),
+    "resync": Entry(
+        "sync.cli.commands.run:resync",
+        "Full resync of one authority or one case: re-read everything, then mark what vanished as deleted.",
+    ),
+    "run": Entry(
+        "sync.cli.commands.daemon:run_daemon",
+        "The daemon: scheduled syncs of every enabled authority until SIGTERM; SIGHUP reloads the config.",
+    ),
+    "status": Entry(
+        "sync.cli.commands.read:status",
+        "Per authority: last run, outcome, counts, next run, records in quarantine.",
+    ),
+    "runs": Entry(
+        "sync.cli.commands.read:runs", "Run history: trigger, who asked and why, outcome and counts."
+    ),
+    "quarantine": Entry(
+        "sync.cli.commands.read:quarantine",
+        "Records that could not be mapped, with the reason and the run that met them.",
+    ),
+    "dashboard": Entry(
+        "sync.cli.commands.dashboard:dashboard",
+        "The whiteboard: open cases by element status, and the team summary.",
+    ),
+    "pseudonym": Entry(
+        "sync.cli.commands.onboard:pseudonym",
+        "Print the case reference the store holds for an authority's own case reference.",
+    ),
+    "new-authority": Entry(
+        "sync.cli.commands.onboard:new_authority",
+        "Write a starting authority file, with comments marking what the authority must fill in.",
+    ),
+    "demo": Entry("demo.command:demo", "Build three demo authorities, sync them and show the whiteboard."),
+}
+"""Every command, in one place: adding a command is one entry here. Its module is imported only when
+the command runs, so that `sofs-sync sync` does not pay for the daemon's scheduler at every start.
+A test holds each summary to the command's own docstring."""
+
+
+def load_command(name: str) -> click.Command:
+    module, _, attribute = COMMANDS[name].target.partition(":")
+    command = getattr(importlib.import_module(module), attribute)
+    assert isinstance(command, click.Command)
+    return command
+
+
+class _Group(click.Group):
+    """Loads commands on demand, and turns config and store problems into a message and exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            self.add_command(load_command(cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: HelpFormatter) -> None:
+        """The listing from the registry's summaries: `--help` imports no command module."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [
+            (name, click.Command(name, short_help=COMMANDS[name].summary).get_short_help_str(limit))
+            for name in names
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                click.echo(f"config error: {problem}", err=True)
+            ctx.exit(EXIT_USAGE)
+        except StoreNotReady as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_USAGE)
+        except OperationalError as exc:
+            # The store is down or unreachable: say so in a line, not a page of traceback.
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            click.echo(f"error: cannot use the store: {reason}", err=True)
+            ctx.exit(EXIT_USAGE)
+
+
+@click.group(cls=_Group)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Settings file (default: $SOFS_SYNC_CONFIG or config/sofs-sync.yaml).",
+)
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None)
+@click.version_option(package_name="sofs-sync")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, log_level: str | None) -> None:
+    """Sync Signs of Safety practice evidence from local authority systems into the store."""
+    ctx.obj = App(config_path)
+    configure_logging(log_level or "warning")
+
+
+def main() -> None:
+    sys.exit(cli.main(prog_name="sofs-sync", standalone_mode=True))

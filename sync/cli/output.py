@@ -1,0 +1,22 @@
+"""What every command shares when it ends: exit codes, the run-failed error and JSON output."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, EXIT_RUN_PARTIAL = 0, 1, 2, 3
+
+
+class RunFailed(click.ClickException):
+    exit_code = EXIT_RUN_FAILED
+
+
+class UsageError(click.ClickException):
+    exit_code = EXIT_USAGE
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
