@@ -112,6 +112,24 @@ def _rule_problems(
             yield ConfigProblem((*here, *key_path), problem)
 
 
+def elements_mapped(spec: AuthorityMapping) -> frozenset[str] | None:
+    """Every element the evidence stream's element rule can give, for naming those nothing reaches.
+
+    None when the rule passes source values through (a bare path): then the source decides.
+    """
+    rule = spec.evidence.fields.get(ELEMENT_FIELD)
+    if rule is None:
+        return frozenset()
+    if not rule.is_const and rule.value_map is None and rule.patterns is None:
+        return None
+    found: set[str] = set()
+    for _, value in _constants(rule):
+        for element in value if isinstance(value, list) else [value]:
+            if isinstance(element, str):
+                found.add(element)
+    return frozenset(found)
+
+
 def _constants(rule: FieldRule) -> Iterator[tuple[KeyPath, Any]]:
     """Every value the rule can output as written in the config, with its key path."""
     if rule.is_const:
@@ -127,8 +145,14 @@ def _constants(rule: FieldRule) -> Iterator[tuple[KeyPath, Any]]:
 def _constant_problem(
     name: str, value: Any, adapter: TypeAdapter[Any], catalogue: frozenset[str]
 ) -> str | None:
-    if name == ELEMENT_FIELD and value not in catalogue:
-        return f"unknown element {value!r}; expected one of {sorted(catalogue)}"
+    if name == ELEMENT_FIELD:
+        elements = value if isinstance(value, list) else [value]
+        unknown = [e for e in elements if not isinstance(e, str) or e not in catalogue]
+        if unknown:
+            return f"unknown element {unknown[0]!r}; expected one of {sorted(catalogue)}"
+        if len(set(elements)) != len(elements):
+            return f"{value!r} names an element twice"
+        return None
     try:
         adapter.validate_python(value)
     except ValidationError as exc:

@@ -45,12 +45,16 @@ class StreamCoverage:
 class CoverageReport:
     authority: str
     streams: list[StreamCoverage]
+    unreached_elements: list[str] = field(default_factory=list)
+    """Catalogue elements no rule of the mapping gives: they can never be evidenced."""
+    unmapped_streams: list[str] = field(default_factory=list)
+    """Streams the connector offers that the mapping does not map: read by nothing."""
 
 
 def coverage(mapping: CompiledMapping, samples: Mapping[str, Sequence[Mapping[str, Any]]]) -> CoverageReport:
     """Map the sample records of each mapped stream and summarise; `dataclasses.asdict` makes it JSON.
 
-    Samples of streams the mapping does not map (a connector may offer more) are left out.
+    Samples of streams the mapping does not map are named, not mapped: nothing would sync them.
     """
     return CoverageReport(
         mapping.authority,
@@ -59,6 +63,12 @@ def coverage(mapping: CompiledMapping, samples: Mapping[str, Sequence[Mapping[st
             for name, records in samples.items()
             if name in mapping.streams
         ],
+        unreached_elements=[
+            e
+            for e in mapping.catalogue
+            if mapping.reachable_elements is not None and e not in mapping.reachable_elements
+        ],
+        unmapped_streams=sorted(name for name in samples if name not in mapping.streams),
     )
 
 
@@ -66,28 +76,31 @@ def _stream_coverage(stream: CompiledStream, rows: Sequence[Mapping[str, Any]]) 
     outcomes = []
     seen: dict[tuple[str | None, str | None], list[int]] = {}
     for record, source_rows in stream.source_records(rows):
-        outcome = stream.map_record(record, source_rows)
-        outcomes.append(outcome)
+        mapped = stream.map_record(record, source_rows)
+        outcomes.extend(mapped)
         if stream.element is None:
             continue
-        tally = seen.setdefault((stream.source_type(record), _element_of(stream, record, outcome)), [0, 0])
+        tally = seen.setdefault((stream.source_type(record), _element_of(stream, record, mapped)), [0, 0])
         tally[0] += 1
-        tally[1] += isinstance(outcome, Quarantined)
+        tally[1] += isinstance(mapped[0], Quarantined)
     types = [SourceTypeCoverage(t, e, n, q) for (t, e), (n, q) in seen.items()]
     types.sort(key=lambda c: (-c.records, c.source_type or ""))
     return StreamCoverage(stream.name, OutcomeCounts.of(outcomes), types, _sample_reasons(outcomes))
 
 
-def _element_of(stream: CompiledStream, record: Mapping[str, Any], outcome: object) -> str | None:
-    if isinstance(outcome, Mapped):
-        return getattr(outcome.record, "element", None)
-    if isinstance(outcome, NotPracticeEvidence) or stream.element is None:
+def _element_of(stream: CompiledStream, record: Mapping[str, Any], outcomes: Sequence[object]) -> str | None:
+    """The element (or elements, joined) a source record reaches."""
+    if all(isinstance(o, Mapped) for o in outcomes):
+        return ", ".join(getattr(o.record, "element", "") for o in outcomes if isinstance(o, Mapped))
+    if any(isinstance(o, NotPracticeEvidence) for o in outcomes) or stream.element is None:
         return None
     # Quarantined: the element can still be known even if, say, a date did not parse.
     try:
         value = stream.element.evaluate(record)
     except (RuleFailure, NoElement):
         return None
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
     return value if isinstance(value, str) else None
 
 

@@ -20,6 +20,7 @@ from mapping.checks import (
     STREAM_TARGETS,
     ConfigProblem,
     MappingConfigError,
+    elements_mapped,
     mapping_problems,
 )
 from mapping.gather import gather_forms
@@ -54,6 +55,14 @@ IDENTIFIER_FIELDS = frozenset({"case_ref", "worker", "source_id"})
 fail on identifiers only for values that are not text, which `describe` never quotes.)"""
 
 
+ELEMENT_ROW_SEPARATOR = "#"
+
+
+def element_row_id(source_id: str, element: str) -> str:
+    """The evidence row's identity when one source record evidences several elements."""
+    return f"{source_id}{ELEMENT_ROW_SEPARATOR}{element}"
+
+
 @dataclass(frozen=True)
 class CompiledStream:
     """One stream's compiled rules; `map_records` is the per-batch entry point."""
@@ -69,7 +78,11 @@ class CompiledStream:
     hash_excludes: frozenset[str]
 
     def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[Outcome]:
-        return [self.map_record(record, rows) for record, rows in self.source_records(records)]
+        return [
+            outcome
+            for record, rows in self.source_records(records)
+            for outcome in self.map_record(record, rows)
+        ]
 
     def source_records(self, records: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], int]]:
         """Raw rows as source records with their row counts: gathered forms, or each row alone."""
@@ -77,18 +90,23 @@ class CompiledStream:
             return [(record, 1) for record in records]
         return gather_forms(records, self.gather)
 
-    def map_record(self, record: Mapping[str, Any], source_rows: int = 1) -> Outcome:
+    def map_record(self, record: Mapping[str, Any], source_rows: int = 1) -> list[Outcome]:
+        """The record's outcome; a record evidencing several elements is mapped once per element."""
         if not isinstance(record, Mapping):
-            return Quarantined("record is not an object", canonical_hash(record), None, source_rows)
+            return [Quarantined("record is not an object", canonical_hash(record), None, source_rows)]
         source_id, problems = self._source_id(record)
         values: dict[str, Any] = {"authority": self.authority}
+        elements: list[str] | None = None
         if self.element is not None:
             try:
-                values[ELEMENT_FIELD] = self.element.evaluate(record)
+                decided = self.element.evaluate(record)
             except NoElement as nothing:
-                return NotPracticeEvidence(source_id, _type_text(nothing.args[0]), source_rows)
+                return [NotPracticeEvidence(source_id, _type_text(nothing.args[0]), source_rows)]
             except RuleFailure as exc:
                 problems.append(self._reason(self.element, exc))
+            else:
+                elements = decided if isinstance(decided, list) else None
+                values[ELEMENT_FIELD] = decided
         for rule in self.fields:
             try:
                 values[rule.name] = rule.evaluate(record)
@@ -97,10 +115,23 @@ class CompiledStream:
         if not problems:
             assert source_id is not None
             try:
-                return self._mapped(values, source_id, source_rows)
+                if elements is None:
+                    return [self._mapped(values, source_id, source_id, source_rows)]
+                # Each element is its own evidence row, keyed by the record and the element; the
+                # record's rows are counted once, on its first.
+                return [
+                    self._mapped(
+                        {**values, ELEMENT_FIELD: element},
+                        source_id,
+                        element_row_id(source_id, element),
+                        source_rows if index == 0 else 0,
+                    )
+                    for index, element in enumerate(elements)
+                ]
             except ValidationError as exc:
                 problems.extend(_validation_reasons(exc))
-        return Quarantined("; ".join(problems), canonical_hash(record), source_id, source_rows)
+        row_ids = tuple(element_row_id(source_id, e) for e in elements or ()) if source_id else ()
+        return [Quarantined("; ".join(problems), canonical_hash(record), source_id, source_rows, row_ids)]
 
     def source_type(self, record: Mapping[str, Any]) -> str | None:
         """The value the element rule decides by (template name, step type, design GUID)."""
@@ -115,12 +146,12 @@ class CompiledStream:
             return None, [self._reason(self.source_id, exc)]
         return self.identifiers.source_id(raw), []
 
-    def _mapped(self, values: dict[str, Any], source_id: str, source_rows: int) -> Mapped:
+    def _mapped(self, values: dict[str, Any], source_id: str, row_id: str, source_rows: int) -> Mapped:
         values["case_ref"] = self.identifiers.case_ref(values["case_ref"])
         if "worker" in values:
             values["worker"] = self.identifiers.worker(values["worker"])
         if "source_id" in self.target.model_fields:
-            values["source_id"] = source_id
+            values["source_id"] = row_id
         record = self.target.model_validate(values)
         return Mapped(record, source_id, content_hash(record, self.hash_excludes), source_rows)
 
@@ -135,6 +166,9 @@ class CompiledMapping:
 
     authority: str
     streams: Mapping[str, CompiledStream]
+    catalogue: tuple[str, ...] = ()
+    reachable_elements: frozenset[str] | None = None
+    """Every element some rule can give (None: the source's values decide); others are never evidenced."""
 
     def map_batch(self, stream: str, records: Sequence[Mapping[str, Any]]) -> list[Outcome]:
         """One outcome per source record, in source order (gathered forms count as one record)."""
@@ -159,7 +193,8 @@ def compile_mapping(
     `key` is the authority's pseudonym key, needed when the identifier policy pseudonymises.
     Problems carry key paths from the top of the authority file (`mapping.cases...`, `identifiers`).
     """
-    problems = [ConfigProblem(("mapping", *p.path), p.message) for p in mapping_problems(spec, elements)]
+    catalogue = tuple(elements)
+    problems = [ConfigProblem(("mapping", *p.path), p.message) for p in mapping_problems(spec, catalogue)]
     try:
         ids = Identifiers(identifiers or IdentifierPolicy(), key)
     except ValueError as exc:
@@ -171,7 +206,7 @@ def compile_mapping(
         name: _compile_stream(name, authority, stream, STREAM_TARGETS[name], ids, zone)
         for name, stream in spec.streams().items()
     }
-    return CompiledMapping(authority, streams)
+    return CompiledMapping(authority, streams, catalogue, elements_mapped(spec))
 
 
 def _compile_stream(

@@ -1,8 +1,10 @@
 """What mapping made of each source record, and the hashes that name records without storing them.
 
 The unit is the *source record*: one row, or for gathered form-answer tables one form (all its
-answer rows). Every source record gets exactly one outcome, and each outcome says how many raw
-rows it stands for (`source_rows`), so a run can report forms and rows and both add up:
+answer rows). Every source record gets one outcome, except that a record evidencing several
+elements (a "Danger Statement & Safety Goal" form) is mapped once per element, each its own
+evidence row. Each outcome says how many raw rows it stands for (`source_rows`, counted on the
+first of a record's outcomes), so a run can report records and rows and both add up:
 
     records read = mapped (then written + unchanged) + quarantined + not practice evidence
     rows read    = sum(outcome.source_rows)
@@ -27,7 +29,11 @@ overnight job that touches every row's timestamp must not make every record coun
 
 @dataclass(frozen=True)
 class Mapped:
-    """A valid schema record; the engine writes it, or counts it unchanged if the hash matches."""
+    """A valid schema record; the engine writes it, or counts it unchanged if the hash matches.
+
+    `source_id` names the source record (what quarantine knows it by); the record's own
+    `source_id` is the row's identity, which adds the element when the record evidences several.
+    """
 
     record: Case | Evidence
     source_id: str
@@ -55,6 +61,15 @@ class Quarantined:
     raw_hash: str
     source_id: str | None = None
     source_rows: int = 1
+    row_ids: tuple[str, ...] = ()
+    """The stored rows of a record that evidences several elements: still in the source, not gone."""
+
+    @property
+    def stored_ids(self) -> tuple[str, ...]:
+        """The store keys this record stands for, to keep them through a full resync."""
+        if self.row_ids:
+            return self.row_ids
+        return (self.source_id,) if self.source_id is not None else ()
 
 
 Outcome = Mapped | NotPracticeEvidence | Quarantined

@@ -50,7 +50,8 @@ class Pattern(BaseModel):
 
     match: str | None = None
     regex: str | None = None
-    element: str | None = None
+    element: str | list[str] | None = None
+    """The element a match evidences, or a list when one form evidences several (each its own row)."""
     value: Any = None
 
     @field_validator("regex")
@@ -69,6 +70,8 @@ class Pattern(BaseModel):
             raise ValueError("a pattern needs exactly one of match: (a glob) or regex:")
         if ("element" in self.model_fields_set) == ("value" in self.model_fields_set):
             raise ValueError("a pattern needs exactly one of element: or value:")
+        if isinstance(self.element, list) and not self.element:
+            raise ValueError("element: lists at least one element")
         return self
 
     @property

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Table
 
 from connectors.base import Rejected
-from mapping.outcomes import Mapped, NotPracticeEvidence, Outcome
+from mapping.outcomes import Mapped, NotPracticeEvidence, Outcome, Quarantined
 from mapping.schema import Case, Evidence
 from mapping.timeliness import TimelinessRules
 from store import writer
@@ -127,13 +127,9 @@ def write_batch(
         writer.mark_seen(conn, writer.EVIDENCE, ctx.authority, evidence_unchanged, ctx.run_id)
         # A record still in the source that no longer maps is not gone: its stored version stays.
         # One the source could not even name (an unreadable file) leaves the stream's deletions unknown.
-        writer.mark_seen(
-            conn,
-            writer.STREAM_TABLES[stream],
-            ctx.authority,
-            [q.source_id for q in quarantined if q.source_id is not None],
-            ctx.run_id,
-        )
+        still_there = [r.source_id for r in rejected if r.source_id is not None]
+        still_there += [key for o in outcomes if isinstance(o, Quarantined) for key in o.stored_ids]
+        writer.mark_seen(conn, writer.STREAM_TABLES[stream], ctx.authority, still_there, ctx.run_id)
         if rejected or any(q.source_id is None for q in quarantined):
             ctx.unread_streams.add(stream)
     counts.written = len(case_writes) + len(evidence_writes)

@@ -362,3 +362,37 @@ def test_an_element_the_authority_added_shows_on_the_whiteboard(tmp_path: Path, 
     [row] = read.whiteboard(sqlite_store)
     assert row["family_network_meeting"] == "evidenced"
     assert row["safety_plan"] == "not_started"
+
+
+COMBINED_YAML = AUTHORITY_YAML.replace(
+    '          - {match: "Danger Statement*", element: danger_statement}',
+    '          - {match: "Danger Statement & Safety Goal*", element: [danger_statement, safety_goal]}\n'
+    '          - {match: "Danger Statement*", element: danger_statement}',
+)
+
+
+def test_a_combined_form_evidences_two_elements_and_both_survive_a_resync(
+    tmp_path: Path, sqlite_store: Engine
+) -> None:
+    config = memory_config(tmp_path / "config", COMBINED_YAML)
+    form = a_form("F1", "C1", "Danger Statement & Safety Goal")
+    source = MemoryConnector(data={"cases": [a_case_record("C1")], "evidence": [form]})
+    engine = SyncEngine(config, sqlite_store, today=lambda: TODAY, connector_factory=lambda _a: source)
+    first = engine.run("mem-la", cli_request())
+    c = first.counts
+    assert (c.read, c.written) == (3, 3)  # one case, and the form as two evidence rows
+    assert c.read == c.written + c.unchanged + c.quarantined + c.not_evidence
+    [row] = read.whiteboard(sqlite_store)
+    assert (row["danger_statement"], row["safety_goal"]) == ("evidenced", "evidenced")
+
+    # The form still in the source but no longer mapping keeps both its rows through a full resync.
+    form["date"] = "not a date"
+    result = engine.run("mem-la", cli_request(Mode.FULL, reason="x"))
+    assert result.counts.deleted == 0
+    [row] = read.whiteboard(sqlite_store)
+    assert (row["danger_statement"], row["safety_goal"]) == ("evidenced", "evidenced")
+
+    # Once it maps again, it leaves quarantine.
+    form["date"] = "2026-01-10"
+    engine.run("mem-la", cli_request(Mode.FULL, reason="form fixed"))
+    assert [q for q in read.quarantine(sqlite_store) if q.get("resolved_at") is None] == []

@@ -35,7 +35,7 @@ def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
             report = connector.check(sample_size)
     except ConnectorError as exc:
         raise RunFailed(f"{authority}: cannot read the source: {exc}") from None
-    samples = {s.stream: s.records for s in report.samples if s.stream in compiled.streams}
+    samples = {s.stream: s.records for s in report.samples}
     result = {
         "authority": authority,
         "reachable": report.reachable,
@@ -78,6 +78,13 @@ def _print_check(result: dict[str, object]) -> None:
             console.print(table)
         for reason in stream["quarantine_reasons"]:
             console.print(f"  quarantine reason: {reason}")
+    for element in cov["unreached_elements"]:
+        console.print(f"[yellow]warning[/]: no rule maps any record to element {element}")
+    for name in cov["unmapped_streams"]:
+        console.print(
+            f"[yellow]warning[/]: stream {name} is configured on the connector but has no mapping;"
+            " nothing syncs it"
+        )
     unreadable = result["unreadable"]
     assert isinstance(unreadable, list)
     for item in unreadable:
