@@ -14,6 +14,7 @@ from config.secrets import inline_secrets, resolve_secret
 from config.settings import Settings, load_settings
 from config.yamlfile import read_yaml
 from connectors.registry import UnknownConnectorType, connector_type
+from connectors.sql_config import sqlite_relative_to
 from mapping.checks import mapping_problems
 
 
@@ -109,12 +110,15 @@ PATH_KEYS = ("folder", "ca_bundle")
 
 
 def _resolve_relative_paths(tree: Any, base: Path) -> None:
-    """Paths in an authority file (`folder`, `ca_bundle`, `*_file`) are relative to that file."""
+    """Paths in an authority file (`folder`, `ca_bundle`, `*_file`, a SQLite `url`) are relative to that
+    file, as the store URL is relative to the settings file: never to wherever a command was started."""
     if isinstance(tree, dict):
         for key, value in tree.items():
             is_path = isinstance(key, str) and (key in PATH_KEYS or key.endswith("_file"))
             if is_path and isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
                 tree[key] = str((base / value).resolve())
+            elif key == "url" and isinstance(value, str):
+                tree[key] = sqlite_relative_to(value, base)
             else:
                 _resolve_relative_paths(value, base)
     elif isinstance(tree, list):

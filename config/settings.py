@@ -83,7 +83,12 @@ def settings_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 def load_settings(path: Path) -> Settings:
     if not path.is_file():
-        raise ConfigError([f"{path}: settings file not found (give --config or set {CONFIG_ENV})"])
+        raise ConfigError(
+            [
+                f"{path}: settings file not found (give --config or set {CONFIG_ENV}); "
+                f"`sofs-sync --config {path} init` writes a commented one"
+            ]
+        )
     raw = read_yaml(path)
     inline = [".".join(map(str, p)) for p in inline_secrets(raw)]
     if inline:

@@ -8,6 +8,7 @@ from pathlib import Path
 from config.errors import ConfigError
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
+SETTINGS_TEMPLATE = Path(__file__).with_name("settings-template.yaml")
 _CODE_LINE = re.compile(r"^code:[ \t]*[^\s#]+", re.MULTILINE)
 _NAME_LINE = re.compile(r"^name:[ \t]*.*?(?=[ \t]+#|$)", re.MULTILINE)
 _ENABLED_LINE = re.compile(r"^enabled:.*$", re.MULTILINE)
@@ -52,3 +53,13 @@ def starting_file(template: str, code: str, name: str | None) -> str:
 
 def _yaml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_starting_settings(path: Path) -> Path:
+    """A commented settings file and its empty authorities folder, for a machine that has none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as out:  # never over a file that appeared meanwhile
+        out.write(SETTINGS_TEMPLATE.read_text(encoding="utf-8"))
+    authorities = path.parent / "authorities"
+    authorities.mkdir(exist_ok=True)
+    return authorities

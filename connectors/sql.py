@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Generator, Iterator
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from connectors import sql_watermark
@@ -175,6 +176,7 @@ class SqlConnector(Connector):
                     self.secrets, self.sql.password_env, self.sql.password_file, "database password"
                 )
                 url = url.set(password=password)
+            _source_file_exists(url)
             try:
                 self._engine = create_engine(
                     url, pool_pre_ping=True, connect_args=dict(self.sql.connect_args)
@@ -192,6 +194,15 @@ class SqlConnector(Connector):
             return self.sql.streams[stream]
         except KeyError:
             raise FatalError(f"unknown stream {stream!r}; configured: {sorted(self.sql.streams)}") from None
+
+
+def _source_file_exists(url: URL) -> None:
+    """A source is read, never created: SQLite would otherwise make an empty database and read nothing."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return
+    if not database.startswith("file:") and not Path(database).expanduser().is_file():
+        raise FatalError(f"SQLite database {database} not found")
 
 
 def _classified(exc: SQLAlchemyError, where: str) -> ConnectorError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, PositiveInt, field_validator, model_validator
@@ -33,6 +34,19 @@ def database_url_without_credentials(url: str) -> str:
         raise ValueError("the URL holds a password: move it to password_env or password_file")
     no_credentials(dict(parsed.query), "URL query parameter", "password_env or password_file")
     return url
+
+
+def sqlite_relative_to(url: str, base: Path) -> str:
+    """A SQLite URL whose relative path is taken from `base` (the file that names it); others as given."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url  # the model's own validator reports it
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return url
+    if parsed.database.startswith("file:") or Path(parsed.database).expanduser().is_absolute():
+        return url
+    return parsed.set(database=str((base / parsed.database).resolve())).render_as_string(hide_password=False)
 
 
 class SqlStream(StrictModel):

@@ -24,7 +24,10 @@ class Entry(NamedTuple):
 
 
 COMMANDS: dict[str, Entry] = {
-    "init": Entry("sync.cli.commands.store:init", "Create or upgrade the store (safe to run again)."),
+    "init": Entry(
+        "sync.cli.commands.store:init",
+        "Create or upgrade the store (safe to run again); with no settings file, write a commented one.",
+    ),
     "check": Entry(
         "sync.cli.commands.onboard:check",
         "Connectivity, a sample read of each stream, and how the mapping covers what came back.",

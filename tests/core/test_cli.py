@@ -60,6 +60,21 @@ def test_a_missing_settings_file_exits_2(tmp_path: Path) -> None:
     result = run_cli("--config", str(tmp_path / "nope.yaml"), "status")
     assert result.exit_code == 2
     assert "settings file not found" in result.output
+    assert "init` writes a commented one" in result.output
+
+
+def test_init_on_an_empty_folder_writes_a_commented_settings_file_and_a_store(tmp_path: Path) -> None:
+    settings = tmp_path / "etc" / "sofs-sync.yaml"
+    result = run_cli("--config", str(settings), "init")
+    assert result.exit_code == 0, result.output
+    text = settings.read_text()
+    assert text.startswith("#")
+    assert "password_env: SOFS_STORE_PASSWORD" in text  # how to give PostgreSQL's password
+    assert (tmp_path / "etc" / "authorities").is_dir()
+    assert (tmp_path / "etc" / "sofs-sync.db").is_file()  # relative to the settings file
+    again = run_cli("--config", str(settings), "init")
+    assert again.exit_code == 0
+    assert settings.read_text() == text
 
 
 def test_sync_of_the_example_writes_the_whiteboard_and_records_who_asked(example: Path) -> None:

@@ -110,7 +110,7 @@ def pseudonym(app: App, authority: str, source_ref: str) -> None:
     "--from",
     "template",
     required=True,
-    help="A shipped template (liquidlogic, mosaic, eclipse) or the path of an authority file.",
+    help="A template (rest, sql, files, ssd, liquidlogic, mosaic, eclipse) or an authority file's path.",
 )
 @click.option("--name", help="The authority's name, e.g. 'Northshire County Council'.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file of that code.")
