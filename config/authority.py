@@ -22,7 +22,7 @@ class ConnectorBlock(BaseModel):
 
 
 class AuthorityFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")
     name: str = Field(min_length=1, max_length=200)

@@ -69,7 +69,7 @@ def load_authority(path: Path, settings: Settings) -> Authority:
     try:
         file = AuthorityFile.model_validate(raw)
     except ValidationError as exc:
-        raise from_validation(path, exc) from None
+        raise from_validation(path, exc, model=AuthorityFile) from None
 
     try:
         cls = connector_type(file.connector.type)
@@ -78,7 +78,7 @@ def load_authority(path: Path, settings: Settings) -> Authority:
     try:
         connector_config = cls.config_model.model_validate(file.connector.model_dump(exclude={"type"}))
     except ValidationError as exc:
-        raise from_validation(path, exc, prefix=("connector",)) from None
+        raise from_validation(path, exc, prefix=("connector",), model=cls.config_model) from None
 
     problems = [
         f"{path}: timeliness.{key}: unknown element; expected one of {list(settings.element_keys)}"

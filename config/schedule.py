@@ -27,7 +27,7 @@ def valid_cron(value: str | None) -> str | None:
 
 
 class Interval(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     hours: int = Field(default=0, ge=0)
     minutes: int = Field(default=0, ge=0)
@@ -47,7 +47,7 @@ class Interval(BaseModel):
 class Schedule(BaseModel):
     """Exactly one of `interval` or `cron` (five crontab fields), in `timezone` (UTC by default)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     interval: Interval | None = None
     cron: str | None = None

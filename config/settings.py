@@ -20,7 +20,7 @@ DEFAULT_CONFIG = Path("config/sofs-sync.yaml")
 
 
 class StoreSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     url: str = "sqlite:///sofs-sync.db"
     """Any SQLAlchemy URL without a password; a relative SQLite path is relative to the settings file."""
@@ -31,7 +31,7 @@ class StoreSettings(BaseModel):
 
 
 class DaemonSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     status_recompute_cron: str = "15 0 * * *"
     """When the daily job recomputes time-dependent statuses (overdue, review due)."""
@@ -44,7 +44,7 @@ class DaemonSettings(BaseModel):
 
 
 class SettingsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     authorities_dir: str = "authorities"
@@ -98,7 +98,7 @@ def load_settings(path: Path) -> Settings:
     try:
         file = SettingsFile.model_validate(raw)
     except ValidationError as exc:
-        raise from_validation(path, exc) from None
+        raise from_validation(path, exc, model=SettingsFile) from None
     try:
         catalogue = build_catalogue(file.elements)
     except ValueError as exc:

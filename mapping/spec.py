@@ -24,7 +24,7 @@ from pydantic import (
 from mapping.timeformats import time_format
 from mapping.values import RuleFailure, as_text
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+_STRICT = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 def _yaml_scalar_as_path(path: Any) -> Any:
@@ -110,7 +110,9 @@ class FieldRule(BaseModel):
     pattern does not match; `default: null` lets a map leave codes it does not know empty.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=False, use_attribute_docstrings=True
+    )
 
     path: FieldPath | None = None
     first_of: list[FieldPath] | None = Field(default=None, min_length=1)

@@ -28,7 +28,9 @@ class Anchor(StrEnum):
 
 
 class Due(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, use_attribute_docstrings=True
+    )
 
     days: int = Field(ge=0, le=3650)
     working: bool = False
@@ -38,7 +40,7 @@ class Due(BaseModel):
 class ElementRule(BaseModel):
     """`due` N (working) days after an anchor; `review_every_days` after the last evidence."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     due: Due | None = None
     review_every_days: int | None = Field(default=None, ge=1, le=3650)

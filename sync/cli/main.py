@@ -67,6 +67,10 @@ COMMANDS: dict[str, Entry] = {
         "sync.cli.commands.onboard:new_authority",
         "Write a starting authority file, with comments marking what the authority must fill in.",
     ),
+    "schema": Entry(
+        "sync.cli.commands.onboard:schema",
+        "Print the JSON Schema of an authority file (or, with --settings, of the settings file).",
+    ),
     "demo": Entry("demo.command:demo", "Build three demo authorities, sync them and show the whiteboard."),
 }
 """Every command, in one place: adding a command is one entry here. Its module is imported only when

@@ -53,7 +53,24 @@ def test_a_config_error_exits_2_naming_file_and_key(example: Path) -> None:
     )
     result = run_cli("--config", str(example), "status")
     assert result.exit_code == 2
-    assert f"{authority}: connector.settle_secs: Extra inputs are not permitted" in result.output
+    assert (
+        f"{authority}: connector.settle_secs: unknown key 'settle_secs'; did you mean 'settle_seconds'? "
+        "allowed here: type, folder, settle_seconds, batch_size, streams"
+    ) in result.output
+
+
+def test_schema_prints_the_authority_files_json_schema_with_each_connector_type() -> None:
+    result = run_cli("schema")
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.output)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert set(schema["required"]) >= {"code", "name", "connector", "mapping"}
+    connector_types = {ref["$ref"].rsplit("/", 1)[-1] for ref in schema["properties"]["connector"]["oneOf"]}
+    assert connector_types == {"RestConfig", "SqlConfig", "FilesConfig"}
+    api_key = schema["$defs"]["ApiKeyAuth"]["properties"]
+    assert {"name", "api_key_env", "api_key_file", "send_in"} <= set(api_key)
+    settings = json.loads(run_cli("schema", "--settings").output)
+    assert "store" in settings["properties"]
 
 
 def test_a_missing_settings_file_exits_2(tmp_path: Path) -> None:

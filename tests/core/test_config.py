@@ -20,7 +20,10 @@ def test_unknown_settings_key_names_file_and_key(tmp_path: Path) -> None:
     path = write(tmp_path / "s.yaml", "store:\n  urll: sqlite:///x.db\n")
     with pytest.raises(ConfigError) as error:
         load_settings(path)
-    assert f"{path}: store.urll: Extra inputs are not permitted" in str(error.value)
+    assert (
+        f"{path}: store.urll: unknown key 'urll'; did you mean 'url'? "
+        "allowed here: url, password_env, password_file"
+    ) in str(error.value)
 
 
 def test_duplicate_yaml_key_is_an_error_not_the_last_value(tmp_path: Path) -> None:

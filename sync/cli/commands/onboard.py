@@ -132,3 +132,16 @@ def new_authority(app: App, code: str, template: str, name: str | None, force: b
         click.echo(f"next: point every connector setting, secret and key reference copied from {template} at")
         click.echo("this authority's own (its source, its credentials, its pseudonym key), then run")
     click.echo(f"  sofs-sync --config {app.config_path} check {code}")
+
+
+@click.command()
+@click.option("--settings", "of_settings", is_flag=True, help="The settings file's schema instead.")
+def schema(of_settings: bool) -> None:
+    """Print the JSON Schema of an authority file (or, with --settings, of the settings file).
+
+    Point an editor's YAML support at it (e.g. `# yaml-language-server: $schema=authority.json`)
+    to complete and check option names while typing; docs/reference.md is generated from it.
+    """
+    from config.schema import authority_schema, settings_schema
+
+    emit_json(settings_schema() if of_settings else authority_schema())
