@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,37 +22,54 @@ from mapping.checks import mapping_problems
 class Config:
     settings: Settings
     authorities: dict[str, Authority]
+    broken: dict[Path, list[str]] = field(default_factory=dict)
+    """Authority files that did not validate, with their problems: only those authorities stop."""
 
     def authority(self, code: str) -> Authority:
         try:
             return self.authorities[code]
         except KeyError:
+            for path, problems in self.broken.items():
+                if path.stem == code:
+                    raise ConfigError(problems) from None
             known = ", ".join(sorted(self.authorities)) or "none configured"
             raise ConfigError([f"unknown authority {code!r} (known: {known})"]) from None
 
+    @property
+    def problems(self) -> list[str]:
+        return [problem for problems in self.broken.values() for problem in problems]
+
+    def require_all_valid(self) -> Config:
+        """For a reload that must not half-apply: every authority file good, or a ConfigError."""
+        if self.broken:
+            raise ConfigError(self.problems)
+        return self
+
 
 def load_config(path: Path) -> Config:
-    """Validate the settings and every authority file; raise one ConfigError listing all problems."""
+    """Validate the settings and every authority file, each on its own.
+
+    A bad settings file (or no authorities folder) is a ConfigError: nothing can run. A bad
+    authority file stops that authority only; it is kept in `broken` with every problem found.
+    """
     settings = load_settings(path)
     folder = settings.authorities_dir
     if not folder.is_dir():
         raise ConfigError([f"{settings.path}: authorities_dir: folder {folder} not found"])
-    problems: list[str] = []
+    broken: dict[Path, list[str]] = {}
     authorities: dict[str, Authority] = {}
     for file in sorted(folder.glob("*.y*ml")):
         try:
             authority = load_authority(file, settings)
         except ConfigError as exc:
-            problems.extend(exc.problems)
+            broken[file] = exc.problems
             continue
         if authority.code in authorities:
             other = authorities[authority.code].path.name
-            problems.append(f"{file}: code: {authority.code!r} is already used by {other}")
+            broken[file] = [f"{file}: code: {authority.code!r} is already used by {other}"]
             continue
         authorities[authority.code] = authority
-    if problems:
-        raise ConfigError(problems)
-    return Config(settings=settings, authorities=authorities)
+    return Config(settings=settings, authorities=authorities, broken=broken)
 
 
 def load_authority(path: Path, settings: Settings) -> Authority:

@@ -109,19 +109,35 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except ConfigError as exc:
             for problem in exc.problems:
                 click.echo(f"config error: {problem}", err=True)
             ctx.exit(EXIT_USAGE)
         except StoreNotReady as exc:
             click.echo(f"error: {exc}", err=True)
+            _name_broken_files(ctx)
             ctx.exit(EXIT_USAGE)
         except OperationalError as exc:
             # The store is down or unreachable: say so in a line, not a page of traceback.
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
             click.echo(f"error: cannot use the store: {reason}", err=True)
             ctx.exit(EXIT_USAGE)
+        if _name_broken_files(ctx):
+            ctx.exit(EXIT_USAGE)
+        return result
+
+
+def _name_broken_files(ctx: click.Context) -> bool:
+    """Name the authority files a command had to leave out (it served every valid one)."""
+    app = ctx.obj
+    config = app.__dict__.get("config") if isinstance(app, App) else None  # only if it was loaded
+    if config is None or not config.broken:
+        return False
+    for problem in config.problems:
+        click.echo(f"config error: {problem}", err=True)
+    click.echo(f"left out until fixed: {', '.join(str(p) for p in config.broken)}", err=True)
+    return True
 
 
 @click.group(cls=_Group)

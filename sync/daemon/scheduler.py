@@ -201,7 +201,7 @@ class Daemon:
     def reload(self) -> bool:
         """Validate the config on disk in full; apply it only if every file is good."""
         try:
-            config = load_config(self.config_path)
+            config = load_config(self.config_path).require_all_valid()
             jobs = plan(config)
         except ConfigError as exc:
             log.error("config reload rejected; the running config stays", problems=exc.problems)

@@ -6,6 +6,7 @@ import os
 import sys
 
 import click
+import structlog
 
 from sync.cli.app import App
 from sync.cli.logs import configure_logging
@@ -50,6 +51,12 @@ def run_daemon(
     level = ctx.find_root().params.get("log_level") or config.settings.file.log_level
     configure_logging(level, json=True)
     route_stdlib_logging(level)
+    if config.broken:
+        structlog.get_logger("sofs_sync.daemon").error(
+            "authority files with errors are not scheduled",
+            files=[str(p) for p in config.broken],
+            problems=config.problems,
+        )
     options = DaemonOptions(stop_timeout_s=stop_timeout, workers=workers)
     daemon = Daemon(app.config_path, config, app.ready_engine(), options)
     endpoint = None
