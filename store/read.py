@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from mapping.elements import DEFAULT_ELEMENT_KEYS
-from store.models import CaseElementStatusRow, CaseRow, QuarantineRow, StreamPosition, SyncRun
+from store.models import Authority, CaseElementStatusRow, CaseRow, QuarantineRow, StreamPosition, SyncRun
 
 Row = dict[str, Any]
 
@@ -152,3 +152,10 @@ def open_case_count(engine: Engine) -> dict[str, int]:
 def _scalars(engine: Engine, query: Any) -> list[Any]:
     with Session(engine) as session:
         return list(session.scalars(query))
+
+
+def stored_authorities(engine: Engine) -> dict[str, str]:
+    """Authorities the store holds data for, by code, with the name they were synced under."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(Authority.code, Authority.name))
+        return {str(code): str(name) for code, name in rows}

@@ -40,6 +40,10 @@ COMMANDS: dict[str, Entry] = {
         "sync.cli.commands.run:resync",
         "Full resync of one authority or one case: re-read everything, then mark what vanished as deleted.",
     ),
+    "retire": Entry(
+        "sync.cli.commands.retire:retire",
+        "Delete a retired authority's data from the store; its runs and audit log keep who, when and why.",
+    ),
     "run": Entry(
         "sync.cli.commands.daemon:run_daemon",
         "The daemon: scheduled syncs of every enabled authority until SIGTERM; SIGHUP reloads the config.",

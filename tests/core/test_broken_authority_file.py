@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from tests.conftest import run_cli
-from tests.core.test_cli import REPO
+from tests.core.conftest import REPO
 
 
 def two_authorities(tmp_path: Path) -> tuple[Path, Path]:

@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_cli
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def example(tmp_path: Path) -> Path:
-    """A copy of the repository's example configuration and its drop folder."""
-    shutil.copytree(
-        REPO / "config", tmp_path / "config", ignore=shutil.ignore_patterns("*.py", "__pycache__")
-    )
-    shutil.copytree(REPO / "examples", tmp_path / "examples")
-    return tmp_path / "config" / "sofs-sync.yaml"
 
 
 def test_init_twice_is_harmless_and_listings_of_an_empty_store_are_valid_json(example: Path) -> None:

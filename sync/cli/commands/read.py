@@ -56,6 +56,7 @@ def status(app: App, as_json: bool) -> None:
             {
                 "authority": code,
                 "name": authority.name,
+                "file": str(authority.path),
                 "enabled": authority.file.enabled,
                 "last_run": run or None,
                 "last_success_at": run.get("last_success_at"),
@@ -64,6 +65,24 @@ def status(app: App, as_json: bool) -> None:
                 "in_quarantine": quarantined.get(code, 0),
             }
         )
+    # Data whose file is gone still shows on dashboards: list it, so it is retired or its file restored.
+    broken = {p.stem for p in config.broken}
+    for code, name in sorted(read.stored_authorities(engine).items()):
+        if code not in config.authorities and code not in broken:
+            run = last.get(code, {})
+            result.append(
+                {
+                    "authority": code,
+                    "name": name,
+                    "file": None,
+                    "enabled": False,
+                    "last_run": run or None,
+                    "last_success_at": run.get("last_success_at"),
+                    "next_run": None,
+                    "open_cases": open_cases.get(code, 0),
+                    "in_quarantine": quarantined.get(code, 0),
+                }
+            )
     if as_json:
         emit_json(result)
         return
@@ -88,7 +107,7 @@ def status(app: App, as_json: bool) -> None:
                 (r["last_run"] or {}).get("read_count"),
                 (r["last_run"] or {}).get("written_count"),
                 (r["last_run"] or {}).get("quarantined_count"),
-                r["next_run"] or "disabled",
+                r["next_run"] or ("disabled" if r["file"] else "no file: restore it or retire it"),
                 r["open_cases"],
                 r["in_quarantine"],
             ]

@@ -13,7 +13,7 @@ from sync.cli.progress import progress_reporter
 from sync.run.engine import Mode, Outcome, RunRequest, RunResult, SyncEngine, Trigger
 
 
-def _who(by: str | None) -> str:
+def who_asked(by: str | None) -> str:
     if by:
         return by
     try:
@@ -71,7 +71,7 @@ def sync_command(app: App, authorities: tuple[str, ...], by: str | None, as_json
     for code in codes:
         with progress_reporter(code, enabled=not as_json) as on_batch:
             engine.on_batch = on_batch
-            results.append(engine.run(code, RunRequest(Trigger.CLI, _who(by))))
+            results.append(engine.run(code, RunRequest(Trigger.CLI, who_asked(by))))
     _report(results, as_json)
 
 
@@ -93,7 +93,7 @@ def resync(
     engine = SyncEngine(config, app.ready_engine())
     request = RunRequest(
         Trigger.MANUAL,
-        _who(by),
+        who_asked(by),
         Mode.CASE if case_ref else Mode.FULL,
         reason=reason.strip(),
         case_ref=case_ref,
