@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Table
 
 from connectors.base import Rejected
-from mapping.outcomes import Mapped, NotPracticeEvidence, Outcome
+from mapping.outcomes import Mapped, NotPracticeEvidence, RecordOutcome
 from mapping.schema import Case, Evidence
 from mapping.timeliness import TimelinessRules
 from store import writer
@@ -89,7 +89,7 @@ def write_batch(
     conn: Connection,
     ctx: RunContext,
     stream: str,
-    outcomes: Sequence[Outcome],
+    outcomes: Sequence[RecordOutcome],
     rejected: Sequence[Rejected],
     position: dict[str, Any] | None,
 ) -> Counts:
