@@ -12,9 +12,9 @@ from sqlalchemy import Connection, Table
 from connectors.base import Rejected
 from mapping.outcomes import Mapped, NotPracticeEvidence, RecordOutcome
 from mapping.schema import Case, Evidence
+from mapping.timeformats import as_utc
 from mapping.timeliness import TimelinessRules
 from store import writer
-from store.models import as_utc
 from store.runs import Counts, record_counts
 from sync.run.recompute import recompute_cases
 
