@@ -25,7 +25,14 @@ from mapping.checks import (
 )
 from mapping.gather import gather_forms
 from mapping.identifiers import IdentifierPolicy, Identifiers
-from mapping.outcomes import Mapped, NotPracticeEvidence, Outcome, Quarantined, canonical_hash, content_hash
+from mapping.outcomes import (
+    Mapped,
+    NotPracticeEvidence,
+    Quarantined,
+    RecordOutcome,
+    canonical_hash,
+    content_hash,
+)
 from mapping.rules import (
     AsScale,
     AsText,
@@ -77,7 +84,7 @@ class CompiledStream:
     identifiers: Identifiers
     hash_excludes: frozenset[str]
 
-    def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[Outcome]:
+    def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[RecordOutcome]:
         return [
             outcome
             for record, rows in self.source_records(records)
@@ -90,7 +97,7 @@ class CompiledStream:
             return [(record, 1) for record in records]
         return gather_forms(records, self.gather)
 
-    def map_record(self, record: Mapping[str, Any], source_rows: int = 1) -> list[Outcome]:
+    def map_record(self, record: Mapping[str, Any], source_rows: int = 1) -> list[RecordOutcome]:
         """The record's outcome; a record evidencing several elements is mapped once per element."""
         if not isinstance(record, Mapping):
             return [Quarantined("record is not an object", canonical_hash(record), None, source_rows)]
@@ -170,7 +177,7 @@ class CompiledMapping:
     reachable_elements: frozenset[str] | None = None
     """Every element some rule can give (None: the source's values decide); others are never evidenced."""
 
-    def map_batch(self, stream: str, records: Sequence[Mapping[str, Any]]) -> list[Outcome]:
+    def map_batch(self, stream: str, records: Sequence[Mapping[str, Any]]) -> list[RecordOutcome]:
         """One outcome per source record, in source order (gathered forms count as one record)."""
         return self.stream(stream).map_records(records)
 

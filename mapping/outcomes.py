@@ -72,7 +72,7 @@ class Quarantined:
         return (self.source_id,) if self.source_id is not None else ()
 
 
-Outcome = Mapped | NotPracticeEvidence | Quarantined
+RecordOutcome = Mapped | NotPracticeEvidence | Quarantined
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class OutcomeCounts:
     source_rows: int = 0
 
     @classmethod
-    def of(cls, outcomes: Iterable[Outcome]) -> OutcomeCounts:
+    def of(cls, outcomes: Iterable[RecordOutcome]) -> OutcomeCounts:
         mapped = not_evidence = quarantined = rows = 0
         for outcome in outcomes:
             rows += outcome.source_rows
