@@ -7,8 +7,9 @@ of birth, UPNs, postcodes and the mother fields are dropped here, so the store c
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from connectors.base import Record, Rejected, record_hash
 from connectors.formats.base import BadFile, FileFormat, Parsed
@@ -17,6 +18,30 @@ from connectors.formats.delimited import read_table
 HEADER_NEVER_KEPT = frozenset({"DOB", "UPN", "MOTHER", "MC_DOB"})
 EPISODE_NEVER_KEPT = frozenset({"HOME_POST", "PL_POST"})
 REVIEW_NEVER_KEPT = frozenset({"DOB", "CHILD"})
+
+
+def episode_records(
+    children: dict[str, Record], episodes: Iterable[Mapping[str, Any]], reviews: dict[str, list[Record]]
+) -> Parsed:
+    """One record per episode, with its child's header and reviews: the same whichever form the
+    return came in (these CSVs, or the XML read by `ssda903_xml`)."""
+    records: list[Record] = []
+    rejected: list[Rejected] = []
+    for row in episodes:
+        episode: Record = {k: v for k, v in row.items() if k not in EPISODE_NEVER_KEPT}
+        child, start = episode.get("CHILD"), episode.get("DECOM")
+        if not child or not start:
+            rejected.append(Rejected("an episode without CHILD or DECOM", raw_hash=record_hash(episode)))
+            continue
+        records.append(
+            {
+                **children.get(child, {}),
+                **episode,
+                "REVIEWS": reviews.get(child, []),
+                "episode_id": f"{child}|{start}",
+            }
+        )
+    return Parsed(records, rejected)
 
 
 class Ssda903Format(FileFormat):
@@ -43,24 +68,8 @@ class Ssda903Format(FileFormat):
             raise BadFile(f"{self.header_file} is missing beside {episodes_path.name}")
         header = self._children(by_name[self.header_file])
         reviews = self._reviews(by_name.get(self.reviews_file or ""))
-        read = read_table(episodes_path, encoding=self.encoding, required=("CHILD", "DECOM"))
-        records: list[Record] = []
-        rejected: list[Rejected] = []
-        for row in read:
-            episode: Record = {k: v for k, v in row.items() if k not in EPISODE_NEVER_KEPT}
-            child, start = episode.get("CHILD"), episode.get("DECOM")
-            if not child or not start:
-                rejected.append(Rejected("an episode without CHILD or DECOM", raw_hash=record_hash(episode)))
-                continue
-            records.append(
-                {
-                    **header.get(child, {}),
-                    **episode,
-                    "REVIEWS": reviews.get(child, []),
-                    "episode_id": f"{child}|{start}",
-                }
-            )
-        return Parsed(records, rejected)
+        episodes = read_table(episodes_path, encoding=self.encoding, required=("CHILD", "DECOM"))
+        return episode_records(header, episodes, reviews)
 
     def _children(self, path: Path) -> dict[str, Record]:
         children: dict[str, Record] = {}

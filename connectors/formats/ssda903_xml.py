@@ -1,0 +1,67 @@
+"""SSDA903 returns in their XML form (`EXPSSDA903` / `CHILD` / `HEADER` + `EPISODE`).
+
+The same records as the CSV drop for the same children (`ssda903.episode_records` joins both): the
+XML's names become the CSVs' (`CHILDID` is `CHILD`, `PL` is `PLACE`), a child's `AREVIEW`s become
+its reviews, and only the header fields the CSV header carries are kept, less those never kept
+there (dates of birth, UPNs, the mother fields). Parsed with defusedxml: no DTDs, no entities.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import parse
+
+from connectors.base import Record
+from connectors.formats.base import BadFile, FileFormat, Parsed
+from connectors.formats.ssda903 import REVIEW_NEVER_KEPT, episode_records
+
+ROOT = "EXPSSDA903"
+RENAMED = {"CHILDID": "CHILD", "PL": "PLACE"}
+HEADER_KEPT = ("SEX", "ETHNIC")
+"""The header.csv columns other than CHILD that the CSV reader keeps."""
+
+
+class Ssda903XmlFormat(FileFormat):
+    """One XML file is one drop."""
+
+    type: Literal["ssda903_xml"]
+
+    def parse(self, members: list[Path]) -> Parsed:
+        path = members[0]
+        try:
+            root = parse(str(path), forbid_dtd=True).getroot()
+        except (ParseError, DefusedXmlException) as exc:
+            raise BadFile(f"{path.name} is not readable SSDA903 XML: {type(exc).__name__}") from None
+        if root.tag != ROOT:
+            raise BadFile(f"{path.name} is not an SSDA903 return: its root is {root.tag}, not {ROOT}")
+        children: dict[str, Record] = {}
+        episodes: list[Record] = []
+        reviews: dict[str, list[Record]] = {}
+        for child_element in root.iter("CHILD"):
+            header = child_element.find("HEADER")
+            child = _text(header.find("CHILDID")) if header is not None else None
+            if header is None or child is None:
+                raise BadFile(f"{path.name} has a CHILD without a HEADER/CHILDID")
+            if child in children:
+                raise BadFile(f"{path.name} lists child {child} twice")
+            children[child] = {"CHILD": child, **{name: _text(header.find(name)) for name in HEADER_KEPT}}
+            reviews[child] = [
+                {k: v for k, v in _fields(review).items() if k not in REVIEW_NEVER_KEPT}
+                for review in header.iter("AREVIEW")
+            ]
+            episodes += [{"CHILD": child, **_fields(e)} for e in child_element.iter("EPISODE")]
+        return episode_records(children, episodes, reviews)
+
+
+def _fields(element: Element) -> Record:
+    return {RENAMED.get(field.tag, field.tag): _text(field) for field in element}
+
+
+def _text(element: Element | None) -> str | None:
+    if element is None or element.text is None or not element.text.strip():
+        return None
+    return element.text.strip()
