@@ -224,3 +224,22 @@ def test_an_unreachable_store_is_one_clear_line_and_exit_2(
     assert result.exit_code == 2
     assert result.output.startswith("error: cannot use the store:")
     assert "Traceback" not in result.output
+
+
+def test_check_warns_of_elements_nothing_maps_to_and_streams_nothing_maps(example: Path) -> None:
+    authority = example.parent / "authorities" / "northshire.yaml"
+    authority.write_text(
+        authority.read_text().replace(
+            "    evidence:\n      glob:",
+            '    episodes:\n      glob: "episodes*.csv"\n      format: {type: ssda903}\n'
+            "    evidence:\n      glob:",
+            1,
+        )
+    )
+    report = json.loads(run_cli("--config", str(example), "check", "northshire", "--json").output)
+    assert report["coverage"]["unmapped_streams"] == ["episodes"]
+    assert "harm_statement" in report["coverage"]["unreached_elements"]
+    assert "safety_goal" not in report["coverage"]["unreached_elements"]
+    text = run_cli("--config", str(example), "check", "northshire").output
+    assert "stream episodes is configured on the connector but has no mapping" in text
+    assert "no rule maps any record to element harm_statement" in text
