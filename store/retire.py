@@ -9,14 +9,16 @@ from store.models import Base
 RETIRED_TABLES = (
     "case_element_status",
     "status_changes",
+    "touched_cases",
     "evidence",
     "quarantine",
     "stream_positions",
     "cases",
     "authorities",
 )
-"""Children before parents (evidence and cases name their authority). `status_changes` is removed
-where the store has it. `sync_runs` and `audit_log` are kept: they say what was done, by whom, why."""
+"""Children before parents (evidence and cases name their authority); a table the store does not
+have (an older revision) is passed over. `sync_runs` and `audit_log` are kept: they say what was
+done, by whom and why."""
 
 
 def retire_authority(conn: Connection, authority: str) -> dict[str, int]:

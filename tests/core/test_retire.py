@@ -5,14 +5,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select, text
 
 from store.engine import make_engine
 from store.models import AuditEntry, SyncRun
 from tests.conftest import run_cli
 
-STORE_TABLES = ("cases", "evidence", "case_element_status", "quarantine", "stream_positions", "authorities")
+STORE_TABLES = (
+    "cases",
+    "evidence",
+    "case_element_status",
+    "status_changes",
+    "touched_cases",
+    "quarantine",
+    "stream_positions",
+    "authorities",
+)
 
 
 def synced(example: Path) -> Path:
@@ -43,6 +51,7 @@ def test_a_removed_files_data_shows_in_status_until_retired(example: Path) -> No
     authority = synced(example)
     assert rows_of(example, "cases") > 0
     assert rows_of(example, "evidence") > 0
+    assert rows_of(example, "status_changes") > 0
     authority.unlink()
 
     listed = json.loads(run_cli("--config", str(example), "status", "--json").output)
@@ -83,23 +92,3 @@ def test_retire_needs_a_reason(example: Path) -> None:
     result = run_cli("--config", str(example), "retire", "northshire")
     assert result.exit_code == 2
     assert "--reason" in result.output
-
-
-@pytest.mark.parametrize("table", ["status_changes"])
-def test_retire_also_clears_a_status_change_log_where_the_store_has_one(example: Path, table: str) -> None:
-    from store.retire import retire_authority
-
-    authority = synced(example)
-    engine = make_engine(f"sqlite:///{example.parent.parent / 'var' / 'sofs-sync.db'}")
-    with engine.begin() as conn:
-        conn.execute(text(f"CREATE TABLE IF NOT EXISTS {table} (authority TEXT, case_ref TEXT)"))
-        conn.execute(text(f"INSERT INTO {table} VALUES ('northshire', 'C1'), ('other', 'C2')"))
-    authority.write_text(
-        authority.read_text().replace("name: Northshire", "enabled: false\nname: Northshire")
-    )
-    with engine.begin() as conn:
-        deleted = retire_authority(conn, "northshire")
-        left = conn.execute(text(f"SELECT authority FROM {table}")).scalars().all()
-    engine.dispose()
-    assert deleted[table] == 1
-    assert left == ["other"]
