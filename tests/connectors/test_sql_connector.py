@@ -272,3 +272,22 @@ def test_a_value_the_database_cannot_convert_is_not_quoted_in_the_error(source_u
         read(connector, "cases")
     assert "stream cases: InvalidTextRepresentation" in str(error.value)
     assert "C0" not in str(error.value)
+
+
+def test_a_missing_sqlite_source_is_an_error_and_is_never_created(tmp_path: Any) -> None:
+    missing = tmp_path / "reporting.db"
+    connector = sql_connector(f"sqlite:///{missing}")
+    with pytest.raises(FatalError, match=r"SQLite database .* not found"):
+        read(connector, "cases")
+    assert not missing.exists()
+
+
+def test_a_relative_sqlite_url_is_taken_from_the_authority_file() -> None:
+    from pathlib import Path
+
+    from connectors.sql_config import sqlite_relative_to
+
+    base = Path("/etc/sofs-sync/authorities")
+    assert sqlite_relative_to("sqlite:///../reporting.db", base) == "sqlite:////etc/sofs-sync/reporting.db"
+    assert sqlite_relative_to("sqlite:////srv/cms.db", base) == "sqlite:////srv/cms.db"
+    assert sqlite_relative_to("postgresql+psycopg://u@h/db", base) == "postgresql+psycopg://u@h/db"
