@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import abc
-import hashlib
-import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -100,12 +98,6 @@ class Connector(abc.ABC):
 
 class CaseFilterUnsupported(Exception):
     """The connector's configuration has no way to read a single case."""
-
-
-def record_hash(record: Mapping[str, Any]) -> str:
-    """A stable hash of a raw record, so quarantine can name a record without storing it."""
-    canonical = json.dumps(record, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def chunk_keeping_groups(
