@@ -35,9 +35,9 @@ from connectors.errors import ConnectorError, FatalError
 from connectors.http import Clock, HttpClient, JsonResponse, Sleeper, where
 from connectors.incremental import later, load_watermark, minus, store_watermark
 from connectors.pagination import Page, PageState, PageWalk
-from connectors.paths import MISSING, select
 from connectors.rest_config import RestConfig, RestStream
 from mapping.outcomes import canonical_hash
+from mapping.paths import MISSING, select
 from mapping.timeformats import as_utc
 from mapping.values import RuleFailure
 
