@@ -34,7 +34,7 @@ from connectors.base import (
     StreamSample,
     chunk_keeping_groups,
 )
-from connectors.config_blocks import resolve_secret
+from connectors.config_blocks import require_secret
 from connectors.errors import ConnectorError, FatalError, RetriableError
 from connectors.sql_config import SqlConfig, SqlStream
 from mapping.outcomes import canonical_hash
@@ -171,7 +171,7 @@ class SqlConnector(Connector):
         if self._engine is None:
             url = make_url(self.sql.url)
             if self.sql.password_env or self.sql.password_file:
-                password = resolve_secret(
+                password = require_secret(
                     self.secrets, self.sql.password_env, self.sql.password_file, "database password"
                 )
                 url = url.set(password=password)
