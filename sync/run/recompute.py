@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from mapping.schema import ElementStatus, Evidence
 from mapping.status import case_statuses
 from mapping.timeliness import TimelinessRules
-from store import writer
+from store import lookups, writer
 
 
 def recompute_cases(
@@ -28,9 +28,9 @@ def recompute_cases(
     refs = sorted(set(case_refs))
     if not refs:
         return 0
-    cases = {c.case_ref: c for c in writer.load_cases(conn, authority, refs)}
+    cases = {c.case_ref: c for c in lookups.load_cases(conn, authority, refs)}
     evidence: dict[str, list[Evidence]] = {}
-    for record in writer.load_evidence(conn, authority, cases):
+    for record in lookups.load_evidence(conn, authority, cases):
         evidence.setdefault(record.case_ref, []).append(record)
     statuses: dict[str, list[ElementStatus]] = {
         ref: case_statuses(cases[ref], evidence.get(ref, []), elements, rules, today) if ref in cases else []

@@ -26,7 +26,7 @@ from connectors.base import Batch, CaseFilterUnsupported, Connector
 from connectors.errors import ConnectorError, RetryBudgetExhausted
 from connectors.registry import connector_type
 from mapping.mapper import CompiledMapping
-from store import writer
+from store import lookups, tables, writer
 from store.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
 from store.models import SyncRun
 from store.runs import Counts, audit, finish_run, record_counts, start_run
@@ -293,7 +293,7 @@ class SyncRunner:
         position = None
         if request.mode is Mode.INCREMENTAL:
             with self.engine.connect() as conn:
-                position = writer.load_position(conn, compiled.authority, stream)
+                position = lookups.load_position(conn, compiled.authority, stream)
         for batch in connector.read(stream, position):
             yield batch, batch.position
 
@@ -315,8 +315,8 @@ class SyncRunner:
         with self.engine.begin() as conn:
             lease.confirm(conn)
             empty = [s for s, n in read_per_stream.items() if n == 0]
-            live = writer.count_live(conn, writer.CASES, ctx.authority, case_ref) + writer.count_live(
-                conn, writer.EVIDENCE, ctx.authority, case_ref
+            live = lookups.count_live(conn, tables.CASES, ctx.authority, case_ref) + lookups.count_live(
+                conn, tables.EVIDENCE, ctx.authority, case_ref
             )
             if request.mode is Mode.CASE and not live and len(empty) == len(read_per_stream):
                 raise NoSuchCase("neither the source nor the store has that case; check the reference")
@@ -327,7 +327,7 @@ class SyncRunner:
                 )
             touched: set[str] = set()
             deleted = 0
-            for table in (writer.CASES, writer.EVIDENCE):
+            for table in (tables.CASES, tables.EVIDENCE):
                 refs = writer.mark_vanished(conn, table, ctx.authority, ctx.run_id, ctx.today, case_ref)
                 deleted += len(refs)
                 touched.update(refs)
@@ -344,7 +344,7 @@ class SyncRunner:
         authority = self.config.authority(code)
         with StoreLease(self.engine, f"authority:{code}", clock=self.clock) as lease:
             with self.engine.connect() as conn:
-                refs = writer.open_case_refs(conn, code)
+                refs = lookups.open_case_refs(conn, code)
             done = 0
             for start in range(0, len(refs), RECOMPUTE_CHUNK):
                 with self.engine.begin() as conn:
