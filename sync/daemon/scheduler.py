@@ -41,7 +41,6 @@ from sync.daemon.jobs import (
     JobSpec,
     authority_of,
     changes,
-    enabled_authorities,
     plan,
 )
 from sync.daemon.metrics import DaemonMetrics
@@ -123,7 +122,7 @@ class Daemon:
 
     def recompute_statuses(self, codes: list[str] | None = None, attempt: int = 1) -> None:
         """Recompute every open case's statuses for today; an authority being synced is retried later."""
-        enabled = enabled_authorities(self.config)
+        enabled = self.config.enabled_codes()
         for code in codes if codes is not None else enabled:
             if self.stop.is_set():
                 return
@@ -244,7 +243,7 @@ class Daemon:
                 started_at=self.started_at,
                 store_error=store_error,
                 scheduler_alive=bool(self.scheduler.running and thread is not None and thread.is_alive()),
-                authorities=enabled_authorities(self.config),
+                authorities=self.config.enabled_codes(),
                 last_success={c: datetime.fromisoformat(s) for c, s in successes.items() if s},
                 unhealthy_after_hours=self.config.settings.file.daemon.unhealthy_after_hours,
             )
