@@ -150,7 +150,7 @@ class Daemon:
         if attempt >= self.options.recompute_attempts:
             log.warning("status recompute given up until its next daily run", authority=code, attempt=attempt)
             return
-        at = datetime.now(UTC) + timedelta(seconds=self.options.recompute_retry_s)
+        at = self.clock() + timedelta(seconds=self.options.recompute_retry_s)
         self.scheduler.add_job(
             self.recompute_statuses,
             DateTrigger(run_date=at, timezone=UTC),
@@ -168,7 +168,9 @@ class Daemon:
     def _use(self, config: Config, jobs: dict[str, JobSpec]) -> None:
         """Swap in a validated config: running jobs finish on the runner they started with."""
         self.config = config
-        self.runner = SyncRunner(config, self.store, stop=self.stop, connector_factory=self.connector_factory)
+        self.runner = SyncRunner(
+            config, self.store, clock=self.clock, stop=self.stop, connector_factory=self.connector_factory
+        )
         diff = changes(self.jobs, jobs)
         for job_id in diff.removed:
             with contextlib.suppress(JobLookupError):
@@ -181,7 +183,7 @@ class Daemon:
         func: Callable[..., None] = self.recompute_statuses if spec.authority is None else self.run_sync
         extra: dict[str, Any] = {}
         if first and spec.run_at_start:
-            extra["next_run_time"] = datetime.now(UTC)
+            extra["next_run_time"] = self.clock()
         self.scheduler.add_job(
             func,
             spec.trigger,
