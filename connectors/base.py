@@ -9,6 +9,8 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel
 
+from connectors.errors import FatalError
+
 Record = dict[str, Any]
 Position = dict[str, Any]
 """JSON-serialisable; opaque to everything but the connector that made it."""
@@ -96,7 +98,7 @@ class Connector(abc.ABC):
         self.close()
 
 
-class CaseFilterUnsupported(Exception):
+class CaseFilterUnsupported(FatalError):
     """The connector's configuration has no way to read a single case."""
 
 

@@ -78,20 +78,34 @@ class RunResult:
     error: str | None = None
 
 
-class Stopped(Exception):
+class EndsPartial(Exception):
+    """Ends the run partial: every committed batch stays, and the next run carries on from them."""
+
+
+class Stopped(EndsPartial):
     """A stop was asked for (SIGTERM); the batch in hand committed and the run ends here."""
 
 
-class NothingRead(Exception):
+class NothingRead(EndsPartial):
     """A full read met no records where the store has some: deleting them all would be a guess."""
 
 
-class NoSuchCase(Exception):
+class UnreadRecords(EndsPartial):
+    """A full read met records it could not identify: what vanished cannot be told from what was unread."""
+
+
+class RunRefused(Exception):
+    """Fails the run for a reason the operator can act on, said in a message safe to record."""
+
+
+class NoSuchCase(RunRefused):
     """A one-case resync found the case neither in the source nor in the store: likely a typo."""
 
 
-class UnreadRecords(Exception):
-    """A full read met records it could not identify: what vanished cannot be told from what was unread."""
+EXPECTED_FAILURES: tuple[type[Exception], ...] = (ConnectorError, LeaseLost, RunRefused)
+"""What fails a run as expected: a source's failure (a connector's own family, case filters
+included), a lease taken over, a refusal. Their messages carry no record contents, SQL parameters
+or secrets, and no traceback is logged; anything else fails the run as unexpected."""
 
 
 def england_today() -> date:
@@ -113,16 +127,7 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
 
     A per-case run's own case reference is masked: a connector's message may carry it in a path.
     """
-    if isinstance(
-        exc,
-        ConnectorError
-        | CaseFilterUnsupported
-        | LeaseLost
-        | NoSuchCase
-        | NothingRead
-        | UnreadRecords
-        | Stopped,
-    ):
+    if isinstance(exc, (EndsPartial, *EXPECTED_FAILURES)):
         text = f"{type(exc).__name__}: {exc}"
         if request is not None and request.case_ref:
             text = text.replace(request.case_ref, "<case>")
@@ -196,12 +201,12 @@ class SyncRunner:
             bound.warning(
                 "run ended early: retry budget spent", outcome=str(outcome), error_class=type(exc).__name__
             )
-        except (Stopped, NothingRead, UnreadRecords) as exc:
+        except EndsPartial as exc:
             outcome, error = RunOutcome.PARTIAL, safe_error(exc, request)
             bound.warning("run ended early", error_class=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
             outcome, error = RunOutcome.FAILED, safe_error(exc, request)
-            expected = isinstance(exc, ConnectorError | CaseFilterUnsupported | NoSuchCase | LeaseLost)
+            expected = isinstance(exc, EXPECTED_FAILURES)
             bound.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
         finally:
             lease.__exit__(None, None, None)
