@@ -24,7 +24,7 @@ class SecretResolver(Protocol):
 
 @dataclass(frozen=True)
 class Rejected:
-    """A record or file the connector could not read; the engine quarantines it with the reason."""
+    """A record or file the connector could not read; the runner quarantines it with the reason."""
 
     reason: str
     source_id: str | None = None

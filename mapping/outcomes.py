@@ -27,7 +27,7 @@ overnight job that touches every row's timestamp must not make every record coun
 
 @dataclass(frozen=True)
 class Mapped:
-    """A valid schema record; the engine writes it, or counts it unchanged if the hash matches."""
+    """A valid schema record; the runner writes it, or counts it unchanged if the hash matches."""
 
     record: Case | Evidence
     source_id: str

@@ -34,7 +34,7 @@ class RunContext:
     elements: Sequence[str]
     rules: TimelinessRules
     counts: Counts = field(default_factory=Counts)
-    """Totals of committed batches only: the engine adds a batch's counts once it has committed."""
+    """Totals of committed batches only: the runner adds a batch's counts once it has committed."""
     unread_streams: set[str] = field(default_factory=set)
     """Streams where a full read met records it could not identify, so vanished ones cannot be told."""
 

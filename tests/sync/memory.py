@@ -1,4 +1,4 @@
-"""An in-memory connector and a small authority config, for testing the engine's own logic fast.
+"""An in-memory connector and a small authority config, for testing the runner's own logic fast.
 
 Connector behaviour against real servers and databases is tested in tests/connectors; the crash
 tests drive the real CLI against real sources.
