@@ -1,19 +1,18 @@
-"""What a run reads from the store before it writes: stored versions, positions, live records.
+"""What a run reads from the store before it writes: stored versions, positions, live counts.
 
 Every function here runs on the caller's connection, inside its transaction where it has one. The
-dashboards' read model is `store.read`.
+status tables keep their own reads (`store.statuses`); the dashboards' read model is `store.read`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
 
-from mapping.schema import Case, Evidence
 from store.models import StreamPosition
-from store.tables import CASES, EVIDENCE, KEY_CHUNK, key_column
+from store.tables import CASES, KEY_CHUNK, key_column
 from store.versions import StoredVersion
 
 
@@ -54,32 +53,6 @@ def load_position(conn: Connection, authority: str, stream: str) -> dict[str, An
         )
     ).scalar_one_or_none()
     return dict(row) if row is not None else None
-
-
-def _live_rows(
-    conn: Connection, table: Table, authority: str, case_refs: Iterable[str], fields: Iterable[str]
-) -> Iterator[dict[str, Any]]:
-    """Rows not marked deleted for these cases, key chunk by key chunk."""
-    wanted = sorted(set(case_refs))
-    columns = [table.c[f] for f in fields]
-    for start in range(0, len(wanted), KEY_CHUNK):
-        rows = conn.execute(
-            select(*columns).where(
-                table.c.authority == authority,
-                table.c.deleted_on.is_(None),
-                table.c.case_ref.in_(wanted[start : start + KEY_CHUNK]),
-            )
-        )
-        yield from (dict(r._mapping) for r in rows)
-
-
-def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> list[Case]:
-    return [Case.model_validate(r) for r in _live_rows(conn, CASES, authority, case_refs, Case.model_fields)]
-
-
-def load_evidence(conn: Connection, authority: str, case_refs: Iterable[str]) -> list[Evidence]:
-    rows = _live_rows(conn, EVIDENCE, authority, case_refs, Evidence.model_fields)
-    return [Evidence.model_validate(r) for r in rows]
 
 
 def open_case_refs(conn: Connection, authority: str) -> list[str]:

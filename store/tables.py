@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import Table
 
-from store.models import Authority, CaseElementStatusRow, CaseRow, EvidenceRow, QuarantineRow, StreamPosition
+from store.models import (
+    Authority,
+    CaseElementStatusRow,
+    CaseRow,
+    EvidenceRow,
+    QuarantineRow,
+    StatusChange,
+    StreamPosition,
+    TouchedCase,
+)
 
 CASES: Table = CaseRow.__table__  # type: ignore[assignment]
 EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[assignment]
@@ -12,6 +21,8 @@ STATUSES: Table = CaseElementStatusRow.__table__  # type: ignore[assignment]
 QUARANTINE: Table = QuarantineRow.__table__  # type: ignore[assignment]
 POSITIONS: Table = StreamPosition.__table__  # type: ignore[assignment]
 AUTHORITIES: Table = Authority.__table__  # type: ignore[assignment]
+CHANGES: Table = StatusChange.__table__  # type: ignore[assignment]
+TOUCHED: Table = TouchedCase.__table__  # type: ignore[assignment]
 STREAM_TABLES: dict[str, Table] = {"cases": CASES, "evidence": EVIDENCE}
 KEY_CHUNK = 500
 """Keys per IN (...) list: well inside every driver's parameter limit."""

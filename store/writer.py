@@ -1,9 +1,9 @@
-"""Writing one batch: versioned upserts, quarantine rows, positions and element statuses.
+"""Writing one batch: versioned upserts, quarantine rows and positions.
 
 What a run reads before it writes is `store.lookups`; the version rule is `store.versions`.
 
 Every function here runs inside the caller's transaction; the sync runner commits a batch's data,
-its quarantine rows, its statuses and its stream position together or not at all.
+its quarantine rows, the cases it touched and its stream position together or not at all.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Table, and_, or_, select, update
 
-from mapping.schema import Case, ElementStatus, Evidence
+from mapping.schema import Case, Evidence
 from store.models import QuarantineRow
-from store.tables import AUTHORITIES, CASES, EVIDENCE, KEY_CHUNK, POSITIONS, QUARANTINE, STATUSES, key_column
+from store.tables import AUTHORITIES, CASES, EVIDENCE, KEY_CHUNK, POSITIONS, QUARANTINE, key_column
 from store.upsert import upsert
 from store.versions import not_older
 
@@ -160,29 +160,3 @@ def save_position(
         ],
         keys=["authority", "stream"],
     )
-
-
-def replace_statuses(
-    conn: Connection, authority: str, statuses: dict[str, list[ElementStatus]], computed_on: date
-) -> None:
-    """Replace the element statuses of these cases; a case with an empty list loses its rows."""
-    refs = sorted(statuses)
-    for start in range(0, len(refs), KEY_CHUNK):
-        conn.execute(
-            delete(STATUSES).where(
-                STATUSES.c.authority == authority, STATUSES.c.case_ref.in_(refs[start : start + KEY_CHUNK])
-            )
-        )
-    rows = [
-        {
-            "authority": authority,
-            "case_ref": ref,
-            **s.model_dump(),
-            "status": s.status.value,
-            "computed_on": computed_on,
-        }
-        for ref, items in statuses.items()
-        for s in items
-    ]
-    for start in range(0, len(rows), KEY_CHUNK):
-        conn.execute(insert(STATUSES), rows[start : start + KEY_CHUNK])
