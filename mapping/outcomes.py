@@ -29,7 +29,7 @@ overnight job that touches every row's timestamp must not make every record coun
 
 @dataclass(frozen=True)
 class Mapped:
-    """A valid schema record; the engine writes it, or counts it unchanged if the hash matches.
+    """A valid schema record; the runner writes it, or counts it unchanged if the hash matches.
 
     `source_id` names the source record (what quarantine knows it by); the record's own
     `source_id` is the row's identity, which adds the element when the record evidences several.
@@ -100,8 +100,8 @@ class OutcomeCounts:
 def canonical_hash(value: Any) -> str:
     """sha256 of canonical JSON (sorted keys, no spaces, `str` for anything else).
 
-    The same algorithm as `connectors.base.record_hash`, so a raw hash from either names the same
-    record.
+    Connectors name the records they reject with it and mapping the records it quarantines, so one
+    record has one name in quarantine whichever side turned it away.
     """
     try:
         text = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
