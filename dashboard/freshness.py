@@ -17,6 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from config.loader import Config
 from config.schedule import Schedule
+from mapping.timeformats import as_utc
 
 RUN_ALLOWANCE = timedelta(minutes=30)
 """Time a scheduled sync may take to finish, on top of its misfire grace, before its data counts as late."""
@@ -78,7 +79,7 @@ def judge(config: Config, last_runs: Mapping[str, Mapping[str, Any]], now: datet
     judged = []
     for code, authority in sorted(config.authorities.items()):
         stamp = (last_runs.get(code) or {}).get("last_success_at")
-        last = datetime.fromisoformat(stamp).astimezone(UTC) if stamp else None
+        last = as_utc(datetime.fromisoformat(stamp)) if stamp else None
         scheduled = authority.file.enabled
         schedule = authority.file.schedule or config.settings.file.schedule
         due = due_by(schedule, last) if last is not None and scheduled else None

@@ -153,32 +153,24 @@ def render_pages(site: Site) -> Iterator[tuple[str, str]]:
     whiteboard = env.get_template("whiteboard.html.j2")
     case_template = env.get_template("case.html.j2")
     for group in groups:
-        fresh = [f for f in [site.fresh(group.authority)] if f is not None]
-        data_date = site.data_date([group.authority])
-        yield (
-            team_path(group),
-            whiteboard.render(
-                **common,
-                root="../../",
-                page_title=f"{group.team}, {group.authority_name}",
-                freshness=fresh,
-                data_date=data_date,
-                group=group,
-                trend=site.trend(group),
-            ),
-        )
+        team = {
+            **common,
+            "root": "../../",
+            "freshness": [f for f in [site.fresh(group.authority)] if f is not None],
+            "data_date": site.data_date([group.authority]),
+            "group": group,
+        }
+        title = f"{group.team}, {group.authority_name}"
+        yield team_path(group), whiteboard.render(**team, page_title=title, trend=site.trend(group))
         for page in site.case_pages(group):
+            ref = str(page.case["case_ref"])
             yield (
                 page.path,
                 case_template.render(
-                    **common,
-                    root="../../",
-                    page_title=f"Case {page.case['case_ref']}, {group.authority_name}",
-                    freshness=fresh,
-                    data_date=data_date,
-                    group=group,
+                    **team,
+                    page_title=f"Case {ref}, {group.authority_name}",
                     page=page,
-                    timeline=site.timeline(group.authority, str(page.case["case_ref"])),
+                    timeline=site.timeline(group.authority, ref),
                 ),
             )
 
