@@ -43,6 +43,14 @@ class DaemonSettings(BaseModel):
     """An authority whose last success is older than this makes /healthz answer 503."""
 
 
+class DashboardSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    publish_dir: str | None = None
+    """Where the daemon republishes the whiteboard site after each sync (relative to the settings
+    file); unset, it publishes nothing and `sofs-sync publish --out DIR` does it by hand."""
+
+
 class SettingsFile(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
@@ -52,6 +60,7 @@ class SettingsFile(BaseModel):
     schedule: Schedule = Field(default_factory=lambda: Schedule(interval=Interval(hours=1)))
     """The default schedule for authorities whose file has none."""
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
 
 
@@ -70,6 +79,11 @@ class Settings:
     @property
     def authorities_dir(self) -> Path:
         return (self.base_dir / self.file.authorities_dir).resolve()
+
+    @property
+    def publish_dir(self) -> Path | None:
+        folder = self.file.dashboard.publish_dir
+        return (self.base_dir / folder).absolute() if folder else None
 
     @property
     def element_keys(self) -> tuple[str, ...]:

@@ -1,6 +1,14 @@
-"""The whiteboard in a terminal: one grid of open cases per team, then the team summary."""
+"""The whiteboard and the listings in a terminal: fitted to its width, never cutting a word.
+
+Where a table's columns fit the terminal it is a table; where they don't, each record is a block of
+`label value` pairs wrapped at word boundaries, and team names stand on their own line.
+"""
 
 from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from typing import Any
 
 from rich import box
 from rich.console import Console
@@ -20,14 +28,21 @@ def print_board(board: Board, console: Console | None = None) -> None:
         max((len(_case_type(c)) for c in board.cases), default=4),
     )
     headings = [short_label(e.label) for e in board.elements]
-    if sum(widths) + sum(len(h) + 2 for h in headings) + 4 > console.width:
+    # Each column is padded by one space a side; the box adds one more at each edge.
+    needed = sum(max(w, 4) + 2 for w in widths) + sum(len(h) + 2 for h in headings) + 2
+    if needed > console.width:
         # Too narrow for words: number the columns and say once what the numbers stand for.
         headings = [str(n) for n in range(1, len(headings) + 1)]
         console.print("  ".join(f"{n} {e.label}" for n, e in zip(headings, board.elements, strict=True)))
     for group in board.groups():
         if group.cases:
+            console.print()
+            console.print(grid_title(group), style="bold")
             console.print(case_grid(board, group, widths, headings))
-    console.print(team_summary(board, headings, compact=_summary_too_wide(board, console.width)))
+    if _summary_too_wide(board, console.width):
+        print_narrow_summary(board, headings, console)
+    else:
+        console.print(team_summary(board, headings))
 
 
 def _summary_too_wide(board: Board, width: int) -> bool:
@@ -70,11 +85,7 @@ def case_grid(
     board: Board, group: TeamGroup, widths: tuple[int, int] = (4, 4), headings: list[str] | None = None
 ) -> Table:
     """One team's open cases; fixed column widths, so every team's table lines up with the next."""
-    count = len(group.cases)
     grid = Table(
-        title=f"{group.authority_name} · {group.team}: {count} open case{'' if count == 1 else 's'}",
-        title_justify="left",
-        title_style="bold",
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
     )
@@ -91,7 +102,50 @@ def case_grid(
     return grid
 
 
+def grid_title(group: TeamGroup) -> str:
+    count = len(group.cases)
+    return f"{group.authority_name} · {group.team}: {count} open case{'' if count == 1 else 's'}"
+
+
+def _summary_cell(group: TeamGroup, element: str, compact: bool) -> Text:
+    counts = group.counts.get(element, {})
+    evidenced = group.evidenced(element)
+    cell = Text(str(evidenced) if compact else f"{evidenced}/{counts.get('open_cases', 0)}")
+    if counts.get("overdue"):
+        cell.append(f" !{counts['overdue']}", style="bold red")
+    return cell
+
+
+def print_narrow_summary(board: Board, headings: list[str] | None, console: Console) -> None:
+    """The team summary for a narrow terminal: each team's name on its own line, its counts below."""
+    headings = _headings(board, headings)
+    rows = {g.key: [_summary_cell(g, e.key, compact=True) for e in board.elements] for g in board.groups()}
+    widths = [max([len(h), *(len(cells[i]) for cells in rows.values())]) for i, h in enumerate(headings)]
+    console.print()
+    console.print("Team summary: open cases with the element evidenced, of all open cases", style="bold")
+    header = Text("    Open")
+    for heading, width in zip(headings, widths, strict=True):
+        header.append(" " + heading.rjust(width))
+    console.print(header, style="bold")
+    authority = None
+    for group in board.groups():
+        if group.authority != authority:
+            authority = group.authority
+            console.print(Text(group.authority_name, style="bold"))
+        console.print(Text(f"  {group.team}"))
+        line = Text(f"    {len(group.cases):>4}")
+        for cell, width in zip(rows[group.key], widths, strict=True):
+            line.append(" " * (1 + width - len(cell))).append(cell)
+        console.print(line, no_wrap=True)
+    console.print(
+        Text("n: evidenced (including those due a review) of the Open cases;  ")
+        + Text("!n", style="bold red")
+        + Text(" overdue")
+    )
+
+
 def team_summary(board: Board, headings: list[str] | None = None, compact: bool = False) -> Table:
+    """The summary as one table, for a terminal wide enough for each team's name on its row."""
     key = (
         "n: evidenced (including those due a review) of the Open cases"
         if compact
@@ -115,13 +169,69 @@ def team_summary(board: Board, headings: list[str] | None = None, compact: bool 
         if group.authority != authority:
             authority = group.authority
             summary.add_row(Text(group.authority, style="bold"))
-        cells = []
-        for element in board.elements:
-            counts = group.counts.get(element.key, {})
-            evidenced = group.evidenced(element.key)
-            cell = Text(str(evidenced) if compact else f"{evidenced}/{counts.get('open_cases', 0)}")
-            if counts.get("overdue"):
-                cell.append(f" !{counts['overdue']}", style="bold red")
-            cells.append(cell)
+        cells = [_summary_cell(group, element.key, compact) for element in board.elements]
         summary.add_row(f"  {group.team}", str(len(group.cases)), *cells)
     return summary
+
+
+def print_listing(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], console: Console | None = None
+) -> None:
+    """A table where every column fits whole; else one block per record, wrapped at words.
+
+    The block starts with the record's first column, then `label value` pairs packed into lines.
+    Empty values are left out of a block: it lists what the record has.
+    """
+    console = console or Console()
+    cells = [[_listing_cell(v) for v in row] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    if sum(widths) + 3 * len(columns) + 1 <= console.width:
+        table = Table(title=title, title_justify="left", title_style="bold")
+        for column in columns:
+            table.add_column(column, no_wrap=True)
+        for row in cells:
+            table.add_row(*row)
+        console.print(table)
+        return
+    console.print(title, style="bold")
+    for row in cells:
+        console.print()
+        console.print(Text(f"{columns[0]} {row[0]}", style="bold"))
+        for line in _pack(
+            [f"{c}: {v}" for c, v in zip(columns[1:], row[1:], strict=True) if v], console.width
+        ):
+            console.print(Text(line), soft_wrap=True)
+
+
+def _pack(chunks: list[str], width: int, indent: str = "  ") -> list[str]:
+    """Chunks joined two spaces apart into lines of at most `width`; a long chunk wraps at its words."""
+    lines: list[str] = []
+    current = ""
+    for chunk in chunks:
+        if current and len(indent) + len(current) + 2 + len(chunk) <= width:
+            current += "  " + chunk
+            continue
+        if current:
+            lines.append(indent + current)
+            current = ""
+        if len(indent) + len(chunk) <= width:
+            current = chunk
+        else:
+            wrapped = textwrap.wrap(
+                chunk, width - len(indent) - 2, break_long_words=False, break_on_hyphens=False
+            )
+            lines.append(indent + wrapped[0])
+            lines.extend(indent + "  " + part for part in wrapped[1:])
+    if current:
+        lines.append(indent + current)
+    return lines
+
+
+def _listing_cell(value: Any) -> str:
+    """Timestamps to the minute in UTC, which is all a table needs (`--json` keeps them whole)."""
+    if value is None:
+        return ""
+    text = str(value)
+    if len(text) >= 19 and text[4] == "-" and text[10] == "T":
+        return text[:16].replace("T", " ")
+    return text

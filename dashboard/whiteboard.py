@@ -16,10 +16,9 @@ from sqlalchemy import Engine
 
 from mapping.elements import Element
 from store import read
+from store.views import NO_TEAM
 
 Row = dict[str, Any]
-NO_TEAM = "(no team)"
-"""How the team_summary view names cases without a team; the grid uses the same words."""
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ authorities_dir: authorities
 schedule:
   interval: {hours: 1}
   timezone: Europe/London
+dashboard:
+  publish_dir: site                # the whiteboard site, republished after each sync
 log_level: info
 """
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from dashboard.html import write_whiteboard
+from dashboard.site import load_site, publish
 from dashboard.terminal import print_board
 from demo.build import (
     DEFAULT_PORT,
@@ -48,7 +48,7 @@ dir_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo-out"),
     show_default=True,
-    help="The demo folder: sources, configuration, store and whiteboard page.",
+    help="The demo folder: sources, configuration, store and whiteboard site.",
 )
 
 
@@ -98,10 +98,10 @@ def demo(ctx: click.Context, folder: Path, size: int, seed: int, port: int | Non
     port = _sync_all(ctx, app, paths, manifest, wanted)
     board = board_for(app)
     print_board(board, Console())
-    write_whiteboard(paths.whiteboard, board)
+    pages = publish(paths.site, load_site(app.engine, app.config))
     held = sum(read.quarantine_counts(app.engine).values())
     app.engine.dispose()
-    _next_steps(paths, port, held, time.monotonic() - started)
+    _next_steps(paths, port, held, pages, time.monotonic() - started)
 
 
 def _sync_all(ctx: click.Context, app: App, paths: DemoPaths, manifest: Manifest, wanted: int) -> int:
@@ -125,11 +125,12 @@ def _sync_all(ctx: click.Context, app: App, paths: DemoPaths, manifest: Manifest
     return port
 
 
-def _next_steps(paths: DemoPaths, port: int, quarantined: int, seconds: float) -> None:
+def _next_steps(paths: DemoPaths, port: int, quarantined: int, pages: int, seconds: float) -> None:
     program = _program()
     config = f"{program} --config {_shown(paths.settings)}"
     click.echo(
-        f"\nDone in {seconds:.1f} s. The whiteboard page: {_shown(paths.whiteboard)}\n"
+        f"\nDone in {seconds:.1f} s. The whiteboard site, {pages} pages: "
+        f"{_shown(paths.site / 'index.html')}\n"
         f"{quarantined} records were quarantined with their reasons: {config} quarantine\n"
         "\nTo keep the demo authorities syncing on their schedules, run in two terminals:\n"
         f"  {program} demo serve --dir {_shown(paths.root)}    "

@@ -66,8 +66,9 @@ class DemoPaths:
         return self.secrets / f"{REST_AUTHORITY}-client-secret"
 
     @property
-    def whiteboard(self) -> Path:
-        return self.root / "whiteboard.html"
+    def site(self) -> Path:
+        """The published whiteboard; the settings' dashboard.publish_dir, so the daemon republishes it."""
+        return self.root / "site"
 
     def store_files(self) -> list[Path]:
         return [self.store, *(self.store.with_name(self.store.name + s) for s in ("-wal", "-shm"))]

@@ -18,6 +18,7 @@ from store.models import (
     StreamPosition,
     SyncRun,
 )
+from store.views import NO_TEAM
 
 Row = dict[str, Any]
 
@@ -182,7 +183,7 @@ def status_changes_since(engine: Engine, authority: str, since: date, team: str 
     `team` keeps one team's cases.
     """
     history = _change_history(authority)
-    team_name = func.coalesce(CaseRow.team, "(no team)")
+    team_name = func.coalesce(CaseRow.team, NO_TEAM)
     ended = history.c.next_id.is_(None) & history.c.to_date.is_not(None)
     query = (
         select(history, team_name.label("team"))
@@ -215,11 +216,38 @@ def status_changes_since(engine: Engine, authority: str, since: date, team: str 
 
 def _view(view: str, engine: Engine, authority: str | None, team: str | None, order_by: str) -> list[Row]:
     filters = {"authority": authority, "team": team}
-    where = " AND ".join(f"{column} = :{column}" for column, value in filters.items() if value) or "1 = 1"
+    clauses = [f"{column} = :{column}" for column, value in filters.items() if value]
+    if team == NO_TEAM and view == "whiteboard":
+        # The whiteboard keeps a missing team as NULL; the summary view already says NO_TEAM.
+        clauses = [c for c in clauses if not c.startswith("team")] + ["team IS NULL"]
+        filters["team"] = None
+    where = " AND ".join(clauses) or "1 = 1"
     sql = text(f"SELECT * FROM {view} WHERE {where} ORDER BY {order_by}")  # names are ours, values bound
     with engine.connect() as conn:
         rows = conn.execute(sql, {k: v for k, v in filters.items() if v})
         return [{k: _plain(v) for k, v in row._mapping.items()} for row in rows]
+
+
+def case_element_statuses(engine: Engine, authority: str | None = None) -> list[Row]:
+    """Each case's element statuses with their dates, as the status rules last computed them."""
+    query = select(CaseElementStatusRow).order_by(
+        CaseElementStatusRow.authority, CaseElementStatusRow.case_ref
+    )
+    if authority:
+        query = query.where(CaseElementStatusRow.authority == authority)
+    columns = (
+        "authority",
+        "case_ref",
+        "element",
+        "status",
+        "first_evidenced_on",
+        "last_evidenced_on",
+        "due_on",
+        "evidence_count",
+        "latest_scale_value",
+        "computed_on",
+    )
+    return [{c: _plain(getattr(r, c)) for c in columns} for r in _scalars(engine, query)]
 
 
 def open_case_count(engine: Engine) -> dict[str, int]:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from mapping.elements import DEFAULT_ELEMENT_KEYS
 from mapping.schema import Status
 
+NO_TEAM = "(no team)"
+"""How the read model names the team of cases that have none; `--team` selects them by it."""
+
 OPEN_CASE = "c.closed_on IS NULL AND c.deleted_on IS NULL"
 
 
@@ -30,13 +33,13 @@ def team_summary_sql() -> str:
         f"SUM(CASE WHEN s.status = '{status.value}' THEN 1 ELSE 0 END) AS {status.value}" for status in Status
     )
     return f"""CREATE VIEW team_summary AS
-SELECT c.authority, COALESCE(c.team, '(no team)') AS team, s.element,
+SELECT c.authority, COALESCE(c.team, '{NO_TEAM}') AS team, s.element,
   COUNT(*) AS open_cases,
   {counts}
 FROM cases c
 JOIN case_element_status s ON s.authority = c.authority AND s.case_ref = c.case_ref
 WHERE {OPEN_CASE}
-GROUP BY c.authority, COALESCE(c.team, '(no team)'), s.element"""
+GROUP BY c.authority, COALESCE(c.team, '{NO_TEAM}'), s.element"""
 
 
 VIEWS = ("whiteboard", "team_summary")

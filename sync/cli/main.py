@@ -63,6 +63,10 @@ COMMANDS: dict[str, Entry] = {
         "sync.cli.commands.dashboard:dashboard",
         "The whiteboard: open cases by element status, and the team summary.",
     ),
+    "publish": Entry(
+        "sync.cli.commands.publish:publish_command",
+        "Write the whiteboard as a static site: an index, a page per team and a page per case.",
+    ),
     "pseudonym": Entry(
         "sync.cli.commands.onboard:pseudonym",
         "Print the case reference the store holds for an authority's own case reference.",

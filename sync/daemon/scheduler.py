@@ -30,6 +30,7 @@ from config.authority import Authority
 from config.errors import ConfigError
 from config.loader import Config, load_config
 from connectors.base import Connector
+from dashboard.site import load_site, publish
 from store import read
 from store.lease import LeaseHeld, utc_now
 from sync.daemon.endpoint import Endpoint
@@ -91,6 +92,7 @@ class Daemon:
             self._on_scheduler_event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_ERROR
         )
         self.jobs: dict[str, JobSpec] = {}
+        self._publishing = threading.Lock()
         self._use(config, plan(config))
 
     # --- the jobs ---------------------------------------------------------------------------------
@@ -117,6 +119,25 @@ class Daemon:
             duration_s=round(duration, 3),
             error=result.error,
         )
+        self.republish()
+
+    def republish(self) -> None:
+        """Publish the whiteboard site again when the settings name a folder for it.
+
+        One publish at a time: two runs ending together would otherwise race to swap the site.
+        A failure is logged and the previous site stays up, marked stale by its own dates.
+        """
+        folder = self.config.settings.publish_dir
+        if folder is None or self.stop.is_set():
+            return
+        started = time.monotonic()
+        with self._publishing:
+            try:
+                pages = publish(folder, load_site(self.store, self.config, now=self.clock()))
+            except Exception as exc:  # noqa: BLE001 - the sync is done; the site waits for the next one
+                log.error("whiteboard site not published", error_class=type(exc).__name__)
+                return
+        log.info("whiteboard site published", pages=pages, duration_s=round(time.monotonic() - started, 3))
 
     def recompute_statuses(self, codes: list[str] | None = None, attempt: int = 1) -> None:
         """Recompute every open case's statuses for today; an authority being synced is retried later."""
@@ -143,6 +164,7 @@ class Daemon:
                 self._retry_recompute(code, attempt)
             else:
                 log.info("statuses recomputed", authority=code, cases_recomputed=count)
+        self.republish()
 
     def _retry_recompute(self, code: str, attempt: int) -> None:
         if self.stop.is_set():

@@ -73,8 +73,12 @@ def test_the_whiteboard_has_one_row_per_open_case_in_every_form(demo_dir: Path) 
     board = dashboard_json(demo_dir)
     assert isinstance(board["cases"], list)
     assert len(board["cases"]) == open_cases
-    page = (demo_dir / "whiteboard.html").read_text()
-    assert len(re.findall(r'<td class="ref">', page)) == open_cases
+    site = DemoPaths(demo_dir).site
+    team_rows = sum(
+        len(re.findall(r'<th scope="row" class="ref">', p.read_text())) for p in site.glob("teams/*/*.html")
+    )
+    assert team_rows == open_cases
+    assert len(list(site.glob("cases/*/*.html"))) == open_cases
     terminal = run_cli("--config", settings(demo_dir), "dashboard")
     assert f"Whiteboard: {open_cases} open cases" in terminal.output
 
@@ -88,7 +92,7 @@ def test_no_worker_reference_reaches_the_page_or_the_json(demo_dir: Path) -> Non
     source |= {c["allocated_worker"]["id"] for c in api_cases}
     assert stored
     assert all(w.startswith("p_") for w in stored), "workers are stored as pseudonyms only"
-    page = paths.whiteboard.read_text()
+    page = "".join(p.read_text() for p in paths.site.rglob("*.html"))
     as_json = json.dumps(dashboard_json(demo_dir))
     for worker in stored | source:
         assert worker not in page

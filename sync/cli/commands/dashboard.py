@@ -1,31 +1,25 @@
 """`dashboard`: the whiteboard of open cases by element status, and the team summary.
 
-Terminal tables by default, a static page with `--html FILE`, the same data with `--json`.
+Terminal tables by default, the same data with `--json`; `publish` writes it as a site.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import click
 
 from dashboard.terminal import print_board
 from dashboard.whiteboard import Board, load_board
+from store.views import NO_TEAM
 from sync.cli.app import App
 from sync.cli.output import emit_json
 
 
 @click.command()
 @click.argument("authority", required=False)
-@click.option("--team", help="Only this team.")
-@click.option(
-    "--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Write a static page."
-)
+@click.option("--team", help=f"Only this team; {NO_TEAM!r} for cases without one.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @click.pass_obj
-def dashboard(
-    app: App, authority: str | None, team: str | None, html_file: Path | None, as_json: bool
-) -> None:
+def dashboard(app: App, authority: str | None, team: str | None, as_json: bool) -> None:
     """The whiteboard: open cases by element status, and the team summary."""
     if authority:
         app.config.authority(authority)
@@ -35,14 +29,9 @@ def dashboard(
         raise click.BadParameter(
             f"no open cases in a team named {team!r}; teams: {known}", param_hint="--team"
         )
-    if html_file is not None:
-        from dashboard.html import write_whiteboard
-
-        write_whiteboard(html_file, board)
-        click.echo(f"wrote {html_file}", err=as_json)
     if as_json:
         emit_json(board.as_json())
-    elif html_file is None:
+    else:
         print_board(board)
 
 

@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
+from dashboard.terminal import print_listing
 from store import read
 from sync.cli.app import App
 from sync.cli.output import emit_json
@@ -18,22 +17,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    table = Table(title=title, show_lines=False)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*[_cell(v) for v in row])
-    Console().print(table)
-
-
-def _cell(value: Any) -> str:
-    """Timestamps to the minute in UTC, which is all a table needs (`--json` keeps them whole)."""
-    if value is None:
-        return ""
-    text = str(value)
-    if len(text) >= 19 and text[4] == "-" and text[10] == "T":
-        return text[:16].replace("T", " ")
-    return text
+    print_listing(title, columns, rows)
 
 
 @click.command()

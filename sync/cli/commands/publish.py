@@ -1,0 +1,34 @@
+"""`publish`: the whiteboard as a static site, for the authority's intranet server to serve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dashboard.site import NotASite, load_site, publish
+from sync.cli.app import App
+from sync.cli.output import UsageError
+
+
+@click.command("publish")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The site's folder: replaced whole, atomically, at each publish.",
+)
+@click.pass_obj
+def publish_command(app: App, out: Path) -> None:
+    """Write the whiteboard as a static site: an index, a page per team and a page per case.
+
+    The folder becomes a symlink to a freshly written sibling folder, swapped in one step, so a
+    reader never sees a half-written site. Serve it behind the intranet's sign-on.
+    """
+    site = load_site(app.ready_engine(), app.config)
+    try:
+        pages = publish(out, site)
+    except NotASite as exc:
+        raise UsageError(str(exc)) from None
+    click.echo(f"published {pages} pages to {out}")

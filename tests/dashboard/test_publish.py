@@ -1,0 +1,135 @@
+"""Publishing the site: swapped in whole, never over a folder it did not make; data dates judged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from config.loader import Config, load_config
+from dashboard import site as site_module
+from dashboard.freshness import judge
+from dashboard.site import NotASite, load_site, publish
+from store.engine import make_engine, store_url
+from sync.daemon.scheduler import Daemon
+from tests.daemon.conftest import write_config
+from tests.sources import sql_authority_yaml
+
+URL = "sqlite:////nonexistent/source.db"  # a source that is never there: every run fails
+NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+
+
+def authority(code: str, schedule: str | None = None, enabled: bool = True) -> str:
+    text = sql_authority_yaml(code, URL) + (f"\nschedule: {schedule}\n" if schedule else "")
+    return text + ("" if enabled else "enabled: false\n")
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return load_config(
+        write_config(
+            tmp_path / "config",
+            {
+                "hourly-la": authority("hourly-la", "{interval: {hours: 1}, misfire_grace_seconds: 600}"),
+                "nightly-la": authority("nightly-la", "{cron: '30 2 * * *', timezone: Europe/London}"),
+                "off-la": authority("off-la", enabled=False),
+            },
+            "dashboard: {publish_dir: site}\n",
+        )
+    )
+
+
+def store_of(config: Config) -> Engine:
+    return make_engine(store_url(config.settings.file.store.url, config.settings.base_dir))
+
+
+def success(at: datetime) -> dict[str, str]:
+    return {"last_success_at": at.isoformat()}
+
+
+def test_data_is_out_of_date_once_the_next_scheduled_sync_and_its_allowance_have_passed(
+    config: Config,
+) -> None:
+    last = {
+        "hourly-la": success(NOW - timedelta(hours=1, minutes=39)),
+        "nightly-la": success(datetime(2026, 3, 3, 2, 40, tzinfo=UTC)),
+        "off-la": success(NOW - timedelta(days=30)),
+    }
+    judged = {f.authority: f for f in judge(config, last, NOW)}
+    # Due at 11:21, plus ten minutes' grace and thirty for the run: current until 12:01.
+    assert judged["hourly-la"].due_by == datetime(2026, 3, 4, 12, 1, tzinfo=UTC)
+    assert judged["hourly-la"].state == "current"
+    assert {f.state for f in judge(config, last, NOW + timedelta(minutes=2))} >= {"stale"}
+    assert judged["nightly-la"].due_by == datetime(2026, 3, 4, 3, 10, tzinfo=UTC)
+    assert judged["nightly-la"].state == "stale"
+    assert (
+        "Out of date: a sync was due to succeed by 4 Mar 2026, 03:10 UTC" in judged["nightly-la"].sentence()
+    )
+    assert judged["off-la"].state == "unscheduled"
+    assert "not scheduled" in judged["off-la"].sentence()
+
+
+def test_an_authority_never_synced_is_said_to_be_so(config: Config) -> None:
+    judged = judge(config, {}, NOW)
+    assert {f.state for f in judged} == {"never"}
+    assert all(f.stale for f in judged)
+
+
+def test_publishing_swaps_a_link_to_a_new_folder_and_removes_the_old_one(
+    config: Config, tmp_path: Path
+) -> None:
+    engine = store_of(config)
+    out = tmp_path / "www" / "whiteboard"
+    publish(out, load_site(engine, config, now=NOW))
+    first = out.resolve()
+    publish(out, load_site(engine, config, now=NOW + timedelta(hours=1)))
+    assert out.is_symlink()
+    assert out.resolve() != first
+    assert not first.exists()
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        "." + out.resolve().name.lstrip("."),
+        "whiteboard",
+    ]
+    assert "4 Mar 2026, 13:00 UTC" in (out / "index.html").read_text()
+
+
+def test_a_failed_publish_leaves_the_previous_site_whole(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = store_of(config)
+    out = tmp_path / "site"
+    publish(out, load_site(engine, config, now=NOW))
+    before = (out / "index.html").read_text()
+
+    def broken(site: site_module.Site) -> object:
+        yield "index.html", "half"
+        raise RuntimeError("render failed")
+
+    monkeypatch.setattr(site_module, "render_pages", broken)
+    with pytest.raises(RuntimeError):
+        publish(out, load_site(engine, config, now=NOW + timedelta(hours=1)))
+    assert (out / "index.html").read_text() == before
+    assert len(list(tmp_path.glob(".site.*"))) == 1, "the half-written folder is removed"
+
+
+def test_publishing_never_replaces_a_folder_it_did_not_make(config: Config, tmp_path: Path) -> None:
+    engine = store_of(config)
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "readme.txt").write_text("someone's file")
+    with pytest.raises(NotASite):
+        publish(out, load_site(engine, config, now=NOW))
+    assert (out / "readme.txt").read_text() == "someone's file"
+
+
+def test_the_daemon_republishes_after_a_sync_even_a_failed_one_and_says_the_data_is_not_current(
+    config: Config, tmp_path: Path
+) -> None:
+    engine = store_of(config)
+    daemon = Daemon(config.settings.path, config, engine, clock=lambda: NOW)
+    daemon.run_sync("hourly-la")
+    index = (tmp_path / "config" / "site" / "index.html").read_text()
+    assert "never synced successfully" in index
+    assert (tmp_path / "config" / "site").is_symlink()

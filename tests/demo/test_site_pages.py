@@ -1,0 +1,188 @@
+"""The published site as a browser shows it: each page kind at 1400 px, 1024 px and on A3 paper.
+
+One Chromium session for the module, driven by Selenium through Debian's chromium-driver. Every page
+kind is screenshotted at both widths and checked for sideways overflow and clipped text, then axe-core
+(installed by .ci/run from npm into .cache/axe) checks it against WCAG 2.2 AA in the real browser.
+Printed, a team fits one A3 landscape sheet with its title, team, data date and page number.
+
+Skipped with a reason where the browser, its driver or axe-core is missing, except under CI (env CI
+set), where that fails: .ci/run installs them, so a missing one there is a broken machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from demo.layout import DemoPaths
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = (1400, 1024)
+A3_LANDSCAPE_INCHES = (420 / 25.4, 297 / 25.4)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+OVERFLOW_SCRIPT = """
+const clipped = [];
+for (const el of document.querySelectorAll('body *')) {
+  const cut = el.scrollWidth > el.clientWidth + 1;
+  const ellipsis = getComputedStyle(el).textOverflow === 'ellipsis';
+  if (cut && (ellipsis || ['TD', 'TH'].includes(el.tagName))) clipped.push(el.textContent.trim());
+}
+return {scroll: document.documentElement.scrollWidth, inner: window.innerWidth, clipped: clipped};
+"""
+
+
+def missing(what: str, how: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is not installed, and CI is set: .ci/run should have installed it ({how})")
+    pytest.skip(f"{what} is not installed ({how}); CI runs this test")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if chromium is None:
+        missing("chromium", "apt-get install chromium")
+    if driver_path is None:
+        missing("chromedriver", "apt-get install chromium-driver")
+    if not AXE.is_file():
+        missing("axe-core", "npm install --prefix .cache/axe axe-core@4")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(chromium)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('profile')}")
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def site(demo_dir: Path) -> Path:
+    return DemoPaths(demo_dir).site
+
+
+def page_kinds(site: Path) -> dict[str, Path]:
+    """The index, the team page with the most cases, and a case page of that team."""
+    teams = sorted(site.glob("teams/*/*.html"), key=lambda p: -p.read_text().count('scope="row" class="ref"'))
+    case = re.search(r'<th scope="row" class="ref"><a href="\.\./\.\./([^"]+)"', teams[0].read_text())
+    assert case is not None
+    return {"index": site / "index.html", "team": teams[0], "case": site / case.group(1)}
+
+
+def axe_violations(driver: Any) -> list[dict[str, Any]]:
+    driver.execute_script(AXE.read_text())
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', "
+        "'wcag22aa', 'best-practice']}}).then(r => done(r.violations.map(v => ({id: v.id, help: v.help, "
+        "nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))));"
+    )
+    assert isinstance(result, list)
+    return result
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("kind", ["index", "team", "case"])
+def test_each_page_kind_fits_its_width_and_passes_axe(
+    browser: Any, site: Path, kind: str, width: int, tmp_path: Path
+) -> None:
+    browser.set_window_size(width, 1000)
+    browser.get(page_kinds(site)[kind].as_uri())
+    layout = browser.execute_script(OVERFLOW_SCRIPT)
+    assert width - 20 <= layout["inner"] <= width, "headless, the viewport is the window's width"
+    assert layout["scroll"] <= layout["inner"], f"{kind} at {width} px scrolls sideways"
+    assert layout["clipped"] == [], f"{kind} at {width} px clips text"
+    shot = tmp_path / f"{kind}-{width}.png"
+    shot.write_bytes(base64.b64decode(browser.get_screenshot_as_base64()))
+    assert shot.read_bytes().startswith(PNG_SIGNATURE)
+    assert axe_violations(browser) == []
+
+
+def print_pdf(driver: Any, page: Path, out: Path) -> bytes:
+    driver.get(page.as_uri())
+    printed = driver.execute_cdp_cmd(
+        "Page.printToPDF",
+        {
+            "preferCSSPageSize": True,
+            "printBackground": True,
+            "paperWidth": A3_LANDSCAPE_INCHES[0],
+            "paperHeight": A3_LANDSCAPE_INCHES[1],
+        },
+    )
+    data = base64.b64decode(printed["data"])
+    out.write_bytes(data)
+    return data
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """The text of each printed page, via poppler's pdftotext (installed by .ci/run)."""
+    if shutil.which("pdftotext") is None:
+        missing("pdftotext", "apt-get install poppler-utils")
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+def pdf_size_points(data: bytes) -> tuple[float, float]:
+    box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
+    assert box is not None
+    return float(box.group(1)), float(box.group(2))
+
+
+@pytest.mark.parametrize("kind", ["index", "team", "case"])
+def test_printed_every_page_is_a3_landscape_with_title_team_data_date_and_page_number(
+    browser: Any, site: Path, kind: str, tmp_path: Path
+) -> None:
+    page = page_kinds(site)[kind]
+    pdf = tmp_path / f"{kind}.pdf"
+    data = print_pdf(browser, page, pdf)
+    width, height = pdf_size_points(data)
+    assert (round(width), round(height)) == (1191, 842), "A3 landscape is 420 x 297 mm"
+    pages = pdf_pages(pdf)
+    if kind == "team":
+        assert len(pages) == 1, "a demo team fits one A3 sheet"
+        team = re.search(r"<h1>(.*?) <span", page.read_text())
+        assert team is not None
+        assert all(team.group(1) in p for p in pages)
+    for number, text in enumerate(pages, 1):
+        assert "Signs of Safety whiteboard" in text
+        assert "Data as of" in text
+        assert f"Page {number} of {len(pages)}" in text
+    if shutil.which("pdftoppm"):
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / kind)], check=True
+        )
+        assert next(tmp_path.glob(f"{kind}*.png")).read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_a_team_page_says_each_status_in_words_and_symbol_not_colour_alone(site: Path) -> None:
+    team = page_kinds(site)["team"].read_text()
+    cells = re.findall(
+        r'<td class="st (\w+)"><span class="sym" aria-hidden="true">(.)</span> ([^<]+)</td>', team
+    )
+    assert cells
+    labels = {"evidenced": "Evidenced", "review_due": "Review due", "in_progress": "In progress"}
+    labels |= {"not_started": "Not started", "overdue": "Overdue"}
+    assert all(labels[key] == words for key, _, words in cells)
+    assert len({symbol for _, symbol, _ in cells}) == len({key for key, _, _ in cells})
+
+
+def test_no_page_compares_teams_side_by_side(site: Path) -> None:
+    for team in site.glob("teams/*/*.html"):
+        assert len(re.findall(r'<table class="summary">', team.read_text())) == 1
+    assert "<table" not in (site / "index.html").read_text()

@@ -1,0 +1,83 @@
+"""The read commands in a terminal of 80 and of 200 columns: they fit, and never cut a word."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from demo.layout import DemoPaths
+from tests.conftest import run_cli
+
+COMMANDS = ("dashboard", "status", "runs", "quarantine")
+
+
+def shown(demo_dir: Path, columns: int, *args: str) -> str:
+    result = run_cli("--config", str(DemoPaths(demo_dir).settings), *args, env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def as_json(demo_dir: Path, *args: str) -> list[dict[str, object]]:
+    found = json.loads(shown(demo_dir, 80, *args, "--json"))
+    assert isinstance(found, list)
+    return found
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("columns", [80, 200])
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_line_fits_the_terminal_and_nothing_is_cut_short(
+    demo_dir: Path, command: str, columns: int
+) -> None:
+    output = shown(demo_dir, columns, command)
+    assert max(len(line) for line in output.splitlines()) <= columns
+    assert "…" not in output
+
+
+def test_at_80_columns_team_names_and_authorities_stand_whole(demo_dir: Path) -> None:
+    dashboard = shown(demo_dir, 80, "dashboard")
+    teams = {"Family Safeguarding A", "Looked After Children", "Central Locality", "(no team)"}
+    lines = {line.strip() for line in dashboard.splitlines()}
+    assert teams <= lines, "each team of the summary has a line of its own"
+    status = words(shown(demo_dir, 80, "status"))
+    for row in as_json(demo_dir, "status"):
+        assert f"authority {row['authority']}" in status
+        assert f"outcome: {row['last_run']['outcome']}" in status  # type: ignore[index]
+
+
+def test_at_80_columns_a_quarantine_reason_reads_as_one_sentence(demo_dir: Path) -> None:
+    output = shown(demo_dir, 80, "quarantine")
+    held = as_json(demo_dir, "quarantine")
+    assert held
+    for row in held:
+        assert f"reason: {words(str(row['reason']))}" in words(output)
+    widest_reason_line = max(len(line) for line in output.splitlines() if "reason:" in line)
+    assert widest_reason_line > 40, "a reason fills the line, not one word a line"
+
+
+def test_at_200_columns_runs_and_status_are_tables_with_every_column(demo_dir: Path) -> None:
+    runs = shown(demo_dir, 200, "runs")
+    header = next(line for line in runs.splitlines() if "authority" in line)
+    for column in ("trigger", "started", "outcome", "quarantined", "not evidence", "deleted", "error"):
+        assert column in header
+    assert "in quarantine" in shown(demo_dir, 200, "status")
+
+
+def test_cases_without_a_team_are_selected_by_the_name_the_summary_gives_them(demo_dir: Path) -> None:
+    output = shown(demo_dir, 80, "dashboard", "westvale", "--team", "(no team)")
+    cases = as_json_board(demo_dir)
+    assert cases
+    assert f"(no team): {len(cases)} open cases" in output
+
+
+def as_json_board(demo_dir: Path) -> list[object]:
+    board = json.loads(shown(demo_dir, 80, "dashboard", "westvale", "--team", "(no team)", "--json"))
+    cases = board["cases"]
+    assert isinstance(cases, list)
+    assert {c["team"] for c in cases} == {None}
+    return cases
