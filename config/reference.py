@@ -18,6 +18,7 @@ REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "reference.md"
 
 EXAMPLES: dict[str, Any] = {
     "code": "westshire",
+    "publish_dir": "/srv/intranet/whiteboard",
     "name": "Westshire County Council",
     "url": "postgresql+psycopg://sofs_reader@reporting.internal/cms",
     "base_url": "https://cms.example.local/api/v1",
@@ -174,6 +175,8 @@ ABOUT: dict[str, str] = {
     "authorities_dir": "the folder of authority files, relative to the settings file",
     "elements": "relabel, drop or add elements of the catalogue",
     "daemon": "the daemon's own settings",
+    "dashboard": "the published whiteboard site",
+    "publish_dir": "where the daemon republishes the site after each sync, relative to the settings file; unset: never",
     "log_level": "debug, info, warning or error",
     "relabel": "element key to the label dashboards show",
     "drop": "element keys to leave out",
