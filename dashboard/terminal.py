@@ -92,14 +92,10 @@ def case_grid(
 
 
 def team_summary(board: Board, headings: list[str] | None = None, compact: bool = False) -> Table:
-    key = (
-        "n: evidenced (including those due a review) of the Open cases"
-        if compact
-        else ("n/m: evidenced (including those due a review) of open cases")
-    )
+    key = "n: evidenced of the Open cases" if compact else "n/m: evidenced of open cases"
     summary = Table(
         title="Team summary: open cases with the element evidenced, of all open cases",
-        caption=Text(f"{key};  ") + Text("!n", style="bold red") + Text(" overdue"),
+        caption=Text(f"{key};  ↻n review due;  ") + Text("!n", style="bold red") + Text(" overdue"),
         title_justify="left",
         title_style="bold",
         caption_justify="left",
@@ -120,6 +116,8 @@ def team_summary(board: Board, headings: list[str] | None = None, compact: bool 
             counts = group.counts.get(element.key, {})
             evidenced = group.evidenced(element.key)
             cell = Text(str(evidenced) if compact else f"{evidenced}/{counts.get('open_cases', 0)}")
+            if group.review_due(element.key):
+                cell.append(f" ↻{group.review_due(element.key)}", style="yellow")
             if counts.get("overdue"):
                 cell.append(f" !{counts['overdue']}", style="bold red")
             cells.append(cell)

@@ -48,4 +48,5 @@ def dashboard(
 
 def board_for(app: App, authority: str | None = None, team: str | None = None) -> Board:
     names = {code: a.name for code, a in app.config.authorities.items()}
-    return load_board(app.ready_engine(), app.config.settings.catalogue, names, authority, team)
+    rules = {code: a.file.timeliness for code, a in app.config.authorities.items()}
+    return load_board(app.ready_engine(), app.config.settings.catalogue, names, authority, team, rules=rules)
