@@ -213,7 +213,8 @@ def build_cell(
     due_on, first, last = (_date(row.get(k)) for k in ("due_on", "first_evidenced_on", "last_evidenced_on"))
     late = None
     if due_on is not None and first is not None and first > due_on:
-        late = working_days_between(due_on, first, calendar)
+        # Done at the weekend after a Friday deadline is on time by the next working day.
+        late = working_days_between(due_on, first, calendar) or None
     overdue = working_days_between(due_on, on, calendar) if status is Status.OVERDUE and due_on else None
     review_due_on = None
     if rule is not None and rule.review_every_days is not None and last is not None:

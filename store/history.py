@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, select
+from sqlalchemy import Engine, MetaData, Select, Table, and_, inspect, or_, select
 
 from store.models import CaseElementStatusRow, CaseRow, EvidenceRow
 
@@ -134,3 +134,27 @@ def _rows(engine: Engine, query: Select[Any] | Any) -> list[Row]:
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+class NoChangeLog(Exception):
+    """The store predates the status change log; `sofs-sync init` brings it up."""
+
+
+def status_changes(
+    engine: Engine, authority: str, case_refs: Iterable[str] | None = None, since: date | None = None
+) -> list[Row]:
+    """Rows of the status change log for an authority (or these cases), spells still held on
+    `since` or begun after it; every row when `since` is None."""
+    if not inspect(engine).has_table("status_changes"):
+        raise NoChangeLog("this store has no status change log yet: run `sofs-sync init` to upgrade it")
+    table = Table("status_changes", MetaData(), autoload_with=engine)
+    query = select(table).where(table.c.authority == authority)
+    if since is not None:
+        query = query.where(or_(table.c.to_on.is_(None), table.c.to_on > since))
+    if case_refs is None:
+        return _rows(engine, query)
+    refs = sorted(set(case_refs))
+    found: list[Row] = []
+    for start in range(0, len(refs), KEY_CHUNK):
+        found.extend(_rows(engine, query.where(table.c.case_ref.in_(refs[start : start + KEY_CHUNK]))))
+    return found

@@ -56,6 +56,14 @@ COMMANDS: dict[str, Entry] = {
         "sync.cli.commands.dashboard:dashboard",
         "The whiteboard: open cases by element status, and the team summary.",
     ),
+    "case": Entry(
+        "sync.cli.commands.case:case",
+        "One case's timeline: each element's records with dates, states, scale values, status changes.",
+    ),
+    "trends": Entry(
+        "sync.cli.commands.trends:trends",
+        "A team against its own past, week by week, per element, from the status change log.",
+    ),
     "pseudonym": Entry(
         "sync.cli.commands.onboard:pseudonym",
         "Print the case reference the store holds for an authority's own case reference.",

@@ -132,3 +132,8 @@ def test_review_date_comes_from_the_rule_and_the_last_evidence() -> None:
     cell = build_cell(row, None, rule, TODAY, NO_HOLIDAYS)
     assert cell.review_due_on == date(2026, 5, 3)
     assert cell.words().startswith("review due since 3 May 2026")
+
+
+def test_done_at_the_weekend_after_a_friday_deadline_is_not_late() -> None:
+    row = status_row("evidenced", due_on="2026-08-07", first_evidenced_on="2026-08-08")
+    assert not build_cell(row, None, None, TODAY, NO_HOLIDAYS).late
