@@ -18,7 +18,7 @@ import config.loader
 from store.engine import make_engine
 from store.schema import upgrade
 from sync.run.compile import stored_case_ref
-from sync.run.engine import Mode, RunRequest, SyncEngine, Trigger
+from sync.run.runner import Mode, RunRequest, SyncRunner, Trigger
 from tests.conftest import run_cli
 from tests.sync.memory import AUTHORITY_YAML, MemoryConnector, a_case_record, a_form, memory_config
 
@@ -78,7 +78,7 @@ def synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Pa
     store = make_engine(f"sqlite:///{folder / 'store.db'}")
     upgrade(store)
     source = MemoryConnector(data=_source())
-    engine = SyncEngine(cfg, store, today=lambda: TODAY, connector_factory=lambda _a: source)
+    engine = SyncRunner(cfg, store, today=lambda: TODAY, connector_factory=lambda _a: source)
     engine.run("mem-la", RunRequest(Trigger.CLI, "tester", Mode.INCREMENTAL))
     yield folder / "sofs-sync.yaml", store
     store.dispose()
