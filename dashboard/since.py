@@ -103,7 +103,9 @@ def changes_since(
             now = current(history)
             if now is None or now.from_on <= since:
                 continue
-            before = status_on(history, since)
+            opened = case.get("opened_on")
+            # A case opened after the day had no status then, whatever a replayed log says.
+            before = None if opened and str(opened)[:10] > since.isoformat() else status_on(history, since)
             if before != now.status:
                 moved.append(ElementChange(element, before, now.status, now.from_on))
         found = teams.setdefault(team, [])

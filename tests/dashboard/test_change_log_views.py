@@ -116,3 +116,12 @@ def test_a_week_the_log_does_not_reach_has_no_figure_not_a_zero() -> None:
     assert early.share_evidenced is None
     assert early.as_json()["share_evidenced"] is None
     assert late.share_evidenced == 1.0
+
+
+def test_a_case_opened_after_the_day_is_new_not_changed() -> None:
+    log = [spell("C5", "mapping", Status.NOT_STARTED, date(2026, 10, 1), date(2026, 11, 12))]
+    log.append(spell("C5", "mapping", Status.EVIDENCED, date(2026, 11, 12)))
+    row = whiteboard_row("C5") | {"opened_on": "2026-11-10"}
+    [team] = changes_since(log, SUPERVISION, [row], ELEMENTS)
+    [change] = team.cases[0].changes
+    assert (change.before, change.after, change.direction) == (None, Status.EVIDENCED, NEW)
