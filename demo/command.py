@@ -7,6 +7,7 @@ import shlex
 import sys
 import time
 from contextlib import ExitStack
+from datetime import date
 from pathlib import Path
 
 import click
@@ -26,6 +27,7 @@ from demo.build import (
     serving_already,
     write_config,
 )
+from demo.history import replay_history
 from demo.layout import REST_AUTHORITY, DemoPaths
 from demo.server import base_url, bind, serve_until_stopped, serving
 from store import read
@@ -121,6 +123,12 @@ def _sync_all(ctx: click.Context, app: App, paths: DemoPaths, manifest: Manifest
         write_config(paths, manifest, port)
         ctx.obj = app
         ctx.invoke(init)
+        started = replay_history(app.config, app.engine, date.fromisoformat(manifest.as_of))
+        if started is not None:
+            click.echo(
+                f"A new store: synced as of {started.isoformat()} and recomputed day by day since, "
+                "so the status change log has weeks of history (`dashboard --since`, `trends`)."
+            )
         ctx.invoke(sync_command, authorities=(), by="demo", as_json=False)
     return port
 
