@@ -1,7 +1,7 @@
 """The status change log as the read side takes it, and what stood on a given day.
 
 Each row is one spell of one status: from the day it took effect to the day the next one did
-(`to_on` None while it is current). Statuses are never guessed for a day the log does not cover.
+(`to_date` None while it is current). Statuses are never guessed for a day the log does not cover.
 """
 
 from __future__ import annotations
@@ -26,16 +26,18 @@ class StatusChange:
     case_ref: str
     element: str
     status: Status
-    from_on: date
-    to_on: date | None = None
+    from_date: date
+    to_date: date | None = None
     run_id: int | None = None
+    order: int = 0
+    """The log's row id: two changes on one day keep the order they were made in."""
 
     @property
     def key(self) -> ElementKey:
         return (self.authority, self.case_ref, self.element)
 
     def held_on(self, day: date) -> bool:
-        return self.from_on <= day and (self.to_on is None or day < self.to_on)
+        return self.from_date <= day and (self.to_date is None or day < self.to_date)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> StatusChange:
@@ -45,9 +47,10 @@ class StatusChange:
             case_ref=str(row["case_ref"]),
             element=str(row["element"]),
             status=Status(row["status"]),
-            from_on=_date(row["from_on"]),
-            to_on=_date(row["to_on"]) if row.get("to_on") else None,
+            from_date=_date(row["from_date"]),
+            to_date=_date(row["to_date"]) if row.get("to_date") else None,
             run_id=row.get("run_id"),
+            order=int(row.get("id") or 0),
         )
 
 
@@ -57,7 +60,7 @@ def spells(changes: Iterable[StatusChange]) -> dict[ElementKey, list[StatusChang
     for change in changes:
         found.setdefault(change.key, []).append(change)
     for items in found.values():
-        items.sort(key=lambda c: (c.from_on, c.run_id or 0))
+        items.sort(key=lambda c: (c.from_date, c.order))
     return found
 
 
@@ -68,7 +71,7 @@ def status_on(history: list[StatusChange], day: date) -> Status | None:
 
 
 def current(history: list[StatusChange]) -> StatusChange | None:
-    open_spells = [c for c in history if c.to_on is None]
+    open_spells = [c for c in history if c.to_date is None]
     return open_spells[-1] if open_spells else (history[-1] if history else None)
 
 

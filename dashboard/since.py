@@ -101,13 +101,13 @@ def changes_since(
         for element in elements:
             history = by_key.get((team[0], str(case["case_ref"]), element), [])
             now = current(history)
-            if now is None or now.from_on <= since:
+            if now is None or now.from_date <= since:
                 continue
             opened = case.get("opened_on")
             # A case opened after the day had no status then, whatever a replayed log says.
             before = None if opened and str(opened)[:10] > since.isoformat() else status_on(history, since)
             if before != now.status:
-                moved.append(ElementChange(element, before, now.status, now.from_on))
+                moved.append(ElementChange(element, before, now.status, now.from_date))
         found = teams.setdefault(team, [])
         if moved:
             found.append(CaseChanges(team[0], str(case["case_ref"]), str(case["case_type"]), tuple(moved)))
@@ -116,7 +116,7 @@ def changes_since(
 
 def log_starts(changes: Iterable[StatusChange]) -> date | None:
     """The first day the log covers: before it, no change can be shown."""
-    return min((c.from_on for c in changes), default=None)
+    return min((c.from_date for c in changes), default=None)
 
 
 ARROWS = {BETTER: "▲", WORSE: "▼", LEVEL: "=", NEW: "+"}

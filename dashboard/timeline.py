@@ -52,7 +52,7 @@ class ElementTimeline:
         found: list[tuple[date, str, SourceRecord | StatusChange]] = [
             (r.evidenced_on, "record", r) for r in self.records
         ]
-        found += [(c.from_on, "status", c) for c in self.changes]
+        found += [(c.from_date, "status", c) for c in self.changes]
         return sorted(found, key=lambda e: (e[0], e[1] == "status"))
 
 
@@ -104,8 +104,8 @@ class CaseTimeline:
                     "status_changes": [
                         {
                             "status": c.status.value,
-                            "from_on": c.from_on.isoformat(),
-                            "to_on": c.to_on.isoformat() if c.to_on else None,
+                            "from_date": c.from_date.isoformat(),
+                            "to_date": c.to_date.isoformat() if c.to_date else None,
                             "run_id": c.run_id,
                         }
                         for c in e.changes
@@ -144,7 +144,10 @@ def build_timeline(
                 cell=cell,
                 records=tuple(sorted((r for r in records if r.element == element.key), key=record_order)),
                 changes=tuple(
-                    sorted((c for c in changes or () if c.element == element.key), key=lambda c: c.from_on)
+                    sorted(
+                        (c for c in changes or () if c.element == element.key),
+                        key=lambda c: (c.from_date, c.order),
+                    )
                 ),
             )
         )

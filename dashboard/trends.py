@@ -115,7 +115,7 @@ def weekly(
 
 
 def _first_evidenced(history: list[StatusChange]) -> date | None:
-    return next((c.from_on for c in history if c.status in EVIDENCED), None)
+    return next((c.from_date for c in history if c.status in EVIDENCED), None)
 
 
 def trends_json(team: str, endings: Sequence[date], found: Mapping[str, list[Week]]) -> dict[str, Any]:

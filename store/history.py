@@ -150,7 +150,7 @@ def status_changes(
     table = Table("status_changes", MetaData(), autoload_with=engine)
     query = select(table).where(table.c.authority == authority)
     if since is not None:
-        query = query.where(or_(table.c.to_on.is_(None), table.c.to_on > since))
+        query = query.where(or_(table.c.to_date.is_(None), table.c.to_date > since))
     if case_refs is None:
         return _rows(engine, query)
     refs = sorted(set(case_refs))

@@ -14,9 +14,9 @@ ELEMENTS = ("mapping", "safety_plan")
 
 
 def spell(
-    case_ref: str, element: str, status: Status, from_on: date, to_on: date | None = None
+    case_ref: str, element: str, status: Status, from_date: date, to_date: date | None = None
 ) -> StatusChange:
-    return StatusChange("la", case_ref, element, status, from_on, to_on, run_id=1)
+    return StatusChange("la", case_ref, element, status, from_date, to_date, run_id=1)
 
 
 def whiteboard_row(case_ref: str, team: str = "North") -> dict[str, object]:

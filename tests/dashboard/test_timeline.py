@@ -33,7 +33,7 @@ def test_records_and_status_changes_come_oldest_first_with_the_record_before_its
         ("2026-03-02", "record"),
         ("2026-03-02", "status"),
     ]
-    assert timeline.as_json()["elements"][-1]["status_changes"][0]["from_on"] == "2026-02-11"
+    assert timeline.as_json()["elements"][-1]["status_changes"][0]["from_date"] == "2026-02-11"
 
 
 def test_a_record_deleted_at_source_says_so_and_no_longer_counts() -> None:
