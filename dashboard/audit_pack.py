@@ -1,4 +1,5 @@
-"""The printable audit pack of one case: the page a collaborative case audit starts from.
+"""The printable audit pack of one case (the page a collaborative case audit starts from), and the
+timeline part of it that other pages showing a case can include.
 
 Self-contained HTML for A4 (and A3) print: the case's elements with their dates, the safety scale as
 a trajectory, every record and status change, and a page for the auditors' own notes. It holds what
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from dashboard.cells import DIRECTION_SYMBOLS
 from dashboard.timeline import (
@@ -27,6 +29,16 @@ CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 560, 170, 28
 
 
 def render_audit_pack(timeline: CaseTimeline) -> str:
+    return _environment().get_template("audit_pack.html.j2").render(**_context(timeline))
+
+
+def render_timeline(timeline: CaseTimeline) -> Markup:
+    """The timeline part alone (scale trajectory, each element's records and status changes), for a
+    page that shows a case, such as the published site's case page."""
+    return Markup(_environment().get_template("timeline.html.j2").render(**_context(timeline)))  # noqa: S704 - autoescaped template
+
+
+def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("dashboard", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -35,15 +47,19 @@ def render_audit_pack(timeline: CaseTimeline) -> str:
     )
     env.filters["day"] = day_words
     env.filters["kind"] = kind_words
-    return env.get_template("case.html.j2").render(
-        t=timeline,
-        looks=STATUS_BY_KEY,
-        status_words=STATUS_WORDS,
-        arrows=DIRECTION_SYMBOLS,
-        record_words=record_words,
-        change_words=status_change_words,
-        chart=scale_chart(timeline.scale),
-    )
+    return env
+
+
+def _context(timeline: CaseTimeline) -> dict[str, object]:
+    return {
+        "t": timeline,
+        "looks": STATUS_BY_KEY,
+        "status_words": STATUS_WORDS,
+        "arrows": DIRECTION_SYMBOLS,
+        "record_words": record_words,
+        "change_words": status_change_words,
+        "chart": scale_chart(timeline.scale),
+    }
 
 
 def write_audit_pack(path: Path, timeline: CaseTimeline) -> None:

@@ -52,3 +52,17 @@ def test_a_record_dated_ahead_reads_as_planned() -> None:
 def test_status_change_words_say_from_and_to() -> None:
     assert status_change_words("not_started", "overdue") == "not started → overdue"
     assert status_change_words(None, "evidenced") == "→ evidenced"
+
+
+def test_the_timeline_fragment_stands_alone_for_a_case_page() -> None:
+    from dashboard.audit_pack import render_timeline
+
+    records = [
+        SourceRecord(f"S{n}", "safety_scale", None, "completed", date(2026, n + 1, 3), v)
+        for n, v in enumerate([2, 4])
+    ]
+    timeline = build_timeline("la", "LA", CASE, DEFAULT_ELEMENTS, [], records, None, {}, TODAY)
+    fragment = str(render_timeline(timeline))
+    assert "<html" not in fragment
+    assert "<h3>Safety scale</h3>" in fragment
+    assert 'aria-label="Safety scale over time: 2 on 3 Jan 2026, 4 on 3 Feb 2026"' in fragment
