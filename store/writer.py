@@ -1,23 +1,22 @@
-"""Writing one batch: versioned upserts, quarantine rows, positions and element statuses.
+"""Writing one batch: versioned upserts, quarantine rows and positions.
 
 Every function here runs inside the caller's transaction; the sync engine commits a batch's data,
-its quarantine rows, its statuses and its stream position together or not at all.
+its quarantine rows, the cases it touched and its stream position together or not at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, and_, func, or_, select, update
 
-from mapping.schema import Case, ElementStatus, Evidence
+from mapping.schema import Case, Evidence
 from mapping.timeformats import as_utc
 from store.models import (
     Authority,
-    CaseElementStatusRow,
     CaseRow,
     EvidenceRow,
     QuarantineRow,
@@ -27,7 +26,6 @@ from store.upsert import upsert
 
 CASES: Table = CaseRow.__table__  # type: ignore[assignment]
 EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[assignment]
-STATUSES: Table = CaseElementStatusRow.__table__  # type: ignore[assignment]
 QUARANTINE: Table = QuarantineRow.__table__  # type: ignore[assignment]
 POSITIONS: Table = StreamPosition.__table__  # type: ignore[assignment]
 AUTHORITIES: Table = Authority.__table__  # type: ignore[assignment]
@@ -239,58 +237,6 @@ def load_position(conn: Connection, authority: str, stream: str) -> dict[str, An
         )
     ).scalar_one_or_none()
     return dict(row) if row is not None else None
-
-
-def _live_rows(
-    conn: Connection, table: Table, authority: str, case_refs: Iterable[str], fields: Iterable[str]
-) -> Iterator[dict[str, Any]]:
-    """Rows not marked deleted for these cases, key chunk by key chunk."""
-    wanted = sorted(set(case_refs))
-    columns = [table.c[f] for f in fields]
-    for start in range(0, len(wanted), KEY_CHUNK):
-        rows = conn.execute(
-            select(*columns).where(
-                table.c.authority == authority,
-                table.c.deleted_on.is_(None),
-                table.c.case_ref.in_(wanted[start : start + KEY_CHUNK]),
-            )
-        )
-        yield from (dict(r._mapping) for r in rows)
-
-
-def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> list[Case]:
-    return [Case.model_validate(r) for r in _live_rows(conn, CASES, authority, case_refs, Case.model_fields)]
-
-
-def load_evidence(conn: Connection, authority: str, case_refs: Iterable[str]) -> list[Evidence]:
-    rows = _live_rows(conn, EVIDENCE, authority, case_refs, Evidence.model_fields)
-    return [Evidence.model_validate(r) for r in rows]
-
-
-def replace_statuses(
-    conn: Connection, authority: str, statuses: dict[str, list[ElementStatus]], computed_on: date
-) -> None:
-    """Replace the element statuses of these cases; a case with an empty list loses its rows."""
-    refs = sorted(statuses)
-    for start in range(0, len(refs), KEY_CHUNK):
-        conn.execute(
-            delete(STATUSES).where(
-                STATUSES.c.authority == authority, STATUSES.c.case_ref.in_(refs[start : start + KEY_CHUNK])
-            )
-        )
-    rows = [
-        {
-            "authority": authority,
-            "case_ref": ref,
-            **s.model_dump(),
-            "status": s.status.value,
-            "computed_on": computed_on,
-        }
-        for ref, items in statuses.items()
-        for s in items
-    ]
-    for start in range(0, len(rows), KEY_CHUNK):
-        conn.execute(insert(STATUSES), rows[start : start + KEY_CHUNK])
 
 
 def open_case_refs(conn: Connection, authority: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Writing one mapped batch inside one transaction: records, quarantine, statuses, position, counts."""
+"""Writing one mapped batch inside one transaction: records, quarantine, touched cases, position, counts."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from mapping.outcomes import Mapped, NotPracticeEvidence, RecordOutcome
 from mapping.schema import Case, Evidence
 from mapping.timeformats import as_utc
 from mapping.timeliness import TimelinessRules
-from store import writer
+from store import statuses, writer
 from store.runs import Counts, record_counts
-from sync.run.recompute import recompute_cases
+from sync.run.recompute import StatusRules
 
 R = TypeVar("R", Case, Evidence)
 
@@ -37,6 +37,10 @@ class RunContext:
     """Totals of committed batches only: the engine adds a batch's counts once it has committed."""
     unread_streams: set[str] = field(default_factory=set)
     """Streams where a full read met records it could not identify, so vanished ones cannot be told."""
+
+    @property
+    def status_rules(self) -> StatusRules:
+        return StatusRules(self.elements, self.rules, self.today)
 
 
 def _key(record: Case | Evidence) -> str:
@@ -142,7 +146,8 @@ def write_batch(
     counts.quarantined = len(quarantined)
     writer.write_quarantine(conn, ctx.authority, ctx.run_id, quarantined, ctx.now)
     writer.resolve_quarantine(conn, ctx.authority, stream, mapped_ids, ctx.now)
-    recompute_cases(conn, ctx.authority, touched, ctx.elements, ctx.rules, ctx.today)
+    # Statuses are settled once per run, not per batch: a case's evidence spans many batches.
+    statuses.touch_cases(conn, ctx.authority, touched)
     if position is not None:
         writer.save_position(conn, ctx.authority, stream, position, ctx.run_id, ctx.now)
     total = replace(ctx.counts)

@@ -26,19 +26,18 @@ from connectors.base import Batch, CaseFilterUnsupported, Connector
 from connectors.errors import ConnectorError, RetryBudgetExhausted
 from connectors.registry import connector_type
 from mapping.mapper import CompiledMapping
-from store import writer
+from store import statuses, writer
 from store.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
 from store.models import SyncRun
 from store.runs import Counts, audit, finish_run, record_counts, start_run
 from sync.run.batch import RunContext, write_batch
 from sync.run.compile import compile_for, stored_case_ref
-from sync.run.recompute import recompute_cases
+from sync.run.recompute import StatusRules, settle
 
 log = structlog.get_logger("sofs_sync.runner")
 
 ENGLAND = ZoneInfo("Europe/London")
 STREAM_ORDER = ("cases", "evidence")
-RECOMPUTE_CHUNK = 500
 
 
 class Trigger(StrEnum):
@@ -188,7 +187,7 @@ class SyncRunner:
         try:
             self._close_interrupted_runs(code, run_id)
             self._record_start(authority, request, run_id)
-            self._sync(authority, request, ctx, lease)
+            self._sync_and_settle(authority, request, ctx, lease)
         except RetryBudgetExhausted as exc:
             # Rate limited part way: keep what committed, resume next run. Down from the start: failed.
             outcome = RunOutcome.PARTIAL if ctx.counts.read else RunOutcome.FAILED
@@ -244,6 +243,28 @@ class SyncRunner:
                     reason=request.reason,
                     run_id=run_id,
                 )
+
+    def _sync_and_settle(
+        self, authority: Authority, request: RunRequest, ctx: RunContext, lease: StoreLease
+    ) -> None:
+        """Sync, then settle the statuses of the cases committed batches touched, once per run.
+
+        A run that ends early still settles what it committed, so a source that keeps ending runs
+        partial never leaves statuses behind; a stop or a lost lease leaves them to the next run.
+        """
+        try:
+            self._sync(authority, request, ctx, lease)
+        except (Stopped, LeaseLost):
+            raise
+        except Exception:
+            try:
+                settle(self.engine, lease, ctx.authority, ctx.status_rules, ctx.run_id)
+            except Exception as exc:  # noqa: BLE001 - the run's own error is the one to report
+                log.warning(
+                    "statuses left for the next run", run_id=ctx.run_id, error_class=type(exc).__name__
+                )
+            raise
+        settle(self.engine, lease, ctx.authority, ctx.status_rules, ctx.run_id)
 
     def _sync(self, authority: Authority, request: RunRequest, ctx: RunContext, lease: StoreLease) -> None:
         compiled = compile_for(authority, self.config.settings.element_keys)
@@ -331,33 +352,23 @@ class SyncRunner:
                 refs = writer.mark_vanished(conn, table, ctx.authority, ctx.run_id, ctx.today, case_ref)
                 deleted += len(refs)
                 touched.update(refs)
-            recompute_cases(conn, ctx.authority, touched, ctx.elements, ctx.rules, ctx.today)
+            statuses.touch_cases(conn, ctx.authority, touched)
             record_counts(conn, ctx.run_id, replace(ctx.counts, deleted=ctx.counts.deleted + deleted))
         ctx.counts.deleted += deleted
 
     def recompute(self, code: str) -> int:
-        """Recompute every open case's statuses for today's date (overdue and review due move daily).
+        """Recompute every open case's statuses for today's date (overdue and review due move daily),
+        and any case a crashed run touched; returns how many cases were recomputed.
 
         Takes the authority's lease like a sync, so it never interleaves with one; when a sync holds
         it, that sync recomputes what it touches and this raises LeaseHeld for the caller to retry.
         """
         authority = self.config.authority(code)
+        how = StatusRules(self.config.settings.element_keys, authority.file.timeliness, self.today())
         with StoreLease(self.engine, f"authority:{code}", clock=self.clock) as lease:
             with self.engine.connect() as conn:
                 refs = writer.open_case_refs(conn, code)
-            done = 0
-            for start in range(0, len(refs), RECOMPUTE_CHUNK):
-                with self.engine.begin() as conn:
-                    lease.confirm(conn)
-                    done += recompute_cases(
-                        conn,
-                        code,
-                        refs[start : start + RECOMPUTE_CHUNK],
-                        self.config.settings.element_keys,
-                        authority.file.timeliness,
-                        self.today(),
-                    )
-            return done
+            return settle(self.engine, lease, code, how, None, also=refs)
 
 
 def _scope_ref(authority: Authority, request: RunRequest) -> str | None:
