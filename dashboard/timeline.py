@@ -64,8 +64,6 @@ class CaseTimeline:
     """The case skeleton: reference as stored, team, type and dates; never a worker."""
     elements: tuple[ElementTimeline, ...]
     on: date
-    change_log: bool
-    """False when the store keeps no status change log: changes are then unknown, not absent."""
 
     @property
     def case_ref(self) -> str:
@@ -91,7 +89,6 @@ class CaseTimeline:
             "authority": self.authority,
             "case": dict(self.case),
             "as_of": self.on.isoformat(),
-            "change_log": self.change_log,
             "scale_trajectory": [
                 {"on": p.on.isoformat(), "value": p.value, "source_id": p.source_id} for p in self.scale
             ],
@@ -123,11 +120,11 @@ def build_timeline(
     elements: Sequence[Element],
     statuses: Sequence[Mapping[str, Any]],
     records: Sequence[SourceRecord],
-    changes: Sequence[StatusChange] | None,
+    changes: Sequence[StatusChange],
     rules: TimelinessRules,
     on: date,
 ) -> CaseTimeline:
-    """The timeline from one case's status rows, source records and change log (None: no log)."""
+    """The timeline from one case's status rows, source records and status change log rows."""
     closed = case.get("closed_on")
     as_of = min(on, date.fromisoformat(str(closed)[:10])) if closed else on
     evidence = element_evidence(records, as_of)
@@ -145,13 +142,13 @@ def build_timeline(
                 records=tuple(sorted((r for r in records if r.element == element.key), key=record_order)),
                 changes=tuple(
                     sorted(
-                        (c for c in changes or () if c.element == element.key),
+                        (c for c in changes if c.element == element.key),
                         key=lambda c: (c.from_date, c.order),
                     )
                 ),
             )
         )
-    return CaseTimeline(authority, authority_name, case, tuple(timelines), as_of, changes is not None)
+    return CaseTimeline(authority, authority_name, case, tuple(timelines), as_of)
 
 
 def record_words(record: SourceRecord, on: date) -> str:
@@ -211,8 +208,6 @@ def print_timeline(timeline: CaseTimeline, console: Console | None = None) -> No
         path = " → ".join(str(p.value) for p in timeline.scale)
         when = ", ".join(f"{p.on.day} {p.on:%b}" for p in timeline.scale)
         console.print(Text("Safety scale: ", style="bold") + Text(f"{path}   ({when})"), highlight=False)
-    if not timeline.change_log:
-        console.print("The store keeps no status change log yet: status changes are not shown.")
     for element in timeline.elements:
         words = element.cell.words() if element.cell else "no status computed"
         console.print(Text(f"\n{element.element.label}: ", style="bold") + Text(words), highlight=False)

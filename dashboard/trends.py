@@ -115,6 +115,10 @@ def weekly(
 
 
 def _first_evidenced(history: list[StatusChange]) -> date | None:
+    """The day the element turned evidenced within the log; None when it already was on the log's
+    first day for it (the log's start is not the day of the evidence) or never was."""
+    if not history or history[0].status in EVIDENCED:
+        return None
     return next((c.from_date for c in history if c.status in EVIDENCED), None)
 
 
@@ -139,7 +143,10 @@ def print_trends(
     measures = (
         ("Share evidenced (review due counted apart)", lambda w: _percent(w.share_evidenced)),
         ("Overdue", lambda w: "-" if not w.recorded else str(w.overdue)),
-        ("Median days from opening to first evidence, cases first evidenced that week", _median),
+        (
+            "Median days from opening to first evidence (how many cases were first evidenced that week)",
+            _median,
+        ),
     )
     for caption, figure in measures:
         table = Table(title=caption, title_justify="left", title_style="bold", padding=(0, 1))
@@ -159,4 +166,4 @@ def _percent(share: float | None) -> str:
 
 def _median(week: Week) -> str:
     value = week.median_days_to_evidence
-    return "-" if value is None else f"{value:g} (n={len(week.days_to_evidence)})"
+    return "-" if value is None else f"{round(value)} ({len(week.days_to_evidence)})"

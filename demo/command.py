@@ -126,8 +126,9 @@ def _sync_all(ctx: click.Context, app: App, paths: DemoPaths, manifest: Manifest
         started = replay_history(app.config, app.engine, date.fromisoformat(manifest.as_of))
         if started is not None:
             click.echo(
-                f"A new store: synced as of {started.isoformat()} and recomputed day by day since, "
-                "so the status change log has weeks of history (`dashboard --since`, `trends`)."
+                f"A new store: synced as of {started.isoformat()}, then statuses recomputed weekly and, "
+                "for the last four weeks, daily, so the status change log has weeks of history "
+                "(`dashboard --since`, `trends`)."
             )
         ctx.invoke(sync_command, authorities=(), by="demo", as_json=False)
     return port

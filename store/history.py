@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, Select, Table, and_, inspect, or_, select
+from sqlalchemy import Engine, Select, and_, or_, select
 
-from store.models import CaseElementStatusRow, CaseRow, EvidenceRow
+from store.models import CaseElementStatusRow, CaseRow, EvidenceRow, StatusChange
 
 Row = dict[str, Any]
 
@@ -51,6 +51,16 @@ _EVIDENCE_COLUMNS = (
     EvidenceRow.evidenced_on,
     EvidenceRow.scale_value,
     EvidenceRow.deleted_on,
+)
+_CHANGE_COLUMNS = (
+    StatusChange.id,
+    StatusChange.authority,
+    StatusChange.case_ref,
+    StatusChange.element,
+    StatusChange.status,
+    StatusChange.from_date,
+    StatusChange.to_date,
+    StatusChange.run_id,
 )
 _OPEN = and_(CaseRow.closed_on.is_(None), CaseRow.deleted_on.is_(None))
 
@@ -136,25 +146,18 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
-class NoChangeLog(Exception):
-    """The store predates the status change log; `sofs-sync init` brings it up."""
-
-
 def status_changes(
     engine: Engine, authority: str, case_refs: Iterable[str] | None = None, since: date | None = None
 ) -> list[Row]:
-    """Rows of the status change log for an authority (or these cases), spells still held on
-    `since` or begun after it; every row when `since` is None."""
-    if not inspect(engine).has_table("status_changes"):
-        raise NoChangeLog("this store has no status change log yet: run `sofs-sync init` to upgrade it")
-    table = Table("status_changes", MetaData(), autoload_with=engine)
-    query = select(table).where(table.c.authority == authority)
+    """Rows of the status change log for an authority (or these cases): spells still held on `since`
+    or begun after it; every row when `since` is None."""
+    query = select(*_CHANGE_COLUMNS).where(StatusChange.authority == authority)
     if since is not None:
-        query = query.where(or_(table.c.to_date.is_(None), table.c.to_date > since))
+        query = query.where(or_(StatusChange.to_date.is_(None), StatusChange.to_date > since))
     if case_refs is None:
         return _rows(engine, query)
     refs = sorted(set(case_refs))
     found: list[Row] = []
     for start in range(0, len(refs), KEY_CHUNK):
-        found.extend(_rows(engine, query.where(table.c.case_ref.in_(refs[start : start + KEY_CHUNK]))))
+        found.extend(_rows(engine, query.where(StatusChange.case_ref.in_(refs[start : start + KEY_CHUNK]))))
     return found

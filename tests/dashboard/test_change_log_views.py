@@ -125,3 +125,18 @@ def test_a_case_opened_after_the_day_is_new_not_changed() -> None:
     [team] = changes_since(log, SUPERVISION, [row], ELEMENTS)
     [change] = team.cases[0].changes
     assert (change.before, change.after, change.direction) == (None, Status.EVIDENCED, NEW)
+
+
+def test_an_element_evidenced_before_the_log_began_gives_no_days_to_evidence() -> None:
+    cases = [
+        CaseSpan("la", "C1", opened_on=date(2026, 3, 1)),
+        CaseSpan("la", "C2", opened_on=date(2026, 11, 2)),
+    ]
+    log = [
+        spell("C1", "mapping", Status.EVIDENCED, date(2026, 11, 10)),
+        spell("C2", "mapping", Status.NOT_STARTED, date(2026, 11, 10), date(2026, 11, 12)),
+        spell("C2", "mapping", Status.EVIDENCED, date(2026, 11, 12)),
+    ]
+    [week] = weekly(log, cases, ["mapping"], [date(2026, 11, 15)])["mapping"]
+    assert week.days_to_evidence == (10,)
+    assert week.evidenced == 2

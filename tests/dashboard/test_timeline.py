@@ -39,9 +39,8 @@ def test_records_and_status_changes_come_oldest_first_with_the_record_before_its
 def test_a_record_deleted_at_source_says_so_and_no_longer_counts() -> None:
     gone = SourceRecord("F9", "mapping", None, "completed", date(2026, 2, 1), deleted_on=date(2026, 4, 3))
     assert record_words(gone, TODAY) == "completed, deleted at source 3 Apr 2026"
-    timeline = build_timeline("la", "LA", CASE, DEFAULT_ELEMENTS, [], [gone], None, {}, TODAY)
+    timeline = build_timeline("la", "LA", CASE, DEFAULT_ELEMENTS, [], [gone], [], {}, TODAY)
     assert timeline.as_json()["elements"][0]["records"][0]["counts"] is False
-    assert timeline.change_log is False
 
 
 def test_a_record_dated_ahead_reads_as_planned() -> None:
@@ -61,7 +60,7 @@ def test_the_timeline_fragment_stands_alone_for_a_case_page() -> None:
         SourceRecord(f"S{n}", "safety_scale", None, "completed", date(2026, n + 1, 3), v)
         for n, v in enumerate([2, 4])
     ]
-    timeline = build_timeline("la", "LA", CASE, DEFAULT_ELEMENTS, [], records, None, {}, TODAY)
+    timeline = build_timeline("la", "LA", CASE, DEFAULT_ELEMENTS, [], records, [], {}, TODAY)
     fragment = str(render_timeline(timeline))
     assert "<html" not in fragment
     assert "<h3>Safety scale</h3>" in fragment

@@ -60,12 +60,7 @@ def load_timeline(app: App, authority: str, ref: str) -> CaseTimeline:
     if found is None or found.get("deleted_on"):
         # The reference stays out of the message: it may be a child's case number.
         raise UsageError(f"no case with that reference in {authority}")
-    try:
-        changes: list[StatusChange] | None = [
-            StatusChange.from_row(r) for r in history.status_changes(engine, authority, [stored])
-        ]
-    except history.NoChangeLog:
-        changes = None
+    changes = [StatusChange.from_row(r) for r in history.status_changes(engine, authority, [stored])]
     return build_timeline(
         authority,
         la.name,

@@ -146,12 +146,9 @@ def _show_since(app: App, board: Board, since: date, as_json: bool) -> None:
     engine = app.ready_engine()
     changes: list[StatusChange] = []
     for code in sorted({c["authority"] for c in board.cases}):
-        try:
-            rows = history.status_changes(
-                engine, code, [c["case_ref"] for c in board.cases if c["authority"] == code], since
-            )
-        except history.NoChangeLog as exc:
-            raise UsageError(str(exc)) from None
+        rows = history.status_changes(
+            engine, code, [c["case_ref"] for c in board.cases if c["authority"] == code], since
+        )
         changes.extend(StatusChange.from_row(r) for r in rows)
     keys = [e.key for e in board.elements]
     teams = changes_since(changes, since, board.cases, keys)
