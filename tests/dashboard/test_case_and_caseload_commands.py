@@ -7,7 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -26,6 +26,7 @@ WORKER = "W-RAW-7"
 """The id a manager types, as the case system knows it: it must end up nowhere."""
 KEY = "k" * 32
 TODAY = date.today()
+FIRST_SYNC = TODAY - timedelta(days=21)
 
 PSEUDONYMISING_YAML = (
     AUTHORITY_YAML.replace(
@@ -61,6 +62,7 @@ def _source() -> dict[str, list[dict[str, object]]]:
             a_form("P1", "C1", "Safety Plan", date="2026-03-02"),
             a_form("T1", "C1", "Three Houses", date="2026-02-01"),
             a_form("M1", "C3", "Mapping", status="D", date="2026-01-20"),
+            a_form("M2", "C2", "Mapping", date=(TODAY - timedelta(days=5)).isoformat()),
         ],
     }
 
@@ -78,8 +80,13 @@ def synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Pa
     store = make_engine(f"sqlite:///{folder / 'store.db'}")
     upgrade(store)
     source = MemoryConnector(data=_source())
-    engine = SyncRunner(cfg, store, today=lambda: TODAY, connector_factory=lambda _a: source)
+    # First synced three weeks ago, then recomputed daily, as the daemon would have.
+    day = FIRST_SYNC
+    engine = SyncRunner(cfg, store, today=lambda: day, connector_factory=lambda _a: source)
     engine.run("mem-la", RunRequest(Trigger.CLI, "tester", Mode.INCREMENTAL))
+    while day < TODAY:
+        day += timedelta(days=1)
+        engine.recompute("mem-la")
     yield folder / "sofs-sync.yaml", store
     store.dispose()
 
@@ -251,3 +258,53 @@ def test_the_audit_pack_prints_with_table_semantics_and_holds_nothing_the_store_
     assert worker not in html
     assert WORKER not in html
     assert not re.search(r"\bC1\b", html)
+
+
+def test_since_lists_per_team_the_cases_whose_statuses_moved(synced: tuple[Path, Engine]) -> None:
+    settings, _ = synced
+    since = (TODAY - timedelta(days=14)).isoformat()
+    result = run_cli("--config", str(settings), "dashboard", "mem-la", "--since", since, "--json")
+    assert result.exit_code == 0, result.output
+    view = json.loads(result.stdout)
+    assert view["log_starts"] == FIRST_SYNC.isoformat()
+    north, south = view["teams"]
+    assert (north["team"], north["open_cases"], south["team"], south["cases"]) == ("North", 2, "South", [])
+    [case] = north["cases"]
+    assert case["case_ref"] == pseudonym(settings, "C2")
+    assert case["changes"] == [
+        {
+            "element": "mapping",
+            "from": "not_started",
+            "to": "evidenced",
+            "on": (TODAY - timedelta(days=5)).isoformat(),
+            "direction": "better",
+        }
+    ]
+    text_view = run_cli("--config", str(settings), "dashboard", "mem-la", "--since", since).stdout
+    assert "1 of 2 open cases changed (1 better)" in text_view
+    assert "Mapping: not started → evidenced" in text_view
+
+
+def test_trends_show_one_team_against_its_own_weeks(synced: tuple[Path, Engine]) -> None:
+    settings, _ = synced
+    result = run_cli(
+        "--config", str(settings), "trends", "mem-la", "--team", "North", "--weeks", "5", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    [north] = json.loads(result.stdout)["teams"]
+    mapping = north["elements"]["mapping"]
+    assert [w["week_ending"] for w in mapping] == [
+        (TODAY - timedelta(weeks=n)).isoformat() for n in range(4, -1, -1)
+    ]
+    assert mapping[0]["share_evidenced"] is None  # before the log began: no figure, not a zero
+    assert (mapping[1]["recorded"], mapping[1]["share_evidenced"]) == (2, 0.0)
+    assert (mapping[-1]["recorded"], mapping[-1]["share_evidenced"]) == (2, 0.5)
+
+
+def test_trends_compare_teams_only_when_asked(synced: tuple[Path, Engine]) -> None:
+    settings, _ = synced
+    refused = run_cli("--config", str(settings), "trends", "mem-la")
+    assert refused.exit_code == 2
+    assert "one team against its own past" in refused.output
+    compared = run_cli("--config", str(settings), "trends", "mem-la", "--compare", "--json")
+    assert [t["team"] for t in json.loads(compared.stdout)["teams"]] == ["North", "South"]
