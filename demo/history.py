@@ -16,26 +16,29 @@ from sqlalchemy import Engine
 
 from config.loader import Config
 from store import read
-from sync.run.runner import RunRequest, SyncRunner, Trigger
+from sync.run.runner import RunRequest, RunResult, SyncRunner, Trigger
 
 REPLAY_WEEKS = 12
 DAILY_WEEKS = 4
 
 
-def replay_history(config: Config, engine: Engine, today: date, weeks: int = REPLAY_WEEKS) -> date | None:
-    """On a store that has never run, sync every enabled authority as of `weeks` weeks before today
-    and recompute weekly, then daily, up to today; returns the first day, or None if not fresh."""
-    if read.runs(engine, limit=1):
-        return None
+def is_fresh(engine: Engine) -> bool:
+    """No run has ever been recorded: the store has no history yet."""
+    return not read.runs(engine, limit=1)
+
+
+def replay_history(config: Config, engine: Engine, today: date, weeks: int = REPLAY_WEEKS) -> list[RunResult]:
+    """Sync every enabled authority as of `weeks` weeks before today, then recompute weekly and
+    daily up to today; the runs' results, for the demo to report as its sync."""
     start = today - timedelta(weeks=weeks)
     codes = [code for code, authority in sorted(config.authorities.items()) if authority.file.enabled]
     day = start
     runner = SyncRunner(config, engine, today=lambda: day)
-    for code in codes:
-        runner.run(code, RunRequest(Trigger.CLI, "demo (history from " + start.isoformat() + ")"))
+    reason = f"demo history: synced as of {start.isoformat()}"
+    results = [runner.run(code, RunRequest(Trigger.CLI, "demo", reason=reason)) for code in codes]
     daily_from = today - timedelta(weeks=DAILY_WEEKS)
     while day < today:
         day += timedelta(days=7 if day + timedelta(days=7) <= daily_from else 1)
         for code in codes:
             runner.recompute(code)
-    return start
+    return results
