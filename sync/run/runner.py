@@ -26,7 +26,7 @@ from connectors.base import Batch, CaseFilterUnsupported, Connector
 from connectors.errors import ConnectorError, RetryBudgetExhausted
 from connectors.registry import connector_type
 from mapping.mapper import CompiledMapping
-from store import statuses, writer
+from store import lookups, statuses, tables, writer
 from store.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
 from store.models import SyncRun
 from store.runs import Counts, audit, finish_run, record_counts, start_run
@@ -77,20 +77,34 @@ class RunResult:
     error: str | None = None
 
 
-class Stopped(Exception):
+class EndsPartial(Exception):
+    """Ends the run partial: every committed batch stays, and the next run carries on from them."""
+
+
+class Stopped(EndsPartial):
     """A stop was asked for (SIGTERM); the batch in hand committed and the run ends here."""
 
 
-class NothingRead(Exception):
+class NothingRead(EndsPartial):
     """A full read met no records where the store has some: deleting them all would be a guess."""
 
 
-class NoSuchCase(Exception):
+class UnreadRecords(EndsPartial):
+    """A full read met records it could not identify: what vanished cannot be told from what was unread."""
+
+
+class RunRefused(Exception):
+    """Fails the run for a reason the operator can act on, said in a message safe to record."""
+
+
+class NoSuchCase(RunRefused):
     """A one-case resync found the case neither in the source nor in the store: likely a typo."""
 
 
-class UnreadRecords(Exception):
-    """A full read met records it could not identify: what vanished cannot be told from what was unread."""
+EXPECTED_FAILURES: tuple[type[Exception], ...] = (ConnectorError, LeaseLost, RunRefused)
+"""What fails a run as expected: a source's failure (a connector's own family, case filters
+included), a lease taken over, a refusal. Their messages carry no record contents, SQL parameters
+or secrets, and no traceback is logged; anything else fails the run as unexpected."""
 
 
 def england_today() -> date:
@@ -112,16 +126,7 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
 
     A per-case run's own case reference is masked: a connector's message may carry it in a path.
     """
-    if isinstance(
-        exc,
-        ConnectorError
-        | CaseFilterUnsupported
-        | LeaseLost
-        | NoSuchCase
-        | NothingRead
-        | UnreadRecords
-        | Stopped,
-    ):
+    if isinstance(exc, (EndsPartial, *EXPECTED_FAILURES)):
         text = f"{type(exc).__name__}: {exc}"
         if request is not None and request.case_ref:
             text = text.replace(request.case_ref, "<case>")
@@ -195,12 +200,12 @@ class SyncRunner:
             bound.warning(
                 "run ended early: retry budget spent", outcome=str(outcome), error_class=type(exc).__name__
             )
-        except (Stopped, NothingRead, UnreadRecords) as exc:
+        except EndsPartial as exc:
             outcome, error = RunOutcome.PARTIAL, safe_error(exc, request)
             bound.warning("run ended early", error_class=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
             outcome, error = RunOutcome.FAILED, safe_error(exc, request)
-            expected = isinstance(exc, ConnectorError | CaseFilterUnsupported | NoSuchCase | LeaseLost)
+            expected = isinstance(exc, EXPECTED_FAILURES)
             bound.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
         finally:
             lease.__exit__(None, None, None)
@@ -314,7 +319,7 @@ class SyncRunner:
         position = None
         if request.mode is Mode.INCREMENTAL:
             with self.engine.connect() as conn:
-                position = writer.load_position(conn, compiled.authority, stream)
+                position = lookups.load_position(conn, compiled.authority, stream)
         for batch in connector.read(stream, position):
             yield batch, batch.position
 
@@ -336,8 +341,8 @@ class SyncRunner:
         with self.engine.begin() as conn:
             lease.confirm(conn)
             empty = [s for s, n in read_per_stream.items() if n == 0]
-            live = writer.count_live(conn, writer.CASES, ctx.authority, case_ref) + writer.count_live(
-                conn, writer.EVIDENCE, ctx.authority, case_ref
+            live = lookups.count_live(conn, tables.CASES, ctx.authority, case_ref) + lookups.count_live(
+                conn, tables.EVIDENCE, ctx.authority, case_ref
             )
             if request.mode is Mode.CASE and not live and len(empty) == len(read_per_stream):
                 raise NoSuchCase("neither the source nor the store has that case; check the reference")
@@ -348,7 +353,7 @@ class SyncRunner:
                 )
             touched: set[str] = set()
             deleted = 0
-            for table in (writer.CASES, writer.EVIDENCE):
+            for table in (tables.CASES, tables.EVIDENCE):
                 refs = writer.mark_vanished(conn, table, ctx.authority, ctx.run_id, ctx.today, case_ref)
                 deleted += len(refs)
                 touched.update(refs)
@@ -367,7 +372,7 @@ class SyncRunner:
         how = StatusRules(self.config.settings.element_keys, authority.file.timeliness, self.today())
         with StoreLease(self.engine, f"authority:{code}", clock=self.clock) as lease:
             with self.engine.connect() as conn:
-                refs = writer.open_case_refs(conn, code)
+                refs = lookups.open_case_refs(conn, code)
             return settle(self.engine, lease, code, how, None, also=refs)
 
 

@@ -35,8 +35,8 @@ def sync(config: Config, sqlite_store: Engine):  # type: ignore[no-untyped-def]
     def run(
         source: MemoryConnector, on: date = FIRST_DAY, mode: Mode = Mode.INCREMENTAL
     ) -> tuple[RunOutcome, int]:
-        engine = SyncRunner(config, sqlite_store, today=lambda: on, connector_factory=lambda _a: source)
-        result = engine.run("mem-la", RunRequest(Trigger.CLI, "tester", mode, reason="test"))
+        runner = SyncRunner(config, sqlite_store, today=lambda: on, connector_factory=lambda _a: source)
+        result = runner.run("mem-la", RunRequest(Trigger.CLI, "tester", mode, reason="test"))
         return result.outcome, result.run_id
 
     return run

@@ -142,11 +142,11 @@ def test_settled_statuses_equal_the_per_case_function_through_crashes(plan: list
                 last = CrashingConnector(
                     data=data, batch_size=batch_size, crash_after=after, crash_stream=stream
                 )
-                engine = SyncRunner(
+                runner = SyncRunner(
                     config, store, today=lambda: TODAY, connector_factory=lambda _a, c=last: c
                 )
                 with contextlib.suppress(Crash):
-                    engine.run("mem-la", RunRequest(Trigger.CLI, "tester", mode, reason="property"))
+                    runner.run("mem-la", RunRequest(Trigger.CLI, "tester", mode, reason="property"))
             # A last run that does not crash drains whatever the crashed ones left touched.
             assert last is not None
             finishing = CrashingConnector(data=last.data, batch_size=3, crash_after=10_000)
