@@ -84,11 +84,13 @@ def dashboard(
         case_refs=_caseload(app, authority, worker_id) if worker_id is not None else None,
     )
     board = board_for(app, authority, team, case_filter)
-    if team and not board.cases and not case_filter.narrows:
-        known = ", ".join(sorted({g.team for g in board_for(app, authority).groups()})) or "none yet"
-        raise click.BadParameter(
-            f"no open cases in a team named {team!r}; teams: {known}", param_hint="--team"
-        )
+    if team and not board.cases:
+        teams = {g.team for g in board_for(app, authority).groups()}
+        if team not in teams:
+            raise click.BadParameter(
+                f"no open cases in a team named {team!r}; teams: {', '.join(sorted(teams)) or 'none yet'}",
+                param_hint="--team",
+            )
     if since is not None:
         _show_since(app, board, since.date(), as_json)
         return
