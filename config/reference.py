@@ -176,7 +176,7 @@ ABOUT: dict[str, str] = {
     "elements": "relabel, drop or add elements of the catalogue",
     "daemon": "the daemon's own settings",
     "dashboard": "the published whiteboard site",
-    "publish_dir": "where the daemon republishes the site after each sync, relative to the settings file; unset: never",
+    "publish_dir": "where the daemon republishes the site after each sync (relative to the settings file)",
     "log_level": "debug, info, warning or error",
     "relabel": "element key to the label dashboards show",
     "drop": "element keys to leave out",

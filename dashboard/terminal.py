@@ -111,6 +111,8 @@ def _summary_cell(group: TeamGroup, element: str, compact: bool) -> Text:
     counts = group.counts.get(element, {})
     evidenced = group.evidenced(element)
     cell = Text(str(evidenced) if compact else f"{evidenced}/{counts.get('open_cases', 0)}")
+    if group.review_due(element):
+        cell.append(f" ↻{group.review_due(element)}", style="yellow")
     if counts.get("overdue"):
         cell.append(f" !{counts['overdue']}", style="bold red")
     return cell
@@ -138,7 +140,7 @@ def print_narrow_summary(board: Board, headings: list[str] | None, console: Cons
             line.append(" " * (1 + width - len(cell))).append(cell)
         console.print(line, no_wrap=True)
     console.print(
-        Text("n: evidenced (including those due a review) of the Open cases;  ")
+        Text("n: evidenced of the Open cases;  ↻n review due;  ")
         + Text("!n", style="bold red")
         + Text(" overdue")
     )
@@ -146,14 +148,10 @@ def print_narrow_summary(board: Board, headings: list[str] | None, console: Cons
 
 def team_summary(board: Board, headings: list[str] | None = None, compact: bool = False) -> Table:
     """The summary as one table, for a terminal wide enough for each team's name on its row."""
-    key = (
-        "n: evidenced (including those due a review) of the Open cases"
-        if compact
-        else ("n/m: evidenced (including those due a review) of open cases")
-    )
+    key = "n: evidenced of the Open cases" if compact else "n/m: evidenced of open cases"
     summary = Table(
         title="Team summary: open cases with the element evidenced, of all open cases",
-        caption=Text(f"{key};  ") + Text("!n", style="bold red") + Text(" overdue"),
+        caption=Text(f"{key};  ↻n review due;  ") + Text("!n", style="bold red") + Text(" overdue"),
         title_justify="left",
         title_style="bold",
         caption_justify="left",

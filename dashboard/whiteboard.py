@@ -1,24 +1,33 @@
 """The whiteboard as every dashboard shows it: the store's two views, the catalogue and one legend.
 
-Read only from the `whiteboard` and `team_summary` views, so a dashboard can never show more than
-the read model holds: case references, case types, dates and element states. No worker column is
-read at all; the team is the unit.
+Read from the `whiteboard` and `team_summary` views, and each cell's dates, scale and drafts from the
+status rows and source records of the open cases, so a dashboard can never show more than the read
+model holds: case references, case types, dates and element states. No worker column is read; a
+worker's caseload arrives as case references worked out from a pseudonym. The team is the unit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from dashboard.caseload import CaseFilter, team_counts
+from dashboard.cells import Cell, SourceRecord, build_cell, element_evidence
 from mapping.elements import Element
-from store import read
+from mapping.timeliness import TimelinessRules
+from store import history, read
 from store.views import NO_TEAM
 
 Row = dict[str, Any]
+CaseKey = tuple[str, str]
+ENGLAND = ZoneInfo("Europe/London")
+
+__all__ = ["NO_TEAM", "Board", "TeamGroup", "load_board"]
 
 
 @dataclass(frozen=True)
@@ -67,9 +76,12 @@ class TeamGroup:
         return f"{self.authority}/{self.team}"
 
     def evidenced(self, element: str) -> int:
-        """Open cases with completed evidence of the element, counting those due a review."""
-        counts = self.counts.get(element, {})
-        return int(counts.get("evidenced", 0)) + int(counts.get("review_due", 0))
+        """Open cases with completed evidence of the element that is not past its review interval."""
+        return int(self.counts.get(element, {}).get("evidenced", 0))
+
+    def review_due(self, element: str) -> int:
+        """Open cases evidenced once but past the review interval: counted apart, not as evidenced."""
+        return int(self.counts.get(element, {}).get("review_due", 0))
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,11 @@ class Board:
     cases: list[Row]
     teams: list[Row]
     generated_at: datetime
+    cells: Mapping[CaseKey, Mapping[str, Cell]] = field(default_factory=dict)
+    """Per open case, each element's cell: the status with its dates, lateness, scale and drafts."""
+
+    def cell(self, case: Row, element: str) -> Cell | None:
+        return self.cells.get((case["authority"], case["case_ref"]), {}).get(element)
 
     def groups(self) -> list[TeamGroup]:
         """Teams in authority then team order, each with its cases; teams without open cases too."""
@@ -105,7 +122,16 @@ class Board:
             ],
             "elements": [e.model_dump() for e in self.elements],
             "authorities": dict(self.authorities),
-            "cases": self.cases,
+            "cases": [
+                case
+                | {
+                    "cells": {
+                        k: c.as_json()
+                        for k, c in self.cells.get((case["authority"], case["case_ref"]), {}).items()
+                    }
+                }
+                for case in self.cases
+            ],
             "teams": self.teams,
         }
 
@@ -117,14 +143,69 @@ def load_board(
     authority: str | None = None,
     team: str | None = None,
     now: datetime | None = None,
+    rules: Mapping[str, TimelinessRules] | None = None,
+    case_filter: CaseFilter | None = None,
 ) -> Board:
-    """The board from the store's views, optionally for one authority or one team."""
+    """The board from the store's views, optionally for one authority or team, narrowed by a filter.
+
+    `rules` (per authority) give each cell its review date; without them cells still carry the rest.
+    """
+    now = now or datetime.now(UTC)
+    case_filter = case_filter or CaseFilter()
+    shown = elements
+    if case_filter.element:
+        shown = tuple(e for e in elements if e.key == case_filter.element)
+    keys = [e.key for e in elements]
+    cases = [c for c in read.whiteboard(engine, authority, team) if case_filter.keeps(c, keys)]
+    if case_filter.narrows:
+        teams = team_counts(cases, [e.key for e in shown])
+    else:
+        teams = [_plain(r) for r in read.team_summary(engine, authority, team)]
     return Board(
-        elements=elements,
+        elements=shown,
         authorities=dict(authorities),
-        cases=read.whiteboard(engine, authority, team),
-        teams=[_plain(r) for r in read.team_summary(engine, authority, team)],
-        generated_at=now or datetime.now(UTC),
+        cases=cases,
+        teams=teams,
+        generated_at=now,
+        cells=_cells(engine, cases, authority, team, rules or {}, now.astimezone(ENGLAND).date()),
+    )
+
+
+def _cells(
+    engine: Engine,
+    cases: list[Row],
+    authority: str | None,
+    team: str | None,
+    rules: Mapping[str, TimelinessRules],
+    on: date,
+) -> dict[CaseKey, dict[str, Cell]]:
+    wanted = {(c["authority"], c["case_ref"]) for c in cases}
+    records: dict[CaseKey, list[SourceRecord]] = {}
+    for row in history.open_evidence(engine, authority, team):
+        key = (row["authority"], row["case_ref"])
+        if key in wanted:
+            records.setdefault(key, []).append(source_record(row))
+    evidence = {key: element_evidence(found, on) for key, found in records.items()}
+    cells: dict[CaseKey, dict[str, Cell]] = {}
+    for row in history.open_statuses(engine, authority, team):
+        key = (row["authority"], row["case_ref"])
+        if key in wanted:
+            rule = rules.get(row["authority"], {}).get(row["element"])
+            found = evidence.get(key, {}).get(row["element"])
+            cells.setdefault(key, {})[row["element"]] = build_cell(row, found, rule, on)
+    return cells
+
+
+def source_record(row: Mapping[str, Any]) -> SourceRecord:
+    """A store evidence row (dates as ISO strings) as the cell model takes it."""
+    return SourceRecord(
+        source_id=str(row["source_id"]),
+        element=str(row["element"]),
+        kind=row.get("kind"),
+        state=str(row["state"]),
+        evidenced_on=date.fromisoformat(str(row["evidenced_on"])[:10]),
+        scale_value=row.get("scale_value"),
+        deleted_on=date.fromisoformat(str(row["deleted_on"])[:10]) if row.get("deleted_on") else None,
     )
 
 

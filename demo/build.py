@@ -22,7 +22,7 @@ from demo.layout import REST_CLIENT_ID, DemoPaths
 from demo.population import build_caseload
 from demo.server import SERVICE, DemoApi, bind
 
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever the generated sources change shape, so older demo folders are rebuilt."""
 DEFAULT_PORT = 8765
 HOST = "127.0.0.1"

@@ -7,6 +7,7 @@ import shlex
 import sys
 import time
 from contextlib import ExitStack
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -26,13 +27,14 @@ from demo.build import (
     serving_already,
     write_config,
 )
+from demo.history import REPLAY_WEEKS, is_fresh, replay_history
 from demo.layout import REST_AUTHORITY, DemoPaths
 from demo.server import base_url, bind, serve_until_stopped, serving
 from store import read
 from store.engine import STORE_URL_ENV
 from sync.cli.app import App
 from sync.cli.commands.dashboard import board_for
-from sync.cli.commands.run import sync_command
+from sync.cli.commands.run import report_runs, sync_command
 from sync.cli.commands.store import init
 from sync.cli.output import EXIT_USAGE
 from sync.run.runner import england_today
@@ -121,7 +123,16 @@ def _sync_all(ctx: click.Context, app: App, paths: DemoPaths, manifest: Manifest
         write_config(paths, manifest, port)
         ctx.obj = app
         ctx.invoke(init)
-        ctx.invoke(sync_command, authorities=(), by="demo", as_json=False)
+        if is_fresh(app.engine):
+            today = england_today()
+            click.echo(
+                f"A new store: syncing as of {today - timedelta(weeks=REPLAY_WEEKS)}, then recomputing "
+                "statuses weekly and, for the last four weeks, daily, so the status change log has weeks "
+                "of history (`dashboard --since`, `trends`)."
+            )
+            report_runs(replay_history(app.config, app.engine, today), as_json=False)
+        else:
+            ctx.invoke(sync_command, authorities=(), by="demo", as_json=False)
     return port
 
 

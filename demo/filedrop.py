@@ -19,7 +19,9 @@ from xml.sax.saxutils import escape
 
 from demo.population import Caseload, DemoCase, PracticeRecord, Profile
 
-PROFILE = Profile(code="westvale", teams=(), case_mix=(("cin", 0.6), ("cp", 0.4)), worker_prefix="WV-")
+PROFILE = Profile(
+    code="westvale", teams=(), case_mix=(("cin", 0.6), ("cp", 0.4)), worker_prefix="WV-", books_ahead=True
+)
 
 FORM_NAMES = {
     "mapping": "SoS Map",
@@ -304,7 +306,8 @@ mapping:
 
 timeliness:
   mapping: {due: {days: 20, after: opened}, review_every_days: 90}
-  safety_plan: {due: {days: 15, working: true, after: cp_plan_start}, case_types: [cp]}
+  safety_plan: {due: {days: 15, working: true, after: cp_plan_start}, case_types: [cp], review_every_days: 60}
+  safety_network: {review_every_days: 90}
 """)
 
 

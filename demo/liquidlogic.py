@@ -350,7 +350,8 @@ mapping:
 
 timeliness:
   mapping: {due: {days: 10, working: true, after: opened}, review_every_days: 90}
-  danger_statement: {due: {days: 15, working: true, after: opened}}
+  danger_statement: {due: {days: 15, working: true, after: opened}, review_every_days: 120}
+  safety_scale: {due: {days: 20, working: true, after: opened}, review_every_days: 42}
   safety_plan: {due: {days: 15, working: true, after: cp_plan_start}, case_types: [cp]}
 """)
 

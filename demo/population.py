@@ -2,7 +2,8 @@
 
 Deterministic for a seed, a size and an as-of date, so the same demo folder is rebuilt byte for byte.
 Each team evidences each element at its own rate and pace, so the whiteboard shows real variation:
-late elements, drafts, cancelled forms, mappings overdue for review, safety scales that move. There
+late elements, drafts, cancelled forms, mappings overdue for review, safety scales that move, network
+meetings booked for the coming days. There
 are no names, birth dates or narrative anywhere: references, codes, states, numbers and dates only.
 """
 
@@ -69,6 +70,9 @@ class Profile:
     teams: tuple[Team, ...]
     case_mix: tuple[tuple[CaseType, float], ...]
     worker_prefix: str
+    books_ahead: bool = False
+    """Whether the source holds records dated after today (a network meeting booked for next week).
+    A source whose change watermark is the record's own date must not: it would skip past today."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ def build_caseload(profile: Profile, size: int, seed: int, as_of: date) -> Casel
     records: list[PracticeRecord] = []
     for case in cases:
         team = next((t for t in profile.teams if t.name == case.team), None)
-        records.extend(_records(rnd, case, team, len(records), as_of))
+        records.extend(_records(rnd, case, team, len(records), as_of, profile.books_ahead))
     return Caseload(as_of, cases, tuple(records))
 
 
@@ -165,10 +169,14 @@ class _Forms:
         on: date,
         tool: str | None = None,
         scale: int | None = None,
+        booked_on: date | None = None,
     ) -> None:
+        """A form started on `on`; `booked_on`, the day a form dated ahead (a booking) was last saved."""
         started = _at(self.rnd, on)
         completed = started + timedelta(minutes=self.rnd.randint(20, 180)) if state == "completed" else None
         touched = completed or started + timedelta(minutes=self.rnd.randint(5, 60))
+        if booked_on is not None:
+            touched = _at(self.rnd, booked_on)
         self.made.append(
             PracticeRecord(
                 number=self.first + len(self.made),
@@ -186,13 +194,24 @@ class _Forms:
 
 
 def _records(
-    rnd: random.Random, case: DemoCase, team: Team | None, first: int, as_of: date
+    rnd: random.Random, case: DemoCase, team: Team | None, first: int, as_of: date, books_ahead: bool
 ) -> list[PracticeRecord]:
     # Everything the source holds happened by yesterday evening: the demo is a morning's sync.
     horizon = min(case.closed_on or as_of, as_of - timedelta(days=1))
     forms = _Forms(rnd, case, first)
     for plan in ELEMENT_PLANS:
         _element(rnd, forms, plan, team.factor(plan.key) if team else 1.0, horizon)
+    network = [r for r in forms.made if r.element == "safety_network" and r.state != "cancelled"]
+    if books_ahead and case.closed_on is None and not network and rnd.random() < 0.45:
+        # A network meeting booked for the coming days, saved yesterday: planned, not nothing.
+        yesterday = as_of - timedelta(days=1)
+        forms.add(
+            "safety_network",
+            "safety_network",
+            "draft",
+            as_of + timedelta(days=rnd.randint(2, 9)),
+            booked_on=yesterday,
+        )
     for _ in range(rnd.randint(1, 4)):
         on = case.opened_on + timedelta(days=rnd.randint(0, max((horizon - case.opened_on).days, 0)))
         if on <= horizon:

@@ -26,6 +26,7 @@ PROFILE = Profile(
     ),
     case_mix=(("cin", 0.4), ("cp", 0.35), ("looked_after", 0.25)),
     worker_prefix="EB-",
+    books_ahead=True,
 )
 
 STEP_TYPES = {
@@ -253,8 +254,9 @@ mapping:
 
 timeliness:
   mapping: {due: {days: 15, working: true, after: opened}, review_every_days: 120}
-  safety_plan: {due: {days: 10, working: true, after: cp_plan_start}, case_types: [cp]}
-  work_with_children: {due: {days: 30, after: opened}, case_types: [cp, looked_after]}
+  safety_scale: {review_every_days: 56}
+  safety_plan: {due: {days: 10, working: true, after: cp_plan_start}, case_types: [cp], review_every_days: 90}
+  work_with_children: {due: {days: 30, after: opened}, case_types: [cp, looked_after], review_every_days: 90}
 """)
 
 

@@ -93,3 +93,15 @@ def due_date(
             return _add_english_working_days(anchor, rule.due.days)
         return add_working_days(anchor, rule.due.days, bank_holidays())
     return anchor + timedelta(days=rule.due.days)
+
+
+def working_days_between(start: date, end: date, bank_holidays: HolidayCalendar) -> int:
+    """Working days after `start` up to and including `end`: how late something done on `end` was
+    against a due date of `start` (0 when `end` is not after `start`)."""
+    days = 0
+    current = start
+    while current < end:
+        current += timedelta(days=1)
+        if current.weekday() < 5 and current not in bank_holidays:
+            days += 1
+    return days

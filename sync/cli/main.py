@@ -67,6 +67,14 @@ COMMANDS: dict[str, Entry] = {
         "sync.cli.commands.publish:publish_command",
         "Write the whiteboard as a static site: an index, a page per team and a page per case.",
     ),
+    "case": Entry(
+        "sync.cli.commands.case:case",
+        "One case's timeline: each element's records with dates, states, scale values, status changes.",
+    ),
+    "trends": Entry(
+        "sync.cli.commands.trends:trends",
+        "A team against its own past, week by week, per element, from the status change log.",
+    ),
     "pseudonym": Entry(
         "sync.cli.commands.onboard:pseudonym",
         "Print the case reference the store holds for an authority's own case reference.",

@@ -150,3 +150,11 @@ def test_a_date_on_or_before_the_due_date_is_never_overdue(records: list, offset
     result = element_status(element, a_case(), records, RULES[element], on)
     if result.due_on is not None and on <= result.due_on:
         assert result.status is not Status.OVERDUE
+
+
+def test_review_falls_due_for_every_element_whose_rule_sets_an_interval() -> None:
+    for element in ("safety_plan", "safety_scale", "safety_network", "danger_statement"):
+        done = evidence(element, date(2026, 2, 1))
+        rule = ElementRule(review_every_days=42)
+        assert element_status(element, a_case(), [done], rule, date(2026, 3, 15)).status is Status.EVIDENCED
+        assert element_status(element, a_case(), [done], rule, date(2026, 3, 16)).status is Status.REVIEW_DUE

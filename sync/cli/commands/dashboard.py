@@ -1,33 +1,97 @@
 """`dashboard`: the whiteboard of open cases by element status, and the team summary.
 
-Terminal tables by default, the same data with `--json`; `publish` writes it as a site.
+Terminal tables by default, the same data with `--json`; `publish` writes it as a site. Filters
+narrow the cases; `--since` shows what changed since a date instead of the grid; `--worker` shows
+one worker's caseload, the id pseudonymised here with the authority's key and then forgotten.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import click
 
+from dashboard.caseload import LEGAL_STATUSES, CaseFilter
 from dashboard.terminal import print_board
-from dashboard.whiteboard import Board, load_board
+from dashboard.whiteboard import STATUS_BY_KEY, Board, load_board
+from mapping.identifiers import Identifiers
+from mapping.schema import Status
+from store import history
 from store.views import NO_TEAM
 from sync.cli.app import App
-from sync.cli.output import emit_json
+from sync.cli.output import UsageError, emit_json
+from sync.run.compile import pseudonym_key
 
 
 @click.command()
 @click.argument("authority", required=False)
 @click.option("--team", help=f"Only this team; {NO_TEAM!r} for cases without one.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@click.option(
+    "--type",
+    "legal_status",
+    type=click.Choice(sorted(LEGAL_STATUSES), case_sensitive=False),
+    help="Only cases of this legal status.",
+)
+@click.option("--element", help="Only this element's column (and, with --status, its status).")
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in Status]),
+    help="Only cases with an element (or the --element) in this status.",
+)
+@click.option(
+    "--worker",
+    "worker_id",
+    metavar="ID",
+    help="One worker's caseload: the id as the case system knows it; never stored or shown.",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="What changed since DATE (e.g. the last supervision), per team, from the status change log.",
+)
 @click.pass_obj
-def dashboard(app: App, authority: str | None, team: str | None, as_json: bool) -> None:
+def dashboard(
+    app: App,
+    authority: str | None,
+    team: str | None,
+    as_json: bool,
+    legal_status: str | None,
+    element: str | None,
+    status: str | None,
+    worker_id: str | None,
+    since: datetime | None,
+) -> None:
     """The whiteboard: open cases by element status, and the team summary."""
     if authority:
         app.config.authority(authority)
-    board = board_for(app, authority, team)
-    if team and not board.cases:
-        known = ", ".join(sorted({g.team for g in board_for(app, authority).groups()})) or "none yet"
+    keys = [e.key for e in app.config.settings.catalogue]
+    if element is not None and element not in keys:
         raise click.BadParameter(
-            f"no open cases in a team named {team!r}; teams: {known}", param_hint="--team"
+            f"unknown element {element!r}; elements: {', '.join(keys)}", param_hint="--element"
+        )
+    case_filter = CaseFilter(
+        legal_status=legal_status.upper() if legal_status else None,
+        element=element,
+        status=Status(status) if status else None,
+        case_refs=_caseload(app, authority, worker_id) if worker_id is not None else None,
+    )
+    board = board_for(app, authority, team, case_filter)
+    if team and not board.cases:
+        teams = {g.team for g in board_for(app, authority).groups()}
+        if team not in teams:
+            raise click.BadParameter(
+                f"no open cases in a team named {team!r}; teams: {', '.join(sorted(teams)) or 'none yet'}",
+                param_hint="--team",
+            )
+    if since is not None:
+        _show_since(app, board, since.date(), as_json)
+        return
+    if worker_id is not None and not as_json:
+        # Neither the id nor its pseudonym is printed: the manager knows whose caseload they asked for.
+        click.echo(
+            f"One worker's caseload: {len(board.cases)} open case{'' if len(board.cases) == 1 else 's'}."
         )
     if as_json:
         emit_json(board.as_json())
@@ -35,6 +99,61 @@ def dashboard(app: App, authority: str | None, team: str | None, as_json: bool) 
         print_board(board)
 
 
-def board_for(app: App, authority: str | None = None, team: str | None = None) -> Board:
+def board_for(
+    app: App, authority: str | None = None, team: str | None = None, case_filter: CaseFilter | None = None
+) -> Board:
     names = {code: a.name for code, a in app.config.authorities.items()}
-    return load_board(app.ready_engine(), app.config.settings.catalogue, names, authority, team)
+    rules = {code: a.file.timeliness for code, a in app.config.authorities.items()}
+    return load_board(
+        app.ready_engine(),
+        app.config.settings.catalogue,
+        names,
+        authority,
+        team,
+        rules=rules,
+        case_filter=case_filter,
+    )
+
+
+def _caseload(app: App, authority: str | None, worker_id: str) -> frozenset[tuple[str, str]]:
+    """The open cases of the worker, found by pseudonymising the id with the authority's key; the id
+    lives only in this call's frame and is never logged, stored or echoed."""
+    if authority is None:
+        raise UsageError("--worker needs the AUTHORITY whose key pseudonymises its workers' ids")
+    la = app.config.authority(authority)
+    identifiers = Identifiers(la.file.identifiers, pseudonym_key(la))
+    if identifiers.drops_worker:
+        raise UsageError(f"{authority} keeps no worker on its cases (identifiers: worker: drop)")
+    stored = identifiers.worker(worker_id)
+    assert stored is not None
+    refs = history.worker_case_refs(app.ready_engine(), authority, stored)
+    return frozenset((authority, ref) for ref in refs)
+
+
+def _show_since(app: App, board: Board, since: date, as_json: bool) -> None:
+    from dashboard.changes import StatusChange
+    from dashboard.since import changes_since, log_starts, print_since
+
+    engine = app.ready_engine()
+    changes: list[StatusChange] = []
+    for code in sorted({c["authority"] for c in board.cases}):
+        rows = history.status_changes(
+            engine, code, [c["case_ref"] for c in board.cases if c["authority"] == code], since
+        )
+        changes.extend(StatusChange.from_row(r) for r in rows)
+    keys = [e.key for e in board.elements]
+    teams = changes_since(changes, since, board.cases, keys)
+    starts = log_starts(changes)
+    if as_json:
+        emit_json(
+            {
+                "since": since.isoformat(),
+                "log_starts": starts.isoformat() if starts else None,
+                "teams": [t.as_json() for t in teams],
+            }
+        )
+        return
+    if starts is not None and starts > since:
+        click.echo(f"The status change log starts on {starts.isoformat()}: earlier statuses are not known.")
+    labels = {key: look.label.lower() for key, look in STATUS_BY_KEY.items()}
+    print_since(teams, since, board.elements, labels)

@@ -22,7 +22,8 @@ def who_asked(by: str | None) -> str:
         return f"uid {os.getuid()}"
 
 
-def _report(results: list[RunResult], as_json: bool) -> None:
+def report_runs(results: list[RunResult], as_json: bool) -> None:
+    """A line per run with its counts (or JSON); a failed run fails the command."""
     if as_json:
         emit_json(
             [
@@ -72,7 +73,7 @@ def sync_command(app: App, authorities: tuple[str, ...], by: str | None, as_json
         with progress_reporter(code, enabled=not as_json) as on_batch:
             runner.on_batch = on_batch
             results.append(runner.run(code, RunRequest(Trigger.CLI, who_asked(by))))
-    _report(results, as_json)
+    report_runs(results, as_json)
 
 
 @click.command()
@@ -101,4 +102,4 @@ def resync(
     with progress_reporter(authority, enabled=not as_json) as on_batch:
         runner.on_batch = on_batch
         result = runner.run(authority, request)
-    _report([result], as_json)
+    report_runs([result], as_json)

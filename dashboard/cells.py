@@ -1,0 +1,255 @@
+"""One whiteboard cell: an element of a case with the evidence behind its status word.
+
+A status word alone hides what supervision talks about: that a plan came six working days late,
+that a scale moved 2 -> 6, that a draft sits beside an overdue, that a meeting is booked, that the
+authority set no deadline at all. A cell carries those facts, worked out here from the store's status
+row and the case's source records; renderers choose how to show them. Pure: the date is passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from mapping.schema import EvidenceState, Status
+from mapping.timeliness import ElementRule, HolidayCalendar, england_bank_holidays, working_days_between
+
+UP, DOWN, SAME = "up", "down", "same"
+DIRECTION_SYMBOLS = {UP: "↑", DOWN: "↓", SAME: "→"}
+"""Scale direction as an arrow and as a word, so it never rests on colour."""
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One evidence row as the store holds it: a form or workflow step, never its content."""
+
+    source_id: str
+    element: str
+    kind: str | None
+    """The tool or form variety, where the source says: `three_houses`, `safety_house`, ..."""
+    state: str
+    evidenced_on: date
+    scale_value: int | None = None
+    deleted_on: date | None = None
+    """The day a resync found the record gone from the source; it no longer counts."""
+
+    @property
+    def live(self) -> bool:
+        return self.deleted_on is None and self.state != EvidenceState.CANCELLED
+
+    @property
+    def completed(self) -> bool:
+        return self.live and EvidenceState(self.state).counts_as_evidence
+
+
+@dataclass(frozen=True)
+class ElementEvidence:
+    """What a case's records say about one element beyond its status row."""
+
+    scale: tuple[int, ...] = ()
+    """Scaling judgements on completed records to date, oldest first: the trajectory."""
+    draft_on: date | None = None
+    """The latest draft dated after the last completed record: work in progress."""
+    planned_on: date | None = None
+    """The earliest record dated after today, such as a network meeting booked for next week."""
+
+
+def element_evidence(records: Iterable[SourceRecord], on: date) -> dict[str, ElementEvidence]:
+    """Per element, the scale trajectory, draft in progress and planned date from one case's records."""
+    by_element: dict[str, list[SourceRecord]] = {}
+    for record in records:
+        if record.live:
+            by_element.setdefault(record.element, []).append(record)
+    found: dict[str, ElementEvidence] = {}
+    for element, live in by_element.items():
+        past = sorted((r for r in live if r.evidenced_on <= on), key=record_order)
+        future = [r.evidenced_on for r in live if r.evidenced_on > on]
+        done = [r for r in past if r.completed]
+        since = done[-1].evidenced_on if done else None
+        drafts = [
+            r.evidenced_on for r in past if not r.completed and (since is None or r.evidenced_on >= since)
+        ]
+        found[element] = ElementEvidence(
+            scale=tuple(r.scale_value for r in done if r.scale_value is not None),
+            draft_on=max(drafts, default=None),
+            planned_on=min(future, default=None),
+        )
+    return found
+
+
+def record_order(record: SourceRecord) -> tuple[date, int, str]:
+    # The order mapping.status uses, so the trajectory ends on the status row's latest scale value.
+    return (record.evidenced_on, -1 if record.scale_value is None else record.scale_value, record.source_id)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One element of one case as a person should see it: the status and the facts behind it."""
+
+    element: str
+    status: Status
+    due_on: date | None
+    """None when the authority set no deadline that applies to this case: never "not yet due"."""
+    first_evidenced_on: date | None = None
+    last_evidenced_on: date | None = None
+    evidence_count: int = 0
+    late_working_days: int | None = None
+    """Working days the first completed evidence came after the due date; None when on time."""
+    overdue_working_days: int | None = None
+    """Working days since the due date passed with nothing completed."""
+    review_due_on: date | None = None
+    scale: tuple[int, ...] = field(default=())
+    draft_on: date | None = None
+    planned_on: date | None = None
+
+    @property
+    def late(self) -> bool:
+        return self.late_working_days is not None
+
+    @property
+    def deadline_set(self) -> bool:
+        return self.due_on is not None
+
+    @property
+    def scale_value(self) -> int | None:
+        return self.scale[-1] if self.scale else None
+
+    @property
+    def scale_direction(self) -> str | None:
+        """Up, down or same against the judgement before; None with fewer than two judgements."""
+        if len(self.scale) < 2:
+            return None
+        before, latest = self.scale[-2], self.scale[-1]
+        return UP if latest > before else DOWN if latest < before else SAME
+
+    def marks(self) -> list[str]:
+        """Short tags for a crowded grid cell, each readable alone: `6↑`, `late 4`, `draft`, `planned`."""
+        tags = []
+        if self.scale_value is not None:
+            tags.append(f"{self.scale_value}{DIRECTION_SYMBOLS.get(self.scale_direction or '', '')}")
+        if self.late:
+            tags.append(f"late {self.late_working_days}")
+        if self.draft_on is not None and self.status is not Status.IN_PROGRESS:
+            tags.append("draft")
+        if self.planned_on is not None:
+            tags.append("planned")
+        if self.status in (Status.NOT_STARTED, Status.IN_PROGRESS) and not self.deadline_set:
+            tags.append("no deadline")
+        return tags
+
+    def words(self) -> str:
+        """The cell in a sentence, for a tooltip, a screen reader or the audit pack."""
+        parts = [self._status_words()]
+        if self.late:
+            parts.append(f"{_days(self.late_working_days)} late (due {_day(self.due_on)})")
+        if self.scale:
+            trajectory = " → ".join(str(v) for v in self.scale)
+            direction = self.scale_direction
+            parts.append(f"scale {trajectory}" + (f" ({direction})" if direction else ""))
+        if self.draft_on is not None and self.status is not Status.IN_PROGRESS:
+            parts.append(f"draft in progress since {_day(self.draft_on)}")
+        if self.planned_on is not None:
+            parts.append(f"planned for {_day(self.planned_on)}")
+        return "; ".join(parts)
+
+    def _status_words(self) -> str:
+        if self.status in (Status.EVIDENCED, Status.REVIEW_DUE):
+            done = f"evidenced {_day(self.first_evidenced_on)}"
+            if self.evidence_count > 1:
+                done += f", {self.evidence_count} times, last {_day(self.last_evidenced_on)}"
+            if self.status is Status.REVIEW_DUE:
+                return (
+                    f"review due since {_day(self.review_due_on)}; {done}"
+                    if self.review_due_on
+                    else (f"review due; {done}")
+                )
+            return done + (f"; review due {_day(self.review_due_on)}" if self.review_due_on else "")
+        if self.status is Status.OVERDUE:
+            return f"overdue: due {_day(self.due_on)}, {_days(self.overdue_working_days)} ago"
+        deadline = f"due {_day(self.due_on)}" if self.due_on else "no deadline set"
+        if self.status is Status.IN_PROGRESS:
+            return (
+                f"in progress (draft {_day(self.draft_on)}); {deadline}"
+                if self.draft_on
+                else (f"in progress; {deadline}")
+            )
+        return f"not started; {deadline}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "element": self.element,
+            "status": self.status.value,
+            "due_on": _iso(self.due_on),
+            "deadline_set": self.deadline_set,
+            "first_evidenced_on": _iso(self.first_evidenced_on),
+            "last_evidenced_on": _iso(self.last_evidenced_on),
+            "evidence_count": self.evidence_count,
+            "late": self.late,
+            "late_working_days": self.late_working_days,
+            "overdue_working_days": self.overdue_working_days,
+            "review_due_on": _iso(self.review_due_on),
+            "scale_value": self.scale_value,
+            "scale_direction": self.scale_direction,
+            "scale_trajectory": list(self.scale),
+            "draft_on": _iso(self.draft_on),
+            "planned_on": _iso(self.planned_on),
+            "marks": self.marks(),
+            "words": self.words(),
+        }
+
+
+def build_cell(
+    row: Mapping[str, Any],
+    evidence: ElementEvidence | None,
+    rule: ElementRule | None,
+    on: date,
+    bank_holidays: HolidayCalendar | None = None,
+) -> Cell:
+    """The cell of one `case_element_status` row (dates as dates or ISO strings) with its evidence."""
+    calendar = bank_holidays if bank_holidays is not None else england_bank_holidays()
+    status = Status(row["status"])
+    due_on, first, last = (_date(row.get(k)) for k in ("due_on", "first_evidenced_on", "last_evidenced_on"))
+    late = None
+    if due_on is not None and first is not None and first > due_on:
+        # Done at the weekend after a Friday deadline is on time by the next working day.
+        late = working_days_between(due_on, first, calendar) or None
+    overdue = working_days_between(due_on, on, calendar) if status is Status.OVERDUE and due_on else None
+    review_due_on = None
+    if rule is not None and rule.review_every_days is not None and last is not None:
+        # mapping.status: review is due the day after the interval has run from the last evidence.
+        review_due_on = last + timedelta(days=rule.review_every_days + 1)
+    evidence = evidence or ElementEvidence()
+    return Cell(
+        element=str(row["element"]),
+        status=status,
+        due_on=due_on,
+        first_evidenced_on=first,
+        last_evidenced_on=last,
+        evidence_count=int(row.get("evidence_count") or 0),
+        late_working_days=late,
+        overdue_working_days=overdue,
+        review_due_on=review_due_on,
+        scale=evidence.scale,
+        draft_on=evidence.draft_on,
+        planned_on=evidence.planned_on,
+    )
+
+
+def _date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _day(value: date | None) -> str:
+    return f"{value.day} {value:%b %Y}" if value else "?"
+
+
+def _days(n: int | None) -> str:
+    return "1 working day" if n == 1 else f"{n or 0} working days"

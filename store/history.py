@@ -1,0 +1,163 @@
+"""Queries behind cells, case timelines and caseloads: status rows, source records and who holds a case.
+
+Plain dicts ready for JSON. The worker column is only ever compared with a pseudonym the caller
+worked out; it is never returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Select, and_, or_, select
+
+from store.models import CaseElementStatusRow, CaseRow, EvidenceRow, StatusChange
+
+Row = dict[str, Any]
+
+KEY_CHUNK = 500
+"""Case references per IN list: well under every database's bound-parameter limit."""
+
+_CASE_COLUMNS = (
+    CaseRow.authority,
+    CaseRow.case_ref,
+    CaseRow.team,
+    CaseRow.case_type,
+    CaseRow.opened_on,
+    CaseRow.closed_on,
+    CaseRow.cp_plan_start,
+    CaseRow.deleted_on,
+)
+_STATUS_COLUMNS = (
+    CaseElementStatusRow.authority,
+    CaseElementStatusRow.case_ref,
+    CaseElementStatusRow.element,
+    CaseElementStatusRow.status,
+    CaseElementStatusRow.first_evidenced_on,
+    CaseElementStatusRow.last_evidenced_on,
+    CaseElementStatusRow.due_on,
+    CaseElementStatusRow.evidence_count,
+    CaseElementStatusRow.latest_scale_value,
+    CaseElementStatusRow.computed_on,
+)
+_EVIDENCE_COLUMNS = (
+    EvidenceRow.authority,
+    EvidenceRow.case_ref,
+    EvidenceRow.source_id,
+    EvidenceRow.element,
+    EvidenceRow.kind,
+    EvidenceRow.state,
+    EvidenceRow.evidenced_on,
+    EvidenceRow.scale_value,
+    EvidenceRow.deleted_on,
+)
+_CHANGE_COLUMNS = (
+    StatusChange.id,
+    StatusChange.authority,
+    StatusChange.case_ref,
+    StatusChange.element,
+    StatusChange.status,
+    StatusChange.from_date,
+    StatusChange.to_date,
+    StatusChange.run_id,
+)
+_OPEN = and_(CaseRow.closed_on.is_(None), CaseRow.deleted_on.is_(None))
+
+
+def case(engine: Engine, authority: str, case_ref: str) -> Row | None:
+    """One case's skeleton, open or closed, without its worker."""
+    query = select(*_CASE_COLUMNS).where(CaseRow.authority == authority, CaseRow.case_ref == case_ref)
+    rows = _rows(engine, query)
+    return rows[0] if rows else None
+
+
+def open_statuses(engine: Engine, authority: str | None = None, team: str | None = None) -> list[Row]:
+    """Every `case_element_status` row of the open cases, optionally of one authority or team."""
+    query = select(*_STATUS_COLUMNS).join(
+        CaseRow,
+        and_(
+            CaseRow.authority == CaseElementStatusRow.authority,
+            CaseRow.case_ref == CaseElementStatusRow.case_ref,
+        ),
+    )
+    return _rows(engine, _scoped(query.where(_OPEN), authority, team))
+
+
+def open_evidence(engine: Engine, authority: str | None = None, team: str | None = None) -> list[Row]:
+    """Every source record of the open cases, deleted ones included (they say so)."""
+    query = select(*_EVIDENCE_COLUMNS).join(
+        CaseRow, and_(CaseRow.authority == EvidenceRow.authority, CaseRow.case_ref == EvidenceRow.case_ref)
+    )
+    return _rows(engine, _scoped(query.where(_OPEN), authority, team))
+
+
+def case_statuses(engine: Engine, authority: str, case_ref: str) -> list[Row]:
+    query = select(*_STATUS_COLUMNS).where(
+        CaseElementStatusRow.authority == authority, CaseElementStatusRow.case_ref == case_ref
+    )
+    return _rows(engine, query)
+
+
+def case_evidence(engine: Engine, authority: str, case_ref: str) -> list[Row]:
+    """One case's source records, oldest first, deleted ones included."""
+    query = (
+        select(*_EVIDENCE_COLUMNS)
+        .where(EvidenceRow.authority == authority, EvidenceRow.case_ref == case_ref)
+        .order_by(EvidenceRow.evidenced_on, EvidenceRow.source_id)
+    )
+    return _rows(engine, query)
+
+
+def worker_case_refs(engine: Engine, authority: str, worker: str) -> set[str]:
+    """The open cases held by a worker, given the worker reference as the store holds it."""
+    query = select(CaseRow.case_ref).where(CaseRow.authority == authority, CaseRow.worker == worker, _OPEN)
+    with engine.connect() as conn:
+        return {ref for (ref,) in conn.execute(query)}
+
+
+def cases(engine: Engine, authority: str | None, case_refs: Iterable[str] | None = None) -> list[Row]:
+    """Case skeletons of an authority (every one, or these references), closed ones included."""
+    if case_refs is None:
+        query = select(*_CASE_COLUMNS)
+        return _rows(engine, query.where(CaseRow.authority == authority) if authority else query)
+    refs = sorted(set(case_refs))
+    found: list[Row] = []
+    for start in range(0, len(refs), KEY_CHUNK):
+        query = select(*_CASE_COLUMNS).where(CaseRow.case_ref.in_(refs[start : start + KEY_CHUNK]))
+        found.extend(_rows(engine, query.where(CaseRow.authority == authority) if authority else query))
+    return found
+
+
+def _scoped(query: Any, authority: str | None, team: str | None) -> Any:
+    if authority:
+        query = query.where(CaseRow.authority == authority)
+    if team:
+        query = query.where(CaseRow.team == team)
+    return query
+
+
+def _rows(engine: Engine, query: Select[Any] | Any) -> list[Row]:
+    with engine.connect() as conn:
+        return [{k: _plain(v) for k, v in row._mapping.items()} for row in conn.execute(query)]
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def status_changes(
+    engine: Engine, authority: str, case_refs: Iterable[str] | None = None, since: date | None = None
+) -> list[Row]:
+    """Rows of the status change log for an authority (or these cases): spells still held on `since`
+    or begun after it; every row when `since` is None."""
+    query = select(*_CHANGE_COLUMNS).where(StatusChange.authority == authority)
+    if since is not None:
+        query = query.where(or_(StatusChange.to_date.is_(None), StatusChange.to_date > since))
+    if case_refs is None:
+        return _rows(engine, query)
+    refs = sorted(set(case_refs))
+    found: list[Row] = []
+    for start in range(0, len(refs), KEY_CHUNK):
+        found.extend(_rows(engine, query.where(StatusChange.case_ref.in_(refs[start : start + KEY_CHUNK]))))
+    return found
