@@ -130,10 +130,7 @@ def mark_seen(conn: Connection, table: Table, authority: str, keys: Iterable[str
         )
 
 
-def mark_vanished(
-    conn: Connection, table: Table, authority: str, run_id: int, today: date, case_ref: str | None = None
-) -> list[str]:
-    """Mark records a full read did not meet as deleted; return the case refs they belong to."""
+def _vanished(table: Table, authority: str, run_id: int, case_ref: str | None) -> Any:
     conditions = [
         table.c.authority == authority,
         table.c.deleted_on.is_(None),
@@ -141,9 +138,25 @@ def mark_vanished(
     ]
     if case_ref is not None:
         conditions.append(table.c.case_ref == case_ref)
-    refs = [r for (r,) in conn.execute(select(table.c.case_ref).where(and_(*conditions)))]
+    return and_(*conditions)
+
+
+def count_vanished(
+    conn: Connection, table: Table, authority: str, run_id: int, case_ref: str | None = None
+) -> int:
+    """How many live records a full read did not meet: what marking vanished records would delete."""
+    query = select(func.count()).select_from(table).where(_vanished(table, authority, run_id, case_ref))
+    return int(conn.execute(query).scalar_one())
+
+
+def mark_vanished(
+    conn: Connection, table: Table, authority: str, run_id: int, today: date, case_ref: str | None = None
+) -> list[str]:
+    """Mark records a full read did not meet as deleted; return the case refs they belong to."""
+    conditions = _vanished(table, authority, run_id, case_ref)
+    refs = [r for (r,) in conn.execute(select(table.c.case_ref).where(conditions))]
     if refs:
-        conn.execute(update(table).where(and_(*conditions)).values(deleted_on=today))
+        conn.execute(update(table).where(conditions).values(deleted_on=today))
     return refs
 
 

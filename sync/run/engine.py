@@ -15,7 +15,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import Engine, update
+from sqlalchemy import Connection, Engine, update
 from sqlalchemy.exc import DBAPIError
 
 from config.authority import Authority
@@ -67,6 +67,8 @@ class RunRequest:
     mode: Mode = Mode.INCREMENTAL
     reason: str | None = None
     case_ref: str | None = None
+    allow_deletions: bool = False
+    """Past the authority's deletion guard: the person asking has checked the source really dropped them."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,10 @@ class NothingRead(Exception):
 
 class NoSuchCase(Exception):
     """A one-case resync found the case neither in the source nor in the store: likely a typo."""
+
+
+class DeletionGuarded(Exception):
+    """A resync would mark more of the authority's live records deleted than its guard allows."""
 
 
 class UnreadRecords(Exception):
@@ -120,6 +126,7 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
         | LeaseLost
         | NoSuchCase
         | NothingRead
+        | DeletionGuarded
         | UnreadRecords
         | Stopped,
     ):
@@ -196,7 +203,7 @@ class SyncEngine:
             bound.warning(
                 "run ended early: retry budget spent", outcome=str(outcome), error_class=type(exc).__name__
             )
-        except (Stopped, NothingRead, UnreadRecords) as exc:
+        except (Stopped, NothingRead, DeletionGuarded, UnreadRecords) as exc:
             outcome, error = Outcome.PARTIAL, safe_error(exc, request)
             bound.warning("run ended early", error_class=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
@@ -236,7 +243,7 @@ class SyncEngine:
                     conn,
                     at=self.clock(),
                     actor=request.requested_by,
-                    action=f"resync:{request.mode}",
+                    action=f"resync:{request.mode}" + (":allow-deletions" if request.allow_deletions else ""),
                     authority=authority.code,
                     scope=scope,
                     reason=request.reason,
@@ -323,6 +330,7 @@ class SyncEngine:
                     f"stream(s) {', '.join(empty)} returned no records; {live} stored records were kept, "
                     "not marked deleted"
                 )
+            self._guard_deletions(conn, ctx, authority, request, case_ref)
             touched: set[str] = set()
             deleted = 0
             for table in (writer.CASES, writer.EVIDENCE):
@@ -332,6 +340,31 @@ class SyncEngine:
             recompute_cases(conn, ctx.authority, touched, ctx.elements, ctx.rules, ctx.today)
             record_counts(conn, ctx.run_id, replace(ctx.counts, deleted=ctx.counts.deleted + deleted))
         ctx.counts.deleted += deleted
+
+    @staticmethod
+    def _guard_deletions(
+        conn: Connection, ctx: RunContext, authority: Authority, request: RunRequest, case_ref: str | None
+    ) -> None:
+        """A resync that would delete a large share of what dashboards show stops unless told otherwise."""
+        vanished = sum(
+            writer.count_vanished(conn, table, ctx.authority, ctx.run_id, case_ref)
+            for table in (writer.CASES, writer.EVIDENCE)
+        )
+        live = sum(writer.count_live(conn, table, ctx.authority) for table in (writer.CASES, writer.EVIDENCE))
+        guard = authority.file.deletion_guard
+        if vanished <= guard * live:
+            return
+        if request.allow_deletions:
+            log.warning(
+                "deletions past the guard allowed", run_id=ctx.run_id, authority=ctx.authority, count=vanished
+            )
+            return
+        share = f"{vanished:,} of the authority's {live:,} live records ({vanished / live:.0%})"
+        raise DeletionGuarded(
+            f"this resync would mark {share} deleted, more than its deletion guard of {guard:.0%}; "
+            "nothing was marked deleted. Check the connector settings first (a page key, a filter, "
+            "a query); if the source really no longer has them, resync again with --allow-deletions"
+        )
 
     def recompute(self, code: str) -> int:
         """Recompute every open case's statuses for today's date (overdue and review due move daily).

@@ -118,7 +118,8 @@ def test_resync_marks_vanished_records_deleted_and_audits_who_and_why(setup) -> 
     smaller["cases"] = smaller["cases"][:1]
     smaller["evidence"] = smaller["evidence"][1:2]
     result = engine_for(MemoryConnector(data=smaller)).run(
-        "mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.FULL, reason="source cleanup")
+        "mem-la",
+        RunRequest(Trigger.MANUAL, "admin", Mode.FULL, reason="source cleanup", allow_deletions=True),
     )
     assert result.counts.deleted == 3  # case C2, evidence F1 and F5
     with store.connect() as conn:
@@ -150,7 +151,8 @@ def test_per_case_resync_reads_only_that_case(setup) -> None:  # type: ignore[no
     changed = data()
     changed["evidence"] = [f for f in changed["evidence"] if f["form_id"] != "F1"]
     result = engine_for(MemoryConnector(data=changed)).run(
-        "mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.CASE, reason="audit", case_ref="C1")
+        "mem-la",
+        RunRequest(Trigger.MANUAL, "admin", Mode.CASE, reason="audit", case_ref="C1", allow_deletions=True),
     )
     assert result.outcome is Outcome.SUCCEEDED
     assert result.counts.deleted == 1
@@ -362,3 +364,57 @@ def test_an_element_the_authority_added_shows_on_the_whiteboard(tmp_path: Path, 
     [row] = read.whiteboard(sqlite_store)
     assert row["family_network_meeting"] == "evidenced"
     assert row["safety_plan"] == "not_started"
+
+
+def test_a_resync_past_the_deletion_guard_deletes_nothing_and_ends_partial(setup) -> None:  # type: ignore[no-untyped-def]
+    engine_for, store = setup
+    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    smaller = data()
+    smaller["evidence"] = smaller["evidence"][1:]  # F1 gone: 1 of 5 live records, past the 10% guard
+
+    result = engine_for(MemoryConnector(data=smaller)).run("mem-la", cli_request(Mode.FULL, reason="x"))
+
+    assert result.outcome is Outcome.PARTIAL
+    assert result.counts.deleted == 0
+    assert "would mark 1 of the authority's 5 live records (20%) deleted" in (result.error or "")
+    assert "deletion guard of 10%" in (result.error or "")
+    assert "--allow-deletions" in (result.error or "")
+    with store.connect() as conn:
+        assert (
+            conn.execute(select(EvidenceRow.deleted_on).where(EvidenceRow.source_id == "F1")).scalar_one()
+            is None
+        )
+
+
+def test_the_deletion_guard_is_an_authority_setting(tmp_path: Path, sqlite_store: Engine) -> None:
+    config = memory_config(tmp_path / "config", AUTHORITY_YAML + "deletion_guard: 0.25\n")
+    smaller = data()
+    smaller["evidence"] = smaller["evidence"][1:]
+    sources = iter([MemoryConnector(data=data()), MemoryConnector(data=smaller)])
+    engine = SyncEngine(config, sqlite_store, today=lambda: TODAY, connector_factory=lambda _a: next(sources))
+    engine.run("mem-la", cli_request())
+
+    result = engine.run("mem-la", cli_request(Mode.FULL, reason="x"))
+
+    assert (result.outcome, result.counts.deleted) == (Outcome.SUCCEEDED, 1)
+
+
+def test_allow_deletions_passes_the_guard_and_the_audit_log_says_who_and_why(setup) -> None:  # type: ignore[no-untyped-def]
+    engine_for, store = setup
+    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    request = RunRequest(
+        Trigger.MANUAL, "admin-raj", Mode.FULL, reason="LA archived 2019 cases", allow_deletions=True
+    )
+
+    only_a_chronology = {**data(), "evidence": [a_form("F3", "C2", "Chronology")]}
+
+    result = engine_for(MemoryConnector(data=only_a_chronology)).run("mem-la", request)
+
+    assert (result.outcome, result.counts.deleted) == (Outcome.SUCCEEDED, 3)
+    with store.connect() as conn:
+        entry = conn.execute(select(AuditEntry)).one()
+    assert (entry.actor, entry.action, entry.reason) == (
+        "admin-raj",
+        "resync:full:allow-deletions",
+        "LA archived 2019 cases",
+    )
