@@ -160,6 +160,23 @@ def mark_vanished(
     return refs
 
 
+def live_case_refs(conn: Connection, authority: str, case_refs: Iterable[str]) -> set[str]:
+    """Which of these cases the store holds, not deleted: evidence naming any other is orphaned."""
+    wanted = sorted(set(case_refs))
+    found: set[str] = set()
+    for start in range(0, len(wanted), KEY_CHUNK):
+        found.update(
+            conn.execute(
+                select(CASES.c.case_ref).where(
+                    CASES.c.authority == authority,
+                    CASES.c.deleted_on.is_(None),
+                    CASES.c.case_ref.in_(wanted[start : start + KEY_CHUNK]),
+                )
+            ).scalars()
+        )
+    return found
+
+
 def count_live(conn: Connection, table: Table, authority: str, case_ref: str | None = None) -> int:
 
     query = (
@@ -179,12 +196,17 @@ class QuarantineItem:
     record_hash: str
     source_id: str | None
 
+    @property
+    def record_key(self) -> str:
+        """One open row per source record: by its id, or by its content where it has no usable id."""
+        return f"id:{self.source_id}" if self.source_id is not None else f"hash:{self.record_hash}"
+
 
 def write_quarantine(
     conn: Connection, authority: str, run_id: int, items: Sequence[QuarantineItem], now: datetime
 ) -> None:
-    """One row per distinct bad record; meeting it again updates the row rather than adding one."""
-    unique = {(i.stream, i.record_hash): i for i in items}
+    """One row per bad source record; meeting it again, edited or not, updates the row and reopens it."""
+    unique = {(i.stream, i.record_key): i for i in items}
     rows = [
         {
             "run_id": run_id,
@@ -193,6 +215,7 @@ def write_quarantine(
             "source_id": i.source_id,
             "reason": i.reason,
             "record_hash": i.record_hash,
+            "record_key": i.record_key,
             "first_seen_at": now,
             "last_seen_at": now,
             "resolved_at": None,
@@ -203,8 +226,8 @@ def write_quarantine(
         conn,
         QUARANTINE,
         rows,
-        keys=["authority", "stream", "record_hash"],
-        update=["run_id", "reason", "source_id", "last_seen_at", "resolved_at"],
+        keys=["authority", "stream", "record_key"],
+        update=["run_id", "reason", "record_hash", "last_seen_at", "resolved_at"],
     )
 
 
@@ -224,6 +247,23 @@ def resolve_quarantine(
             )
             .values(resolved_at=now)
         )
+
+
+def resolve_unseen_quarantine(
+    conn: Connection, authority: str, stream: str, run_id: int, now: datetime
+) -> int:
+    """After a complete full read of a stream, what it did not meet again has left the source."""
+    result = conn.execute(
+        update(QuarantineRow)
+        .where(
+            QuarantineRow.authority == authority,
+            QuarantineRow.stream == stream,
+            QuarantineRow.resolved_at.is_(None),
+            QuarantineRow.run_id < run_id,
+        )
+        .values(resolved_at=now)
+    )
+    return int(result.rowcount or 0)
 
 
 def save_position(

@@ -96,6 +96,10 @@ class DeletionGuarded(Exception):
     """A resync would mark more of the authority's live records deleted than its guard allows."""
 
 
+class MostlyOrphaned(Exception):
+    """Most evidence read names cases the store does not have: the streams likely key cases differently."""
+
+
 class UnreadRecords(Exception):
     """A full read met records it could not identify: what vanished cannot be told from what was unread."""
 
@@ -127,6 +131,7 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
         | NoSuchCase
         | NothingRead
         | DeletionGuarded
+        | MostlyOrphaned
         | UnreadRecords
         | Stopped,
     ):
@@ -203,7 +208,7 @@ class SyncEngine:
             bound.warning(
                 "run ended early: retry budget spent", outcome=str(outcome), error_class=type(exc).__name__
             )
-        except (Stopped, NothingRead, DeletionGuarded, UnreadRecords) as exc:
+        except (Stopped, NothingRead, DeletionGuarded, MostlyOrphaned, UnreadRecords) as exc:
             outcome, error = Outcome.PARTIAL, safe_error(exc, request)
             bound.warning("run ended early", error_class=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
@@ -265,6 +270,7 @@ class SyncEngine:
             read_per_stream: dict[str, int] = {}
             for stream in streams:
                 before = ctx.counts.read
+                orphans_before = ctx.counts.orphaned
                 for batch, position in self._batches(connector, compiled, stream, request):
                     lease.check()
                     outcomes = compiled.map_batch(stream, batch.records)
@@ -284,6 +290,8 @@ class SyncEngine:
                     if self.stop.is_set():
                         raise Stopped("stopped on request after committing a batch")
                 read_per_stream[stream] = ctx.counts.read - before
+                if stream == "evidence":
+                    _refuse_mostly_orphaned(read_per_stream[stream], ctx.counts.orphaned - orphans_before)
             if request.mode is not Mode.INCREMENTAL:
                 self._mark_vanished(ctx, authority, request, read_per_stream, lease)
 
@@ -331,6 +339,9 @@ class SyncEngine:
                     "not marked deleted"
                 )
             self._guard_deletions(conn, ctx, authority, request, case_ref)
+            if request.mode is Mode.FULL:
+                for stream in read_per_stream:
+                    writer.resolve_unseen_quarantine(conn, ctx.authority, stream, ctx.run_id, ctx.now)
             touched: set[str] = set()
             deleted = 0
             for table in (writer.CASES, writer.EVIDENCE):
@@ -391,6 +402,16 @@ class SyncEngine:
             return done
 
 
+def _refuse_mostly_orphaned(read: int, orphaned: int) -> None:
+    """Evidence is kept for cases that may arrive later, but a run where most of it names no stored
+    case is a configuration problem (the streams key cases differently), not a green run."""
+    if orphaned * 2 > read:
+        raise MostlyOrphaned(
+            f"{orphaned:,} of {read:,} evidence records name a case the store does not have; check that "
+            "the cases and evidence mappings take case_ref from matching columns (see `sofs-sync check`)"
+        )
+
+
 def _scope_ref(authority: Authority, request: RunRequest) -> str | None:
     """The requested case as the store may hold it: the pseudonym when the authority uses them."""
     if request.case_ref is None:
@@ -409,4 +430,5 @@ def _count_fields(counts: Counts) -> dict[str, int]:
         "quarantined": counts.quarantined,
         "not_evidence": counts.not_evidence,
         "deleted": counts.deleted,
+        "orphaned": counts.orphaned,
     }

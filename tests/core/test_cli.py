@@ -71,7 +71,11 @@ def test_sync_of_the_example_writes_the_whiteboard_and_records_who_asked(example
     assert run["outcome"] == "succeeded"
     assert (
         counts["read"]
-        == counts["written"] + counts["unchanged"] + counts["quarantined"] + counts["not_evidence"]
+        == counts["written"]
+        + counts["unchanged"]
+        + counts["quarantined"]
+        + counts["not_evidence"]
+        + counts["orphaned"]
     )
     [recorded] = json.loads(run_cli("--config", str(example), "runs", "northshire", "--json").output)
     assert (recorded["trigger"], recorded["requested_by"]) == ("cli", "ops-anna")

@@ -55,8 +55,8 @@ def test_counts_add_up_and_records_land(setup) -> None:  # type: ignore[no-untyp
     result = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     c = result.counts
     assert result.outcome is Outcome.SUCCEEDED
-    assert (c.read, c.written, c.unchanged, c.quarantined, c.not_evidence) == (8, 5, 0, 2, 1)
-    assert c.read == c.written + c.unchanged + c.quarantined + c.not_evidence
+    assert (c.read, c.written, c.unchanged, c.quarantined, c.not_evidence, c.orphaned) == (8, 4, 0, 2, 1, 1)
+    assert c.read == c.written + c.unchanged + c.quarantined + c.not_evidence + c.orphaned
     assert next(r["reason"] for r in read.quarantine(store)).startswith("case_type")
 
 
@@ -73,7 +73,7 @@ def test_rereading_the_same_records_counts_them_unchanged(setup) -> None:  # typ
     engine_for, _store = setup
     engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     result = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request(Mode.FULL, reason="check"))
-    assert (result.counts.written, result.counts.unchanged) == (0, 5)
+    assert (result.counts.written, result.counts.unchanged, result.counts.orphaned) == (0, 4, 1)
     assert result.counts.deleted == 0
 
 
@@ -189,6 +189,7 @@ def test_quarantined_source_rejects_count_as_read_and_quarantined(setup) -> None
         + result.counts.unchanged
         + result.counts.quarantined
         + result.counts.not_evidence
+        + result.counts.orphaned
     )
 
 

@@ -44,6 +44,8 @@ def _report(results: list[RunResult], as_json: bool) -> None:
                 f"unchanged {c.unchanged}, quarantined {c.quarantined}, "
                 f"not practice evidence {c.not_evidence}"
             )
+            if c.orphaned:
+                line += f", evidence naming no stored case {c.orphaned}"
             if c.deleted:
                 line += f", marked deleted {c.deleted}"
             click.echo(line + (f" - {r.error}" if r.error else ""))
