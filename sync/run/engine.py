@@ -100,6 +100,10 @@ class MostlyOrphaned(Exception):
     """Most evidence read names cases the store does not have: the streams likely key cases differently."""
 
 
+class IncompleteRead(Exception):
+    """The source holds records this run could not deliver: a file still being written or unreadable."""
+
+
 class UnreadRecords(Exception):
     """A full read met records it could not identify: what vanished cannot be told from what was unread."""
 
@@ -132,6 +136,7 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
         | NothingRead
         | DeletionGuarded
         | MostlyOrphaned
+        | IncompleteRead
         | UnreadRecords
         | Stopped,
     ):
@@ -208,7 +213,7 @@ class SyncEngine:
             bound.warning(
                 "run ended early: retry budget spent", outcome=str(outcome), error_class=type(exc).__name__
             )
-        except (Stopped, NothingRead, DeletionGuarded, MostlyOrphaned, UnreadRecords) as exc:
+        except (Stopped, NothingRead, DeletionGuarded, MostlyOrphaned, IncompleteRead, UnreadRecords) as exc:
             outcome, error = Outcome.PARTIAL, safe_error(exc, request)
             bound.warning("run ended early", error_class=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
@@ -268,11 +273,13 @@ class SyncEngine:
                         "or resync the whole authority"
                     )
             read_per_stream: dict[str, int] = {}
+            incomplete: list[str] = []
             for stream in streams:
                 before = ctx.counts.read
                 orphans_before = ctx.counts.orphaned
                 for batch, position in self._batches(connector, compiled, stream, request):
                     lease.check()
+                    incomplete += batch.incomplete
                     outcomes = compiled.map_batch(stream, batch.records)
                     with self.engine.begin() as conn:
                         lease.confirm(conn)
@@ -292,6 +299,10 @@ class SyncEngine:
                 read_per_stream[stream] = ctx.counts.read - before
                 if stream == "evidence":
                     _refuse_mostly_orphaned(read_per_stream[stream], ctx.counts.orphaned - orphans_before)
+            if incomplete:
+                raise IncompleteRead(
+                    "; ".join(incomplete) + " (nothing marked deleted)" * (request.mode is Mode.FULL)
+                )
             if request.mode is not Mode.INCREMENTAL:
                 self._mark_vanished(ctx, authority, request, read_per_stream, lease)
 

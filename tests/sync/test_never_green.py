@@ -165,3 +165,70 @@ def test_the_right_cursor_path_reads_every_page(tmp_path: Path, server: Scripted
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)[0]["counts"]["read"] == 35
+
+
+def quarantine_rows(settings: Path) -> list[dict[str, object]]:
+    rows = json.loads(run_cli("--config", str(settings), "quarantine", "la", "--json").stdout)
+    assert isinstance(rows, list)
+    return rows
+
+
+def test_a_record_that_fails_again_after_an_edit_stays_one_quarantine_row(
+    sql_source: tuple[Path, Path],
+) -> None:
+    settings, source = sql_source
+    before = {r["source_id"]: r["reason"] for r in quarantine_rows(settings)}
+    assert "F000158" in before  # its form date is 31/02/2026
+    with sqlite3.connect(source) as db:
+        db.execute(
+            "UPDATE forms SET form_date = '2026-13-01', updated = '2026-06-01T00:00:00' "
+            "WHERE form_id = 'F000158'"
+        )
+
+    assert run_cli("--config", str(settings), "sync").exit_code == 0
+
+    after = quarantine_rows(settings)
+    assert [r["source_id"] for r in after].count("F000158") == 1
+    assert len(after) == len(before)
+
+
+def test_a_quarantined_record_deleted_at_source_leaves_quarantine_on_a_full_resync(
+    sql_source: tuple[Path, Path],
+) -> None:
+    settings, source = sql_source
+    with sqlite3.connect(source) as db:
+        db.execute("DELETE FROM forms WHERE form_id = 'F000158'")
+
+    resync = run_cli("--config", str(settings), "resync", "la", "--reason", "source cleanup", "--json")
+
+    assert resync.exit_code == 0, resync.output
+    [run] = json.loads(resync.stdout)
+    assert "F000158" not in [r["source_id"] for r in quarantine_rows(settings)]
+    [status] = json.loads(run_cli("--config", str(settings), "status", "--json").stdout)
+    assert status["in_quarantine"] == run["counts"]["quarantined"] == len(quarantine_rows(settings))
+
+
+def test_evidence_keyed_to_another_case_column_ends_partial_and_status_flags_it(tmp_path: Path) -> None:
+    cases, forms = synthetic(cases=40, forms_per_case=3)
+    url = build_sqlite_source(tmp_path / "source.db", cases, forms)
+    # The cases mapping takes its reference from another column than the one evidence names.
+    authority = sql_authority_yaml("la", url).replace(
+        "      case_ref: {path: id}\n      team:", "      case_ref: {path: cp_start}\n      team:"
+    )
+    settings = write_config(tmp_path / "config", "la", authority)
+
+    check = run_cli("--config", str(settings), "check", "la")
+    sync = run_cli("--config", str(settings), "sync", "la")
+
+    assert check.exit_code == 1
+    assert "no sampled evidence names a sampled case" in check.output
+    assert sync.exit_code == 3
+    assert "evidence records name a case the store does not have" in sync.output
+    [status] = json.loads(run_cli("--config", str(settings), "status", "--json").stdout)
+    assert status["orphan_alert"] is True
+    assert status["orphaned_evidence"] > 0
+    [run] = json.loads(run_cli("--config", str(settings), "runs", "--json").stdout)
+    assert run["orphaned_count"] == status["orphaned_evidence"]
+    assert run["read_count"] == sum(
+        run[f"{name}_count"] for name in ("written", "unchanged", "quarantined", "not_evidence", "orphaned")
+    )
