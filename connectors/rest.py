@@ -36,10 +36,12 @@ from connectors.base import (
 )
 from connectors.errors import ConnectorError, FatalError
 from connectors.http import Clock, HttpClient, JsonResponse, Sleeper, where
-from connectors.incremental import as_utc, later, load_watermark, minus, store_watermark
+from connectors.incremental import later, load_watermark, minus, store_watermark
 from connectors.pagination import Page, PageState, PageWalk
 from connectors.paths import MISSING, keys_near, select
 from connectors.rest_config import RestConfig, RestStream
+from mapping.timeformats import as_utc
+from mapping.values import RuleFailure
 
 CHECK_PAGES = 2
 
@@ -213,8 +215,8 @@ class RestConnector(Connector):
                 continue
             if inc is not None:
                 try:
-                    changed = inc.cursor_time.parse(select(item, inc.cursor_field))
-                except (ValueError, TypeError, OverflowError):
+                    changed = as_utc(inc.cursor_time.parse(select(item, inc.cursor_field)))
+                except RuleFailure:
                     reason = f"cursor field {inc.cursor_field!r} is missing or not a {inc.cursor_format} time"
                     rejected.append(Rejected(reason, raw_hash=record_hash(item)))
                     continue

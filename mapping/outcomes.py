@@ -57,7 +57,7 @@ class Quarantined:
     source_rows: int = 1
 
 
-Outcome = Mapped | NotPracticeEvidence | Quarantined
+RecordOutcome = Mapped | NotPracticeEvidence | Quarantined
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class OutcomeCounts:
     source_rows: int = 0
 
     @classmethod
-    def of(cls, outcomes: Iterable[Outcome]) -> OutcomeCounts:
+    def of(cls, outcomes: Iterable[RecordOutcome]) -> OutcomeCounts:
         mapped = not_evidence = quarantined = rows = 0
         for outcome in outcomes:
             rows += outcome.source_rows

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, delete, func, insert, or_, select, update
 
 from mapping.schema import Case, ElementStatus, Evidence
+from mapping.timeformats import as_utc
 from store.models import (
     Authority,
     CaseElementStatusRow,
@@ -21,7 +22,6 @@ from store.models import (
     EvidenceRow,
     QuarantineRow,
     StreamPosition,
-    as_utc,
 )
 from store.upsert import upsert
 

@@ -45,7 +45,7 @@ from sync.daemon.jobs import (
     plan,
 )
 from sync.daemon.metrics import DaemonMetrics
-from sync.run.engine import RunRequest, SyncEngine, Trigger, build_connector
+from sync.run.runner import RunRequest, SyncRunner, Trigger, build_connector
 
 log = structlog.get_logger("sofs_sync.daemon")
 
@@ -102,10 +102,10 @@ class Daemon:
         """One scheduled run of one authority, recorded in the store and in the metrics."""
         if self.stop.is_set():
             return  # queued before SIGTERM: starting it now would only delay the exit
-        engine = self.engine
+        runner = self.runner
         started = time.monotonic()
         try:
-            result = engine.run(code, RunRequest(Trigger.SCHEDULE, REQUESTED_BY))
+            result = runner.run(code, RunRequest(Trigger.SCHEDULE, REQUESTED_BY))
         except Exception as exc:  # noqa: BLE001 - the store is away or the authority vanished; try next time
             log.error("scheduled run could not start", authority=code, error_class=type(exc).__name__)
             self.metrics.record_unstarted(code)
@@ -130,7 +130,7 @@ class Daemon:
             if code not in enabled:
                 continue
             try:
-                count = self.engine.recompute(code)
+                count = self.runner.recompute(code)
             except LeaseHeld as held:
                 log.info(
                     "status recompute postponed: the authority is being synced",
@@ -169,9 +169,9 @@ class Daemon:
     # --- config -----------------------------------------------------------------------------------
 
     def _use(self, config: Config, jobs: dict[str, JobSpec]) -> None:
-        """Swap in a validated config: running jobs finish on the engine they started with."""
+        """Swap in a validated config: running jobs finish on the runner they started with."""
         self.config = config
-        self.engine = SyncEngine(config, self.store, stop=self.stop, connector_factory=self.connector_factory)
+        self.runner = SyncRunner(config, self.store, stop=self.stop, connector_factory=self.connector_factory)
         diff = changes(self.jobs, jobs)
         for job_id in diff.removed:
             with contextlib.suppress(JobLookupError):

@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Table
 
 from connectors.base import Rejected
-from mapping.outcomes import Mapped, NotPracticeEvidence, Outcome
+from mapping.outcomes import Mapped, NotPracticeEvidence, RecordOutcome
 from mapping.schema import Case, Evidence
+from mapping.timeformats import as_utc
 from mapping.timeliness import TimelinessRules
 from store import writer
-from store.models import as_utc
 from store.runs import Counts, record_counts
 from sync.run.recompute import recompute_cases
 
@@ -89,7 +89,7 @@ def write_batch(
     conn: Connection,
     ctx: RunContext,
     stream: str,
-    outcomes: Sequence[Outcome],
+    outcomes: Sequence[RecordOutcome],
     rejected: Sequence[Rejected],
     position: dict[str, Any] | None,
 ) -> Counts:

@@ -257,8 +257,9 @@ def test_a_group_by_the_query_does_not_return_fails_the_read_instead_of_one_huge
     source_url: str,
 ) -> None:
     stream = {"query": ANSWERS, "cursor_field": "form_updated", "group_by": "FORM_ID"}
-    with sql_connector(source_url, evidence=stream) as connector, pytest.raises(
-        FatalError, match=r"no column 'FORM_ID' \(group_by\); it returns: answer, answer_no"
+    with (
+        sql_connector(source_url, evidence=stream) as connector,
+        pytest.raises(FatalError, match=r"no column 'FORM_ID' \(group_by\); it returns: answer, answer_no"),
     ):
         read(connector, "evidence")
 

@@ -239,7 +239,7 @@ def test_an_unexpected_failure_logs_where_it_happened_but_no_exception_message(
         except KeyError as exc:
             raise ValueError(f"[parameters: ({case_ref!r},)]") from exc
     except ValueError:
-        structlog.get_logger("sync.run.engine").error("run failed", exc_info=True)
+        structlog.get_logger("sync.run.runner").error("run failed", exc_info=True)
     log = captured_log.getvalue()
 
     [event] = events(log)

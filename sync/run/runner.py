@@ -1,4 +1,4 @@
-"""The sync engine: read, map and write one authority, batch by batch, under the store's lease.
+"""The sync runner: read, map and write one authority, batch by batch, under the store's lease.
 
 At-least-once reading and idempotent writing: each batch's records, quarantine rows, statuses and
 stream position commit together, so a crash at any point leaves a position that is never ahead of
@@ -34,7 +34,7 @@ from sync.run.batch import RunContext, write_batch
 from sync.run.compile import compile_for, stored_case_ref
 from sync.run.recompute import recompute_cases
 
-log = structlog.get_logger("sofs_sync.engine")
+log = structlog.get_logger("sofs_sync.runner")
 
 ENGLAND = ZoneInfo("Europe/London")
 STREAM_ORDER = ("cases", "evidence")
@@ -53,7 +53,7 @@ class Mode(StrEnum):
     CASE = "case"
 
 
-class Outcome(StrEnum):
+class RunOutcome(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     PARTIAL = "partial"
@@ -75,7 +75,7 @@ class RunRequest:
 class RunResult:
     run_id: int
     authority: str
-    outcome: Outcome
+    outcome: RunOutcome
     counts: Counts
     error: str | None = None
 
@@ -149,7 +149,7 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
     return f"{type(exc).__name__} (see the daemon's log for the traceback)"
 
 
-class SyncEngine:
+class SyncRunner:
     def __init__(
         self,
         config: Config,
@@ -197,27 +197,27 @@ class SyncEngine:
             lease.__enter__()
         except LeaseHeld as held:
             bound.info("run skipped: authority is being synced elsewhere", holder=held.holder.describe())
-            return self._finish(run_id, code, Outcome.SKIPPED, ctx.counts, str(held))
+            return self._finish(run_id, code, RunOutcome.SKIPPED, ctx.counts, str(held))
         except Exception as exc:  # noqa: BLE001 - e.g. the store is unreachable; the run says so
             bound.error("run failed taking the lease", error_class=type(exc).__name__)
-            return self._finish(run_id, code, Outcome.FAILED, ctx.counts, safe_error(exc, request))
-        outcome, error = Outcome.SUCCEEDED, None
+            return self._finish(run_id, code, RunOutcome.FAILED, ctx.counts, safe_error(exc, request))
+        outcome, error = RunOutcome.SUCCEEDED, None
         try:
             self._close_interrupted_runs(code, run_id)
             self._record_start(authority, request, run_id)
             self._sync(authority, request, ctx, lease)
         except RetryBudgetExhausted as exc:
             # Rate limited part way: keep what committed, resume next run. Down from the start: failed.
-            outcome = Outcome.PARTIAL if ctx.counts.read else Outcome.FAILED
+            outcome = RunOutcome.PARTIAL if ctx.counts.read else RunOutcome.FAILED
             error = safe_error(exc, request)
             bound.warning(
                 "run ended early: retry budget spent", outcome=str(outcome), error_class=type(exc).__name__
             )
         except (Stopped, NothingRead, DeletionGuarded, MostlyOrphaned, IncompleteRead, UnreadRecords) as exc:
-            outcome, error = Outcome.PARTIAL, safe_error(exc, request)
+            outcome, error = RunOutcome.PARTIAL, safe_error(exc, request)
             bound.warning("run ended early", error_class=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
-            outcome, error = Outcome.FAILED, safe_error(exc, request)
+            outcome, error = RunOutcome.FAILED, safe_error(exc, request)
             expected = isinstance(exc, ConnectorError | CaseFilterUnsupported | NoSuchCase | LeaseLost)
             bound.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
         finally:
@@ -227,7 +227,7 @@ class SyncEngine:
         return result
 
     def _finish(
-        self, run_id: int, code: str, outcome: Outcome, counts: Counts, error: str | None
+        self, run_id: int, code: str, outcome: RunOutcome, counts: Counts, error: str | None
     ) -> RunResult:
         finish_run(self.engine, run_id, outcome, self.clock(), counts, error)
         return RunResult(run_id, code, outcome, counts, error)
@@ -239,7 +239,9 @@ class SyncEngine:
                 update(SyncRun)
                 .where(SyncRun.authority == code, SyncRun.outcome == "running", SyncRun.id != run_id)
                 .values(
-                    outcome=Outcome.FAILED, finished_at=self.clock(), error="interrupted: the process ended"
+                    outcome=RunOutcome.FAILED,
+                    finished_at=self.clock(),
+                    error="interrupted: the process ended",
                 )
             )
 
