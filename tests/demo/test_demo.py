@@ -44,7 +44,13 @@ def test_the_demo_syncs_three_authorities_each_through_another_connector_type(de
     assert types == {"northmoor": "sql", "eastbridge": "rest", "westvale": "files"}
     runs = query(demo_dir / "store.db", "SELECT authority, outcome, written_count FROM sync_runs")
     assert sorted(a for a, _, _ in runs) == sorted(AUTHORITIES)
-    assert all(outcome == "succeeded" and written > 0 for _, outcome, written in runs), runs
+    assert all(written > 0 for _, _, written in runs), runs
+    # The file drop carries a cut-short export on purpose: that run is partial and says so.
+    assert {a: outcome for a, outcome, _ in runs} == {
+        "northmoor": "succeeded",
+        "eastbridge": "succeeded",
+        "westvale": "partial",
+    }
 
 
 def test_every_run_reads_exactly_what_it_wrote_kept_quarantined_or_set_aside(demo_dir: Path) -> None:
