@@ -31,6 +31,8 @@ def test_alembic_makes_every_table_and_view_on_postgres_and_upgrading_again_is_h
         "quarantine",
         "audit_log",
         "leases",
+        "status_changes",
+        "touched_cases",
     } <= set(inspector.get_table_names())
     assert set(inspector.get_view_names()) == {"whiteboard", "team_summary"}
     assert current_revision(postgres_store) == head_revision()

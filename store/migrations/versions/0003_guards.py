@@ -1,7 +1,7 @@
 """guards: quarantine keyed by source record, run counts of orphaned evidence
 
 Revision ID: 0003_guards
-Revises: 0001
+Revises: 0002_status_changes
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_guards"
-down_revision = "0001"
+down_revision = "0002_status_changes"
 branch_labels = None
 depends_on = None
 

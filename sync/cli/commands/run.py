@@ -67,7 +67,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 def sync_command(app: App, authorities: tuple[str, ...], by: str | None, as_json: bool) -> None:
     """Incremental sync now, of the named authorities or of every enabled one."""
     config = app.config
-    codes = list(authorities) or [c for c, a in sorted(config.authorities.items()) if a.file.enabled]
+    codes = list(authorities) or config.enabled_codes()
     for code in codes:
         config.authority(code)
     runner = SyncRunner(config, app.ready_engine())
