@@ -32,6 +32,12 @@ class AuthorityFile(BaseModel):
     identifiers: IdentifierPolicy = Field(default_factory=IdentifierPolicy)
     mapping: AuthorityMapping
     timeliness: dict[str, ElementRule] = Field(default_factory=dict)
+    deletion_guard: float = Field(
+        default=0.10,
+        ge=0,
+        le=1,
+        description="the largest share of live records a resync may mark deleted without --allow-deletions",
+    )
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,9 @@ class Batch:
     records: list[Record]
     position: Position
     rejected: list[Rejected] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)
+    """What the source holds but this read could not deliver (a file still being written, a file that
+    cannot be read); the run ends `partial` naming them."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class CheckReport:
     reachable: bool
     detail: str
     samples: list[StreamSample] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """What a sync would fail on or get wrong: a configured column the source lacks, an unreadable file."""
 
 
 class Connector(abc.ABC):

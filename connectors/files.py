@@ -100,7 +100,8 @@ class FilesConnector(Connector):
         partial = saved.get("partial") or {}
         size = self.files.batch_size
         delivered_any = False
-        for drop in self._drops(spec):
+        deferred: list[str] = []
+        for drop in self._drops(spec, deferred):
             if drop.content_hash in processed:
                 continue
             try:
@@ -108,7 +109,7 @@ class FilesConnector(Connector):
             except BadFile as exc:
                 processed.add(drop.content_hash)
                 rejected = Rejected(str(exc), source_id=drop.name, raw_hash=drop.content_hash)
-                yield Batch([], {"processed": sorted(processed)}, [rejected])
+                yield Batch([], {"processed": sorted(processed)}, [rejected], [f"{drop.name} cannot be read"])
                 delivered_any = True
                 continue
             done = partial.get("delivered", 0) if partial.get("hash") == drop.content_hash else 0
@@ -120,12 +121,14 @@ class FilesConnector(Connector):
                     yield Batch(chunk, {"processed": sorted(processed), "partial": in_flight})
                     continue
                 processed.add(drop.content_hash)
-                yield Batch(chunk, {"processed": sorted(processed)}, parsed.rejected)
+                loaded_nothing = [f"no record of {drop.name} could be read"] if not parsed.records else []
+                yield Batch(chunk, {"processed": sorted(processed)}, parsed.rejected, loaded_nothing)
                 delivered_any = True
                 break
-        if not delivered_any:
+        waiting = [f"{name} is still being written; it waits for the next run" for name in deferred]
+        if waiting or not delivered_any:
             # A run with nothing new still ends on a batch that confirms where it stands.
-            yield Batch([], {"processed": sorted(processed)})
+            yield Batch([], {"processed": sorted(processed)}, incomplete=waiting)
 
     def read_case(self, stream: str, case_ref: str) -> Iterator[Batch]:
         """Every record of one case across all settled drops, processed or not; moves no position."""
@@ -133,7 +136,7 @@ class FilesConnector(Connector):
         field = spec.case_field
         if field is None:
             raise CaseFilterUnsupported(f"stream {stream!r} has no case_field configured")
-        for drop in self._drops(spec):
+        for drop in self._drops(spec, []):
             try:
                 parsed = spec.format.parse(drop.members)
             except BadFile:
@@ -145,9 +148,10 @@ class FilesConnector(Connector):
     def check(self, sample_size: int = 5) -> CheckReport:
         samples: list[StreamSample] = []
         counts: list[str] = []
+        problems: list[str] = []
         try:
             for name, spec in self.files.streams.items():
-                drops = list(self._drops(spec))
+                drops = list(self._drops(spec, []))
                 counts.append(f"{len(drops)} ready for {name}")
                 if not drops:
                     samples.append(StreamSample(name, []))
@@ -160,14 +164,18 @@ class FilesConnector(Connector):
                 except BadFile as exc:
                     reason = Rejected(str(exc), source_id=drops[0].name, raw_hash=drops[0].content_hash)
                     samples.append(StreamSample(name, [], [reason]))
+                    problems.append(f"stream {name}: {drops[0].name} cannot be read: {exc}")
         except RetriableError as exc:
             return CheckReport(reachable=False, detail=str(exc), samples=samples)
         return CheckReport(
-            reachable=True, detail=f"{self.files.folder}: " + ", ".join(counts), samples=samples
+            reachable=True,
+            detail=f"{self.files.folder}: " + ", ".join(counts),
+            samples=samples,
+            problems=problems,
         )
 
-    def _drops(self, spec: FilesStream) -> Iterator[_Drop]:
-        """Settled drops matching the stream's glob, oldest first."""
+    def _drops(self, spec: FilesStream, deferred: list[str]) -> Iterator[_Drop]:
+        """Settled drops matching the stream's glob, oldest first; names of the others go to `deferred`."""
         folder = Path(self.files.folder)
         if not folder.is_dir():
             raise RetriableError(f"folder {folder} does not exist or is not mounted")
@@ -183,6 +191,8 @@ class FilesConnector(Connector):
             content_hash = self._settled_hash(name, members)
             if content_hash is not None:
                 yield _Drop(name, members, content_hash)
+            else:
+                deferred.append(name)
 
     def _settled_hash(self, name: str, members: list[Path]) -> str | None:
         """The drop's content hash, or None while any member is still being written."""

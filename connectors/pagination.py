@@ -17,7 +17,7 @@ from pydantic import Field, PositiveInt
 
 from connectors.config_blocks import StrictModel
 from connectors.errors import FatalError
-from mapping.paths import MISSING, select
+from mapping.paths import MISSING, keys_near, select
 
 PageState = dict[str, Any]
 
@@ -96,7 +96,31 @@ class OffsetPaginator(Paginator):
         return {"offset": state["offset"] + page.record_count}
 
 
-class CursorPaginator(Paginator):
+class _BodyKeyPaginator(Paginator):
+    """The next page is named by a key in the body: only a present null or empty value ends paging.
+
+    An absent key is how a misspelt path looks, and reading one page as if it were all is a silent
+    wrong answer; so it ends paging only after the key has been met on an earlier page of the pass
+    (APIs that drop it from the last page), or where the authority says the API leaves it out.
+    """
+
+    absent_means_end: bool = Field(
+        default=False,
+        description="the API leaves the key out, rather than null, when there are no more pages",
+    )
+
+    def _absent(self, state: PageState, page: Page, option: str, path: str) -> None:
+        """Return (ending the pass) when an absent key may mean the end; raise when it may be a typo."""
+        if self.absent_means_end or state:
+            return
+        raise FatalError(
+            f"the first page has no {path!r} ({option}); {keys_near(page.body, path)}. "
+            f"Correct {option}, or set absent_means_end: true if the API leaves it out when there is "
+            "no next page"
+        )
+
+
+class CursorPaginator(_BodyKeyPaginator):
     """An opaque token in the body (`meta.next_cursor`) sent back as a query parameter."""
 
     type: Literal["cursor"]
@@ -110,7 +134,10 @@ class CursorPaginator(Paginator):
 
     def next(self, state: PageState, page: Page) -> PageState | None:
         cursor = select(page.body, self.cursor_path)
-        if cursor is MISSING or cursor in (None, ""):
+        if cursor is MISSING:
+            self._absent(state, page, "cursor_path", self.cursor_path)
+            return None
+        if cursor in (None, ""):
             return None
         return {"cursor": cursor}
 
@@ -130,18 +157,22 @@ class _LinkPaginator(Paginator):
         return {"url": urljoin(page.url, link)}
 
 
-class NextLinkPaginator(_LinkPaginator):
+class NextLinkPaginator(_LinkPaginator, _BodyKeyPaginator):
     """A next link in the body, e.g. OData's `@odata.nextLink`."""
 
     type: Literal["next_link"]
     next_link_path: str = "@odata.nextLink"
 
     def next(self, state: PageState, page: Page) -> PageState | None:
-        return self._follow(page, select(page.body, self.next_link_path))
+        link = select(page.body, self.next_link_path)
+        if link is MISSING:
+            self._absent(state, page, "next_link_path", self.next_link_path)
+            return None
+        return self._follow(page, link)
 
 
 class LinkHeaderPaginator(_LinkPaginator):
-    """RFC 8288 `Link: <...>; rel="next"` header, as GitHub-style APIs send."""
+    """RFC 8288 `Link: <...>; rel="next"` header, as GitHub-style APIs send; no header is the end."""
 
     type: Literal["link_header"]
     rel: str = "next"

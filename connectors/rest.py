@@ -37,9 +37,11 @@ from connectors.incremental import later, load_watermark, minus, store_watermark
 from connectors.pagination import Page, PageState, PageWalk
 from connectors.rest_config import RestConfig, RestStream
 from mapping.outcomes import canonical_hash
-from mapping.paths import MISSING, select
+from mapping.paths import MISSING, keys_near, select
 from mapping.timeformats import as_utc
 from mapping.values import RuleFailure
+
+CHECK_PAGES = 2
 
 
 @dataclass(frozen=True)
@@ -141,10 +143,14 @@ class RestConnector(Connector):
     def check(self, sample_size: int = 5) -> CheckReport:
         samples: list[StreamSample] = []
         for name, spec in self.rest.streams.items():
+            records: list[Record] = []
+            rejected: list[Rejected] = []
             try:
-                url, query = spec.pagination.request(spec.pagination.first(), self._url(spec.path), {})
-                response = self.client.get_json(url, {**spec.params, **query}, self.auth)
-                records, rejected, _ = self._records(spec, response)
+                # Two pages where there are more: the page key is only put to the test by following it.
+                pages = self._pages(spec, self._url(spec.path), dict(spec.params), spec.pagination.first())
+                for _, result in zip(range(CHECK_PAGES), pages, strict=False):
+                    records += result.records
+                    rejected += result.rejected
             except ConnectorError as exc:
                 return CheckReport(reachable=False, detail=f"stream {name}: {exc}", samples=samples)
             samples.append(StreamSample(name, records[:sample_size], rejected[:sample_size]))
@@ -190,7 +196,10 @@ class RestConnector(Connector):
     ) -> tuple[list[Record], list[Rejected], datetime | None]:
         found = select(response.body, spec.records_path)
         if found is MISSING:
-            raise FatalError(f"{where('GET', response.url)}: no {spec.records_path!r} in the response body")
+            raise FatalError(
+                f"{where('GET', response.url)}: no {spec.records_path!r} in the response body "
+                f"(records_path); {keys_near(response.body, spec.records_path or '')}"
+            )
         items: list[Any] = [] if found is None else [found] if isinstance(found, dict) else found
         if not isinstance(items, list):
             raise FatalError(f"{where('GET', response.url)}: {spec.records_path!r} is not a list of records")

@@ -87,9 +87,8 @@ class SqlConnector(Connector):
         # Hold one batch back: only when the rows run out do we know which batch finishes the run.
         held: Batch | None = None
         last = None
-        for chunk in chunk_keeping_groups(
-            self._rows(stream, spec.query, params), self.sql.batch_size, spec.group_by
-        ):
+        rows = _with_column(stream, self._rows(stream, spec.query, params), spec.group_by, "group_by")
+        for chunk in chunk_keeping_groups(rows, self.sql.batch_size, spec.group_by):
             records, rejected, last = self._ordered(stream, spec, chunk, last)
             if held is not None:
                 yield held
@@ -108,16 +107,25 @@ class SqlConnector(Connector):
 
     def check(self, sample_size: int = 5) -> CheckReport:
         samples: list[StreamSample] = []
+        problems: list[str] = []
         for name, spec in self.sql.streams.items():
             params = {"watermark": spec.initial_watermark} if spec.cursor_field else {}
             try:
                 rows = self._rows(name, spec.query, params)
-                sample = list(islice(rows, sample_size))
+                sample = _first_records(rows, sample_size, spec.group_by)
                 rows.close()
             except ConnectorError as exc:
                 return CheckReport(reachable=False, detail=str(exc), samples=samples)
             samples.append(StreamSample(name, sample))
-        return CheckReport(reachable=True, detail=f"queried {self._safe_url()}", samples=samples)
+            if sample:
+                problems += [
+                    f"stream {name}: {_no_column(column, option, sample[0])}"
+                    for option, column in (("cursor_field", spec.cursor_field), ("group_by", spec.group_by))
+                    if column and column not in sample[0]
+                ]
+        return CheckReport(
+            reachable=True, detail=f"queried {self._safe_url()}", samples=samples, problems=problems
+        )
 
     def _rows(self, stream: str, query: str, params: dict[str, Any]) -> Generator[Record, None, None]:
         """Rows as dicts, fetched `batch_size` at a time through a server-side cursor where supported."""
@@ -143,7 +151,7 @@ class SqlConnector(Connector):
         rejected: list[Rejected] = []
         for row in rows:
             if spec.cursor_field not in row:
-                raise FatalError(f"stream {stream}: the query returns no column {spec.cursor_field!r}")
+                raise FatalError(f"stream {stream}: {_no_column(spec.cursor_field, 'cursor_field', row)}")
             value = row[spec.cursor_field]
             if value is None:
                 rejected.append(Rejected(f"{spec.cursor_field} is empty", raw_hash=canonical_hash(row)))
@@ -203,6 +211,35 @@ def _source_file_exists(url: URL) -> None:
         return
     if not database.startswith("file:") and not Path(database).expanduser().is_file():
         raise FatalError(f"SQLite database {database} not found")
+
+
+def _no_column(column: str, option: str, row: Record) -> str:
+    return f"the query returns no column {column!r} ({option}); it returns: {', '.join(sorted(row))}"
+
+
+def _with_column(stream: str, rows: Iterator[Record], column: str | None, option: str) -> Iterator[Record]:
+    """Rows, refusing the first that lacks `column`: grouping by a missing column would make the
+    whole stream one batch, held in memory with no point to resume from."""
+    for row in rows:
+        if column is not None and column not in row:
+            raise FatalError(f"stream {stream}: {_no_column(column, option, row)}")
+        yield row
+
+
+def _first_records(rows: Iterator[Record], size: int, group_by: str | None) -> list[Record]:
+    """The first `size` records: for a stream of grouped rows (form answers), `size` groups."""
+    if group_by is None:
+        return list(islice(rows, size))
+    sample: list[Record] = []
+    groups: set[Any] = set()
+    for row in rows:
+        key = row.get(group_by, object())  # without the column every row is its own group
+        if key not in groups:
+            if len(groups) == size:
+                break
+            groups.add(key)
+        sample.append(row)
+    return sample
 
 
 def _classified(exc: SQLAlchemyError, where: str) -> ConnectorError:

@@ -54,3 +54,22 @@ def walk(node: Any, path: Path) -> Any:
     """The value at `path`, or None where it leads nowhere: a record's missing field is no value."""
     found = lookup(node, path)
     return None if found is MISSING else found
+
+
+def keys_near(document: Any, path: str) -> str:
+    """What a response has where `path` was looked for, so a misspelt key can be put right.
+
+    Names the keys at the deepest part of the path that exists, e.g. "meta.page has: after, size".
+    """
+    where, node = "the response body", document
+    parts = path.split(".")
+    for length in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:length])
+        found = select(document, prefix)
+        if isinstance(found, dict):
+            where, node = repr(prefix), found
+            break
+    if isinstance(node, dict):
+        keys = ", ".join(sorted(str(k) for k in node)[:20]) or "no keys"
+        return f"{where} has: {keys}"
+    return f"{where} is a {type(node).__name__}, not an object"

@@ -64,3 +64,20 @@ def open_case_refs(conn: Connection, authority: str) -> list[str]:
             .order_by(CASES.c.case_ref)
         )
     ]
+
+
+def live_case_refs(conn: Connection, authority: str, case_refs: Iterable[str]) -> set[str]:
+    """Which of these cases the store holds, not deleted: evidence naming any other is orphaned."""
+    wanted = sorted(set(case_refs))
+    found: set[str] = set()
+    for start in range(0, len(wanted), KEY_CHUNK):
+        found.update(
+            conn.execute(
+                select(CASES.c.case_ref).where(
+                    CASES.c.authority == authority,
+                    CASES.c.deleted_on.is_(None),
+                    CASES.c.case_ref.in_(wanted[start : start + KEY_CHUNK]),
+                )
+            ).scalars()
+        )
+    return found

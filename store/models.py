@@ -182,6 +182,7 @@ class SyncRun(Base):
     quarantined_count: Mapped[int] = mapped_column(Integer, default=0)
     not_evidence_count: Mapped[int] = mapped_column(Integer, default=0)
     deleted_count: Mapped[int] = mapped_column(Integer, default=0)
+    orphaned_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -197,7 +198,7 @@ class StreamPosition(Base):
 
 class QuarantineRow(Base):
     __tablename__ = "quarantine"
-    __table_args__ = (UniqueConstraint("authority", "stream", "record_hash", name="uq_quarantine_record"),)
+    __table_args__ = (UniqueConstraint("authority", "stream", "record_key", name="uq_quarantine_record_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id"))
@@ -206,6 +207,8 @@ class QuarantineRow(Base):
     source_id: Mapped[str | None] = mapped_column(Ref)
     reason: Mapped[str] = mapped_column(Text)
     record_hash: Mapped[str] = mapped_column(String(64))
+    record_key: Mapped[str] = mapped_column(String(140))
+    """`id:<source id>`, or `hash:<record hash>` for a record without a usable id: one row per record."""
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, and_, case, func, select, text
 from sqlalchemy.orm import Session
 
 from mapping.elements import DEFAULT_ELEMENT_KEYS
@@ -13,6 +13,7 @@ from store.models import (
     Authority,
     CaseElementStatusRow,
     CaseRow,
+    EvidenceRow,
     QuarantineRow,
     StatusChange,
     StreamPosition,
@@ -39,6 +40,7 @@ _RUN_COLUMNS = (
     "quarantined_count",
     "not_evidence_count",
     "deleted_count",
+    "orphaned_count",
     "error",
 )
 
@@ -104,6 +106,32 @@ def quarantine_counts(engine: Engine) -> dict[str, int]:
     )
     with engine.connect() as conn:
         return {authority: int(count) for authority, count in conn.execute(query).all()}
+
+
+ORPHAN_ALERT_SHARE = 0.05
+"""Above this share of an authority's evidence naming cases the store lacks, `status` flags it: the
+cases and evidence streams probably key cases differently."""
+
+
+def orphan_counts(engine: Engine) -> dict[str, tuple[int, int]]:
+    """Per authority: live evidence naming a case the store does not hold, and all live evidence."""
+    missing = case((CaseRow.case_ref.is_(None), 1), else_=0)
+    query = (
+        select(EvidenceRow.authority, func.sum(missing), func.count())
+        .select_from(EvidenceRow)
+        .outerjoin(
+            CaseRow,
+            and_(
+                CaseRow.authority == EvidenceRow.authority,
+                CaseRow.case_ref == EvidenceRow.case_ref,
+                CaseRow.deleted_on.is_(None),
+            ),
+        )
+        .where(EvidenceRow.deleted_on.is_(None))
+        .group_by(EvidenceRow.authority)
+    )
+    with engine.connect() as conn:
+        return {a: (int(orphaned or 0), int(total)) for a, orphaned, total in conn.execute(query).all()}
 
 
 def positions(engine: Engine, authority: str) -> dict[str, Row]:

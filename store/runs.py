@@ -12,7 +12,11 @@ from store.models import AuditEntry, SyncRun
 
 @dataclass
 class Counts:
-    """What a run did with what it read. read = written + unchanged + quarantined + not_evidence."""
+    """What a run did with what it read.
+
+    read = written + unchanged + quarantined + not_evidence + orphaned: orphaned evidence is stored (its
+    case may arrive later) but names a case the store does not have, so it is not counted as written.
+    """
 
     read: int = 0
     written: int = 0
@@ -20,6 +24,7 @@ class Counts:
     quarantined: int = 0
     not_evidence: int = 0
     deleted: int = 0
+    orphaned: int = 0
 
     def add(self, other: Counts) -> None:
         for name, value in asdict(other).items():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, or_, select, update
+from sqlalchemy import Connection, Table, and_, func, or_, select, update
 
 from mapping.schema import Case, Evidence
 from store.models import QuarantineRow
@@ -72,10 +72,7 @@ def mark_seen(conn: Connection, table: Table, authority: str, keys: Iterable[str
         )
 
 
-def mark_vanished(
-    conn: Connection, table: Table, authority: str, run_id: int, today: date, case_ref: str | None = None
-) -> list[str]:
-    """Mark records a full read did not meet as deleted; return the case refs they belong to."""
+def _vanished(table: Table, authority: str, run_id: int, case_ref: str | None) -> Any:
     conditions = [
         table.c.authority == authority,
         table.c.deleted_on.is_(None),
@@ -83,9 +80,25 @@ def mark_vanished(
     ]
     if case_ref is not None:
         conditions.append(table.c.case_ref == case_ref)
-    refs = [r for (r,) in conn.execute(select(table.c.case_ref).where(and_(*conditions)))]
+    return and_(*conditions)
+
+
+def count_vanished(
+    conn: Connection, table: Table, authority: str, run_id: int, case_ref: str | None = None
+) -> int:
+    """How many live records a full read did not meet: what marking vanished records would delete."""
+    query = select(func.count()).select_from(table).where(_vanished(table, authority, run_id, case_ref))
+    return int(conn.execute(query).scalar_one())
+
+
+def mark_vanished(
+    conn: Connection, table: Table, authority: str, run_id: int, today: date, case_ref: str | None = None
+) -> list[str]:
+    """Mark records a full read did not meet as deleted; return the case refs they belong to."""
+    conditions = _vanished(table, authority, run_id, case_ref)
+    refs = [r for (r,) in conn.execute(select(table.c.case_ref).where(conditions))]
     if refs:
-        conn.execute(update(table).where(and_(*conditions)).values(deleted_on=today))
+        conn.execute(update(table).where(conditions).values(deleted_on=today))
     return refs
 
 
@@ -96,12 +109,17 @@ class QuarantineItem:
     record_hash: str
     source_id: str | None
 
+    @property
+    def record_key(self) -> str:
+        """One open row per source record: by its id, or by its content where it has no usable id."""
+        return f"id:{self.source_id}" if self.source_id is not None else f"hash:{self.record_hash}"
+
 
 def write_quarantine(
     conn: Connection, authority: str, run_id: int, items: Sequence[QuarantineItem], now: datetime
 ) -> None:
-    """One row per distinct bad record; meeting it again updates the row rather than adding one."""
-    unique = {(i.stream, i.record_hash): i for i in items}
+    """One row per bad source record; meeting it again, edited or not, updates the row and reopens it."""
+    unique = {(i.stream, i.record_key): i for i in items}
     rows = [
         {
             "run_id": run_id,
@@ -110,6 +128,7 @@ def write_quarantine(
             "source_id": i.source_id,
             "reason": i.reason,
             "record_hash": i.record_hash,
+            "record_key": i.record_key,
             "first_seen_at": now,
             "last_seen_at": now,
             "resolved_at": None,
@@ -120,8 +139,8 @@ def write_quarantine(
         conn,
         QUARANTINE,
         rows,
-        keys=["authority", "stream", "record_hash"],
-        update=["run_id", "reason", "source_id", "last_seen_at", "resolved_at"],
+        keys=["authority", "stream", "record_key"],
+        update=["run_id", "reason", "record_hash", "last_seen_at", "resolved_at"],
     )
 
 
@@ -141,6 +160,23 @@ def resolve_quarantine(
             )
             .values(resolved_at=now)
         )
+
+
+def resolve_unseen_quarantine(
+    conn: Connection, authority: str, stream: str, run_id: int, now: datetime
+) -> int:
+    """After a complete full read of a stream, what it did not meet again has left the source."""
+    result = conn.execute(
+        update(QuarantineRow)
+        .where(
+            QuarantineRow.authority == authority,
+            QuarantineRow.stream == stream,
+            QuarantineRow.resolved_at.is_(None),
+            QuarantineRow.run_id < run_id,
+        )
+        .values(resolved_at=now)
+    )
+    return int(result.rowcount or 0)
 
 
 def save_position(

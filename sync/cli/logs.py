@@ -40,6 +40,7 @@ ALLOWED_KEYS = frozenset(
         "unchanged",
         "quarantined",
         "not_evidence",
+        "orphaned",
         "deleted",
         "duration_s",
         "rate_per_s",

@@ -1,4 +1,5 @@
-"""The `sofs-sync` command line. Exit codes: 0 ok, 1 a run failed, 2 usage or config error."""
+"""The `sofs-sync` command line. Exit codes: 0 ok, 1 a run failed, 2 usage or config error, 3 a run
+ended `partial`."""
 
 from __future__ import annotations
 

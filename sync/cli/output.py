@@ -14,6 +14,12 @@ class RunFailed(click.ClickException):
     exit_code = EXIT_RUN_FAILED
 
 
+class RunPartial(click.ClickException):
+    """A run ended `partial`: it kept what it read but did not finish, so cron and systemd should alert."""
+
+    exit_code = EXIT_RUN_PARTIAL
+
+
 class UsageError(click.ClickException):
     exit_code = EXIT_USAGE
 

@@ -21,7 +21,7 @@ from sync.run.runner import RunResult
 
 log = structlog.get_logger("sofs_sync.metrics")
 
-RESULTS = ("written", "unchanged", "quarantined", "not_evidence", "deleted")
+RESULTS = ("written", "unchanged", "quarantined", "not_evidence", "orphaned", "deleted")
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400)
 """From a quiet incremental run (seconds) to a full resync of a large authority (hours)."""
 
@@ -40,6 +40,7 @@ class StoreCollector:
         try:
             last = read.last_runs(self.store)
             quarantined = read.quarantine_counts(self.store)
+            orphans = read.orphan_counts(self.store)
         except Exception as exc:  # noqa: BLE001 - a scrape never fails because the store is away
             log.warning("metrics: the store cannot be read", error_class=type(exc).__name__)
             return
@@ -58,8 +59,16 @@ class StoreCollector:
         )
         for code in sorted(set(last) | set(quarantined)):
             quarantine.add_metric([code], quarantined.get(code, 0))
+        orphaned = GaugeMetricFamily(
+            "sofs_sync_orphaned_evidence_records",
+            "Evidence records of the authority naming a case the store does not hold.",
+            labels=["authority"],
+        )
+        for code in sorted(set(last) | set(orphans)):
+            orphaned.add_metric([code], orphans.get(code, (0, 0))[0])
         yield success
         yield quarantine
+        yield orphaned
 
 
 class DaemonMetrics:

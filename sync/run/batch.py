@@ -130,8 +130,12 @@ def write_batch(
         writer.mark_seen(conn, tables.STREAM_TABLES[stream], ctx.authority, still_there, ctx.run_id)
         if rejected or any(q.source_id is None for q in quarantined):
             ctx.unread_streams.add(stream)
-    counts.written = len(case_writes) + len(evidence_writes)
-    counts.unchanged = len(cases) + len(evidence) - counts.written
+    # Cases are read before evidence, so a case missing now is missing at the end of the run too.
+    present = lookups.live_case_refs(conn, ctx.authority, {e.case_ref for e, _ in evidence})
+    orphans = {e.source_id for e, _ in evidence if e.case_ref not in present}
+    counts.orphaned = sum(1 for e, _ in evidence if e.source_id in orphans)
+    counts.written = len(case_writes) + sum(1 for e, _ in evidence_writes if e.source_id not in orphans)
+    counts.unchanged = len(cases) + len(evidence) - counts.written - counts.orphaned
 
     counts.quarantined = len(quarantined)
     writer.write_quarantine(conn, ctx.authority, ctx.run_id, quarantined, ctx.now)

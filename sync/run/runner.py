@@ -15,7 +15,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import Engine, update
+from sqlalchemy import Connection, Engine, update
 from sqlalchemy.exc import DBAPIError
 
 from config.authority import Authority
@@ -66,6 +66,8 @@ class RunRequest:
     mode: Mode = Mode.INCREMENTAL
     reason: str | None = None
     case_ref: str | None = None
+    allow_deletions: bool = False
+    """Past the authority's deletion guard: the person asking has checked the source really dropped them."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,18 @@ class RunRefused(Exception):
 
 class NoSuchCase(RunRefused):
     """A one-case resync found the case neither in the source nor in the store: likely a typo."""
+
+
+class DeletionGuarded(EndsPartial):
+    """A resync would mark more of the authority's live records deleted than its guard allows."""
+
+
+class MostlyOrphaned(EndsPartial):
+    """Most evidence read names cases the store does not have: the streams likely key cases differently."""
+
+
+class IncompleteRead(EndsPartial):
+    """The source holds records this run could not deliver: a file still being written or unreadable."""
 
 
 EXPECTED_FAILURES: tuple[type[Exception], ...] = (ConnectorError, LeaseLost, RunRefused)
@@ -242,7 +256,7 @@ class SyncRunner:
                     conn,
                     at=self.clock(),
                     actor=request.requested_by,
-                    action=f"resync:{request.mode}",
+                    action=f"resync:{request.mode}" + (":allow-deletions" if request.allow_deletions else ""),
                     authority=authority.code,
                     scope=scope,
                     reason=request.reason,
@@ -284,10 +298,13 @@ class SyncRunner:
                         "or resync the whole authority"
                     )
             read_per_stream: dict[str, int] = {}
+            incomplete: list[str] = []
             for stream in streams:
                 before = ctx.counts.read
+                orphans_before = ctx.counts.orphaned
                 for batch, position in self._batches(connector, compiled, stream, request):
                     lease.check()
+                    incomplete += batch.incomplete
                     outcomes = compiled.map_batch(stream, batch.records)
                     with self.engine.begin() as conn:
                         lease.confirm(conn)
@@ -305,6 +322,12 @@ class SyncRunner:
                     if self.stop.is_set():
                         raise Stopped("stopped on request after committing a batch")
                 read_per_stream[stream] = ctx.counts.read - before
+                if stream == "evidence":
+                    _refuse_mostly_orphaned(read_per_stream[stream], ctx.counts.orphaned - orphans_before)
+            if incomplete:
+                raise IncompleteRead(
+                    "; ".join(incomplete) + " (nothing marked deleted)" * (request.mode is Mode.FULL)
+                )
             if request.mode is not Mode.INCREMENTAL:
                 self._mark_vanished(ctx, authority, request, read_per_stream, lease)
 
@@ -351,6 +374,10 @@ class SyncRunner:
                     f"stream(s) {', '.join(empty)} returned no records; {live} stored records were kept, "
                     "not marked deleted"
                 )
+            self._guard_deletions(conn, ctx, authority, request, case_ref)
+            if request.mode is Mode.FULL:
+                for stream in read_per_stream:
+                    writer.resolve_unseen_quarantine(conn, ctx.authority, stream, ctx.run_id, ctx.now)
             touched: set[str] = set()
             deleted = 0
             for table in (tables.CASES, tables.EVIDENCE):
@@ -360,6 +387,33 @@ class SyncRunner:
             statuses.touch_cases(conn, ctx.authority, touched)
             record_counts(conn, ctx.run_id, replace(ctx.counts, deleted=ctx.counts.deleted + deleted))
         ctx.counts.deleted += deleted
+
+    @staticmethod
+    def _guard_deletions(
+        conn: Connection, ctx: RunContext, authority: Authority, request: RunRequest, case_ref: str | None
+    ) -> None:
+        """A resync that would delete a large share of what dashboards show stops unless told otherwise."""
+        vanished = sum(
+            writer.count_vanished(conn, table, ctx.authority, ctx.run_id, case_ref)
+            for table in (tables.CASES, tables.EVIDENCE)
+        )
+        live = sum(
+            lookups.count_live(conn, table, ctx.authority) for table in (tables.CASES, tables.EVIDENCE)
+        )
+        guard = authority.file.deletion_guard
+        if vanished <= guard * live:
+            return
+        if request.allow_deletions:
+            log.warning(
+                "deletions past the guard allowed", run_id=ctx.run_id, authority=ctx.authority, count=vanished
+            )
+            return
+        share = f"{vanished:,} of the authority's {live:,} live records ({vanished / live:.0%})"
+        raise DeletionGuarded(
+            f"this resync would mark {share} deleted, more than its deletion guard of {guard:.0%}; "
+            "nothing was marked deleted. Check the connector settings first (a page key, a filter, "
+            "a query); if the source really no longer has them, resync again with --allow-deletions"
+        )
 
     def recompute(self, code: str) -> int:
         """Recompute every open case's statuses for today's date (overdue and review due move daily),
@@ -374,6 +428,16 @@ class SyncRunner:
             with self.engine.connect() as conn:
                 refs = lookups.open_case_refs(conn, code)
             return settle(self.engine, lease, code, how, None, also=refs)
+
+
+def _refuse_mostly_orphaned(read: int, orphaned: int) -> None:
+    """Evidence is kept for cases that may arrive later, but a run where most of it names no stored
+    case is a configuration problem (the streams key cases differently), not a green run."""
+    if orphaned * 2 > read:
+        raise MostlyOrphaned(
+            f"{orphaned:,} of {read:,} evidence records name a case the store does not have; check that "
+            "the cases and evidence mappings take case_ref from matching columns (see `sofs-sync check`)"
+        )
 
 
 def _scope_ref(authority: Authority, request: RunRequest) -> str | None:
@@ -394,4 +458,5 @@ def _count_fields(counts: Counts) -> dict[str, int]:
         "quarantined": counts.quarantined,
         "not_evidence": counts.not_evidence,
         "deleted": counts.deleted,
+        "orphaned": counts.orphaned,
     }

@@ -190,3 +190,57 @@ def test_a_position_from_another_pagination_style_is_a_clear_fatal_error(server:
     with pytest.raises(FatalError, match="does not fit this stream's pagination"):
         read_all(rest_connector(server.url, stream), position={"page": {"cursor": "abc"}})
     assert server.requests == []
+
+
+def test_a_misspelt_cursor_path_is_an_error_naming_the_keys_the_response_has(server: ScriptedServer) -> None:
+    server.on("/cases", Reply(json={"items": [{"id": 1}], "meta": {"page": {"after": "x1", "size": 1}}}))
+    stream = {"pagination": {"type": "cursor", "cursor_path": "meta.page.next"}}
+
+    with pytest.raises(FatalError) as raised:
+        read_all(rest_connector(server.url, stream))
+
+    assert "no 'meta.page.next' (cursor_path); 'meta.page' has: after, size" in str(raised.value)
+    assert len(server.seen("/cases")) == 1
+
+
+def test_a_misspelt_next_link_path_is_an_error_not_the_last_page(server: ScriptedServer) -> None:
+    server.on("/cases", Reply(json={"items": [{"id": 1}], "links": {"next_page": "/cases?p=2"}}))
+    stream = {"pagination": {"type": "next_link", "next_link_path": "links.next"}}
+
+    with pytest.raises(FatalError, match=r"no 'links.next' \(next_link_path\); 'links' has: next_page"):
+        read_all(rest_connector(server.url, stream))
+
+
+def test_a_present_null_cursor_ends_paging_on_the_first_page(server: ScriptedServer) -> None:
+    server.on("/cases", Reply(json={"items": [{"id": 1}], "meta": {"page": {"after": None}}}))
+    stream = {"pagination": {"type": "cursor", "cursor_path": "meta.page.after"}}
+
+    assert ids_of(read_all(rest_connector(server.url, stream))) == [1]
+
+
+def test_a_key_dropped_from_the_last_page_ends_paging_once_it_was_followed(server: ScriptedServer) -> None:
+    server.on(
+        "/cases",
+        Reply(json={"value": [{"id": 1}], "@odata.nextLink": "/cases?$skiptoken=1"}),
+        Reply(json={"value": [{"id": 2}]}),
+    )
+
+    batches = read_all(
+        rest_connector(server.url, {"records_path": "value", "pagination": {"type": "next_link"}})
+    )
+
+    assert ids_of(batches) == [1, 2]
+
+
+def test_an_api_that_leaves_the_key_out_says_so_in_config(server: ScriptedServer) -> None:
+    server.on("/cases", Reply(json={"value": [{"id": 1}]}))
+    odata = {"records_path": "value", "pagination": {"type": "next_link", "absent_means_end": True}}
+
+    assert ids_of(read_all(rest_connector(server.url, odata))) == [1]
+
+
+def test_a_missing_records_path_names_the_keys_the_body_has(server: ScriptedServer) -> None:
+    server.on("/cases", Reply(json={"data": [], "meta": {}}))
+
+    with pytest.raises(FatalError, match=r"\(records_path\); the response body has: data, meta"):
+        read_all(rest_connector(server.url))

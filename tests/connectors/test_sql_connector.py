@@ -232,7 +232,36 @@ def test_check_samples_each_stream(source_url: str) -> None:
         report = connector.check(sample_size=2)
 
     assert report.reachable, report.detail
-    assert [(s.stream, len(s.records)) for s in report.samples] == [("cases", 2), ("evidence", 2)]
+    # Evidence is grouped by form: a sample of 2 is two whole forms of three answers each.
+    assert [(s.stream, len(s.records)) for s in report.samples] == [("cases", 2), ("evidence", 6)]
+    assert report.problems == []
+
+
+def test_check_names_a_cursor_field_and_a_group_by_the_query_does_not_return(source_url: str) -> None:
+    misspelt = {
+        "cases": {"query": CASES, "cursor_field": "UPDATED"},
+        "evidence": {"query": ANSWERS, "cursor_field": "form_updated", "group_by": "FORM_ID"},
+    }
+    with sql_connector(source_url, **misspelt) as connector:
+        report = connector.check(sample_size=2)
+
+    assert report.problems == [
+        "stream cases: the query returns no column 'UPDATED' (cursor_field); "
+        "it returns: case_ref, team, updated",
+        "stream evidence: the query returns no column 'FORM_ID' (group_by); "
+        "it returns: answer, answer_no, form_id, form_updated",
+    ]
+
+
+def test_a_group_by_the_query_does_not_return_fails_the_read_instead_of_one_huge_batch(
+    source_url: str,
+) -> None:
+    stream = {"query": ANSWERS, "cursor_field": "form_updated", "group_by": "FORM_ID"}
+    with (
+        sql_connector(source_url, evidence=stream) as connector,
+        pytest.raises(FatalError, match=r"no column 'FORM_ID' \(group_by\); it returns: answer, answer_no"),
+    ):
+        read(connector, "evidence")
 
 
 @pytest.mark.postgres

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,11 @@ def test_sync_of_the_example_writes_the_whiteboard_and_records_who_asked(example
     assert run["outcome"] == "succeeded"
     assert (
         counts["read"]
-        == counts["written"] + counts["unchanged"] + counts["quarantined"] + counts["not_evidence"]
+        == counts["written"]
+        + counts["unchanged"]
+        + counts["quarantined"]
+        + counts["not_evidence"]
+        + counts["orphaned"]
     )
     [recorded] = json.loads(run_cli("--config", str(example), "runs", "northshire", "--json").output)
     assert (recorded["trigger"], recorded["requested_by"]) == ("cli", "ops-anna")
@@ -243,3 +248,30 @@ def test_check_warns_of_elements_nothing_maps_to_and_streams_nothing_maps(exampl
     text = run_cli("--config", str(example), "check", "northshire").output
     assert "stream episodes is configured on the connector but has no mapping" in text
     assert "no rule maps any record to element harm_statement" in text
+
+
+def test_a_drop_still_being_written_makes_the_sync_partial_and_is_named(example: Path) -> None:
+    authority = example.parent / "authorities" / "northshire.yaml"
+    authority.write_text(authority.read_text().replace("settle_seconds: 0", "settle_seconds: 120"))
+    run_cli("--config", str(example), "init")
+    drops = example.parent.parent / "examples" / "northshire" / "drops"
+    (drops / "forms-2025-02.csv").write_text((drops / "forms-2025-01.csv").read_text())  # written just now
+
+    result = run_cli("--config", str(example), "sync")
+
+    assert result.exit_code == 3, result.output
+    assert "northshire: partial" in result.output
+    assert "forms-2025-02.csv is still being written; it waits for the next run" in result.output
+
+
+def test_an_unreadable_drop_makes_the_sync_partial_and_is_named(example: Path) -> None:
+    run_cli("--config", str(example), "init")
+    drops = example.parent.parent / "examples" / "northshire" / "drops"
+    broken = drops / "forms-2025-02.csv"
+    broken.write_bytes(b"\xff\xfe not a csv \x00")
+    os.utime(broken, (broken.stat().st_mtime - 3600, broken.stat().st_mtime - 3600))
+
+    sync = run_cli("--config", str(example), "sync")
+
+    assert sync.exit_code == 3, sync.output
+    assert "forms-2025-02.csv cannot be read" in sync.output

@@ -99,7 +99,11 @@ def test_sigterm_mid_run_ends_after_a_committed_batch_and_exits_zero_within_the_
     assert run["error"].startswith("Stopped")
     assert 0 < run["read_count"] < len(cases), "the stop did not land mid-run"
     assert run["read_count"] == (
-        run["written_count"] + run["unchanged_count"] + run["quarantined_count"] + run["not_evidence_count"]
+        run["written_count"]
+        + run["unchanged_count"]
+        + run["quarantined_count"]
+        + run["not_evidence_count"]
+        + run["orphaned_count"]
     )
     assert query(store, "SELECT * FROM leases") == []
 

@@ -59,7 +59,9 @@ def test_sync_and_resync_on_postgres_give_the_whiteboard_and_deletions(
         "C2": "not_started",
     }
     data["evidence"] = data["evidence"][:1]
-    again = runner.run("mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.FULL, reason="cleanup"))
+    again = runner.run(
+        "mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.FULL, reason="cleanup", allow_deletions=True)
+    )
     assert again.counts.deleted == 1
     assert again.counts.unchanged == 3
     summary = {(r["team"], r["element"]): r for r in read.team_summary(postgres_store)}

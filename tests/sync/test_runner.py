@@ -55,8 +55,8 @@ def test_counts_add_up_and_records_land(setup) -> None:  # type: ignore[no-untyp
     result = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     c = result.counts
     assert result.outcome is RunOutcome.SUCCEEDED
-    assert (c.read, c.written, c.unchanged, c.quarantined, c.not_evidence) == (8, 5, 0, 2, 1)
-    assert c.read == c.written + c.unchanged + c.quarantined + c.not_evidence
+    assert (c.read, c.written, c.unchanged, c.quarantined, c.not_evidence, c.orphaned) == (8, 4, 0, 2, 1, 1)
+    assert c.read == c.written + c.unchanged + c.quarantined + c.not_evidence + c.orphaned
     assert next(r["reason"] for r in read.quarantine(store)).startswith("case_type")
 
 
@@ -73,7 +73,7 @@ def test_rereading_the_same_records_counts_them_unchanged(setup) -> None:  # typ
     runner_for, _store = setup
     runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     result = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request(Mode.FULL, reason="check"))
-    assert (result.counts.written, result.counts.unchanged) == (0, 5)
+    assert (result.counts.written, result.counts.unchanged, result.counts.orphaned) == (0, 4, 1)
     assert result.counts.deleted == 0
 
 
@@ -118,7 +118,8 @@ def test_resync_marks_vanished_records_deleted_and_audits_who_and_why(setup) -> 
     smaller["cases"] = smaller["cases"][:1]
     smaller["evidence"] = smaller["evidence"][1:2]
     result = runner_for(MemoryConnector(data=smaller)).run(
-        "mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.FULL, reason="source cleanup")
+        "mem-la",
+        RunRequest(Trigger.MANUAL, "admin", Mode.FULL, reason="source cleanup", allow_deletions=True),
     )
     assert result.counts.deleted == 3  # case C2, evidence F1 and F5
     with store.connect() as conn:
@@ -150,7 +151,8 @@ def test_per_case_resync_reads_only_that_case(setup) -> None:  # type: ignore[no
     changed = data()
     changed["evidence"] = [f for f in changed["evidence"] if f["form_id"] != "F1"]
     result = runner_for(MemoryConnector(data=changed)).run(
-        "mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.CASE, reason="audit", case_ref="C1")
+        "mem-la",
+        RunRequest(Trigger.MANUAL, "admin", Mode.CASE, reason="audit", case_ref="C1", allow_deletions=True),
     )
     assert result.outcome is RunOutcome.SUCCEEDED
     assert result.counts.deleted == 1
@@ -187,6 +189,7 @@ def test_quarantined_source_rejects_count_as_read_and_quarantined(setup) -> None
         + result.counts.unchanged
         + result.counts.quarantined
         + result.counts.not_evidence
+        + result.counts.orphaned
     )
 
 
@@ -396,3 +399,57 @@ def test_a_combined_form_evidences_two_elements_and_both_survive_a_resync(
     form["date"] = "2026-01-10"
     engine.run("mem-la", cli_request(Mode.FULL, reason="form fixed"))
     assert [q for q in read.quarantine(sqlite_store) if q.get("resolved_at") is None] == []
+
+
+def test_a_resync_past_the_deletion_guard_deletes_nothing_and_ends_partial(setup) -> None:  # type: ignore[no-untyped-def]
+    runner_for, store = setup
+    runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    smaller = data()
+    smaller["evidence"] = smaller["evidence"][1:]  # F1 gone: 1 of 5 live records, past the 10% guard
+
+    result = runner_for(MemoryConnector(data=smaller)).run("mem-la", cli_request(Mode.FULL, reason="x"))
+
+    assert result.outcome is RunOutcome.PARTIAL
+    assert result.counts.deleted == 0
+    assert "would mark 1 of the authority's 5 live records (20%) deleted" in (result.error or "")
+    assert "deletion guard of 10%" in (result.error or "")
+    assert "--allow-deletions" in (result.error or "")
+    with store.connect() as conn:
+        assert (
+            conn.execute(select(EvidenceRow.deleted_on).where(EvidenceRow.source_id == "F1")).scalar_one()
+            is None
+        )
+
+
+def test_the_deletion_guard_is_an_authority_setting(tmp_path: Path, sqlite_store: Engine) -> None:
+    config = memory_config(tmp_path / "config", AUTHORITY_YAML + "deletion_guard: 0.25\n")
+    smaller = data()
+    smaller["evidence"] = smaller["evidence"][1:]
+    sources = iter([MemoryConnector(data=data()), MemoryConnector(data=smaller)])
+    runner = SyncRunner(config, sqlite_store, today=lambda: TODAY, connector_factory=lambda _a: next(sources))
+    runner.run("mem-la", cli_request())
+
+    result = runner.run("mem-la", cli_request(Mode.FULL, reason="x"))
+
+    assert (result.outcome, result.counts.deleted) == (RunOutcome.SUCCEEDED, 1)
+
+
+def test_allow_deletions_passes_the_guard_and_the_audit_log_says_who_and_why(setup) -> None:  # type: ignore[no-untyped-def]
+    runner_for, store = setup
+    runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    request = RunRequest(
+        Trigger.MANUAL, "admin-raj", Mode.FULL, reason="LA archived 2019 cases", allow_deletions=True
+    )
+
+    only_a_chronology = {**data(), "evidence": [a_form("F3", "C2", "Chronology")]}
+
+    result = runner_for(MemoryConnector(data=only_a_chronology)).run("mem-la", request)
+
+    assert (result.outcome, result.counts.deleted) == (RunOutcome.SUCCEEDED, 3)
+    with store.connect() as conn:
+        entry = conn.execute(select(AuditEntry)).one()
+    assert (entry.actor, entry.action, entry.reason) == (
+        "admin-raj",
+        "resync:full:allow-deletions",
+        "LA archived 2019 cases",
+    )

@@ -9,8 +9,11 @@ from rich.console import Console
 from rich.table import Table
 
 from config.settings import load_settings
+from connectors.base import Record
 from connectors.errors import ConnectorError
 from mapping.coverage import coverage
+from mapping.mapper import CompiledMapping
+from mapping.outcomes import Mapped
 from sync.cli.app import App
 from sync.cli.output import RunFailed, emit_json
 from sync.run.compile import compile_for, stored_case_ref
@@ -36,10 +39,12 @@ def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
     except ConnectorError as exc:
         raise RunFailed(f"{authority}: cannot read the source: {exc}") from None
     samples = {s.stream: s.records for s in report.samples}
+    problems = [*report.problems, *_unmatched_evidence(compiled, samples)]
     result = {
         "authority": authority,
         "reachable": report.reachable,
         "detail": report.detail,
+        "problems": problems,
         "unreadable": [asdict(r) for s in report.samples for r in s.rejected],
         "coverage": asdict(coverage(compiled, samples)),
     }
@@ -49,6 +54,23 @@ def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
         _print_check(result)
     if not report.reachable:
         raise RunFailed(f"{authority}: source not reachable: {report.detail}")
+    if problems:
+        raise RunFailed(f"{authority}: a sync would fail or go wrong; put right the problems above")
+
+
+def _unmatched_evidence(compiled: CompiledMapping, samples: dict[str, list[Record]]) -> list[str]:
+    """Sampled evidence that names none of the sampled cases: the streams likely key cases differently."""
+    refs: dict[str, set[str]] = {}
+    for stream in ("cases", "evidence"):
+        outcomes = compiled.map_batch(stream, samples.get(stream, [])) if stream in compiled.streams else []
+        refs[stream] = {o.record.case_ref for o in outcomes if isinstance(o, Mapped)}
+    if refs["cases"] and refs["evidence"] and not refs["cases"] & refs["evidence"]:
+        return [
+            f"no sampled evidence names a sampled case ({len(refs['evidence'])} case references in the "
+            f"evidence sample, {len(refs['cases'])} in the cases sample); check that both streams take "
+            "case_ref from columns holding the same reference"
+        ]
+    return []
 
 
 def _print_check(result: dict[str, object]) -> None:
@@ -57,6 +79,10 @@ def _print_check(result: dict[str, object]) -> None:
         f"[bold]{result['authority']}[/]: {'reachable' if result['reachable'] else 'NOT reachable'}"
         f" - {result['detail']}"
     )
+    problems = result["problems"]
+    assert isinstance(problems, list)
+    for problem in problems:
+        console.print(f"[bold red]problem[/]: {problem}", highlight=False)
     cov = result["coverage"]
     assert isinstance(cov, dict)
     for stream in cov["streams"]:

@@ -30,11 +30,13 @@ def status(app: App, as_json: bool) -> None:
     last = read.last_runs(engine)
     quarantined = read.quarantine_counts(engine)
     open_cases = read.open_case_count(engine)
+    orphans = read.orphan_counts(engine)
     now = datetime.now(UTC)
     result: list[dict[str, Any]] = []
     for code, authority in sorted(config.authorities.items()):
         run = last.get(code, {})
         started = datetime.fromisoformat(run["started_at"]) if run.get("started_at") else None
+        orphaned, evidence = orphans.get(code, (0, 0))
         result.append(
             {
                 "authority": code,
@@ -48,6 +50,8 @@ def status(app: App, as_json: bool) -> None:
                 else None,
                 "open_cases": open_cases.get(code, 0),
                 "in_quarantine": quarantined.get(code, 0),
+                "orphaned_evidence": orphaned,
+                "orphan_alert": evidence > 0 and orphaned / evidence > read.ORPHAN_ALERT_SHARE,
             }
         )
     # Data whose file is gone still shows on dashboards: list it, so it is retired or its file restored.
@@ -83,6 +87,7 @@ def status(app: App, as_json: bool) -> None:
             "next run",
             "open cases",
             "in quarantine",
+            "evidence naming no stored case",
         ],
         [
             [
@@ -95,10 +100,18 @@ def status(app: App, as_json: bool) -> None:
                 r["next_run"] or ("disabled" if r["file"] else "no file: restore it or retire it"),
                 r["open_cases"],
                 r["in_quarantine"],
+                _orphans(r["orphaned_evidence"], orphans.get(r["authority"], (0, 0))[1], r["orphan_alert"]),
             ]
             for r in result
         ],
     )
+
+
+def _orphans(orphaned: int, evidence: int, alert: bool) -> str:
+    if not orphaned:
+        return "0"
+    text = f"{orphaned} ({orphaned / evidence:.0%})"
+    return f"[bold red]{text} check how both streams key cases[/]" if alert else text
 
 
 @click.command()
@@ -130,6 +143,7 @@ def runs(app: App, authority: str | None, limit: int, as_json: bool) -> None:
             "quarantined",
             "not evidence",
             "deleted",
+            "orphaned",
             "reason",
             "error",
         ],
@@ -148,6 +162,7 @@ def runs(app: App, authority: str | None, limit: int, as_json: bool) -> None:
                 r["quarantined_count"],
                 r["not_evidence_count"],
                 r["deleted_count"],
+                r["orphaned_count"],
                 r["reason"],
                 r["error"],
             ]

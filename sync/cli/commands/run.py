@@ -8,7 +8,7 @@ import os
 import click
 
 from sync.cli.app import App
-from sync.cli.output import RunFailed, emit_json
+from sync.cli.output import RunFailed, RunPartial, emit_json
 from sync.cli.progress import progress_reporter
 from sync.run.runner import Mode, RunOutcome, RunRequest, RunResult, SyncRunner, Trigger
 
@@ -45,11 +45,15 @@ def report_runs(results: list[RunResult], as_json: bool) -> None:
                 f"unchanged {c.unchanged}, quarantined {c.quarantined}, "
                 f"not practice evidence {c.not_evidence}"
             )
+            if c.orphaned:
+                line += f", evidence naming no stored case {c.orphaned}"
             if c.deleted:
                 line += f", marked deleted {c.deleted}"
             click.echo(line + (f" - {r.error}" if r.error else ""))
     if any(r.outcome is RunOutcome.FAILED for r in results):
         raise RunFailed("a run failed; see `sofs-sync runs` for its error")
+    if any(r.outcome is RunOutcome.PARTIAL for r in results):
+        raise RunPartial("a run ended partial; see its error above and `sofs-sync runs`")
 
 
 by_option = click.option("--by", help="Who asked for this run (default: the OS user).")
@@ -80,11 +84,22 @@ def sync_command(app: App, authorities: tuple[str, ...], by: str | None, as_json
 @click.argument("authority")
 @click.option("--case", "case_ref", help="Resync only this case (the authority's own case reference).")
 @click.option("--reason", required=True, help="Why the resync is needed; kept in the audit log.")
+@click.option(
+    "--allow-deletions",
+    is_flag=True,
+    help="Mark vanished records deleted even past the authority's deletion guard (kept in the audit log).",
+)
 @by_option
 @json_option
 @click.pass_obj
 def resync(
-    app: App, authority: str, case_ref: str | None, reason: str, by: str | None, as_json: bool
+    app: App,
+    authority: str,
+    case_ref: str | None,
+    reason: str,
+    allow_deletions: bool,
+    by: str | None,
+    as_json: bool,
 ) -> None:
     """Full resync of one authority or one case: re-read everything, then mark what vanished as deleted."""
     if not reason.strip():
@@ -98,6 +113,7 @@ def resync(
         Mode.CASE if case_ref else Mode.FULL,
         reason=reason.strip(),
         case_ref=case_ref,
+        allow_deletions=allow_deletions,
     )
     with progress_reporter(authority, enabled=not as_json) as on_batch:
         runner.on_batch = on_batch
