@@ -28,6 +28,8 @@ class AuthorityFile(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     enabled: bool = True
     schedule: Schedule | None = None
+    max_run_minutes: float | None = Field(default=None, gt=0)
+    """This authority's bound on one run; the settings' `max_run_minutes` when not given."""
     connector: ConnectorBlock
     identifiers: IdentifierPolicy = Field(default_factory=IdentifierPolicy)
     mapping: AuthorityMapping

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,11 @@ class Config:
         except KeyError:
             known = ", ".join(sorted(self.authorities)) or "none configured"
             raise ConfigError([f"unknown authority {code!r} (known: {known})"]) from None
+
+    def run_time_limit(self, code: str) -> timedelta:
+        """How long one run of the authority may go on: its own limit, else the settings' default."""
+        minutes = self.authority(code).file.max_run_minutes or self.settings.file.max_run_minutes
+        return timedelta(minutes=minutes)
 
 
 def load_config(path: Path) -> Config:

@@ -82,6 +82,10 @@ class Stopped(Exception):
     """A stop was asked for (SIGTERM); the batch in hand committed and the run ends here."""
 
 
+class TimeLimitReached(Exception):
+    """The run's wall-clock bound passed; what committed stays and the next run resumes from it."""
+
+
 class NothingRead(Exception):
     """A full read met no records where the store has some: deleting them all would be a guess."""
 
@@ -121,7 +125,8 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
         | NoSuchCase
         | NothingRead
         | UnreadRecords
-        | Stopped,
+        | Stopped
+        | TimeLimitReached,
     ):
         text = f"{type(exc).__name__}: {exc}"
         if request is not None and request.case_ref:
@@ -196,7 +201,7 @@ class SyncEngine:
             bound.warning(
                 "run ended early: retry budget spent", outcome=str(outcome), error_class=type(exc).__name__
             )
-        except (Stopped, NothingRead, UnreadRecords) as exc:
+        except (Stopped, TimeLimitReached, NothingRead, UnreadRecords) as exc:
             outcome, error = Outcome.PARTIAL, safe_error(exc, request)
             bound.warning("run ended early", error_class=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
@@ -256,6 +261,8 @@ class SyncEngine:
                         "or resync the whole authority"
                     )
             read_per_stream: dict[str, int] = {}
+            limit = self.config.run_time_limit(authority.code)
+            ends_by = self.clock() + limit
             for stream in streams:
                 before = ctx.counts.read
                 for batch, position in self._batches(connector, compiled, stream, request):
@@ -276,6 +283,9 @@ class SyncEngine:
                     )
                     if self.stop.is_set():
                         raise Stopped("stopped on request after committing a batch")
+                    if self.clock() >= ends_by:
+                        minutes = limit.total_seconds() / 60
+                        raise TimeLimitReached(f"reached its {minutes:g}-minute limit; the next run resumes")
                 read_per_stream[stream] = ctx.counts.read - before
             if request.mode is not Mode.INCREMENTAL:
                 self._mark_vanished(ctx, authority, request, read_per_stream, lease)
