@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import Engine, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from config.authority import Authority
 from config.errors import ConfigError
@@ -39,6 +39,7 @@ log = structlog.get_logger("sofs_sync.engine")
 ENGLAND = ZoneInfo("Europe/London")
 STREAM_ORDER = ("cases", "evidence")
 RECOMPUTE_CHUNK = 500
+FINISH_ATTEMPTS = 2
 
 
 class Trigger(StrEnum):
@@ -132,6 +133,8 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
         if request is not None and request.case_ref:
             text = text.replace(request.case_ref, "<case>")
         return text
+    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or isinstance(exc, OperationalError)):
+        return f"store connection lost ({type(exc.orig).__name__}); committed batches are kept"
     if isinstance(exc, DBAPIError):
         return f"store error: {type(exc.orig).__name__}"
     return f"{type(exc).__name__} (see the daemon's log for the traceback)"
@@ -206,10 +209,15 @@ class SyncEngine:
             bound.warning("run ended early", error_class=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
             outcome, error = Outcome.FAILED, safe_error(exc, request)
-            expected = isinstance(exc, ConnectorError | CaseFilterUnsupported | NoSuchCase | LeaseLost)
+            expected = isinstance(
+                exc, ConnectorError | CaseFilterUnsupported | NoSuchCase | LeaseLost | OperationalError
+            )
             bound.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
         finally:
-            lease.__exit__(None, None, None)
+            try:
+                lease.__exit__(None, None, None)
+            except Exception as exc:  # noqa: BLE001 - e.g. the store went away; the lease expires anyway
+                bound.warning("lease not released", error_class=type(exc).__name__)
         result = self._finish(run_id, code, outcome, ctx.counts, error)
         bound.info("run finished", outcome=str(outcome), **_count_fields(ctx.counts))
         return result
@@ -217,7 +225,22 @@ class SyncEngine:
     def _finish(
         self, run_id: int, code: str, outcome: Outcome, counts: Counts, error: str | None
     ) -> RunResult:
-        finish_run(self.engine, run_id, outcome, self.clock(), counts, error)
+        """Record the outcome; with the store gone, report it anyway and let the next run record it."""
+        for attempt in range(FINISH_ATTEMPTS):
+            try:
+                finish_run(self.engine, run_id, outcome, self.clock(), counts, error)
+                break
+            except DBAPIError as exc:
+                if attempt + 1 < FINISH_ATTEMPTS:
+                    self.engine.dispose()  # drop pooled connections to a restarted server
+                    continue
+                outcome, error = Outcome.FAILED, error or safe_error(exc)
+                log.error(
+                    "run outcome not recorded: the store is unreachable; the next run records it",
+                    run_id=run_id,
+                    authority=code,
+                    error_class=type(exc.orig).__name__,
+                )
         return RunResult(run_id, code, outcome, counts, error)
 
     def _close_interrupted_runs(self, code: str, run_id: int) -> None:
@@ -227,7 +250,9 @@ class SyncEngine:
                 update(SyncRun)
                 .where(SyncRun.authority == code, SyncRun.outcome == "running", SyncRun.id != run_id)
                 .values(
-                    outcome=Outcome.FAILED, finished_at=self.clock(), error="interrupted: the process ended"
+                    outcome=Outcome.FAILED,
+                    finished_at=self.clock(),
+                    error="interrupted: the process ended or lost the store before recording an outcome",
                 )
             )
 
