@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from config.schedule import Schedule
 from mapping.identifiers import IdentifierPolicy
+from mapping.mapper import DateWindow
 from mapping.spec import AuthorityMapping
 from mapping.timeliness import ElementRule
 
@@ -19,6 +21,23 @@ class ConnectorBlock(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     type: str
+
+
+class PlausibleDates(BaseModel):
+    """The window a record's dates must fall in to be stored; anything else is quarantined as a typo."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    earliest: date = date(1990, 1, 1)
+    years_ahead: int = Field(default=2, ge=0, le=50)
+    """How far past today a date may lie (review dates and plans are set ahead, not decades ahead)."""
+
+    def window(self, today: date) -> DateWindow:
+        try:
+            latest = today.replace(year=today.year + self.years_ahead)
+        except ValueError:  # 29 February into a common year
+            latest = today.replace(year=today.year + self.years_ahead, day=28)
+        return DateWindow(self.earliest, latest)
 
 
 class AuthorityFile(BaseModel):
@@ -34,6 +53,7 @@ class AuthorityFile(BaseModel):
     identifiers: IdentifierPolicy = Field(default_factory=IdentifierPolicy)
     mapping: AuthorityMapping
     timeliness: dict[str, ElementRule] = Field(default_factory=dict)
+    plausible_dates: PlausibleDates = Field(default_factory=PlausibleDates)
 
 
 @dataclass(frozen=True)

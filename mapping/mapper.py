@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +24,7 @@ from mapping.checks import (
     mapping_problems,
 )
 from mapping.gather import gather_forms
-from mapping.identifiers import IdentifierPolicy, Identifiers
+from mapping.identifiers import MAX_REF_LENGTH, IdentifierPolicy, Identifiers
 from mapping.outcomes import Mapped, NotPracticeEvidence, Outcome, Quarantined, canonical_hash, content_hash
 from mapping.rules import (
     AsScale,
@@ -55,6 +56,24 @@ fail on identifiers only for values that are not text, which `describe` never qu
 
 
 @dataclass(frozen=True)
+class DateWindow:
+    """The dates an authority's records can plausibly carry; a 1899 or 2099 is a typo, not evidence."""
+
+    earliest: date
+    latest: date
+
+    def outside(self, record: Case | Evidence) -> list[str]:
+        """A reason per date field outside the window, naming the field and the window, not the value."""
+        reasons = []
+        for name in type(record).model_fields:
+            value = getattr(record, name)
+            day = value.date() if isinstance(value, datetime) else value
+            if isinstance(day, date) and not self.earliest <= day <= self.latest:
+                reasons.append(f"{name}: outside the plausible dates {self.earliest} to {self.latest}")
+        return reasons
+
+
+@dataclass(frozen=True)
 class CompiledStream:
     """One stream's compiled rules; `map_records` is the per-batch entry point."""
 
@@ -67,6 +86,7 @@ class CompiledStream:
     fields: tuple[CompiledField, ...]
     identifiers: Identifiers
     hash_excludes: frozenset[str]
+    dates: DateWindow | None = None
 
     def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[Outcome]:
         return [self.map_record(record, rows) for record, rows in self.source_records(records)]
@@ -97,9 +117,13 @@ class CompiledStream:
         if not problems:
             assert source_id is not None
             try:
-                return self._mapped(values, source_id, source_rows)
+                mapped = self._mapped(values, source_id, source_rows)
             except ValidationError as exc:
                 problems.extend(_validation_reasons(exc))
+            else:
+                problems.extend(self.dates.outside(mapped.record) if self.dates else [])
+                if not problems:
+                    return mapped
         return Quarantined("; ".join(problems), canonical_hash(record), source_id, source_rows)
 
     def source_type(self, record: Mapping[str, Any]) -> str | None:
@@ -113,7 +137,10 @@ class CompiledStream:
             raw = self.source_id.evaluate(record)
         except RuleFailure as exc:
             return None, [self._reason(self.source_id, exc)]
-        return self.identifiers.source_id(raw), []
+        stored = self.identifiers.reference(raw)
+        if stored is None:
+            return None, [f"source_id: longer than {MAX_REF_LENGTH} characters"]
+        return stored, []
 
     def _mapped(self, values: dict[str, Any], source_id: str, source_rows: int) -> Mapped:
         values["case_ref"] = self.identifiers.case_ref(values["case_ref"])
@@ -153,6 +180,7 @@ def compile_mapping(
     elements: Iterable[str],
     identifiers: IdentifierPolicy | None = None,
     key: bytes | None = None,
+    dates: DateWindow | None = None,
 ) -> CompiledMapping:
     """Check the mapping against the schema and catalogue, and build its rules.
 
@@ -168,7 +196,7 @@ def compile_mapping(
         raise MappingConfigError(problems)
     zone = ZoneInfo(spec.timezone)
     streams = {
-        name: _compile_stream(name, authority, stream, STREAM_TARGETS[name], ids, zone)
+        name: _compile_stream(name, authority, stream, STREAM_TARGETS[name], ids, zone, dates)
         for name, stream in spec.streams().items()
     }
     return CompiledMapping(authority, streams)
@@ -181,6 +209,7 @@ def _compile_stream(
     target: type[Case] | type[Evidence],
     ids: Identifiers,
     zone: ZoneInfo,
+    dates: DateWindow | None = None,
 ) -> CompiledStream:
     fields = [
         _compile_field(field, rule, target, zone)
@@ -201,6 +230,7 @@ def _compile_stream(
         fields=tuple(f for f in fields if f is not element),
         identifiers=ids,
         hash_excludes=_system_derived(spec),
+        dates=dates,
     )
 
 

@@ -22,9 +22,10 @@ from config.authority import Authority
 from config.errors import ConfigError
 from config.loader import Config
 from config.secrets import resolve_secret
-from connectors.base import Batch, CaseFilterUnsupported, Connector
+from connectors.base import Batch, CaseFilterUnsupported, Connector, Rejected
 from connectors.errors import ConnectorError, RetryBudgetExhausted
 from connectors.registry import connector_type
+from mapping.identifiers import Identifiers
 from mapping.mapper import CompiledMapping
 from store import writer
 from store.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
@@ -274,7 +275,7 @@ class SyncEngine:
                 )
 
     def _sync(self, authority: Authority, request: RunRequest, ctx: RunContext, lease: StoreLease) -> None:
-        compiled = compile_for(authority, self.config.settings.element_keys)
+        compiled = compile_for(authority, self.config.settings.element_keys, ctx.today)
         with self.connector_factory(authority) as connector:
             streams = ordered_streams([s for s in connector.streams() if s in compiled.streams])
             if request.mode is Mode.CASE:
@@ -293,9 +294,10 @@ class SyncEngine:
                 for batch, position in self._batches(connector, compiled, stream, request):
                     lease.check()
                     outcomes = compiled.map_batch(stream, batch.records)
+                    rejected = _stored_refs(batch.rejected, compiled.stream(stream).identifiers)
                     with self.engine.begin() as conn:
                         lease.confirm(conn)
-                        counts = write_batch(conn, ctx, stream, outcomes, batch.rejected, position)
+                        counts = write_batch(conn, ctx, stream, outcomes, rejected, position)
                     ctx.counts.add(counts)
                     if self.on_batch is not None:
                         self.on_batch(authority.code, stream, ctx.counts)
@@ -401,6 +403,11 @@ def _scope_ref(authority: Authority, request: RunRequest) -> str | None:
         return stored_case_ref(authority, request.case_ref)
     except ConfigError:
         return None  # the key is missing: the run itself fails on it and says so
+
+
+def _stored_refs(rejected: list[Rejected], identifiers: Identifiers) -> list[Rejected]:
+    """A connector's rejects name records by the source's own reference: store the pseudonym, bounded."""
+    return [replace(r, source_id=identifiers.reference(r.source_id)) for r in rejected]
 
 
 def _count_fields(counts: Counts) -> dict[str, int]:
