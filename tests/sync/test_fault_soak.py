@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import Engine
 
 from config.authority import Authority
@@ -24,6 +25,7 @@ from connectors.rest import RestConnector
 from store.engine import make_engine
 from store.schema import upgrade
 from sync.run.engine import Mode, Outcome, RunRequest, RunResult, SyncEngine, Trigger
+from tests.conftest import run_cli
 from tests.connectors.conftest import FakeTime
 from tests.faults import FAULTS, FaultPlan, faulty_api, faulty_authority_yaml
 from tests.sources import MAPPING_YAML, synthetic
@@ -118,3 +120,34 @@ def test_many_syncs_against_a_faulty_api_converge_to_the_fault_free_store(
             "duplicated": sum(duplicated.values()),
         }
         print(f"\nfault soak: {json.dumps(figures)}")
+
+
+API_KEY = "soak-api-key-Zq8vW2"
+
+
+def test_nothing_printed_or_stored_over_faulty_syncs_holds_the_key_or_a_query_string(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SOAK_API_KEY", API_KEY)
+    cases, forms = synthetic(cases=20, forms_per_case=2, seed=5)
+    plan = FaultPlan(seed=99, rate=0.5)
+    folder = tmp_path / "config"
+    with faulty_api(cases, forms, plan) as base_url, structlog.testing.capture_logs() as logs:
+        config_for(folder, base_url)
+        authority = folder / "authorities" / "la.yaml"
+        auth = "  auth: {type: api_key, send_in: query, name: api_key, api_key_env: SOAK_API_KEY}\n"
+        authority.write_text(authority.read_text().replace("  streams:", auth + "  streams:", 1))
+        config = load_config(folder / "sofs-sync.yaml")
+        store = store_in(folder)
+        results = [sync_once(config, store) for _ in range(len(FAULTS) + 2)]
+        printed = [
+            run_cli("--config", str(folder / "sofs-sync.yaml"), *command).output
+            for command in (["runs", "--json"], ["status"], ["quarantine", "--json"], ["check", "la"])
+        ]
+
+    assert any(r.error for r in results), "the faults should have failed some runs"
+    with sqlite3.connect(folder / "store.db") as db:
+        stored = "\n".join(db.iterdump())
+    everything = "\n".join([*printed, stored, repr(logs), capsys.readouterr().out])
+    for secret in (API_KEY, "api_key=", "updated_since=", "cursor="):
+        assert secret not in everything, f"{secret!r} leaked"
