@@ -50,7 +50,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"]) from None
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506  # nosec B506  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: not valid YAML: {_without_snippet(exc)}"]) from None
     if data is None:
