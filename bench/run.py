@@ -21,7 +21,7 @@ from config.loader import load_config
 from store.engine import make_engine
 from store.schema import upgrade
 from sync.cli.logs import configure_logging
-from sync.run.engine import RunRequest, SyncEngine, Trigger
+from sync.run.runner import RunRequest, SyncRunner, Trigger
 from tests.sources import build_sqlite_source, sql_authority_yaml, synthetic
 
 
@@ -46,7 +46,7 @@ def sofs_sync(folder: Path, url: str, batch_size: int) -> tuple[float, int, int]
     engine = make_engine(f"sqlite:///{folder / 'store.db'}")
     upgrade(engine)
     started = time.perf_counter()
-    result = SyncEngine(config, engine).run("bench", RunRequest(Trigger.CLI, "bench"))
+    result = SyncRunner(config, engine).run("bench", RunRequest(Trigger.CLI, "bench"))
     elapsed = time.perf_counter() - started
     assert result.outcome == "succeeded", result.error
     # Memory in a second, traced run over a fresh store (tracing slows Python several times over).
@@ -56,7 +56,7 @@ def sofs_sync(folder: Path, url: str, batch_size: int) -> tuple[float, int, int]
     engine = make_engine(f"sqlite:///{folder / 'store.db'}")
     upgrade(engine)
     tracemalloc.start()
-    SyncEngine(config, engine).run("bench", RunRequest(Trigger.CLI, "bench"))
+    SyncRunner(config, engine).run("bench", RunRequest(Trigger.CLI, "bench"))
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return elapsed, result.counts.read, peak

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from config.authority import Authority, AuthorityFile
 from config.errors import ConfigError, from_validation
+from config.schedule import Schedule
 from config.secrets import inline_secrets, resolve_secret
 from config.settings import Settings, load_settings
 from config.yamlfile import read_yaml
@@ -34,6 +35,14 @@ class Config:
         """How long one run of the authority may go on: its own limit, else the settings' default."""
         minutes = self.authority(code).file.max_run_minutes or self.settings.file.max_run_minutes
         return timedelta(minutes=minutes)
+
+    def enabled_codes(self) -> list[str]:
+        """The authorities the daemon schedules and a plain `sofs-sync sync` runs, by code."""
+        return sorted(code for code, authority in self.authorities.items() if authority.file.enabled)
+
+    def schedule_for(self, code: str) -> Schedule:
+        """The authority's own schedule, or the settings' default one."""
+        return self.authority(code).file.schedule or self.settings.file.schedule
 
 
 def load_config(path: Path) -> Config:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -16,10 +16,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from mapping.timeformats import as_utc
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -46,10 +49,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else as_utc(value)
-
-
-def as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -115,6 +114,52 @@ class CaseElementStatusRow(Base):
     evidence_count: Mapped[int] = mapped_column(Integer, default=0)
     latest_scale_value: Mapped[int | None] = mapped_column(SmallInteger)
     computed_on: Mapped[date] = mapped_column(Date)
+    """The date the row last changed: rows are rewritten only when a recompute changes them."""
+
+
+class StatusChange(Base):
+    """Every change of a case element's status, from the date it took effect; the read side's history.
+
+    `to_date` is null while the status is current, and only one row per case element is open at a
+    time. `run_id` is the sync run that made the change, null when the daily recompute moved it.
+    """
+
+    __tablename__ = "status_changes"
+    __table_args__ = (
+        Index("ix_status_changes_case", "authority", "case_ref", "element"),
+        Index("ix_status_changes_from", "authority", "from_date"),
+        Index(
+            "uq_status_changes_open",
+            "authority",
+            "case_ref",
+            "element",
+            unique=True,
+            sqlite_where=text("to_date IS NULL"),
+            postgresql_where=text("to_date IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    authority: Mapped[str] = mapped_column(String(64))
+    case_ref: Mapped[str] = mapped_column(Ref)
+    element: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    from_date: Mapped[date] = mapped_column(Date)
+    to_date: Mapped[date | None] = mapped_column(Date)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class TouchedCase(Base):
+    """A case whose records a committed batch changed and whose statuses are not yet recomputed.
+
+    Written in the batch's own transaction, so a crash loses none; removed in the transaction that
+    writes the case's new statuses.
+    """
+
+    __tablename__ = "touched_cases"
+
+    authority: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_ref: Mapped[str] = mapped_column(Ref, primary_key=True)
 
 
 class SyncRun(Base):

@@ -9,7 +9,14 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from mapping.elements import DEFAULT_ELEMENT_KEYS
-from store.models import CaseElementStatusRow, CaseRow, QuarantineRow, StreamPosition, SyncRun
+from store.models import (
+    CaseElementStatusRow,
+    CaseRow,
+    QuarantineRow,
+    StatusChange,
+    StreamPosition,
+    SyncRun,
+)
 
 Row = dict[str, Any]
 
@@ -128,6 +135,81 @@ def whiteboard(engine: Engine, authority: str | None = None, team: str | None = 
 def team_summary(engine: Engine, authority: str | None = None, team: str | None = None) -> list[Row]:
     """Per authority, team and element: open cases by status, from the `team_summary` view."""
     return _view("team_summary", engine, authority, team, order_by="authority, team, element")
+
+
+_CHANGE_COLUMNS = ("authority", "case_ref", "element", "status", "from_date", "to_date", "run_id")
+
+
+def _change_history(authority: str) -> Any:
+    """An authority's status change rows, each with the status it replaced (null for a case
+    element's first) and whether a later row followed it."""
+    c = StatusChange
+    key = (c.authority, c.case_ref, c.element)
+    return (
+        select(
+            *(getattr(c, name) for name in _CHANGE_COLUMNS),
+            c.id.label("change_id"),
+            func.lag(c.status).over(partition_by=key, order_by=c.id).label("previous_status"),
+            func.lead(c.id).over(partition_by=key, order_by=c.id).label("next_id"),
+        )
+        .where(c.authority == authority)
+        .subquery()
+    )
+
+
+def case_status_changes(engine: Engine, authority: str, case_ref: str) -> list[Row]:
+    """One case's status history (its stored reference: the pseudonym where the authority uses
+    them), element by element, oldest first: `status` held from `from_date` until `to_date` (null
+    while current), set by sync run `run_id` (null when the daily recompute moved it with the date),
+    with `previous_status` (null for the element's first status)."""
+    history = _change_history(authority)
+    query = (
+        select(history).where(history.c.case_ref == case_ref).order_by(history.c.element, history.c.change_id)
+    )
+    with engine.connect() as conn:
+        return [
+            {name: _plain(row._mapping[name]) for name in (*_CHANGE_COLUMNS, "previous_status")}
+            for row in conn.execute(query)
+        ]
+
+
+def status_changes_since(engine: Engine, authority: str, since: date, team: str | None = None) -> list[Row]:
+    """What changed on or after `since` (e.g. the last supervision), one event per change, oldest
+    first: `on`, the case and its team ("(no team)" when it has none), `element`, `previous_status`
+    (null for a case element's first status), `status` (null when the status ended because its case
+    or the element went) and the `run_id` that made it (null for the daily recompute and for an end).
+    `team` keeps one team's cases.
+    """
+    history = _change_history(authority)
+    team_name = func.coalesce(CaseRow.team, "(no team)")
+    ended = history.c.next_id.is_(None) & history.c.to_date.is_not(None)
+    query = (
+        select(history, team_name.label("team"))
+        .join(CaseRow, (CaseRow.authority == history.c.authority) & (CaseRow.case_ref == history.c.case_ref))
+        .where((history.c.from_date >= since) | (ended & (history.c.to_date >= since)))
+        .order_by(history.c.change_id)
+    )
+    if team is not None:
+        query = query.where(team_name == team)
+    events: list[Row] = []
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            change = {name: row._mapping[name] for name in ("authority", "case_ref", "team", "element")}
+            if row.from_date >= since:
+                events.append(
+                    {
+                        "on": row.from_date,
+                        **change,
+                        "previous_status": row.previous_status,
+                        "status": row.status,
+                        "run_id": row.run_id,
+                    }
+                )
+            if row.next_id is None and row.to_date is not None and row.to_date >= since:
+                end = {"previous_status": row.status, "status": None, "run_id": None}
+                events.append({"on": row.to_date, **change, **end})
+    events.sort(key=lambda e: e["on"])
+    return [{k: _plain(v) for k, v in e.items()} for e in events]
 
 
 def _view(view: str, engine: Engine, authority: str | None, team: str | None, order_by: str) -> list[Row]:

@@ -1,40 +1,72 @@
-"""Recomputing element statuses from what the store holds: after a batch, and daily for the date."""
+"""Settling element statuses from what the store holds: once per run for the cases its batches
+touched, and daily for every open case, because overdue and review due move with the date."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
-from mapping.schema import ElementStatus, Evidence
+from mapping.schema import ElementStatus
 from mapping.status import case_statuses
 from mapping.timeliness import TimelinessRules
-from store import writer
+from store import statuses
+from store.lease import StoreLease
+
+SETTLE_CHUNK = 1000
+"""Cases per transaction: small enough to keep each commit short, large enough to batch the SQL."""
+
+
+@dataclass(frozen=True)
+class StatusRules:
+    """What a status is computed from besides the records: the catalogue, the LA's rules, the date."""
+
+    elements: Sequence[str]
+    rules: TimelinessRules
+    today: date
 
 
 def recompute_cases(
-    conn: Connection,
-    authority: str,
-    case_refs: Iterable[str],
-    elements: Sequence[str],
-    rules: TimelinessRules,
-    today: date,
+    conn: Connection, authority: str, case_refs: Iterable[str], how: StatusRules, run_id: int | None
 ) -> int:
-    """Recompute and store the statuses of these cases; returns how many cases had statuses written.
+    """Recompute these cases' statuses, write what changed and forget them as touched; returns how
+    many cases the store holds among them.
 
     A case not (yet) in the store gets no statuses: its evidence waits and counts once the case comes.
     """
     refs = sorted(set(case_refs))
-    if not refs:
-        return 0
-    cases = {c.case_ref: c for c in writer.load_cases(conn, authority, refs)}
-    evidence: dict[str, list[Evidence]] = {}
-    for record in writer.load_evidence(conn, authority, cases):
-        evidence.setdefault(record.case_ref, []).append(record)
-    statuses: dict[str, list[ElementStatus]] = {
-        ref: case_statuses(cases[ref], evidence.get(ref, []), elements, rules, today) if ref in cases else []
+    cases = {c.case_ref: c for c in statuses.load_cases(conn, authority, refs)}
+    evidence = statuses.load_evidence(conn, authority, cases)
+    computed: dict[str, list[ElementStatus]] = {
+        ref: case_statuses(cases[ref], evidence.get(ref, ()), how.elements, how.rules, how.today)
+        if ref in cases
+        else []
         for ref in refs
     }
-    writer.replace_statuses(conn, authority, statuses, today)
+    statuses.apply_statuses(conn, authority, computed, how.today, run_id)
     return len(cases)
+
+
+def settle(
+    engine: Engine,
+    lease: StoreLease,
+    authority: str,
+    how: StatusRules,
+    run_id: int | None,
+    also: Iterable[str] = (),
+) -> int:
+    """Recompute every touched case of the authority (and `also` these), chunk by chunk, each chunk
+    in its own transaction that confirms the lease; returns how many cases were recomputed.
+
+    Touched cases left by a run that crashed are drained here too.
+    """
+    with engine.connect() as conn:
+        refs = sorted(set(statuses.touched_case_refs(conn, authority)).union(also))
+    done = 0
+    for start in range(0, len(refs), SETTLE_CHUNK):
+        with engine.begin() as conn:
+            lease.confirm(conn)
+            done += recompute_cases(conn, authority, refs[start : start + SETTLE_CHUNK], how, run_id)
+    return done

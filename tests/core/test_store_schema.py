@@ -19,6 +19,8 @@ TABLES = {
     "quarantine",
     "audit_log",
     "leases",
+    "status_changes",
+    "touched_cases",
     "alembic_version",
 }
 VIEWS = {"whiteboard", "team_summary"}
@@ -67,8 +69,26 @@ def test_the_head_revision_constant_follows_the_migrations_folder() -> None:
 def test_stored_version_compares_naive_and_aware_times_as_utc() -> None:
     from datetime import UTC, datetime
 
-    from store.writer import StoredVersion
+    from store.versions import StoredVersion
 
     stored = StoredVersion("C1", "h", datetime(2026, 1, 10, 9, 0), deleted=False)
     assert stored.is_newer_than(datetime(2026, 1, 10, 8, 59, tzinfo=UTC))
     assert not stored.is_newer_than(datetime(2026, 1, 10, 10, 0))
+
+
+def test_statuses_stored_before_the_change_log_become_its_first_open_rows(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 's.db'}")
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO case_element_status (authority, case_ref, element, status, evidence_count, "
+                "computed_on) VALUES ('la', 'C1', 'mapping', 'evidenced', 1, '2026-01-31')"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT case_ref, element, status, from_date, to_date, run_id FROM status_changes")
+        ).all()
+    assert rows == [("C1", "mapping", "evidenced", "2026-01-31", None, None)]

@@ -24,7 +24,7 @@ from config.secrets import resolve_secret
 from connectors.rest import RestConnector
 from store.engine import make_engine
 from store.schema import upgrade
-from sync.run.engine import Mode, Outcome, RunRequest, RunResult, SyncEngine, Trigger
+from sync.run.runner import Mode, RunOutcome, RunRequest, RunResult, SyncRunner, Trigger
 from tests.conftest import run_cli
 from tests.connectors.conftest import FakeTime
 from tests.faults import FAULTS, FaultPlan, faulty_api, faulty_authority_yaml
@@ -61,7 +61,7 @@ def sync_once(config: Config, store: Engine, mode: Mode = Mode.INCREMENTAL) -> R
 
     reason = "soak" if mode is Mode.FULL else None
     request = RunRequest(Trigger.CLI, "soak", mode, reason=reason)
-    return SyncEngine(config, store, today=lambda: TODAY, connector_factory=connector).run("la", request)
+    return SyncRunner(config, store, today=lambda: TODAY, connector_factory=connector).run("la", request)
 
 
 def store_in(folder: Path) -> Engine:
@@ -93,11 +93,11 @@ def test_many_syncs_against_a_faulty_api_converge_to_the_fault_free_store(
             assert result.counts.deleted == 0, f"run {run} marked records deleted that the source holds"
         plan.enabled = False
         final = sync_once(config, store)
-        assert final.outcome is Outcome.SUCCEEDED, final.error
+        assert final.outcome is RunOutcome.SUCCEEDED, final.error
 
         reference_config = config_for(tmp_path / "clean", base_url)
         reference = sync_once(reference_config, store_in(tmp_path / "clean"))
-        assert reference.outcome is Outcome.SUCCEEDED
+        assert reference.outcome is RunOutcome.SUCCEEDED
 
     soaked, expected = snapshot(tmp_path / "faulty" / "store.db"), snapshot(tmp_path / "clean" / "store.db")
     lost = {t: len(set(expected[t]) - set(soaked[t])) for t in expected}
@@ -107,7 +107,7 @@ def test_many_syncs_against_a_faulty_api_converge_to_the_fault_free_store(
     assert sum(duplicated.values()) == 0
     # Every kind of fault was met, and the faults did end runs early.
     assert set(plan.injected) == set(FAULTS)
-    assert outcomes[Outcome.SUCCEEDED] < RUNS
+    assert outcomes[RunOutcome.SUCCEEDED] < RUNS
     with capsys.disabled():
         figures = {
             "runs": RUNS + 1,

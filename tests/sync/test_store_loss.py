@@ -14,7 +14,7 @@ from store.engine import make_engine
 from store.lease import LEASE_SECONDS, utc_now
 from store.models import CaseRow, EvidenceRow, SyncRun
 from store.schema import current_revision, head_revision, upgrade
-from sync.run.engine import Outcome, RunRequest, SyncEngine, Trigger
+from sync.run.runner import RunOutcome, RunRequest, SyncRunner, Trigger
 from tests.pgcluster import PostgresCluster, PostgresUnavailable, start_cluster
 from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config
 
@@ -53,7 +53,7 @@ def test_a_postgres_restart_mid_sync_fails_the_run_and_the_next_run_records_and_
         if batches == 2:
             own_cluster.halt()
 
-    lost = SyncEngine(
+    lost = SyncRunner(
         config,
         store,
         today=lambda: date(2026, 2, 1),
@@ -61,14 +61,14 @@ def test_a_postgres_restart_mid_sync_fails_the_run_and_the_next_run_records_and_
         on_batch=restart_after_two_batches,
     ).run("mem-la", RunRequest(Trigger.CLI, "ops"))
 
-    assert lost.outcome is Outcome.FAILED
+    assert lost.outcome is RunOutcome.FAILED
     assert lost.error is not None
     assert lost.error.startswith("store connection lost (OperationalError)")
     assert "\n" not in lost.error
     own_cluster.resume()
 
     # The daemon's next run comes after the unreleased lease has expired (a new process need not wait).
-    again = SyncEngine(
+    again = SyncRunner(
         config,
         store,
         clock=lambda: utc_now() + timedelta(minutes=LEASE_SECONDS),
@@ -76,7 +76,7 @@ def test_a_postgres_restart_mid_sync_fails_the_run_and_the_next_run_records_and_
         connector_factory=lambda _a: MemoryConnector(data=source()),
     ).run("mem-la", RunRequest(Trigger.CLI, "ops"))
 
-    assert again.outcome is Outcome.SUCCEEDED
+    assert again.outcome is RunOutcome.SUCCEEDED
     with store.connect() as conn:
         runs = {row.id: row for row in conn.execute(select(SyncRun))}
     assert runs[lost.run_id].outcome == "failed"

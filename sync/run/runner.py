@@ -1,4 +1,4 @@
-"""The sync engine: read, map and write one authority, batch by batch, under the store's lease.
+"""The sync runner: read, map and write one authority, batch by batch, under the store's lease.
 
 At-least-once reading and idempotent writing: each batch's records, quarantine rows, statuses and
 stream position commit together, so a crash at any point leaves a position that is never ahead of
@@ -27,19 +27,18 @@ from connectors.errors import ConnectorError, RetryBudgetExhausted
 from connectors.registry import connector_type
 from mapping.identifiers import Identifiers
 from mapping.mapper import CompiledMapping
-from store import writer
+from store import lookups, statuses, tables, writer
 from store.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
 from store.models import SyncRun
 from store.runs import Counts, audit, finish_run, record_counts, start_run
 from sync.run.batch import RunContext, write_batch
 from sync.run.compile import compile_for, stored_case_ref
-from sync.run.recompute import recompute_cases
+from sync.run.recompute import StatusRules, settle
 
-log = structlog.get_logger("sofs_sync.engine")
+log = structlog.get_logger("sofs_sync.runner")
 
 ENGLAND = ZoneInfo("Europe/London")
 STREAM_ORDER = ("cases", "evidence")
-RECOMPUTE_CHUNK = 500
 FINISH_ATTEMPTS = 2
 
 
@@ -55,7 +54,7 @@ class Mode(StrEnum):
     CASE = "case"
 
 
-class Outcome(StrEnum):
+class RunOutcome(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     PARTIAL = "partial"
@@ -75,29 +74,43 @@ class RunRequest:
 class RunResult:
     run_id: int
     authority: str
-    outcome: Outcome
+    outcome: RunOutcome
     counts: Counts
     error: str | None = None
 
 
-class Stopped(Exception):
+class EndsPartial(Exception):
+    """Ends the run partial: every committed batch stays, and the next run carries on from them."""
+
+
+class Stopped(EndsPartial):
     """A stop was asked for (SIGTERM); the batch in hand committed and the run ends here."""
 
 
-class TimeLimitReached(Exception):
+class TimeLimitReached(EndsPartial):
     """The run's wall-clock bound passed; what committed stays and the next run resumes from it."""
 
 
-class NothingRead(Exception):
+class NothingRead(EndsPartial):
     """A full read met no records where the store has some: deleting them all would be a guess."""
 
 
-class NoSuchCase(Exception):
+class UnreadRecords(EndsPartial):
+    """A full read met records it could not identify: what vanished cannot be told from what was unread."""
+
+
+class RunRefused(Exception):
+    """Fails the run for a reason the operator can act on, said in a message safe to record."""
+
+
+class NoSuchCase(RunRefused):
     """A one-case resync found the case neither in the source nor in the store: likely a typo."""
 
 
-class UnreadRecords(Exception):
-    """A full read met records it could not identify: what vanished cannot be told from what was unread."""
+EXPECTED_FAILURES: tuple[type[Exception], ...] = (ConnectorError, LeaseLost, RunRefused)
+"""What fails a run as expected: a source's failure (a connector's own family, case filters
+included), a lease taken over, a refusal. Their messages carry no record contents, SQL parameters
+or secrets, and no traceback is logged; anything else fails the run as unexpected."""
 
 
 def england_today() -> date:
@@ -119,17 +132,7 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
 
     A per-case run's own case reference is masked: a connector's message may carry it in a path.
     """
-    if isinstance(
-        exc,
-        ConnectorError
-        | CaseFilterUnsupported
-        | LeaseLost
-        | NoSuchCase
-        | NothingRead
-        | UnreadRecords
-        | Stopped
-        | TimeLimitReached,
-    ):
+    if isinstance(exc, (EndsPartial, *EXPECTED_FAILURES)):
         text = f"{type(exc).__name__}: {exc}"
         if request is not None and request.case_ref:
             text = text.replace(request.case_ref, "<case>")
@@ -141,7 +144,7 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
     return f"{type(exc).__name__} (see the daemon's log for the traceback)"
 
 
-class SyncEngine:
+class SyncRunner:
     def __init__(
         self,
         config: Config,
@@ -189,30 +192,28 @@ class SyncEngine:
             lease.__enter__()
         except LeaseHeld as held:
             bound.info("run skipped: authority is being synced elsewhere", holder=held.holder.describe())
-            return self._finish(run_id, code, Outcome.SKIPPED, ctx.counts, str(held))
+            return self._finish(run_id, code, RunOutcome.SKIPPED, ctx.counts, str(held))
         except Exception as exc:  # noqa: BLE001 - e.g. the store is unreachable; the run says so
             bound.error("run failed taking the lease", error_class=type(exc).__name__)
-            return self._finish(run_id, code, Outcome.FAILED, ctx.counts, safe_error(exc, request))
-        outcome, error = Outcome.SUCCEEDED, None
+            return self._finish(run_id, code, RunOutcome.FAILED, ctx.counts, safe_error(exc, request))
+        outcome, error = RunOutcome.SUCCEEDED, None
         try:
             self._close_interrupted_runs(code, run_id)
             self._record_start(authority, request, run_id)
-            self._sync(authority, request, ctx, lease)
+            self._sync_and_settle(authority, request, ctx, lease)
         except RetryBudgetExhausted as exc:
             # Rate limited part way: keep what committed, resume next run. Down from the start: failed.
-            outcome = Outcome.PARTIAL if ctx.counts.read else Outcome.FAILED
+            outcome = RunOutcome.PARTIAL if ctx.counts.read else RunOutcome.FAILED
             error = safe_error(exc, request)
             bound.warning(
                 "run ended early: retry budget spent", outcome=str(outcome), error_class=type(exc).__name__
             )
-        except (Stopped, TimeLimitReached, NothingRead, UnreadRecords) as exc:
-            outcome, error = Outcome.PARTIAL, safe_error(exc, request)
+        except EndsPartial as exc:
+            outcome, error = RunOutcome.PARTIAL, safe_error(exc, request)
             bound.warning("run ended early", error_class=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
-            outcome, error = Outcome.FAILED, safe_error(exc, request)
-            expected = isinstance(
-                exc, ConnectorError | CaseFilterUnsupported | NoSuchCase | LeaseLost | OperationalError
-            )
+            outcome, error = RunOutcome.FAILED, safe_error(exc, request)
+            expected = isinstance(exc, (*EXPECTED_FAILURES, OperationalError))
             bound.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
         finally:
             try:
@@ -224,7 +225,7 @@ class SyncEngine:
         return result
 
     def _finish(
-        self, run_id: int, code: str, outcome: Outcome, counts: Counts, error: str | None
+        self, run_id: int, code: str, outcome: RunOutcome, counts: Counts, error: str | None
     ) -> RunResult:
         """Record the outcome; with the store gone, report it anyway and let the next run record it."""
         for attempt in range(FINISH_ATTEMPTS):
@@ -235,7 +236,7 @@ class SyncEngine:
                 if attempt + 1 < FINISH_ATTEMPTS:
                     self.engine.dispose()  # drop pooled connections to a restarted server
                     continue
-                outcome, error = Outcome.FAILED, error or safe_error(exc)
+                outcome, error = RunOutcome.FAILED, error or safe_error(exc)
                 log.error(
                     "run outcome not recorded: the store is unreachable; the next run records it",
                     run_id=run_id,
@@ -251,7 +252,7 @@ class SyncEngine:
                 update(SyncRun)
                 .where(SyncRun.authority == code, SyncRun.outcome == "running", SyncRun.id != run_id)
                 .values(
-                    outcome=Outcome.FAILED,
+                    outcome=RunOutcome.FAILED,
                     finished_at=self.clock(),
                     error="interrupted: the process ended or lost the store before recording an outcome",
                 )
@@ -273,6 +274,28 @@ class SyncEngine:
                     reason=request.reason,
                     run_id=run_id,
                 )
+
+    def _sync_and_settle(
+        self, authority: Authority, request: RunRequest, ctx: RunContext, lease: StoreLease
+    ) -> None:
+        """Sync, then settle the statuses of the cases committed batches touched, once per run.
+
+        A run that ends early still settles what it committed, so a source that keeps ending runs
+        partial never leaves statuses behind; a stop or a lost lease leaves them to the next run.
+        """
+        try:
+            self._sync(authority, request, ctx, lease)
+        except (Stopped, LeaseLost):
+            raise
+        except Exception:
+            try:
+                settle(self.engine, lease, ctx.authority, ctx.status_rules, ctx.run_id)
+            except Exception as exc:  # noqa: BLE001 - the run's own error is the one to report
+                log.warning(
+                    "statuses left for the next run", run_id=ctx.run_id, error_class=type(exc).__name__
+                )
+            raise
+        settle(self.engine, lease, ctx.authority, ctx.status_rules, ctx.run_id)
 
     def _sync(self, authority: Authority, request: RunRequest, ctx: RunContext, lease: StoreLease) -> None:
         compiled = compile_for(authority, self.config.settings.element_keys, ctx.today)
@@ -328,7 +351,7 @@ class SyncEngine:
         position = None
         if request.mode is Mode.INCREMENTAL:
             with self.engine.connect() as conn:
-                position = writer.load_position(conn, compiled.authority, stream)
+                position = lookups.load_position(conn, compiled.authority, stream)
         for batch in connector.read(stream, position):
             yield batch, batch.position
 
@@ -350,8 +373,8 @@ class SyncEngine:
         with self.engine.begin() as conn:
             lease.confirm(conn)
             empty = [s for s, n in read_per_stream.items() if n == 0]
-            live = writer.count_live(conn, writer.CASES, ctx.authority, case_ref) + writer.count_live(
-                conn, writer.EVIDENCE, ctx.authority, case_ref
+            live = lookups.count_live(conn, tables.CASES, ctx.authority, case_ref) + lookups.count_live(
+                conn, tables.EVIDENCE, ctx.authority, case_ref
             )
             if request.mode is Mode.CASE and not live and len(empty) == len(read_per_stream):
                 raise NoSuchCase("neither the source nor the store has that case; check the reference")
@@ -362,37 +385,27 @@ class SyncEngine:
                 )
             touched: set[str] = set()
             deleted = 0
-            for table in (writer.CASES, writer.EVIDENCE):
+            for table in (tables.CASES, tables.EVIDENCE):
                 refs = writer.mark_vanished(conn, table, ctx.authority, ctx.run_id, ctx.today, case_ref)
                 deleted += len(refs)
                 touched.update(refs)
-            recompute_cases(conn, ctx.authority, touched, ctx.elements, ctx.rules, ctx.today)
+            statuses.touch_cases(conn, ctx.authority, touched)
             record_counts(conn, ctx.run_id, replace(ctx.counts, deleted=ctx.counts.deleted + deleted))
         ctx.counts.deleted += deleted
 
     def recompute(self, code: str) -> int:
-        """Recompute every open case's statuses for today's date (overdue and review due move daily).
+        """Recompute every open case's statuses for today's date (overdue and review due move daily),
+        and any case a crashed run touched; returns how many cases were recomputed.
 
         Takes the authority's lease like a sync, so it never interleaves with one; when a sync holds
         it, that sync recomputes what it touches and this raises LeaseHeld for the caller to retry.
         """
         authority = self.config.authority(code)
+        how = StatusRules(self.config.settings.element_keys, authority.file.timeliness, self.today())
         with StoreLease(self.engine, f"authority:{code}", clock=self.clock) as lease:
             with self.engine.connect() as conn:
-                refs = writer.open_case_refs(conn, code)
-            done = 0
-            for start in range(0, len(refs), RECOMPUTE_CHUNK):
-                with self.engine.begin() as conn:
-                    lease.confirm(conn)
-                    done += recompute_cases(
-                        conn,
-                        code,
-                        refs[start : start + RECOMPUTE_CHUNK],
-                        self.config.settings.element_keys,
-                        authority.file.timeliness,
-                        self.today(),
-                    )
-            return done
+                refs = lookups.open_case_refs(conn, code)
+            return settle(self.engine, lease, code, how, None, also=refs)
 
 
 def _scope_ref(authority: Authority, request: RunRequest) -> str | None:

@@ -1,0 +1,201 @@
+"""The derived status tables: cases waiting for a recompute, element statuses and their change log.
+
+Statuses are derived state. A batch notes the cases it touched (`touched_cases`, in its own
+transaction); a recompute reads those cases' live records, writes only the status rows that
+differ from what is stored, appends every change of status to `status_changes`, and forgets the
+cases it settled, all in one transaction per chunk. A crash anywhere leaves the touched set for
+the next run to drain, so the result converges to an uninterrupted run's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, select, update
+
+from mapping.schema import Case, CaseType, ElementStatus, Evidence, EvidenceState
+from store.tables import CASES, CHANGES, EVIDENCE, KEY_CHUNK, STATUSES, TOUCHED
+from store.upsert import upsert
+
+_STATUS_FIELDS = (
+    "status",
+    "first_evidenced_on",
+    "last_evidenced_on",
+    "due_on",
+    "evidence_count",
+    "latest_scale_value",
+)
+_CASE_FIELDS = (
+    "authority",
+    "case_ref",
+    "team",
+    "worker",
+    "case_type",
+    "opened_on",
+    "closed_on",
+    "cp_plan_start",
+)
+_EVIDENCE_FIELDS = (
+    "authority",
+    "source_id",
+    "case_ref",
+    "element",
+    "kind",
+    "state",
+    "evidenced_on",
+    "scale_value",
+)
+
+
+def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), KEY_CHUNK):
+        yield wanted[start : start + KEY_CHUNK]
+
+
+def touch_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> None:
+    """Note cases whose statuses may have moved; a case already noted stays noted once."""
+    rows = [{"authority": authority, "case_ref": ref} for ref in sorted(set(case_refs))]
+    upsert(conn, TOUCHED, rows, keys=["authority", "case_ref"], update=[])
+
+
+def touched_case_refs(conn: Connection, authority: str) -> list[str]:
+    query = select(TOUCHED.c.case_ref).where(TOUCHED.c.authority == authority).order_by(TOUCHED.c.case_ref)
+    return list(conn.execute(query).scalars())
+
+
+def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> list[Case]:
+    """The live cases among these refs, as the store holds them (validated when they were written)."""
+    columns = [CASES.c[f] for f in _CASE_FIELDS]
+    found = []
+    for chunk in _chunks(case_refs):
+        query = select(*columns).where(
+            CASES.c.authority == authority, CASES.c.deleted_on.is_(None), CASES.c.case_ref.in_(chunk)
+        )
+        for row in conn.execute(query):
+            fields = dict(zip(_CASE_FIELDS, row, strict=True))
+            fields["case_type"] = CaseType(fields["case_type"])
+            found.append(Case.model_construct(**fields))
+    return found
+
+
+def load_evidence(conn: Connection, authority: str, case_refs: Iterable[str]) -> dict[str, list[Evidence]]:
+    """The live evidence of these cases, by case."""
+    columns = [EVIDENCE.c[f] for f in _EVIDENCE_FIELDS]
+    by_case: dict[str, list[Evidence]] = {}
+    for chunk in _chunks(case_refs):
+        query = select(*columns).where(
+            EVIDENCE.c.authority == authority,
+            EVIDENCE.c.deleted_on.is_(None),
+            EVIDENCE.c.case_ref.in_(chunk),
+        )
+        for row in conn.execute(query):
+            fields = dict(zip(_EVIDENCE_FIELDS, row, strict=True))
+            fields["state"] = EvidenceState(fields["state"])
+            by_case.setdefault(fields["case_ref"], []).append(Evidence.model_construct(**fields))
+    return by_case
+
+
+StoredStatuses = dict[tuple[str, str], tuple[Any, ...]]
+
+
+def _stored(conn: Connection, authority: str, case_refs: Sequence[str]) -> StoredStatuses:
+    columns = [STATUSES.c.case_ref, STATUSES.c.element, *(STATUSES.c[f] for f in _STATUS_FIELDS)]
+    found: StoredStatuses = {}
+    for chunk in _chunks(case_refs):
+        query = select(*columns).where(STATUSES.c.authority == authority, STATUSES.c.case_ref.in_(chunk))
+        for case_ref, element, *values in conn.execute(query):
+            found[(case_ref, element)] = tuple(values)
+    return found
+
+
+def _values(status: ElementStatus) -> tuple[Any, ...]:
+    return (
+        status.status.value,
+        status.first_evidenced_on,
+        status.last_evidenced_on,
+        status.due_on,
+        status.evidence_count,
+        status.latest_scale_value,
+    )
+
+
+def apply_statuses(
+    conn: Connection,
+    authority: str,
+    statuses: Mapping[str, Sequence[ElementStatus]],
+    on: date,
+    run_id: int | None,
+) -> int:
+    """Make these cases' stored statuses equal `statuses`, writing only what differs; forget them as
+    touched. A case mapped to no statuses (deleted, or not in the store) loses its rows.
+
+    Every change of status (a case's first statuses included, and a status ending because its case
+    went) closes the open change-log row on `on` and, unless the status ended, opens one from `on`.
+    Returns how many status rows were written or removed.
+    """
+    refs = sorted(statuses)
+    stored = _stored(conn, authority, refs)
+    wanted = {(ref, s.element): _values(s) for ref, items in statuses.items() for s in items}
+    changed = [key for key, values in wanted.items() if stored.get(key) != values]
+    removed = [key for key in stored if key not in wanted]
+    moved = [key for key in changed if key not in stored or stored[key][0] != wanted[key][0]]
+
+    upsert(
+        conn,
+        STATUSES,
+        [
+            {
+                "authority": authority,
+                "case_ref": ref,
+                "element": element,
+                **dict(zip(_STATUS_FIELDS, wanted[(ref, element)], strict=True)),
+                "computed_on": on,
+            }
+            for ref, element in changed
+        ],
+        keys=["authority", "case_ref", "element"],
+    )
+    if removed:
+        conn.execute(
+            delete(STATUSES).where(
+                STATUSES.c.authority == authority,
+                STATUSES.c.case_ref == bindparam("ref"),
+                STATUSES.c.element == bindparam("el"),
+            ),
+            [{"ref": ref, "el": element} for ref, element in removed],
+        )
+    ended = [key for key in moved if key in stored] + removed
+    if ended:
+        conn.execute(
+            update(CHANGES)
+            .where(
+                CHANGES.c.authority == authority,
+                CHANGES.c.case_ref == bindparam("ref"),
+                CHANGES.c.element == bindparam("el"),
+                CHANGES.c.to_date.is_(None),
+            )
+            .values(to_date=on),
+            [{"ref": ref, "el": element} for ref, element in ended],
+        )
+    if moved:
+        conn.execute(
+            CHANGES.insert(),
+            [
+                {
+                    "authority": authority,
+                    "case_ref": ref,
+                    "element": element,
+                    "status": wanted[(ref, element)][0],
+                    "from_date": on,
+                    "to_date": None,
+                    "run_id": run_id,
+                }
+                for ref, element in moved
+            ],
+        )
+    for chunk in _chunks(refs):
+        conn.execute(delete(TOUCHED).where(TOUCHED.c.authority == authority, TOUCHED.c.case_ref.in_(chunk)))
+    return len(changed) + len(removed)
