@@ -29,7 +29,7 @@ from tests.conftest import run_cli
 from tests.connectors.conftest import FakeTime
 from tests.faults import FAULTS, FaultPlan, faulty_api, faulty_authority_yaml
 from tests.sources import MAPPING_YAML, synthetic
-from tests.sync.test_crash_safety import SNAPSHOT
+from tests.sync.test_crash_safety import snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -68,11 +68,6 @@ def store_in(folder: Path) -> Engine:
     engine = make_engine(f"sqlite:///{folder / 'store.db'}")
     upgrade(engine)
     return engine
-
-
-def snapshot(store: Path) -> dict[str, list[tuple[object, ...]]]:
-    with sqlite3.connect(store) as db:
-        return {table: sorted(db.execute(sql).fetchall(), key=repr) for table, sql in SNAPSHOT.items()}
 
 
 def test_many_syncs_against_a_faulty_api_converge_to_the_fault_free_store(
