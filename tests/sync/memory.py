@@ -145,3 +145,22 @@ def a_form(form_id: str, case: str, template: str, **overrides: Any) -> Record:
     }
     record.update(overrides)
     return record
+
+
+class Crash(BaseException):
+    """Stands for the process dying: nothing in the engine catches it, nothing after it runs."""
+
+
+class CrashingConnector(MemoryConnector):
+    """Serves `crash_after` batches of one stream (evidence unless told), then the process 'dies'."""
+
+    def __init__(self, *, crash_after: int, crash_stream: str = "evidence", **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.crash_after = crash_after
+        self.crash_stream = crash_stream
+
+    def read(self, stream: str, position: Position | None) -> Iterator[Batch]:
+        for served, batch in enumerate(super().read(stream, position)):
+            if stream == self.crash_stream and served == self.crash_after:
+                raise Crash
+            yield batch

@@ -5,7 +5,6 @@ What "since last supervision" and weekly trends are built on, so these tests pin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -14,35 +13,16 @@ from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from config.loader import Config
-from connectors.base import Batch, Position
 from mapping.elements import DEFAULT_ELEMENT_KEYS
 from store import read
 from store.engine import make_engine
 from store.models import StatusChange, TouchedCase
 from store.schema import upgrade
 from sync.run.engine import Mode, Outcome, RunRequest, SyncEngine, Trigger
-from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config
+from tests.sync.memory import Crash, CrashingConnector, MemoryConnector, a_case_record, a_form, memory_config
 
 FIRST_DAY = date(2026, 2, 1)
 NEXT_DAY = date(2026, 2, 2)
-
-
-class Crash(BaseException):
-    """Stands for the process dying: nothing in the engine catches it, nothing after it runs."""
-
-
-class CrashingConnector(MemoryConnector):
-    """Serves `crash_after` batches of the evidence stream, then the process 'dies'."""
-
-    def __init__(self, *, crash_after: int, **kw: object) -> None:
-        super().__init__(**kw)  # type: ignore[arg-type]
-        self.crash_after = crash_after
-
-    def read(self, stream: str, position: Position | None) -> Iterator[Batch]:
-        for served, batch in enumerate(super().read(stream, position)):
-            if stream == "evidence" and served == self.crash_after:
-                raise Crash
-            yield batch
 
 
 @pytest.fixture
