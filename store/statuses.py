@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, select, update
 
 from mapping.schema import Case, CaseType, ElementStatus, Evidence, EvidenceState
 from store.models import CaseElementStatusRow, CaseRow, EvidenceRow, StatusChange, TouchedCase
-from store.upsert import upsert
+from store.upsert import execute_many, upsert
 
 CASES: Table = CaseRow.__table__  # type: ignore[assignment]
 EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[assignment]
@@ -166,7 +166,8 @@ def apply_statuses(
         keys=["authority", "case_ref", "element"],
     )
     if removed:
-        conn.execute(
+        execute_many(
+            conn,
             delete(STATUSES).where(
                 STATUSES.c.authority == authority,
                 STATUSES.c.case_ref == bindparam("ref"),
@@ -176,7 +177,8 @@ def apply_statuses(
         )
     ended = [key for key in moved if key in stored] + removed
     if ended:
-        conn.execute(
+        execute_many(
+            conn,
             update(CHANGES)
             .where(
                 CHANGES.c.authority == authority,
@@ -188,7 +190,8 @@ def apply_statuses(
             [{"ref": ref, "el": element} for ref, element in ended],
         )
     if moved:
-        conn.execute(
+        execute_many(
+            conn,
             CHANGES.insert(),
             [
                 {
