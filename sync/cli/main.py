@@ -8,11 +8,8 @@ from typing import Any, NamedTuple
 
 import click
 from click.formatting import HelpFormatter
-from sqlalchemy.exc import OperationalError
 
-from config.errors import ConfigError
-from sync.cli.app import App, StoreNotReady
-from sync.cli.logs import configure_logging
+from sync.cli.app import App
 from sync.cli.output import EXIT_USAGE
 
 
@@ -103,18 +100,34 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ConfigError as exc:
-            for problem in exc.problems:
-                click.echo(f"config error: {problem}", err=True)
+        except Exception as exc:
+            problems = _usage_problems(exc)
+            if problems is None:
+                raise
+            for problem in problems:
+                click.echo(problem, err=True)
             ctx.exit(EXIT_USAGE)
-        except StoreNotReady as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(EXIT_USAGE)
-        except OperationalError as exc:
-            # The store is down or unreachable: say so in a line, not a page of traceback.
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            click.echo(f"error: cannot use the store: {reason}", err=True)
-            ctx.exit(EXIT_USAGE)
+
+
+def _usage_problems(exc: Exception) -> list[str] | None:
+    """Config and store problems as lines for the user, or None for anything else.
+
+    The exception classes are imported here, when a command has failed, so that starting the
+    command line imports neither pydantic nor SQLAlchemy.
+    """
+    from config.errors import ConfigError
+    from sync.cli.app import StoreNotReady
+
+    if isinstance(exc, ConfigError):
+        return [f"config error: {problem}" for problem in exc.problems]
+    if isinstance(exc, StoreNotReady):
+        return [f"error: {exc}"]
+    store_errors = sys.modules.get("sqlalchemy.exc")
+    if store_errors is not None and isinstance(exc, store_errors.OperationalError):
+        # The store is down or unreachable: say so in a line, not a page of traceback.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        return [f"error: cannot use the store: {reason}"]
+    return None
 
 
 @click.group(cls=_Group)
@@ -130,6 +143,8 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, log_level: str | None) -> None:
     """Sync Signs of Safety practice evidence from local authority systems into the store."""
+    from sync.cli.logs import configure_logging
+
     ctx.obj = App(config_path)
     configure_logging(log_level or "warning")
 
