@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.source import PAGE_SIZE, Records, serve, write_sqlite_source
+from bench.source import PAGE_SIZE, case_count
 
 SOFS_SYNC = str(Path(sys.executable).with_name("sofs-sync"))
 AUTHORITY = "bench"
@@ -180,29 +180,37 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
     args = parser.parse_args()
     forms = 1_000_000 if args.large else args.forms
-    records = Records(forms)
-    total = len(records.cases) + len(records.forms)
-    results: dict[str, Any] = {
-        "forms": len(records.forms),
-        "cases": len(records.cases),
-        "cpus": os.cpu_count(),
-    }
-    with tempfile.TemporaryDirectory() as tmp, serve(records) as url:
+    total = case_count(forms) + forms
+    results: dict[str, Any] = {"forms": forms, "cases": case_count(forms), "cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        results["raw_rest"] = asdict(raw("rest", url, root / "raw-rest"))
-        settings = configure(root / "rest", rest_connector(url))
-        results["sofs_sync_rest"] = asdict(sofs_sync(settings, root / "rest" / "sync.log"))
-        assert read_count(settings) == total, "sofs-sync read less than the source holds"
-        results["incremental"] = daemon_runs(settings, url, args.changed, root / "rest" / "daemon.log")
-        source = write_sqlite_source(root / "source.db", records_before_change := Records(forms))
-        del records_before_change
-        results["raw_sql"] = asdict(raw("sql", source.removeprefix("sqlite:///"), root / "raw-sql"))
-        sql_settings = configure(root / "sql", sql_connector(source))
-        results["sofs_sync_sql"] = asdict(sofs_sync(sql_settings, root / "sql" / "sync.log"))
-        assert read_count(sql_settings) == total, "sofs-sync read less than the source holds"
-        if not args.no_postgres:
-            pg = postgres_side(root, url)
-            results["sofs_sync_rest_postgres"] = pg if isinstance(pg, str) else asdict(pg)
+        source = root / "source.db"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bench.source", "--forms", str(forms), "--sqlite", str(source)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert server.stdout is not None
+        assert server.stdin is not None
+        url = server.stdout.readline().strip()
+        try:
+            results["raw_rest"] = asdict(raw("rest", url, root / "raw-rest"))
+            settings = configure(root / "rest", rest_connector(url))
+            results["sofs_sync_rest"] = asdict(sofs_sync(settings, root / "rest" / "sync.log"))
+            assert read_count(settings) == total, "sofs-sync read less than the source holds"
+            results["raw_sql"] = asdict(raw("sql", str(source), root / "raw-sql"))
+            sql_settings = configure(root / "sql", sql_connector(f"sqlite:///{source}"))
+            results["sofs_sync_sql"] = asdict(sofs_sync(sql_settings, root / "sql" / "sync.log"))
+            assert read_count(sql_settings) == total, "sofs-sync read less than the source holds"
+            if not args.no_postgres:
+                pg = postgres_side(root, url)
+                results["sofs_sync_rest_postgres"] = pg if isinstance(pg, str) else asdict(pg)
+            # Last, because it changes the source.
+            results["incremental"] = daemon_runs(settings, url, args.changed, root / "rest" / "daemon.log")
+        finally:
+            server.stdin.close()
+            server.wait()
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
     print(f"\nwritten to {args.json}")
@@ -210,7 +218,7 @@ def main() -> None:
 
 def print_table(r: dict[str, Any]) -> None:
     print(f"{r['forms']:,} forms and {r['cases']:,} cases, {r['cpus']} CPUs")
-    print(f"{'side':<28}{'wall s':>9}{'CPU s':>9}{'peak RSS MiB':>14}{'x raw wall':>12}")
+    print(f"{'side':<30}{'wall s':>9}{'CPU s':>9}{'peak RSS MiB':>14}{'x raw wall':>12}{'x raw CPU':>11}")
     rows = [
         ("raw floor, REST", "raw_rest", "raw_rest"),
         ("sofs-sync, REST -> SQLite", "sofs_sync_rest", "raw_rest"),
@@ -221,11 +229,11 @@ def print_table(r: dict[str, Any]) -> None:
     for label, key, floor in rows:
         m = r.get(key)
         if isinstance(m, str):
-            print(f"{label:<28}  {m}")
+            print(f"{label:<30}  {m}")
         elif m is not None:
             print(
-                f"{label:<28}{m['wall_s']:9.2f}{m['cpu_s']:9.2f}{m['peak_rss_mib']:14.1f}"
-                f"{m['wall_s'] / r[floor]['wall_s']:11.2f}x"
+                f"{label:<30}{m['wall_s']:9.2f}{m['cpu_s']:9.2f}{m['peak_rss_mib']:14.1f}"
+                f"{m['wall_s'] / r[floor]['wall_s']:11.2f}x{m['cpu_s'] / r[floor]['cpu_s']:10.2f}x"
             )
     full = r["sofs_sync_rest"]["wall_s"]
     for label, key in (
@@ -234,7 +242,7 @@ def print_table(r: dict[str, Any]) -> None:
     ):
         run = r["incremental"][key]
         print(
-            f"{label:<28}{run['wall_s']:9.2f}{'':>9}{'':>14}  {run['wall_s'] / full:6.1%} of full"
+            f"{label:<30}{run['wall_s']:9.2f}{'':>9}{'':>14}  {run['wall_s'] / full:6.1%} of full"
             f"  (read {run['read']:,}, written {run['written']:,})"
         )
 

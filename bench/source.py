@@ -7,9 +7,11 @@ share of the forms (a draft completed, a later timestamp) as a CMS would between
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +38,10 @@ TEMPLATES = [
 BASE = datetime(2026, 1, 1, 8, 0, 0)
 
 
+def case_count(forms: int) -> int:
+    return -(-forms // FORMS_PER_CASE)
+
+
 class Records:
     """Cases and forms as a CMS reporting API would list them, ordered by `updated`."""
 
@@ -43,7 +49,7 @@ class Records:
         rnd = random.Random(seed)
         self.cases: list[dict[str, Any]] = []
         self.forms: list[dict[str, Any]] = []
-        n_cases = -(-forms // FORMS_PER_CASE)
+        n_cases = case_count(forms)
         for i in range(n_cases):
             opened = date(2025, 6, 1) + timedelta(days=rnd.randrange(200))
             self.cases.append(
@@ -164,3 +170,25 @@ def write_sqlite_source(path: Path, records: Records) -> str:
             records.forms,
         )
     return f"sqlite:///{path}"
+
+
+def main() -> None:
+    """Build the records, write the SQLite copy if asked, print the URL, serve until stdin closes.
+
+    Run as its own process so the bench's measuring process stays small: a child's peak RSS starts
+    from its parent's size at fork.
+    """
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--forms", type=int, required=True)
+    parser.add_argument("--sqlite", type=Path)
+    args = parser.parse_args()
+    records = Records(args.forms)
+    if args.sqlite:
+        write_sqlite_source(args.sqlite, records)
+    with serve(records) as url:
+        print(url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()
