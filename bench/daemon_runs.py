@@ -18,14 +18,14 @@ import requests
 from config.loader import load_config
 from store.engine import make_engine, store_url
 from sync.cli.logs import configure_logging
-from sync.run.engine import RunRequest, SyncEngine, Trigger
+from sync.run.runner import RunRequest, SyncRunner, Trigger
 
 
 def main(config_path: str, authority: str, source_url: str, share: str) -> None:
     configure_logging("warning")
     config = load_config(Path(config_path))
     engine = make_engine(store_url(config.settings.file.store.url, config.settings.base_dir))
-    sync = SyncEngine(config, engine)
+    sync = SyncRunner(config, engine)
     request = RunRequest(Trigger.SCHEDULE, "bench")
     sync.run(authority, request)
     results = {}

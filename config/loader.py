@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from config.authority import Authority, AuthorityFile
 from config.errors import ConfigError, from_validation
+from config.schedule import Schedule
 from config.secrets import inline_secrets, resolve_secret
 from config.settings import Settings, load_settings
 from config.yamlfile import read_yaml
@@ -28,6 +29,14 @@ class Config:
         except KeyError:
             known = ", ".join(sorted(self.authorities)) or "none configured"
             raise ConfigError([f"unknown authority {code!r} (known: {known})"]) from None
+
+    def enabled_codes(self) -> list[str]:
+        """The authorities the daemon schedules and a plain `sofs-sync sync` runs, by code."""
+        return sorted(code for code, authority in self.authorities.items() if authority.file.enabled)
+
+    def schedule_for(self, code: str) -> Schedule:
+        """The authority's own schedule, or the settings' default one."""
+        return self.authority(code).file.schedule or self.settings.file.schedule
 
 
 def load_config(path: Path) -> Config:

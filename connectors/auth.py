@@ -14,7 +14,7 @@ import requests
 from pydantic import Field, model_validator
 
 from connectors.base import SecretResolver
-from connectors.config_blocks import StrictModel, check_secret_ref, resolve_secret
+from connectors.config_blocks import StrictModel, check_secret_ref, require_secret
 from connectors.errors import FatalError
 from connectors.http import Clock, HttpClient, RequestAuth
 
@@ -107,7 +107,7 @@ class ApiKeyAuthenticator(RequestAuth):
         self.secrets = secrets
 
     def apply(self, request: requests.PreparedRequest) -> None:
-        key = resolve_secret(self.secrets, self.config.api_key_env, self.config.api_key_file, "API key")
+        key = require_secret(self.secrets, self.config.api_key_env, self.config.api_key_file, "API key")
         if self.config.send_in == "header":
             request.headers[self.config.name] = key
         else:
@@ -126,7 +126,7 @@ class BearerAuthenticator(RequestAuth):
         self.secrets = secrets
 
     def apply(self, request: requests.PreparedRequest) -> None:
-        token = resolve_secret(self.secrets, self.config.token_env, self.config.token_file, "bearer token")
+        token = require_secret(self.secrets, self.config.token_env, self.config.token_file, "bearer token")
         request.headers["Authorization"] = f"Bearer {token}"
 
 
@@ -136,7 +136,7 @@ class BasicAuthenticator(RequestAuth):
         self.secrets = secrets
 
     def apply(self, request: requests.PreparedRequest) -> None:
-        password = resolve_secret(
+        password = require_secret(
             self.secrets, self.config.password_env, self.config.password_file, "password"
         )
         request.headers["Authorization"] = basic_header(self.config.username, password)
@@ -166,7 +166,7 @@ class OAuth2Authenticator(RequestAuth):
         return True
 
     def _fetch(self) -> None:
-        secret = resolve_secret(
+        secret = require_secret(
             self.secrets, self.config.client_secret_env, self.config.client_secret_file, "client secret"
         )
         form = {"grant_type": "client_credentials"}

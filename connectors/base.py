@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import abc
-import hashlib
-import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel
+
+from connectors.errors import FatalError
 
 Record = dict[str, Any]
 Position = dict[str, Any]
@@ -24,7 +24,7 @@ class SecretResolver(Protocol):
 
 @dataclass(frozen=True)
 class Rejected:
-    """A record or file the connector could not read; the engine quarantines it with the reason."""
+    """A record or file the connector could not read; the runner quarantines it with the reason."""
 
     reason: str
     source_id: str | None = None
@@ -98,14 +98,8 @@ class Connector(abc.ABC):
         self.close()
 
 
-class CaseFilterUnsupported(Exception):
+class CaseFilterUnsupported(FatalError):
     """The connector's configuration has no way to read a single case."""
-
-
-def record_hash(record: Mapping[str, Any]) -> str:
-    """A stable hash of a raw record, so quarantine can name a record without storing it."""
-    canonical = json.dumps(record, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def chunk_keeping_groups(

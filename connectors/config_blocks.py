@@ -32,8 +32,8 @@ def check_secret_ref(values: Any, name: str, *, required: bool = True) -> Any:
     return values
 
 
-def resolve_secret(secrets: SecretResolver, env: str | None, file: str | None, what: str) -> str:
-    """Resolve a secret reference at the moment it is used, reporting failures as fatal."""
+def require_secret(secrets: SecretResolver, env: str | None, file: str | None, what: str) -> str:
+    """A secret through the run's resolver (config/secrets.py), at the moment it is used; failure is fatal."""
     try:
         return secrets(env=env, file=file)
     except Exception as exc:  # noqa: BLE001 - whatever the resolver raises, the run cannot go on

@@ -1,4 +1,4 @@
-"""Failures sorted by what the engine should do about them, never by parsing a message."""
+"""Failures sorted by what the runner should do about them, never by parsing a message."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from pydantic import Field, PositiveInt
 
 from connectors.config_blocks import StrictModel
 from connectors.errors import FatalError
-from connectors.paths import MISSING, select
+from mapping.paths import MISSING, select
 
 PageState = dict[str, Any]
 

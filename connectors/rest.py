@@ -10,8 +10,6 @@ watermark: records on pages not yet read can never be skipped.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,14 +30,16 @@ from connectors.base import (
     Rejected,
     SecretResolver,
     StreamSample,
-    record_hash,
 )
 from connectors.errors import ConnectorError, FatalError
 from connectors.http import Clock, HttpClient, JsonResponse, Sleeper, where
-from connectors.incremental import as_utc, later, load_watermark, minus, store_watermark
+from connectors.incremental import later, load_watermark, minus, store_watermark
 from connectors.pagination import Page, PageState, PageWalk
-from connectors.paths import MISSING, select
 from connectors.rest_config import RestConfig, RestStream
+from mapping.outcomes import canonical_hash
+from mapping.paths import MISSING, select
+from mapping.timeformats import as_utc
+from mapping.values import RuleFailure
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ class RestConnector(Connector):
                 ) from None
             response = self.client.get_json(page_url, query, self.auth)
             records, rejected, newest = self._records(spec, response)
-            digest = _digest(records)
+            digest = canonical_hash(records)
             if records and digest == previous_digest:
                 raise FatalError(
                     f"{where('GET', response.url)}: a page repeated the previous page's records; "
@@ -200,14 +200,14 @@ class RestConnector(Connector):
         inc = spec.incremental
         for item in items:
             if not isinstance(item, dict):
-                rejected.append(Rejected("record is not a JSON object", raw_hash=_digest(item)))
+                rejected.append(Rejected("record is not a JSON object", raw_hash=canonical_hash(item)))
                 continue
             if inc is not None:
                 try:
-                    changed = inc.cursor_time.parse(select(item, inc.cursor_field))
-                except (ValueError, TypeError, OverflowError):
+                    changed = as_utc(inc.cursor_time.parse(select(item, inc.cursor_field)))
+                except RuleFailure:
                     reason = f"cursor field {inc.cursor_field!r} is missing or not a {inc.cursor_format} time"
-                    rejected.append(Rejected(reason, raw_hash=record_hash(item)))
+                    rejected.append(Rejected(reason, raw_hash=canonical_hash(item)))
                     continue
                 newest = later(newest, changed)
             records.append(item)
@@ -237,7 +237,3 @@ class RestConnector(Connector):
 
 def _stored(moment: datetime | None) -> str | None:
     return None if moment is None else store_watermark(moment)
-
-
-def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()

@@ -10,8 +10,8 @@ from pydantic import Field, field_validator, model_validator
 from connectors.auth import AuthConfig, NoAuth
 from connectors.config_blocks import Lookback, StrictModel, check_required_streams, no_credentials
 from connectors.http import RetryPolicy, Timeouts
-from connectors.incremental import TimeFormat, time_format
 from connectors.pagination import PaginationConfig, SinglePage
+from mapping.timeformats import CURSOR_FORMATS, TimeFormat, time_format
 
 
 class RestIncremental(StrictModel):
@@ -27,16 +27,16 @@ class RestIncremental(StrictModel):
     @field_validator("param_format", "cursor_format")
     @classmethod
     def _known_format(cls, spec: str) -> str:
-        time_format(spec)
+        time_format(spec, CURSOR_FORMATS)
         return spec
 
     @property
     def param_time(self) -> TimeFormat:
-        return time_format(self.param_format)
+        return time_format(self.param_format, CURSOR_FORMATS)
 
     @property
     def cursor_time(self) -> TimeFormat:
-        return time_format(self.cursor_format)
+        return time_format(self.cursor_format, CURSOR_FORMATS)
 
 
 class CaseFilter(StrictModel):

@@ -33,11 +33,11 @@ from connectors.base import (
     SecretResolver,
     StreamSample,
     chunk_keeping_groups,
-    record_hash,
 )
-from connectors.config_blocks import resolve_secret
+from connectors.config_blocks import require_secret
 from connectors.errors import ConnectorError, FatalError, RetriableError
 from connectors.sql_config import SqlConfig, SqlStream
+from mapping.outcomes import canonical_hash
 
 # SQLSTATE classes worth retrying: connection (08), resources (53), operator intervention (57),
 # transaction rollback such as deadlock or serialisation (40), and driver timeouts (HYT).
@@ -145,7 +145,7 @@ class SqlConnector(Connector):
                 raise FatalError(f"stream {stream}: the query returns no column {spec.cursor_field!r}")
             value = row[spec.cursor_field]
             if value is None:
-                rejected.append(Rejected(f"{spec.cursor_field} is empty", raw_hash=record_hash(row)))
+                rejected.append(Rejected(f"{spec.cursor_field} is empty", raw_hash=canonical_hash(row)))
                 continue
             try:
                 out_of_order = last is not None and value < last
@@ -171,7 +171,7 @@ class SqlConnector(Connector):
         if self._engine is None:
             url = make_url(self.sql.url)
             if self.sql.password_env or self.sql.password_file:
-                password = resolve_secret(
+                password = require_secret(
                     self.secrets, self.sql.password_env, self.sql.password_file, "database password"
                 )
                 url = url.set(password=password)

@@ -35,7 +35,7 @@ from sync.cli.commands.dashboard import board_for
 from sync.cli.commands.run import sync_command
 from sync.cli.commands.store import init
 from sync.cli.output import EXIT_USAGE
-from sync.run.engine import england_today
+from sync.run.runner import england_today
 
 
 class DemoUsage(click.ClickException):

@@ -15,10 +15,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from mapping.timeformats import as_utc
 
 SERVICE = "sofs-sync demo API"
 MAX_PAGE_SIZE = 200
@@ -98,7 +100,7 @@ def _moment(value: Any) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return as_utc(moment)
 
 
 def _changed_since(record: dict[str, Any], since: datetime) -> bool:

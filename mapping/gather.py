@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mapping.rules import split_path, walk
+from mapping.paths import split_path, walk
 from mapping.spec import Gather
 from mapping.values import RuleFailure, as_text, is_missing
 

@@ -24,7 +24,14 @@ from mapping.checks import (
 )
 from mapping.gather import gather_forms
 from mapping.identifiers import IdentifierPolicy, Identifiers
-from mapping.outcomes import Mapped, NotPracticeEvidence, Outcome, Quarantined, canonical_hash, content_hash
+from mapping.outcomes import (
+    Mapped,
+    NotPracticeEvidence,
+    Quarantined,
+    RecordOutcome,
+    canonical_hash,
+    content_hash,
+)
 from mapping.rules import (
     AsScale,
     AsText,
@@ -68,7 +75,7 @@ class CompiledStream:
     identifiers: Identifiers
     hash_excludes: frozenset[str]
 
-    def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[Outcome]:
+    def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[RecordOutcome]:
         return [self.map_record(record, rows) for record, rows in self.source_records(records)]
 
     def source_records(self, records: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], int]]:
@@ -77,7 +84,7 @@ class CompiledStream:
             return [(record, 1) for record in records]
         return gather_forms(records, self.gather)
 
-    def map_record(self, record: Mapping[str, Any], source_rows: int = 1) -> Outcome:
+    def map_record(self, record: Mapping[str, Any], source_rows: int = 1) -> RecordOutcome:
         if not isinstance(record, Mapping):
             return Quarantined("record is not an object", canonical_hash(record), None, source_rows)
         source_id, problems = self._source_id(record)
@@ -136,7 +143,7 @@ class CompiledMapping:
     authority: str
     streams: Mapping[str, CompiledStream]
 
-    def map_batch(self, stream: str, records: Sequence[Mapping[str, Any]]) -> list[Outcome]:
+    def map_batch(self, stream: str, records: Sequence[Mapping[str, Any]]) -> list[RecordOutcome]:
         """One outcome per source record, in source order (gathered forms count as one record)."""
         return self.stream(stream).map_records(records)
 

@@ -27,7 +27,7 @@ overnight job that touches every row's timestamp must not make every record coun
 
 @dataclass(frozen=True)
 class Mapped:
-    """A valid schema record; the engine writes it, or counts it unchanged if the hash matches."""
+    """A valid schema record; the runner writes it, or counts it unchanged if the hash matches."""
 
     record: Case | Evidence
     source_id: str
@@ -57,7 +57,7 @@ class Quarantined:
     source_rows: int = 1
 
 
-Outcome = Mapped | NotPracticeEvidence | Quarantined
+RecordOutcome = Mapped | NotPracticeEvidence | Quarantined
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class OutcomeCounts:
     source_rows: int = 0
 
     @classmethod
-    def of(cls, outcomes: Iterable[Outcome]) -> OutcomeCounts:
+    def of(cls, outcomes: Iterable[RecordOutcome]) -> OutcomeCounts:
         mapped = not_evidence = quarantined = rows = 0
         for outcome in outcomes:
             rows += outcome.source_rows
@@ -85,8 +85,8 @@ class OutcomeCounts:
 def canonical_hash(value: Any) -> str:
     """sha256 of canonical JSON (sorted keys, no spaces, `str` for anything else).
 
-    The same algorithm as `connectors.base.record_hash`, so a raw hash from either names the same
-    record.
+    Connectors name the records they reject with it and mapping the records it quarantines, so one
+    record has one name in quarantine whichever side turned it away.
     """
     try:
         text = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))

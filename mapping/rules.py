@@ -14,36 +14,9 @@ from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import Any, Protocol
 
+from mapping.paths import Path, split_path, walk
 from mapping.timeformats import TimeFormat, as_local_date, as_utc
 from mapping.values import RuleFailure, as_text, as_whole_number, describe, is_missing
-
-Path = tuple[str, ...]
-
-
-def split_path(text: str) -> Path:
-    return tuple(text.split("."))
-
-
-def walk(node: Any, path: Path) -> Any:
-    """The value at a dotted path; list items by index (`a.0.b`); None where the path leads nowhere.
-
-    A key that itself contains dots (some form question codes do) is matched whole: at each level
-    the longest run of segments that is a key wins.
-    """
-    for start in range(len(path)):
-        if isinstance(node, Mapping):
-            for end in range(len(path), start, -1):
-                key = ".".join(path[start:end])
-                if key in node:
-                    return walk(node[key], path[end:])
-            return None
-        segment = path[start]
-        if isinstance(node, list | tuple) and segment.isascii() and segment.isdigit():
-            index = int(segment)
-            node = node[index] if index < len(node) else None
-            continue
-        return None
-    return node
 
 
 class Unmatched(RuleFailure):

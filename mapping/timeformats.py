@@ -1,4 +1,4 @@
-"""Date formats an authority's mapping names (`iso`, `excel`, strftime patterns), and time zones.
+"""Time formats (`iso`, `excel`, `epoch`, strftime patterns), and the one conversion to UTC.
 
 Sources disagree about time: SQL drivers hand over `datetime` objects, CSV drops carry
 `dd/mm/YYYY` text, spreadsheets carry day serials. Each format is one small class; whatever the
@@ -22,10 +22,16 @@ _SAMPLE = datetime(2001, 2, 3, 4, 5, 6)
 
 
 class TimeFormat(Protocol):
+    """One way a source writes a point in time: read by mappings, read and written by watermarks."""
+
     name: str
 
     def parse(self, value: Any) -> date | datetime:
         """Parse a value that is not yet a date or datetime; raise `RuleFailure` if it does not fit."""
+        ...
+
+    def format(self, moment: datetime) -> str:
+        """The moment as the source writes it (a watermark sent back as a query parameter)."""
         ...
 
 
@@ -42,6 +48,9 @@ class IsoFormat:
                 pass
         raise RuleFailure(f"{describe(value)} is not an ISO 8601 date")
 
+    def format(self, moment: datetime) -> str:
+        return as_utc(moment).isoformat().replace("+00:00", "Z")
+
 
 class ExcelSerial:
     """Spreadsheet day serials (45352 is 2024-03-01); a fraction is the time of day."""
@@ -54,9 +63,32 @@ class ExcelSerial:
             raise RuleFailure(f"{describe(value)} is not a spreadsheet date serial")
         return _EXCEL_EPOCH + timedelta(days=days)
 
+    def format(self, moment: datetime) -> str:
+        return str((as_utc(moment).replace(tzinfo=None) - _EXCEL_EPOCH) / timedelta(days=1))
+
+
+class EpochFormat:
+    """Seconds (or milliseconds, with `scale=1000`) since 1970 in UTC."""
+
+    def __init__(self, name: str = "epoch", scale: int = 1) -> None:
+        self.name = name
+        self.scale = scale
+
+    def parse(self, value: Any) -> date | datetime:
+        number = _as_float(value)
+        if number is None:
+            raise RuleFailure(f"{describe(value)} is not a number of seconds since 1970")
+        try:
+            return datetime.fromtimestamp(number / self.scale, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise RuleFailure(f"{describe(value)} is out of range") from None
+
+    def format(self, moment: datetime) -> str:
+        return str(int(as_utc(moment).timestamp() * self.scale))
+
 
 class StrptimeFormat:
-    """A strftime pattern such as `%d/%m/%Y`, matched whole."""
+    """A strftime pattern such as `%d/%m/%Y`, matched whole; a watermark written this way is UTC."""
 
     def __init__(self, pattern: str) -> None:
         self.name = pattern
@@ -69,16 +101,28 @@ class StrptimeFormat:
                 pass
         raise RuleFailure(f"{describe(value)} does not match date format {self.name}")
 
+    def format(self, moment: datetime) -> str:
+        return as_utc(moment).strftime(self.name)
 
-def time_format(spec: str) -> TimeFormat:
-    """The format a `date:` or `datetime:` rule names; ValueError says what is wrong with it."""
-    if spec == IsoFormat.name:
-        return IsoFormat()
-    if spec == ExcelSerial.name:
-        return ExcelSerial()
+
+DATE_FORMATS: dict[str, TimeFormat] = {"iso": IsoFormat(), "excel": ExcelSerial()}
+"""What a mapping's `date:` or `datetime:` rule may name besides a strftime pattern."""
+
+CURSOR_FORMATS: dict[str, TimeFormat] = {
+    "iso": IsoFormat(),
+    "epoch": EpochFormat(),
+    "epoch_ms": EpochFormat("epoch_ms", 1000),
+}
+"""What a connector's change-time cursor or watermark parameter may name besides a strftime pattern."""
+
+
+def time_format(spec: str, named: dict[str, TimeFormat] = DATE_FORMATS) -> TimeFormat:
+    """The format `spec` names among `named`, or a strftime pattern; ValueError says what is wrong."""
+    if spec in named:
+        return named[spec]
     if "%" not in spec:
         raise ValueError(
-            f"{spec!r} is not a date format; expected iso, excel or a strftime pattern like %d/%m/%Y"
+            f"{spec!r} is not a date format; expected {', '.join(named)} or a strftime pattern like %d/%m/%Y"
         )
     if not re.search(r"%[Yy]", spec) or not re.search(r"%[dj]", spec):
         raise ValueError(f"date format {spec!r} needs a year (%Y or %y) and a day (%d or %j)")
@@ -102,8 +146,12 @@ def as_local_date(value: date | datetime, zone: tzinfo) -> date:
         raise RuleFailure(f"{describe(value)} is out of range") from None
 
 
-def as_utc(value: date | datetime, zone: tzinfo) -> datetime:
-    """An aware UTC datetime, so versions from any source compare; naive values are local."""
+def as_utc(value: date | datetime, zone: tzinfo = UTC) -> datetime:
+    """An aware UTC datetime, so versions and watermarks from any source compare.
+
+    A naive value is in `zone`: the authority's zone for mapped dates, UTC for the store's own
+    timestamps and for sources that omit the offset.
+    """
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
     if value.tzinfo is None:

@@ -13,18 +13,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from mapping.schema import Case, CaseType, ElementStatus, Evidence, EvidenceState
-from store.models import CaseElementStatusRow, CaseRow, EvidenceRow, StatusChange, TouchedCase
+from store.tables import CASES, CHANGES, EVIDENCE, KEY_CHUNK, STATUSES, TOUCHED
 from store.upsert import execute_many, upsert
-
-CASES: Table = CaseRow.__table__  # type: ignore[assignment]
-EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[assignment]
-STATUSES: Table = CaseElementStatusRow.__table__  # type: ignore[assignment]
-CHANGES: Table = StatusChange.__table__  # type: ignore[assignment]
-TOUCHED: Table = TouchedCase.__table__  # type: ignore[assignment]
-KEY_CHUNK = 500
 
 _STATUS_FIELDS = (
     "status",

@@ -1,6 +1,8 @@
 """Writing one batch: versioned upserts, quarantine rows and positions.
 
-Every function here runs inside the caller's transaction; the sync engine commits a batch's data,
+What a run reads before it writes is `store.lookups`; the version rule is `store.versions`.
+
+Every function here runs inside the caller's transaction; the sync runner commits a batch's data,
 its quarantine rows, the cases it touched and its stream position together or not at all.
 """
 
@@ -11,75 +13,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, or_, select, update
+from sqlalchemy import Connection, Table, and_, or_, select, update
 
 from mapping.schema import Case, Evidence
-from store.models import (
-    Authority,
-    CaseRow,
-    EvidenceRow,
-    QuarantineRow,
-    StreamPosition,
-    as_utc,
-)
+from store.models import QuarantineRow
+from store.tables import AUTHORITIES, CASES, EVIDENCE, KEY_CHUNK, POSITIONS, QUARANTINE, key_column
 from store.upsert import upsert
-
-CASES: Table = CaseRow.__table__  # type: ignore[assignment]
-EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[assignment]
-QUARANTINE: Table = QuarantineRow.__table__  # type: ignore[assignment]
-POSITIONS: Table = StreamPosition.__table__  # type: ignore[assignment]
-AUTHORITIES: Table = Authority.__table__  # type: ignore[assignment]
-STREAM_TABLES: dict[str, Table] = {"cases": CASES, "evidence": EVIDENCE}
-KEY_CHUNK = 500
-
-
-@dataclass(frozen=True)
-class StoredVersion:
-    case_ref: str
-    content_hash: str
-    source_updated_at: datetime | None
-    deleted: bool
-
-    def is_newer_than(self, candidate: datetime | None) -> bool:
-        """True when the stored version is strictly newer than the candidate, so it must stay."""
-        if self.source_updated_at is None or candidate is None:
-            return False
-        return as_utc(self.source_updated_at) > as_utc(candidate)
+from store.versions import not_older
 
 
 def ensure_authority(conn: Connection, code: str, name: str, now: datetime) -> None:
     upsert(conn, AUTHORITIES, [{"code": code, "name": name, "updated_at": now}], keys=["code"])
-
-
-def _key_column(table: Table) -> str:
-    return "case_ref" if table is CASES else "source_id"
-
-
-def stored_versions(
-    conn: Connection, table: Table, authority: str, keys: Iterable[str]
-) -> dict[str, StoredVersion]:
-    """What the store holds now for these records, to tell new, changed, unchanged and stale apart."""
-    key = table.c[_key_column(table)]
-    found: dict[str, StoredVersion] = {}
-    wanted = sorted(set(keys))
-    for start in range(0, len(wanted), KEY_CHUNK):
-        rows = conn.execute(
-            select(
-                key, table.c.case_ref, table.c.content_hash, table.c.source_updated_at, table.c.deleted_on
-            ).where(table.c.authority == authority, key.in_(wanted[start : start + KEY_CHUNK]))
-        )
-        for ref, case_ref, content_hash, updated, deleted_on in rows:
-            found[ref] = StoredVersion(case_ref, content_hash, updated, deleted_on is not None)
-    return found
-
-
-def _not_older(table: Table, excluded: Any) -> Any:
-    # The database's own guard: an older source version never overwrites a newer one.
-    return or_(
-        table.c.source_updated_at.is_(None),
-        excluded.source_updated_at.is_(None),
-        excluded.source_updated_at >= table.c.source_updated_at,
-    )
 
 
 def write_cases(conn: Connection, cases: Sequence[tuple[Case, str]], run_id: int, now: datetime) -> None:
@@ -95,7 +39,7 @@ def write_cases(conn: Connection, cases: Sequence[tuple[Case, str]], run_id: int
         }
         for case, content_hash in cases
     ]
-    upsert(conn, CASES, rows, keys=["authority", "case_ref"], where=_not_older)
+    upsert(conn, CASES, rows, keys=["authority", "case_ref"], where=not_older)
 
 
 def write_evidence(
@@ -113,12 +57,12 @@ def write_evidence(
         }
         for e, content_hash in records
     ]
-    upsert(conn, EVIDENCE, rows, keys=["authority", "source_id"], where=_not_older)
+    upsert(conn, EVIDENCE, rows, keys=["authority", "source_id"], where=not_older)
 
 
 def mark_seen(conn: Connection, table: Table, authority: str, keys: Iterable[str], run_id: int) -> None:
     """Note that a full read met these unchanged records, so they are not taken for vanished."""
-    key = table.c[_key_column(table)]
+    key = table.c[key_column(table)]
     wanted = sorted(set(keys))
     for start in range(0, len(wanted), KEY_CHUNK):
         conn.execute(
@@ -143,18 +87,6 @@ def mark_vanished(
     if refs:
         conn.execute(update(table).where(and_(*conditions)).values(deleted_on=today))
     return refs
-
-
-def count_live(conn: Connection, table: Table, authority: str, case_ref: str | None = None) -> int:
-
-    query = (
-        select(func.count())
-        .select_from(table)
-        .where(table.c.authority == authority, table.c.deleted_on.is_(None))
-    )
-    if case_ref is not None:
-        query = query.where(table.c.case_ref == case_ref)
-    return int(conn.execute(query).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -228,23 +160,3 @@ def save_position(
         ],
         keys=["authority", "stream"],
     )
-
-
-def load_position(conn: Connection, authority: str, stream: str) -> dict[str, Any] | None:
-    row = conn.execute(
-        select(StreamPosition.position).where(
-            StreamPosition.authority == authority, StreamPosition.stream == stream
-        )
-    ).scalar_one_or_none()
-    return dict(row) if row is not None else None
-
-
-def open_case_refs(conn: Connection, authority: str) -> list[str]:
-    return [
-        r
-        for (r,) in conn.execute(
-            select(CASES.c.case_ref)
-            .where(CASES.c.authority == authority, CASES.c.closed_on.is_(None), CASES.c.deleted_on.is_(None))
-            .order_by(CASES.c.case_ref)
-        )
-    ]

@@ -10,9 +10,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Literal
 
-from connectors.base import Record, Rejected, record_hash
+from connectors.base import Record, Rejected
 from connectors.formats.base import BadFile, FileFormat, Parsed
 from connectors.formats.delimited import read_table
+from mapping.outcomes import canonical_hash
 
 HEADER_NEVER_KEPT = frozenset({"DOB", "UPN", "MOTHER", "MC_DOB"})
 EPISODE_NEVER_KEPT = frozenset({"HOME_POST", "PL_POST"})
@@ -50,7 +51,9 @@ class Ssda903Format(FileFormat):
             episode: Record = {k: v for k, v in row.items() if k not in EPISODE_NEVER_KEPT}
             child, start = episode.get("CHILD"), episode.get("DECOM")
             if not child or not start:
-                rejected.append(Rejected("an episode without CHILD or DECOM", raw_hash=record_hash(episode)))
+                rejected.append(
+                    Rejected("an episode without CHILD or DECOM", raw_hash=canonical_hash(episode))
+                )
                 continue
             records.append(
                 {

@@ -77,6 +77,7 @@ ALLOWED_KEYS = frozenset(
     }
 )
 WITHHELD = "[withheld]"
+OWN_PACKAGES = frozenset({"config", "connectors", "mapping", "store", "sync"})
 
 
 def allow_listed(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -133,3 +134,34 @@ def configure_logging(level: str = "info", stream: TextIO | None = None, json: b
         logger_factory=structlog.PrintLoggerFactory(out),
         cache_logger_on_first_use=False,
     )
+
+
+class _ToStructlog(logging.Handler):
+    """Standard-library log records as allow-listed JSON lines.
+
+    Messages of our own modules pass; a third-party message is free text (urllib3 writes whole URLs,
+    query strings included), so only its logger name, level and error class do.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        own = record.name.split(".", 1)[0] in OWN_PACKAGES
+        try:
+            event = record.getMessage() if own else "library log"
+        except Exception:  # noqa: BLE001 - a malformed message must not break logging
+            event = "unformattable log message"
+        fields: dict[str, Any] = {"logger": record.name}
+        if record.exc_info and record.exc_info[0] is not None:
+            fields["error_class"] = record.exc_info[0].__name__
+        structlog.get_logger("sofs_sync.stdlib").log(record.levelno, event, **fields)
+
+
+def route_stdlib_logging(level: str) -> None:
+    """Send standard-library logging through structlog's allow-list, as JSON lines like the rest."""
+    logging.captureWarnings(True)  # a library's DeprecationWarning too, not a bare stderr line
+    root = logging.getLogger()
+    root.handlers = [_ToStructlog()]
+    root.setLevel(logging.WARNING)
+    for package in OWN_PACKAGES:
+        logging.getLogger(package).setLevel(level.upper())
+    # Missed and overlapping fire times are reported by the daemon's own listener, with metrics.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)

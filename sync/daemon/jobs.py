@@ -14,7 +14,6 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from config.loader import Config
-from config.schedule import Schedule
 from config.settings import Settings
 from sync.daemon.triggers import trigger_for
 
@@ -52,17 +51,8 @@ def authority_of(job_id: str) -> str | None:
     return None
 
 
-def schedule_of(config: Config, code: str) -> Schedule:
-    """The authority's own schedule, or the settings' default one."""
-    return config.authority(code).file.schedule or config.settings.file.schedule
-
-
-def enabled_authorities(config: Config) -> list[str]:
-    return sorted(code for code, authority in config.authorities.items() if authority.file.enabled)
-
-
 def sync_job(config: Config, code: str) -> JobSpec:
-    schedule = schedule_of(config, code)
+    schedule = config.schedule_for(code)
     return JobSpec(
         id=sync_job_id(code),
         trigger=trigger_for(schedule),
@@ -89,7 +79,7 @@ def recompute_job(settings: Settings) -> JobSpec:
 
 def plan(config: Config) -> dict[str, JobSpec]:
     """Every job the config asks for, by id; raises ConfigError before anything is scheduled."""
-    jobs = {spec.id: spec for spec in (sync_job(config, code) for code in enabled_authorities(config))}
+    jobs = {spec.id: spec for spec in (sync_job(config, code) for code in config.enabled_codes())}
     recompute = recompute_job(config.settings)
     jobs[recompute.id] = recompute
     return jobs

@@ -17,7 +17,7 @@ from prometheus_client.process_collector import ProcessCollector
 from sqlalchemy import Engine
 
 from store import read
-from sync.run.engine import RunResult
+from sync.run.runner import RunResult
 
 log = structlog.get_logger("sofs_sync.metrics")
 

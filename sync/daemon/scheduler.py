@@ -9,7 +9,6 @@ lock or a reload.
 from __future__ import annotations
 
 import contextlib
-import logging
 import signal
 import threading
 import time
@@ -41,17 +40,15 @@ from sync.daemon.jobs import (
     JobSpec,
     authority_of,
     changes,
-    enabled_authorities,
     plan,
 )
 from sync.daemon.metrics import DaemonMetrics
-from sync.run.engine import RunRequest, SyncEngine, Trigger, build_connector
+from sync.run.runner import RunRequest, SyncRunner, Trigger, build_connector
 
 log = structlog.get_logger("sofs_sync.daemon")
 
 REQUESTED_BY = "scheduler"
 HANDLED_SIGNALS = frozenset({signal.SIGHUP, signal.SIGINT, signal.SIGTERM})
-OWN_PACKAGES = frozenset({"config", "connectors", "mapping", "store", "sync"})
 
 
 @dataclass(frozen=True)
@@ -102,10 +99,10 @@ class Daemon:
         """One scheduled run of one authority, recorded in the store and in the metrics."""
         if self.stop.is_set():
             return  # queued before SIGTERM: starting it now would only delay the exit
-        engine = self.engine
+        runner = self.runner
         started = time.monotonic()
         try:
-            result = engine.run(code, RunRequest(Trigger.SCHEDULE, REQUESTED_BY))
+            result = runner.run(code, RunRequest(Trigger.SCHEDULE, REQUESTED_BY))
         except Exception as exc:  # noqa: BLE001 - the store is away or the authority vanished; try next time
             log.error("scheduled run could not start", authority=code, error_class=type(exc).__name__)
             self.metrics.record_unstarted(code)
@@ -123,14 +120,14 @@ class Daemon:
 
     def recompute_statuses(self, codes: list[str] | None = None, attempt: int = 1) -> None:
         """Recompute every open case's statuses for today; an authority being synced is retried later."""
-        enabled = enabled_authorities(self.config)
+        enabled = self.config.enabled_codes()
         for code in codes if codes is not None else enabled:
             if self.stop.is_set():
                 return
             if code not in enabled:
                 continue
             try:
-                count = self.engine.recompute(code)
+                count = self.runner.recompute(code)
             except LeaseHeld as held:
                 log.info(
                     "status recompute postponed: the authority is being synced",
@@ -153,7 +150,7 @@ class Daemon:
         if attempt >= self.options.recompute_attempts:
             log.warning("status recompute given up until its next daily run", authority=code, attempt=attempt)
             return
-        at = datetime.now(UTC) + timedelta(seconds=self.options.recompute_retry_s)
+        at = self.clock() + timedelta(seconds=self.options.recompute_retry_s)
         self.scheduler.add_job(
             self.recompute_statuses,
             DateTrigger(run_date=at, timezone=UTC),
@@ -169,9 +166,11 @@ class Daemon:
     # --- config -----------------------------------------------------------------------------------
 
     def _use(self, config: Config, jobs: dict[str, JobSpec]) -> None:
-        """Swap in a validated config: running jobs finish on the engine they started with."""
+        """Swap in a validated config: running jobs finish on the runner they started with."""
         self.config = config
-        self.engine = SyncEngine(config, self.store, stop=self.stop, connector_factory=self.connector_factory)
+        self.runner = SyncRunner(
+            config, self.store, clock=self.clock, stop=self.stop, connector_factory=self.connector_factory
+        )
         diff = changes(self.jobs, jobs)
         for job_id in diff.removed:
             with contextlib.suppress(JobLookupError):
@@ -184,7 +183,7 @@ class Daemon:
         func: Callable[..., None] = self.recompute_statuses if spec.authority is None else self.run_sync
         extra: dict[str, Any] = {}
         if first and spec.run_at_start:
-            extra["next_run_time"] = datetime.now(UTC)
+            extra["next_run_time"] = self.clock()
         self.scheduler.add_job(
             func,
             spec.trigger,
@@ -244,7 +243,7 @@ class Daemon:
                 started_at=self.started_at,
                 store_error=store_error,
                 scheduler_alive=bool(self.scheduler.running and thread is not None and thread.is_alive()),
-                authorities=enabled_authorities(self.config),
+                authorities=self.config.enabled_codes(),
                 last_success={c: datetime.fromisoformat(s) for c, s in successes.items() if s},
                 unhealthy_after_hours=self.config.settings.file.daemon.unhealthy_after_hours,
             )
@@ -311,34 +310,3 @@ class Daemon:
                 duration_s=round(time.monotonic() - started, 3),
             )
         return clean
-
-
-class _ToStructlog(logging.Handler):
-    """Standard-library log records as allow-listed JSON lines.
-
-    Messages of our own modules pass; a third-party message is free text (urllib3 writes whole URLs,
-    query strings included), so only its logger name, level and error class do.
-    """
-
-    def emit(self, record: logging.LogRecord) -> None:
-        own = record.name.split(".", 1)[0] in OWN_PACKAGES
-        try:
-            event = record.getMessage() if own else "library log"
-        except Exception:  # noqa: BLE001 - a malformed message must not break logging
-            event = "unformattable log message"
-        fields: dict[str, Any] = {"logger": record.name}
-        if record.exc_info and record.exc_info[0] is not None:
-            fields["error_class"] = record.exc_info[0].__name__
-        structlog.get_logger("sofs_sync.stdlib").log(record.levelno, event, **fields)
-
-
-def route_stdlib_logging(level: str) -> None:
-    """Send standard-library logging through structlog's allow-list, as JSON lines like the rest."""
-    logging.captureWarnings(True)  # a library's DeprecationWarning too, not a bare stderr line
-    root = logging.getLogger()
-    root.handlers = [_ToStructlog()]
-    root.setLevel(logging.WARNING)
-    for package in OWN_PACKAGES:
-        logging.getLogger(package).setLevel(level.upper())
-    # Missed and overlapping fire times are reported by the daemon's own listener, with metrics.
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)

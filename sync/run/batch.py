@@ -10,12 +10,12 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Table
 
 from connectors.base import Rejected
-from mapping.outcomes import Mapped, NotPracticeEvidence, Outcome
+from mapping.outcomes import Mapped, NotPracticeEvidence, RecordOutcome
 from mapping.schema import Case, Evidence
 from mapping.timeliness import TimelinessRules
-from store import statuses, writer
-from store.models import as_utc
+from store import lookups, statuses, tables, writer
 from store.runs import Counts, record_counts
+from store.versions import is_older
 from sync.run.recompute import StatusRules
 
 R = TypeVar("R", Case, Evidence)
@@ -34,7 +34,7 @@ class RunContext:
     elements: Sequence[str]
     rules: TimelinessRules
     counts: Counts = field(default_factory=Counts)
-    """Totals of committed batches only: the engine adds a batch's counts once it has committed."""
+    """Totals of committed batches only: the runner adds a batch's counts once it has committed."""
     unread_streams: set[str] = field(default_factory=set)
     """Streams where a full read met records it could not identify, so vanished ones cannot be told."""
 
@@ -53,15 +53,9 @@ def _newest_per_key(records: list[tuple[R, str]]) -> dict[str, tuple[R, str]]:
     for record, content_hash in records:
         key = _key(record)
         held = chosen.get(key)
-        if held is None or not _older(record, held[0]):
+        if held is None or not is_older(record.source_updated_at, held[0].source_updated_at):
             chosen[key] = (record, content_hash)
     return chosen
-
-
-def _older(candidate: Case | Evidence, held: Case | Evidence) -> bool:
-    if candidate.source_updated_at is None or held.source_updated_at is None:
-        return False
-    return as_utc(candidate.source_updated_at) < as_utc(held.source_updated_at)
 
 
 def _split(
@@ -69,7 +63,7 @@ def _split(
 ) -> tuple[list[tuple[R, str]], list[str], set[str]]:
     """Records to write, keys met but unchanged (or older than stored), case refs whose status may move."""
     newest = _newest_per_key(records)
-    stored = writer.stored_versions(conn, table, authority, newest)
+    stored = lookups.stored_versions(conn, table, authority, newest)
     to_write: list[tuple[R, str]] = []
     unchanged: list[str] = []
     touched: set[str] = set()
@@ -93,7 +87,7 @@ def write_batch(
     conn: Connection,
     ctx: RunContext,
     stream: str,
-    outcomes: Sequence[Outcome],
+    outcomes: Sequence[RecordOutcome],
     rejected: Sequence[Rejected],
     position: dict[str, Any] | None,
 ) -> Counts:
@@ -121,19 +115,19 @@ def write_batch(
         else:
             evidence.append((outcome.record, outcome.content_hash))
 
-    case_writes, case_unchanged, touched = _split(conn, writer.CASES, ctx.authority, cases)
+    case_writes, case_unchanged, touched = _split(conn, tables.CASES, ctx.authority, cases)
     writer.write_cases(conn, case_writes, ctx.run_id, ctx.now)
-    evidence_writes, evidence_unchanged, moved = _split(conn, writer.EVIDENCE, ctx.authority, evidence)
+    evidence_writes, evidence_unchanged, moved = _split(conn, tables.EVIDENCE, ctx.authority, evidence)
     writer.write_evidence(conn, evidence_writes, ctx.run_id, ctx.now)
     touched |= moved
     if ctx.full_read:
-        writer.mark_seen(conn, writer.CASES, ctx.authority, case_unchanged, ctx.run_id)
-        writer.mark_seen(conn, writer.EVIDENCE, ctx.authority, evidence_unchanged, ctx.run_id)
+        writer.mark_seen(conn, tables.CASES, ctx.authority, case_unchanged, ctx.run_id)
+        writer.mark_seen(conn, tables.EVIDENCE, ctx.authority, evidence_unchanged, ctx.run_id)
         # A record still in the source that no longer maps is not gone: its stored version stays.
         # One the source could not even name (an unreadable file) leaves the stream's deletions unknown.
         writer.mark_seen(
             conn,
-            writer.STREAM_TABLES[stream],
+            tables.STREAM_TABLES[stream],
             ctx.authority,
             [q.source_id for q in quarantined if q.source_id is not None],
             ctx.run_id,

@@ -69,7 +69,7 @@ def test_the_head_revision_constant_follows_the_migrations_folder() -> None:
 def test_stored_version_compares_naive_and_aware_times_as_utc() -> None:
     from datetime import UTC, datetime
 
-    from store.writer import StoredVersion
+    from store.versions import StoredVersion
 
     stored = StoredVersion("C1", "h", datetime(2026, 1, 10, 9, 0), deleted=False)
     assert stored.is_newer_than(datetime(2026, 1, 10, 8, 59, tzinfo=UTC))

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, create_engine
 
 from store.runs import Counts
 from sync.daemon.metrics import DaemonMetrics
-from sync.run.engine import Outcome, RunRequest, RunResult, SyncEngine, Trigger
+from sync.run.runner import RunOutcome, RunRequest, RunResult, SyncRunner, Trigger
 from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config
 
 
@@ -25,9 +25,9 @@ def samples(metrics: DaemonMetrics) -> dict[tuple[str, tuple[tuple[str, str], ..
 def test_a_recorded_run_counts_its_outcome_records_by_result_and_duration() -> None:
     metrics = DaemonMetrics()
     counts = Counts(read=10, written=6, unchanged=1, quarantined=2, not_evidence=1, deleted=0)
-    metrics.record_run(RunResult(7, "a-la", Outcome.PARTIAL, counts, "Stopped: ..."), duration_s=42.0)
+    metrics.record_run(RunResult(7, "a-la", RunOutcome.PARTIAL, counts, "Stopped: ..."), duration_s=42.0)
     metrics.record_run(
-        RunResult(8, "a-la", Outcome.SUCCEEDED, Counts(read=1, written=1), None), duration_s=2.0
+        RunResult(8, "a-la", RunOutcome.SUCCEEDED, Counts(read=1, written=1), None), duration_s=2.0
     )
     seen = samples(metrics)
     la = (("authority", "a-la"),)
@@ -52,7 +52,7 @@ def test_last_success_and_quarantine_size_are_read_from_the_store(
         }
     )
     before = datetime.now(UTC).timestamp()
-    SyncEngine(config, sqlite_store, connector_factory=lambda _a: source).run(
+    SyncRunner(config, sqlite_store, connector_factory=lambda _a: source).run(
         "mem-la", RunRequest(Trigger.CLI, "tester")
     )
     seen = samples(DaemonMetrics(sqlite_store))

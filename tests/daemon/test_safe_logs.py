@@ -20,8 +20,8 @@ from sqlalchemy import Column, MetaData, Table, Text, create_engine
 from config.loader import load_config
 from store.schema import upgrade
 from sync.cli.app import App
-from sync.cli.logs import configure_logging
-from sync.daemon.scheduler import Daemon, route_stdlib_logging
+from sync.cli.logs import configure_logging, route_stdlib_logging
+from sync.daemon.scheduler import Daemon
 from tests.daemon.conftest import write_config
 from tests.daemon.secured_api import Credentials, secured_api
 from tests.pgcluster import PostgresCluster
@@ -239,7 +239,7 @@ def test_an_unexpected_failure_logs_where_it_happened_but_no_exception_message(
         except KeyError as exc:
             raise ValueError(f"[parameters: ({case_ref!r},)]") from exc
     except ValueError:
-        structlog.get_logger("sync.run.engine").error("run failed", exc_info=True)
+        structlog.get_logger("sync.run.runner").error("run failed", exc_info=True)
     log = captured_log.getvalue()
 
     [event] = events(log)

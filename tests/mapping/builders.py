@@ -11,7 +11,7 @@ import yaml
 from mapping.elements import DEFAULT_ELEMENT_KEYS
 from mapping.identifiers import IdentifierPolicy
 from mapping.mapper import CompiledMapping, compile_mapping
-from mapping.outcomes import Mapped, Outcome
+from mapping.outcomes import Mapped, RecordOutcome
 from mapping.spec import AuthorityMapping
 
 KEEP_ALL = IdentifierPolicy(case_ref="keep", worker="keep")
@@ -80,7 +80,7 @@ def a_case_row(**columns: Any) -> dict[str, Any]:
     return row
 
 
-def only(outcomes: list[Outcome]) -> Outcome:
+def only(outcomes: list[RecordOutcome]) -> RecordOutcome:
     assert len(outcomes) == 1, outcomes
     return outcomes[0]
 

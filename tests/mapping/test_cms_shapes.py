@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from mapping.identifiers import IdentifierPolicy
-from mapping.outcomes import Mapped, NotPracticeEvidence, Outcome, OutcomeCounts, Quarantined
+from mapping.outcomes import Mapped, NotPracticeEvidence, OutcomeCounts, Quarantined, RecordOutcome
 from mapping.schema import Case, CaseType, Evidence, EvidenceState
 from tests.mapping.builders import KEY, compiled
 
@@ -87,7 +87,7 @@ def liquidlogic_case(**columns: Any) -> dict[str, Any]:
     return row
 
 
-def records(outcomes: list[Outcome]) -> list[Case | Evidence]:
+def records(outcomes: list[RecordOutcome]) -> list[Case | Evidence]:
     return [o.record for o in outcomes if isinstance(o, Mapped)]
 
 

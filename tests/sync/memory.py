@@ -1,4 +1,4 @@
-"""An in-memory connector and a small authority config, for testing the engine's own logic fast.
+"""An in-memory connector and a small authority config, for testing the runner's own logic fast.
 
 Connector behaviour against real servers and databases is tested in tests/connectors; the crash
 tests drive the real CLI against real sources.
@@ -148,7 +148,7 @@ def a_form(form_id: str, case: str, template: str, **overrides: Any) -> Record:
 
 
 class Crash(BaseException):
-    """Stands for the process dying: nothing in the engine catches it, nothing after it runs."""
+    """Stands for the process dying: nothing in the runner catches it, nothing after it runs."""
 
 
 class CrashingConnector(MemoryConnector):

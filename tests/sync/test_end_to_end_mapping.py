@@ -14,7 +14,7 @@ from connectors.files import FilesConfig, FilesConnector
 from mapping.elements import DEFAULT_ELEMENT_KEYS
 from mapping.identifiers import IdentifierPolicy
 from mapping.mapper import compile_mapping
-from mapping.outcomes import Mapped, NotPracticeEvidence, Outcome, Quarantined
+from mapping.outcomes import Mapped, NotPracticeEvidence, Quarantined, RecordOutcome
 from mapping.schema import Case, Evidence
 from mapping.spec import AuthorityMapping
 from tests.connectors.conftest import FakeSecrets
@@ -24,7 +24,9 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 KEY = b"an-example-pseudonym-key-0123456789"
 
 
-def map_all(document: dict[str, Any], read: dict[str, list[dict[str, Any]]]) -> dict[str, list[Outcome]]:
+def map_all(
+    document: dict[str, Any], read: dict[str, list[dict[str, Any]]]
+) -> dict[str, list[RecordOutcome]]:
     compiled = compile_mapping(
         AuthorityMapping.model_validate(document["mapping"]),
         authority="e2e",

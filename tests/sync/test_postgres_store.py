@@ -12,7 +12,7 @@ from sqlalchemy import Engine, inspect
 from store import read
 from store.lease import LeaseHeld, StoreLease
 from store.schema import current_revision, head_revision, upgrade
-from sync.run.engine import Mode, Outcome, RunRequest, SyncEngine, Trigger
+from sync.run.runner import Mode, RunOutcome, RunRequest, SyncRunner, Trigger
 from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config
 
 pytestmark = pytest.mark.postgres
@@ -46,20 +46,20 @@ def test_sync_and_resync_on_postgres_give_the_whiteboard_and_deletions(
         "cases": [a_case_record("C1"), a_case_record("C2", team="South")],
         "evidence": [a_form("F1", "C1", "Safety Plan"), a_form("F2", "C2", "Danger Statement v1")],
     }
-    engine = SyncEngine(
+    runner = SyncRunner(
         config,
         postgres_store,
         today=lambda: date(2026, 2, 1),
         connector_factory=lambda _a: MemoryConnector(data=data),
     )
-    first = engine.run("mem-la", RunRequest(Trigger.CLI, "tester"))
-    assert first.outcome is Outcome.SUCCEEDED
+    first = runner.run("mem-la", RunRequest(Trigger.CLI, "tester"))
+    assert first.outcome is RunOutcome.SUCCEEDED
     assert {r["case_ref"]: r["safety_plan"] for r in read.whiteboard(postgres_store)} == {
         "C1": "evidenced",
         "C2": "not_started",
     }
     data["evidence"] = data["evidence"][:1]
-    again = engine.run("mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.FULL, reason="cleanup"))
+    again = runner.run("mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.FULL, reason="cleanup"))
     assert again.counts.deleted == 1
     assert again.counts.unchanged == 3
     summary = {(r["team"], r["element"]): r for r in read.team_summary(postgres_store)}

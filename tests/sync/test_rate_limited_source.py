@@ -14,7 +14,7 @@ from config.loader import load_config
 from config.secrets import resolve_secret
 from connectors.rest import RestConnector
 from store import read
-from sync.run.engine import Outcome, RunRequest, SyncEngine, Trigger
+from sync.run.runner import RunOutcome, RunRequest, SyncRunner, Trigger
 from tests.sources import loopback_api, rest_authority_yaml, synthetic
 
 
@@ -65,23 +65,23 @@ def test_exhausted_retry_budget_ends_partial_and_the_next_run_resumes(
             connector.client.session.send = send  # type: ignore[method-assign]
             return connector
 
-        engine = SyncEngine(
+        runner = SyncRunner(
             config,
             sqlite_store,
             today=lambda: date(2026, 2, 1),
             connector_factory=rate_limited_after_two_pages,
         )
-        first = engine.run("rest-la", RunRequest(Trigger.SCHEDULE, "scheduler"))
-        assert first.outcome is Outcome.PARTIAL
+        first = runner.run("rest-la", RunRequest(Trigger.SCHEDULE, "scheduler"))
+        assert first.outcome is RunOutcome.PARTIAL
         assert "RetryBudgetExhausted" in (first.error or "")
         assert fake.waits == [30.0, 30.0]
         assert first.counts.read == 20
         assert read.positions(sqlite_store, "rest-la")["cases"]["position"]["page"]
 
         limited.clear()
-        resumed = SyncEngine(config, sqlite_store, today=lambda: date(2026, 2, 1)).run(
+        resumed = SyncRunner(config, sqlite_store, today=lambda: date(2026, 2, 1)).run(
             "rest-la", RunRequest(Trigger.SCHEDULE, "scheduler")
         )
-        assert resumed.outcome is Outcome.SUCCEEDED
+        assert resumed.outcome is RunOutcome.SUCCEEDED
         assert resumed.counts.read == len(cases) - 20 + len(forms)
         assert len(read.whiteboard(sqlite_store)) + len(read.quarantine(sqlite_store)) >= len(cases) - 1

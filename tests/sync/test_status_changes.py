@@ -18,7 +18,7 @@ from store import read
 from store.engine import make_engine
 from store.models import StatusChange, TouchedCase
 from store.schema import upgrade
-from sync.run.engine import Mode, Outcome, RunRequest, SyncEngine, Trigger
+from sync.run.runner import Mode, RunOutcome, RunRequest, SyncRunner, Trigger
 from tests.sync.memory import Crash, CrashingConnector, MemoryConnector, a_case_record, a_form, memory_config
 
 FIRST_DAY = date(2026, 2, 1)
@@ -34,9 +34,9 @@ def config(tmp_path: Path) -> Config:
 def sync(config: Config, sqlite_store: Engine):  # type: ignore[no-untyped-def]
     def run(
         source: MemoryConnector, on: date = FIRST_DAY, mode: Mode = Mode.INCREMENTAL
-    ) -> tuple[Outcome, int]:
-        engine = SyncEngine(config, sqlite_store, today=lambda: on, connector_factory=lambda _a: source)
-        result = engine.run("mem-la", RunRequest(Trigger.CLI, "tester", mode, reason="test"))
+    ) -> tuple[RunOutcome, int]:
+        runner = SyncRunner(config, sqlite_store, today=lambda: on, connector_factory=lambda _a: source)
+        result = runner.run("mem-la", RunRequest(Trigger.CLI, "tester", mode, reason="test"))
         return result.outcome, result.run_id
 
     return run
@@ -62,7 +62,7 @@ def change_log(store: Engine) -> list[tuple[object, ...]]:
 
 def test_a_cases_first_statuses_are_changes_from_nothing_made_by_the_run(sqlite_store: Engine, sync) -> None:  # type: ignore[no-untyped-def]
     outcome, run_id = sync(source(a_form("F1", "C1", "Danger Statement")))
-    assert outcome is Outcome.SUCCEEDED
+    assert outcome is RunOutcome.SUCCEEDED
     rows = history(sqlite_store)
     assert [r["element"] for r in rows] == sorted(DEFAULT_ELEMENT_KEYS)
     assert all(r["previous_status"] is None and r["to_date"] is None for r in rows)
@@ -142,7 +142,7 @@ def test_the_daily_recompute_logs_a_status_moving_with_the_date_without_a_run(
     config: Config, sqlite_store: Engine, sync
 ) -> None:  # type: ignore[no-untyped-def]
     sync(source())
-    assert SyncEngine(config, sqlite_store, today=lambda: date(2026, 3, 1)).recompute("mem-la") == 1
+    assert SyncRunner(config, sqlite_store, today=lambda: date(2026, 3, 1)).recompute("mem-la") == 1
     plan = history(sqlite_store, element="safety_plan")
     assert [(r["status"], r["run_id"]) for r in plan][-1] == ("overdue", None)
     assert plan[0]["to_date"] == "2026-03-01"
@@ -173,13 +173,13 @@ def test_a_crash_between_batches_leaves_touched_cases_that_the_next_run_settles_
     with sqlite_store.connect() as conn:
         assert conn.execute(select(TouchedCase.case_ref)).scalars().all()
     outcome, _ = sync(source(*forms, cases=cases))
-    assert outcome is Outcome.SUCCEEDED
+    assert outcome is RunOutcome.SUCCEEDED
     with sqlite_store.connect() as conn:
         assert conn.execute(select(TouchedCase.case_ref)).scalars().all() == []
 
     clean_store = make_engine(f"sqlite:///{tmp_path / 'clean.db'}")
     upgrade(clean_store)
-    SyncEngine(
+    SyncRunner(
         config,
         clean_store,
         today=lambda: FIRST_DAY,

@@ -19,7 +19,7 @@ from mapping.status import case_statuses
 from store.engine import make_engine
 from store.models import CaseElementStatusRow, CaseRow, EvidenceRow, StatusChange
 from store.schema import upgrade
-from sync.run.engine import Mode, RunRequest, SyncEngine, Trigger
+from sync.run.runner import Mode, RunRequest, SyncRunner, Trigger
 from tests.sync.memory import Crash, CrashingConnector, a_case_record, a_form, memory_config
 
 TODAY = date(2026, 3, 2)
@@ -142,15 +142,15 @@ def test_settled_statuses_equal_the_per_case_function_through_crashes(plan: list
                 last = CrashingConnector(
                     data=data, batch_size=batch_size, crash_after=after, crash_stream=stream
                 )
-                engine = SyncEngine(
+                runner = SyncRunner(
                     config, store, today=lambda: TODAY, connector_factory=lambda _a, c=last: c
                 )
                 with contextlib.suppress(Crash):
-                    engine.run("mem-la", RunRequest(Trigger.CLI, "tester", mode, reason="property"))
+                    runner.run("mem-la", RunRequest(Trigger.CLI, "tester", mode, reason="property"))
             # A last run that does not crash drains whatever the crashed ones left touched.
             assert last is not None
             finishing = CrashingConnector(data=last.data, batch_size=3, crash_after=10_000)
-            SyncEngine(config, store, today=lambda: TODAY, connector_factory=lambda _a: finishing).run(
+            SyncRunner(config, store, today=lambda: TODAY, connector_factory=lambda _a: finishing).run(
                 "mem-la", RunRequest(Trigger.CLI, "tester")
             )
             settled = settled_statuses(store)

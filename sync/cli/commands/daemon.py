@@ -8,10 +8,10 @@ import sys
 import click
 
 from sync.cli.app import App
-from sync.cli.logs import configure_logging
+from sync.cli.logs import configure_logging, route_stdlib_logging
 from sync.cli.output import EXIT_OK, EXIT_USAGE
 from sync.daemon.endpoint import Endpoint
-from sync.daemon.scheduler import Daemon, DaemonOptions, route_stdlib_logging
+from sync.daemon.scheduler import Daemon, DaemonOptions
 
 
 class _CannotListen(click.ClickException):

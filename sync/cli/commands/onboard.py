@@ -14,7 +14,7 @@ from mapping.coverage import coverage
 from sync.cli.app import App
 from sync.cli.output import RunFailed, emit_json
 from sync.run.compile import compile_for, stored_case_ref
-from sync.run.engine import build_connector
+from sync.run.runner import build_connector
 
 
 @click.command()

@@ -49,7 +49,6 @@ def status(app: App, as_json: bool) -> None:
     now = datetime.now(UTC)
     result: list[dict[str, Any]] = []
     for code, authority in sorted(config.authorities.items()):
-        schedule = authority.file.schedule or config.settings.file.schedule
         run = last.get(code, {})
         started = datetime.fromisoformat(run["started_at"]) if run.get("started_at") else None
         result.append(
@@ -59,7 +58,9 @@ def status(app: App, as_json: bool) -> None:
                 "enabled": authority.file.enabled,
                 "last_run": run or None,
                 "last_success_at": run.get("last_success_at"),
-                "next_run": next_run(schedule, started, now).isoformat() if authority.file.enabled else None,
+                "next_run": next_run(config.schedule_for(code), started, now).isoformat()
+                if authority.file.enabled
+                else None,
                 "open_cases": open_cases.get(code, 0),
                 "in_quarantine": quarantined.get(code, 0),
             }

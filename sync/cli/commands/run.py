@@ -10,7 +10,7 @@ import click
 from sync.cli.app import App
 from sync.cli.output import RunFailed, emit_json
 from sync.cli.progress import progress_reporter
-from sync.run.engine import Mode, Outcome, RunRequest, RunResult, SyncEngine, Trigger
+from sync.run.runner import Mode, RunOutcome, RunRequest, RunResult, SyncRunner, Trigger
 
 
 def _who(by: str | None) -> str:
@@ -47,7 +47,7 @@ def _report(results: list[RunResult], as_json: bool) -> None:
             if c.deleted:
                 line += f", marked deleted {c.deleted}"
             click.echo(line + (f" - {r.error}" if r.error else ""))
-    if any(r.outcome is Outcome.FAILED for r in results):
+    if any(r.outcome is RunOutcome.FAILED for r in results):
         raise RunFailed("a run failed; see `sofs-sync runs` for its error")
 
 
@@ -63,15 +63,15 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 def sync_command(app: App, authorities: tuple[str, ...], by: str | None, as_json: bool) -> None:
     """Incremental sync now, of the named authorities or of every enabled one."""
     config = app.config
-    codes = list(authorities) or [c for c, a in sorted(config.authorities.items()) if a.file.enabled]
+    codes = list(authorities) or config.enabled_codes()
     for code in codes:
         config.authority(code)
-    engine = SyncEngine(config, app.ready_engine())
+    runner = SyncRunner(config, app.ready_engine())
     results = []
     for code in codes:
         with progress_reporter(code, enabled=not as_json) as on_batch:
-            engine.on_batch = on_batch
-            results.append(engine.run(code, RunRequest(Trigger.CLI, _who(by))))
+            runner.on_batch = on_batch
+            results.append(runner.run(code, RunRequest(Trigger.CLI, _who(by))))
     _report(results, as_json)
 
 
@@ -90,7 +90,7 @@ def resync(
         raise click.BadParameter("give a reason", param_hint="--reason")
     config = app.config
     config.authority(authority)
-    engine = SyncEngine(config, app.ready_engine())
+    runner = SyncRunner(config, app.ready_engine())
     request = RunRequest(
         Trigger.MANUAL,
         _who(by),
@@ -99,6 +99,6 @@ def resync(
         case_ref=case_ref,
     )
     with progress_reporter(authority, enabled=not as_json) as on_batch:
-        engine.on_batch = on_batch
-        result = engine.run(authority, request)
+        runner.on_batch = on_batch
+        result = runner.run(authority, request)
     _report([result], as_json)

@@ -1,4 +1,4 @@
-"""The sync engine: read, map and write one authority, batch by batch, under the store's lease.
+"""The sync runner: read, map and write one authority, batch by batch, under the store's lease.
 
 At-least-once reading and idempotent writing: each batch's records, quarantine rows, statuses and
 stream position commit together, so a crash at any point leaves a position that is never ahead of
@@ -26,7 +26,7 @@ from connectors.base import Batch, CaseFilterUnsupported, Connector
 from connectors.errors import ConnectorError, RetryBudgetExhausted
 from connectors.registry import connector_type
 from mapping.mapper import CompiledMapping
-from store import statuses, writer
+from store import lookups, statuses, tables, writer
 from store.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
 from store.models import SyncRun
 from store.runs import Counts, audit, finish_run, record_counts, start_run
@@ -34,7 +34,7 @@ from sync.run.batch import RunContext, write_batch
 from sync.run.compile import compile_for, stored_case_ref
 from sync.run.recompute import StatusRules, settle
 
-log = structlog.get_logger("sofs_sync.engine")
+log = structlog.get_logger("sofs_sync.runner")
 
 ENGLAND = ZoneInfo("Europe/London")
 STREAM_ORDER = ("cases", "evidence")
@@ -52,7 +52,7 @@ class Mode(StrEnum):
     CASE = "case"
 
 
-class Outcome(StrEnum):
+class RunOutcome(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     PARTIAL = "partial"
@@ -72,25 +72,39 @@ class RunRequest:
 class RunResult:
     run_id: int
     authority: str
-    outcome: Outcome
+    outcome: RunOutcome
     counts: Counts
     error: str | None = None
 
 
-class Stopped(Exception):
+class EndsPartial(Exception):
+    """Ends the run partial: every committed batch stays, and the next run carries on from them."""
+
+
+class Stopped(EndsPartial):
     """A stop was asked for (SIGTERM); the batch in hand committed and the run ends here."""
 
 
-class NothingRead(Exception):
+class NothingRead(EndsPartial):
     """A full read met no records where the store has some: deleting them all would be a guess."""
 
 
-class NoSuchCase(Exception):
+class UnreadRecords(EndsPartial):
+    """A full read met records it could not identify: what vanished cannot be told from what was unread."""
+
+
+class RunRefused(Exception):
+    """Fails the run for a reason the operator can act on, said in a message safe to record."""
+
+
+class NoSuchCase(RunRefused):
     """A one-case resync found the case neither in the source nor in the store: likely a typo."""
 
 
-class UnreadRecords(Exception):
-    """A full read met records it could not identify: what vanished cannot be told from what was unread."""
+EXPECTED_FAILURES: tuple[type[Exception], ...] = (ConnectorError, LeaseLost, RunRefused)
+"""What fails a run as expected: a source's failure (a connector's own family, case filters
+included), a lease taken over, a refusal. Their messages carry no record contents, SQL parameters
+or secrets, and no traceback is logged; anything else fails the run as unexpected."""
 
 
 def england_today() -> date:
@@ -112,16 +126,7 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
 
     A per-case run's own case reference is masked: a connector's message may carry it in a path.
     """
-    if isinstance(
-        exc,
-        ConnectorError
-        | CaseFilterUnsupported
-        | LeaseLost
-        | NoSuchCase
-        | NothingRead
-        | UnreadRecords
-        | Stopped,
-    ):
+    if isinstance(exc, (EndsPartial, *EXPECTED_FAILURES)):
         text = f"{type(exc).__name__}: {exc}"
         if request is not None and request.case_ref:
             text = text.replace(request.case_ref, "<case>")
@@ -131,7 +136,7 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
     return f"{type(exc).__name__} (see the daemon's log for the traceback)"
 
 
-class SyncEngine:
+class SyncRunner:
     def __init__(
         self,
         config: Config,
@@ -179,28 +184,28 @@ class SyncEngine:
             lease.__enter__()
         except LeaseHeld as held:
             bound.info("run skipped: authority is being synced elsewhere", holder=held.holder.describe())
-            return self._finish(run_id, code, Outcome.SKIPPED, ctx.counts, str(held))
+            return self._finish(run_id, code, RunOutcome.SKIPPED, ctx.counts, str(held))
         except Exception as exc:  # noqa: BLE001 - e.g. the store is unreachable; the run says so
             bound.error("run failed taking the lease", error_class=type(exc).__name__)
-            return self._finish(run_id, code, Outcome.FAILED, ctx.counts, safe_error(exc, request))
-        outcome, error = Outcome.SUCCEEDED, None
+            return self._finish(run_id, code, RunOutcome.FAILED, ctx.counts, safe_error(exc, request))
+        outcome, error = RunOutcome.SUCCEEDED, None
         try:
             self._close_interrupted_runs(code, run_id)
             self._record_start(authority, request, run_id)
             self._sync_and_settle(authority, request, ctx, lease)
         except RetryBudgetExhausted as exc:
             # Rate limited part way: keep what committed, resume next run. Down from the start: failed.
-            outcome = Outcome.PARTIAL if ctx.counts.read else Outcome.FAILED
+            outcome = RunOutcome.PARTIAL if ctx.counts.read else RunOutcome.FAILED
             error = safe_error(exc, request)
             bound.warning(
                 "run ended early: retry budget spent", outcome=str(outcome), error_class=type(exc).__name__
             )
-        except (Stopped, NothingRead, UnreadRecords) as exc:
-            outcome, error = Outcome.PARTIAL, safe_error(exc, request)
+        except EndsPartial as exc:
+            outcome, error = RunOutcome.PARTIAL, safe_error(exc, request)
             bound.warning("run ended early", error_class=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
-            outcome, error = Outcome.FAILED, safe_error(exc, request)
-            expected = isinstance(exc, ConnectorError | CaseFilterUnsupported | NoSuchCase | LeaseLost)
+            outcome, error = RunOutcome.FAILED, safe_error(exc, request)
+            expected = isinstance(exc, EXPECTED_FAILURES)
             bound.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
         finally:
             lease.__exit__(None, None, None)
@@ -209,7 +214,7 @@ class SyncEngine:
         return result
 
     def _finish(
-        self, run_id: int, code: str, outcome: Outcome, counts: Counts, error: str | None
+        self, run_id: int, code: str, outcome: RunOutcome, counts: Counts, error: str | None
     ) -> RunResult:
         finish_run(self.engine, run_id, outcome, self.clock(), counts, error)
         return RunResult(run_id, code, outcome, counts, error)
@@ -221,7 +226,9 @@ class SyncEngine:
                 update(SyncRun)
                 .where(SyncRun.authority == code, SyncRun.outcome == "running", SyncRun.id != run_id)
                 .values(
-                    outcome=Outcome.FAILED, finished_at=self.clock(), error="interrupted: the process ended"
+                    outcome=RunOutcome.FAILED,
+                    finished_at=self.clock(),
+                    error="interrupted: the process ended",
                 )
             )
 
@@ -312,7 +319,7 @@ class SyncEngine:
         position = None
         if request.mode is Mode.INCREMENTAL:
             with self.engine.connect() as conn:
-                position = writer.load_position(conn, compiled.authority, stream)
+                position = lookups.load_position(conn, compiled.authority, stream)
         for batch in connector.read(stream, position):
             yield batch, batch.position
 
@@ -334,8 +341,8 @@ class SyncEngine:
         with self.engine.begin() as conn:
             lease.confirm(conn)
             empty = [s for s, n in read_per_stream.items() if n == 0]
-            live = writer.count_live(conn, writer.CASES, ctx.authority, case_ref) + writer.count_live(
-                conn, writer.EVIDENCE, ctx.authority, case_ref
+            live = lookups.count_live(conn, tables.CASES, ctx.authority, case_ref) + lookups.count_live(
+                conn, tables.EVIDENCE, ctx.authority, case_ref
             )
             if request.mode is Mode.CASE and not live and len(empty) == len(read_per_stream):
                 raise NoSuchCase("neither the source nor the store has that case; check the reference")
@@ -346,7 +353,7 @@ class SyncEngine:
                 )
             touched: set[str] = set()
             deleted = 0
-            for table in (writer.CASES, writer.EVIDENCE):
+            for table in (tables.CASES, tables.EVIDENCE):
                 refs = writer.mark_vanished(conn, table, ctx.authority, ctx.run_id, ctx.today, case_ref)
                 deleted += len(refs)
                 touched.update(refs)
@@ -365,7 +372,7 @@ class SyncEngine:
         how = StatusRules(self.config.settings.element_keys, authority.file.timeliness, self.today())
         with StoreLease(self.engine, f"authority:{code}", clock=self.clock) as lease:
             with self.engine.connect() as conn:
-                refs = writer.open_case_refs(conn, code)
+                refs = lookups.open_case_refs(conn, code)
             return settle(self.engine, lease, code, how, None, also=refs)
 
 

@@ -1,4 +1,4 @@
-"""The engine: batches commit with their position, counts add up, writes are monotonic."""
+"""The runner: batches commit with their position, counts add up, writes are monotonic."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from store import read
 from store.lease import StoreLease
 from store.models import AuditEntry, CaseRow, EvidenceRow
 from sync.run.compile import stored_case_ref
-from sync.run.engine import Mode, Outcome, RunRequest, SyncEngine, Trigger, safe_error
+from sync.run.runner import Mode, RunOutcome, RunRequest, SyncRunner, Trigger, safe_error
 from tests.sync.memory import AUTHORITY_YAML, MemoryConnector, a_case_record, a_form, memory_config
 
 TODAY = date(2026, 2, 1)
@@ -27,10 +27,10 @@ TODAY = date(2026, 2, 1)
 def setup(tmp_path: Path, sqlite_store: Engine):  # type: ignore[no-untyped-def]
     config = memory_config(tmp_path / "config")
 
-    def engine_for(connector: MemoryConnector) -> SyncEngine:
-        return SyncEngine(config, sqlite_store, today=lambda: TODAY, connector_factory=lambda _a: connector)
+    def runner_for(connector: MemoryConnector) -> SyncRunner:
+        return SyncRunner(config, sqlite_store, today=lambda: TODAY, connector_factory=lambda _a: connector)
 
-    return engine_for, sqlite_store
+    return runner_for, sqlite_store
 
 
 def cli_request(mode: Mode = Mode.INCREMENTAL, **kw: object) -> RunRequest:
@@ -51,50 +51,50 @@ def data() -> dict[str, list[dict[str, object]]]:
 
 
 def test_counts_add_up_and_records_land(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
-    result = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    runner_for, store = setup
+    result = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     c = result.counts
-    assert result.outcome is Outcome.SUCCEEDED
+    assert result.outcome is RunOutcome.SUCCEEDED
     assert (c.read, c.written, c.unchanged, c.quarantined, c.not_evidence) == (8, 5, 0, 2, 1)
     assert c.read == c.written + c.unchanged + c.quarantined + c.not_evidence
     assert next(r["reason"] for r in read.quarantine(store)).startswith("case_type")
 
 
 def test_second_run_resumes_from_the_stored_position(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, _store = setup
-    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    runner_for, _store = setup
+    runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     again = MemoryConnector(data=data())
-    result = engine_for(again).run("mem-la", cli_request())
+    result = runner_for(again).run("mem-la", cli_request())
     assert again.positions_asked == [{"offset": 3}, {"offset": 5}]
     assert result.counts.read == 0
 
 
 def test_rereading_the_same_records_counts_them_unchanged(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, _store = setup
-    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
-    result = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request(Mode.FULL, reason="check"))
+    runner_for, _store = setup
+    runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    result = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request(Mode.FULL, reason="check"))
     assert (result.counts.written, result.counts.unchanged) == (0, 5)
     assert result.counts.deleted == 0
 
 
 def test_an_older_source_version_never_overwrites_a_newer_one(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
+    runner_for, store = setup
     newer = {"cases": [a_case_record("C1", team="East", updated="2026-01-10T00:00:00")], "evidence": []}
     older = {"cases": [a_case_record("C1", team="West", updated="2026-01-01T00:00:00")], "evidence": []}
-    engine_for(MemoryConnector(data=newer)).run("mem-la", cli_request())
-    result = engine_for(MemoryConnector(data=older)).run("mem-la", cli_request(Mode.FULL, reason="x"))
+    runner_for(MemoryConnector(data=newer)).run("mem-la", cli_request())
+    result = runner_for(MemoryConnector(data=older)).run("mem-la", cli_request(Mode.FULL, reason="x"))
     with store.connect() as conn:
         assert conn.execute(select(CaseRow.team)).scalar_one() == "East"
     assert result.counts.unchanged == 1
 
 
 def test_evidence_before_its_case_is_kept_and_linked_when_the_case_arrives(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
-    engine_for(MemoryConnector(data={"cases": [], "evidence": [a_form("F1", "C1", "Safety Plan")]})).run(
+    runner_for, store = setup
+    runner_for(MemoryConnector(data={"cases": [], "evidence": [a_form("F1", "C1", "Safety Plan")]})).run(
         "mem-la", cli_request()
     )
     assert read.whiteboard(store) == []
-    engine_for(MemoryConnector(data={"cases": [a_case_record("C1")], "evidence": []})).run(
+    runner_for(MemoryConnector(data={"cases": [a_case_record("C1")], "evidence": []})).run(
         "mem-la", cli_request()
     )
     [row] = read.whiteboard(store)
@@ -102,8 +102,8 @@ def test_evidence_before_its_case_is_kept_and_linked_when_the_case_arrives(setup
 
 
 def test_whiteboard_shows_statuses_as_the_source_recorded_them(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
-    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    runner_for, store = setup
+    runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     rows = {r["case_ref"]: r for r in read.whiteboard(store)}
     assert rows["C1"]["danger_statement"] == "evidenced"
     assert rows["C1"]["safety_plan"] == "in_progress"
@@ -112,12 +112,12 @@ def test_whiteboard_shows_statuses_as_the_source_recorded_them(setup) -> None:  
 
 
 def test_resync_marks_vanished_records_deleted_and_audits_who_and_why(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
-    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    runner_for, store = setup
+    runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     smaller = data()
     smaller["cases"] = smaller["cases"][:1]
     smaller["evidence"] = smaller["evidence"][1:2]
-    result = engine_for(MemoryConnector(data=smaller)).run(
+    result = runner_for(MemoryConnector(data=smaller)).run(
         "mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.FULL, reason="source cleanup")
     )
     assert result.counts.deleted == 3  # case C2, evidence F1 and F5
@@ -134,52 +134,52 @@ def test_resync_marks_vanished_records_deleted_and_audits_who_and_why(setup) -> 
 
 
 def test_full_resync_that_reads_nothing_keeps_stored_records(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
-    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
-    result = engine_for(MemoryConnector(data={"cases": [], "evidence": []})).run(
+    runner_for, store = setup
+    runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    result = runner_for(MemoryConnector(data={"cases": [], "evidence": []})).run(
         "mem-la", cli_request(Mode.FULL, reason="x")
     )
-    assert result.outcome is Outcome.PARTIAL
+    assert result.outcome is RunOutcome.PARTIAL
     assert "not marked deleted" in (result.error or "")
     assert len(read.whiteboard(store)) == 2
 
 
 def test_per_case_resync_reads_only_that_case(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, _store = setup
-    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    runner_for, _store = setup
+    runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     changed = data()
     changed["evidence"] = [f for f in changed["evidence"] if f["form_id"] != "F1"]
-    result = engine_for(MemoryConnector(data=changed)).run(
+    result = runner_for(MemoryConnector(data=changed)).run(
         "mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.CASE, reason="audit", case_ref="C1")
     )
-    assert result.outcome is Outcome.SUCCEEDED
+    assert result.outcome is RunOutcome.SUCCEEDED
     assert result.counts.deleted == 1
 
 
 def test_retry_budget_exhausted_ends_partial_keeping_what_was_committed(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
-    result = engine_for(MemoryConnector(data=data(), fail_after_batches=2)).run("mem-la", cli_request())
-    assert result.outcome is Outcome.PARTIAL
+    runner_for, store = setup
+    result = runner_for(MemoryConnector(data=data(), fail_after_batches=2)).run("mem-la", cli_request())
+    assert result.outcome is RunOutcome.PARTIAL
     assert result.counts.read == 3
     assert read.positions(store, "mem-la")["cases"]["position"] == {"offset": 3}
-    resumed = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
-    assert resumed.outcome is Outcome.SUCCEEDED
+    resumed = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    assert resumed.outcome is RunOutcome.SUCCEEDED
     assert resumed.counts.read == 5
 
 
 def test_a_second_run_while_the_lease_is_held_is_recorded_skipped(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
+    runner_for, store = setup
     with StoreLease(store, "authority:mem-la"):
-        result = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
-    assert result.outcome is Outcome.SKIPPED
+        result = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    assert result.outcome is RunOutcome.SKIPPED
     assert "being synced by process" in (result.error or "")
     assert read.runs(store)[0]["outcome"] == "skipped"
 
 
 def test_quarantined_source_rejects_count_as_read_and_quarantined(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, _store = setup
+    runner_for, _store = setup
     bad = Rejected("not valid XML: line 3", source_id="drop.xml", raw_hash="ab" * 32)
-    result = engine_for(MemoryConnector(data=data(), rejected={"cases": [bad]})).run("mem-la", cli_request())
+    result = runner_for(MemoryConnector(data=data(), rejected={"cases": [bad]})).run("mem-la", cli_request())
     assert result.counts.quarantined == 3
     assert (
         result.counts.read
@@ -191,22 +191,22 @@ def test_quarantined_source_rejects_count_as_read_and_quarantined(setup) -> None
 
 
 def test_a_record_that_later_maps_cleanly_leaves_quarantine(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
-    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    runner_for, store = setup
+    runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     fixed = data()
     fixed["cases"][2]["type"] = "CIN"
-    engine_for(MemoryConnector(data=fixed)).run("mem-la", cli_request(Mode.FULL, reason="fixed"))
+    runner_for(MemoryConnector(data=fixed)).run("mem-la", cli_request(Mode.FULL, reason="fixed"))
     assert [r["source_id"] for r in read.quarantine(store)] == ["F4"]
 
 
 def test_daily_recompute_moves_statuses_with_the_date(tmp_path: Path, sqlite_store: Engine) -> None:
     config = memory_config(tmp_path / "config")
     source = MemoryConnector(data={"cases": [a_case_record("C1")], "evidence": []})
-    SyncEngine(
+    SyncRunner(
         config, sqlite_store, today=lambda: date(2026, 1, 21), connector_factory=lambda _a: source
     ).run("mem-la", cli_request())
     assert read.whiteboard(sqlite_store)[0]["safety_plan"] == "not_started"
-    later = SyncEngine(config, sqlite_store, today=lambda: date(2026, 3, 1))
+    later = SyncRunner(config, sqlite_store, today=lambda: date(2026, 3, 1))
     assert later.recompute("mem-la") == 1
     assert read.whiteboard(sqlite_store)[0]["safety_plan"] == "overdue"
     with sqlite_store.connect() as conn:
@@ -216,25 +216,25 @@ def test_daily_recompute_moves_statuses_with_the_date(tmp_path: Path, sqlite_sto
 
 
 def test_full_resync_with_unreadable_records_marks_nothing_deleted(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
-    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    runner_for, store = setup
+    runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     smaller = data()
     smaller["cases"] = smaller["cases"][:1]
     unreadable = Rejected("not valid XML: line 3", source_id="drop.xml", raw_hash="ab" * 32)
-    result = engine_for(MemoryConnector(data=smaller, rejected={"cases": [unreadable]})).run(
+    result = runner_for(MemoryConnector(data=smaller, rejected={"cases": [unreadable]})).run(
         "mem-la", cli_request(Mode.FULL, reason="x")
     )
-    assert result.outcome is Outcome.PARTIAL
+    assert result.outcome is RunOutcome.PARTIAL
     assert result.counts.deleted == 0
     assert {r["case_ref"] for r in read.whiteboard(store)} == {"C1", "C2"}
 
 
 def test_full_resync_keeps_records_that_now_fail_to_map(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
-    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    runner_for, store = setup
+    runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     broken = data()
     broken["evidence"][0]["date"] = "not a date"  # F1 is in the source still, but no longer maps
-    result = engine_for(MemoryConnector(data=broken)).run("mem-la", cli_request(Mode.FULL, reason="x"))
+    result = runner_for(MemoryConnector(data=broken)).run("mem-la", cli_request(Mode.FULL, reason="x"))
     assert result.counts.deleted == 0
     with store.connect() as conn:
         assert (
@@ -245,16 +245,16 @@ def test_full_resync_keeps_records_that_now_fail_to_map(setup) -> None:  # type:
 
 
 def test_a_batch_never_commits_after_the_lease_was_taken_over(setup) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
+    runner_for, store = setup
 
     def take_over(_authority: str, _stream: str, _counts: object) -> None:
         with store.begin() as conn:
             conn.execute(text("UPDATE leases SET owner = 'elsewhere:1:x'"))
 
-    engine = engine_for(MemoryConnector(data=data()))
-    engine.on_batch = take_over
-    result = engine.run("mem-la", cli_request())
-    assert result.outcome is Outcome.FAILED
+    runner = runner_for(MemoryConnector(data=data()))
+    runner.on_batch = take_over
+    result = runner.run("mem-la", cli_request())
+    assert result.outcome is RunOutcome.FAILED
     assert "LeaseLost" in (result.error or "")
     assert read.positions(store, "mem-la")["cases"]["position"] == {"offset": 2}
     assert result.counts.read == 2
@@ -263,14 +263,14 @@ def test_a_batch_never_commits_after_the_lease_was_taken_over(setup) -> None:  #
 def test_a_store_error_taking_the_lease_is_recorded_as_a_failed_run(
     setup, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
+    runner_for, store = setup
 
     def locked(_self: StoreLease) -> None:
         raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
 
     monkeypatch.setattr(StoreLease, "acquire", locked)
-    result = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
-    assert result.outcome is Outcome.FAILED
+    result = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    assert result.outcome is RunOutcome.FAILED
     assert read.runs(store)[0]["outcome"] == "failed"
 
 
@@ -283,12 +283,12 @@ def test_per_case_resync_records_the_case_only_as_its_pseudonym(
         AUTHORITY_YAML.replace("case_ref: keep", "case_ref: pseudonymise\n  key_env: MEM_KEY"),
     )
     source = MemoryConnector(data=data())
-    engine = SyncEngine(config, sqlite_store, today=lambda: TODAY, connector_factory=lambda _a: source)
-    engine.run("mem-la", cli_request())
-    result = engine.run(
+    runner = SyncRunner(config, sqlite_store, today=lambda: TODAY, connector_factory=lambda _a: source)
+    runner.run("mem-la", cli_request())
+    result = runner.run(
         "mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.CASE, reason="audit", case_ref="C1")
     )
-    assert result.outcome is Outcome.SUCCEEDED
+    assert result.outcome is RunOutcome.SUCCEEDED
     with sqlite_store.connect() as conn:
         stored = conn.execute(text("SELECT scope_case_ref FROM sync_runs WHERE mode = 'case'")).scalar_one()
         scope = conn.execute(select(AuditEntry.scope)).scalar_one()
@@ -306,7 +306,7 @@ def test_run_errors_do_not_carry_the_requested_case_reference() -> None:
 
 
 def test_a_batch_that_fails_to_commit_is_not_counted(setup, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    engine_for, store = setup
+    runner_for, store = setup
     real = sync.run.batch.record_counts
     calls = []
 
@@ -317,26 +317,26 @@ def test_a_batch_that_fails_to_commit_is_not_counted(setup, monkeypatch: pytest.
         real(conn, run_id, counts)
 
     monkeypatch.setattr(sync.run.batch, "record_counts", fails_on_the_second_batch)
-    result = engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
-    assert result.outcome is Outcome.FAILED
+    result = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    assert result.outcome is RunOutcome.FAILED
     assert result.counts.read == 2
     assert read.runs(store)[0]["read_count"] == 2
 
 
 def test_a_source_down_from_the_start_is_a_failed_run_not_a_partial_one(setup) -> None:
-    engine_for, _store = setup
-    result = engine_for(MemoryConnector(data=data(), fail_after_batches=0)).run("mem-la", cli_request())
-    assert result.outcome is Outcome.FAILED
+    runner_for, _store = setup
+    result = runner_for(MemoryConnector(data=data(), fail_after_batches=0)).run("mem-la", cli_request())
+    assert result.outcome is RunOutcome.FAILED
     assert "RetryBudgetExhausted" in (result.error or "")
 
 
 def test_per_case_resync_of_a_case_nobody_has_fails_and_says_so(setup) -> None:
-    engine_for, _store = setup
-    engine_for(MemoryConnector(data=data())).run("mem-la", cli_request())
-    result = engine_for(MemoryConnector(data=data())).run(
+    runner_for, _store = setup
+    runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    result = runner_for(MemoryConnector(data=data())).run(
         "mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.CASE, reason="query", case_ref="NOPE123")
     )
-    assert result.outcome is Outcome.FAILED
+    assert result.outcome is RunOutcome.FAILED
     assert "neither the source nor the store has that case" in (result.error or "")
     assert "NOPE123" not in (result.error or "")
 
@@ -356,7 +356,7 @@ def test_an_element_the_authority_added_shows_on_the_whiteboard(tmp_path: Path, 
     source = MemoryConnector(
         data={"cases": [a_case_record("C1")], "evidence": [a_form("F1", "C1", "Family Network")]}
     )
-    SyncEngine(config, sqlite_store, today=lambda: TODAY, connector_factory=lambda _a: source).run(
+    SyncRunner(config, sqlite_store, today=lambda: TODAY, connector_factory=lambda _a: source).run(
         "mem-la", cli_request()
     )
     [row] = read.whiteboard(sqlite_store)
