@@ -24,46 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.source import PAGE_SIZE, case_count
+from tests.sources import MAPPING_YAML  # the mapping the end-to-end tests sync these shapes with
 
 SOFS_SYNC = str(Path(sys.executable).with_name("sofs-sync"))
 AUTHORITY = "bench"
-
-MAPPING_YAML = """
-identifiers: {case_ref: keep, worker: keep}
-mapping:
-  cases:
-    source_id: {path: id}
-    fields:
-      case_ref: {path: id}
-      team: {path: team}
-      case_type: {path: type, map: {CP: cp, CIN: cin, LAC: looked_after}}
-      opened_on: {path: opened, date: iso}
-      closed_on: {path: closed, date: iso}
-      cp_plan_start: {path: cp_start, date: iso}
-      source_updated_at: {path: updated, datetime: iso}
-  evidence:
-    source_id: {path: form_id}
-    fields:
-      case_ref: {path: case_id}
-      element:
-        path: template
-        patterns:
-          - {match: "SoS Mapping*", element: mapping}
-          - {match: "Danger Statement*", element: danger_statement}
-          - {match: "Harm Statement*", element: harm_statement}
-          - {match: "Safety Goal*", element: safety_goal}
-          - {match: "Safety Plan*", element: safety_plan}
-          - {match: "Three Houses*", element: work_with_children}
-          - {match: "Words and Pictures*", element: words_and_pictures}
-          - {match: "Safety Network*", element: safety_network}
-      kind: {path: template, patterns: [{match: "Three Houses*", value: three_houses}], default: null}
-      state: {path: status, map: {D: draft, X: cancelled, C: completed}}
-      evidenced_on: {path: form_date, date: iso}
-      source_updated_at: {path: updated, datetime: iso}
-timeliness:
-  mapping: {due: {days: 10, working: true, after: opened}, review_every_days: 90}
-  safety_plan: {due: {days: 15, working: true, after: cp_plan_start}}
-"""
 
 
 def rest_connector(url: str) -> str:

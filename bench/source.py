@@ -21,20 +21,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from tests.sources import TEMPLATES
+
 FORMS_PER_CASE = 7
 PAGE_SIZE = 1000
-TEMPLATES = [
-    "SoS Mapping",
-    "Danger Statement",
-    "Harm Statement",
-    "Safety Goal",
-    "Safety Plan",
-    "Three Houses",
-    "Words and Pictures",
-    "Safety Network Meeting",
-    "Chronology",
-    "Case Note",
-]
 BASE = datetime(2026, 1, 1, 8, 0, 0)
 
 
