@@ -8,8 +8,8 @@ time instead (`MappingConfigError`), with their key paths.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,7 +32,7 @@ from mapping.outcomes import (
     Quarantined,
     RecordOutcome,
     canonical_hash,
-    content_hash,
+    content_hasher,
 )
 from mapping.rules import (
     AsScale,
@@ -65,10 +65,17 @@ fail on identifiers only for values that are not text, which `describe` never qu
 
 ELEMENT_ROW_SEPARATOR = "#"
 
+_DATED = (FieldKind.DATE, FieldKind.DATETIME)
+
 
 def element_row_id(source_id: str, element: str) -> str:
     """The evidence row's identity when one source record evidences several elements."""
     return f"{source_id}{ELEMENT_ROW_SEPARATOR}{element}"
+
+
+def date_fields(target: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a record type that can hold a date or a datetime, in declaration order."""
+    return tuple(n for n, info in target.model_fields.items() if field_kind(info.annotation) in _DATED)
 
 
 @dataclass(frozen=True)
@@ -78,10 +85,12 @@ class DateWindow:
     earliest: date
     latest: date
 
-    def outside(self, record: Case | Evidence) -> list[str]:
-        """A reason per date field outside the window, naming the field and the window, not the value."""
+    def outside(self, record: Case | Evidence, names: Iterable[str] | None = None) -> list[str]:
+        """A reason per date field outside the window, naming the field and the window, not the value.
+
+        `names` are the record's date fields (`date_fields`), when the caller has them to hand."""
         reasons = []
-        for name in type(record).model_fields:
+        for name in date_fields(type(record)) if names is None else names:
             value = getattr(record, name)
             day = value.date() if isinstance(value, datetime) else value
             if isinstance(day, date) and not self.earliest <= day <= self.latest:
@@ -103,6 +112,13 @@ class CompiledStream:
     identifiers: Identifiers
     hash_excludes: frozenset[str]
     dates: DateWindow | None = None
+    hash_content: Callable[[Case | Evidence], str] = field(init=False, repr=False, compare=False)
+    date_fields: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Worked out once per run rather than per record.
+        object.__setattr__(self, "hash_content", content_hasher(self.target, self.hash_excludes))
+        object.__setattr__(self, "date_fields", date_fields(self.target))
 
     def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[RecordOutcome]:
         return [
@@ -146,7 +162,7 @@ class CompiledStream:
             except ValidationError as exc:
                 problems.extend(_validation_reasons(exc))
             else:
-                problems.extend(self.dates.outside(mapped[0].record) if self.dates else [])
+                problems.extend(self.dates.outside(mapped[0].record, self.date_fields) if self.dates else [])
                 if not problems:
                     return list(mapped)
         row_ids = tuple(element_row_id(source_id, e) for e in elements or ()) if source_id else ()
@@ -192,7 +208,7 @@ class CompiledStream:
         if "source_id" in self.target.model_fields:
             values["source_id"] = row_id
         record = self.target.model_validate(values)
-        return Mapped(record, source_id, content_hash(record, self.hash_excludes), source_rows)
+        return Mapped(record, source_id, self.hash_content(record), source_rows)
 
     @staticmethod
     def _reason(rule: CompiledField, exc: RuleFailure) -> str:

@@ -51,6 +51,8 @@ class PathSource:
     def read(self, record: Mapping[str, Any]) -> Any:
         # Most paths are plain column names: look them up before walking.
         value = record[self.path] if self.path in record else walk(record, self.segments)
+        if value is None or (type(value) is str and value and not (value[0] + value[-1]).isspace()):
+            return value  # the common cases, answered without a call
         return None if is_missing(value) else value
 
     def paths(self) -> tuple[str, ...]:
@@ -206,6 +208,10 @@ class CompiledField:
     """`default: null` said out loud: values a map does not know are left empty, not quarantined."""
     required: bool = False
     decides_element: bool = False
+    dated: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dated", self.kind in (FieldKind.DATE, FieldKind.DATETIME))
 
     def evaluate(self, record: Mapping[str, Any]) -> Any:
         """The field's value for one record; raises `RuleFailure`, or `NoElement` for the element."""
@@ -227,7 +233,7 @@ class CompiledField:
         if value is None and self.required:
             where = " or ".join(self.source.paths())
             raise RuleFailure(f"no value at {where}" if where else "no value")
-        return self._as_kind(value)
+        return self._as_kind(value) if self.dated else value
 
     def _as_kind(self, value: Any) -> Any:
         if self.kind is FieldKind.DATE and isinstance(value, date):
