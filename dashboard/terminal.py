@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from rich import box
@@ -17,9 +18,16 @@ from rich.text import Text
 
 from dashboard.whiteboard import CASE_TYPE_LABELS, STATUS_BY_KEY, STATUSES, Board, Row, TeamGroup
 
+CASES_PER_TEAM = 25
+"""Case rows a team's grid shows by default: at thousands of open cases a full grid is minutes of
+scrolling (and of rendering); the summary says where the rest stand and --team shows them all."""
 
-def print_board(board: Board, console: Console | None = None) -> None:
-    """The grid of open cases, one table per team, then the team summary."""
+
+def print_board(
+    board: Board, console: Console | None = None, cases_per_team: int | None = CASES_PER_TEAM
+) -> None:
+    """The team summary, then the grid of open cases, one table per team, each at most
+    `cases_per_team` rows (None: every case) with a line on how to see the rest."""
     console = console or Console()
     console.print(Text(f"Whiteboard: {len(board.cases)} open cases", style="bold"))
     console.print(legend())
@@ -34,15 +42,27 @@ def print_board(board: Board, console: Console | None = None) -> None:
         # Too narrow for words: number the columns and say once what the numbers stand for.
         headings = [str(n) for n in range(1, len(headings) + 1)]
         console.print("  ".join(f"{n} {e.label}" for n, e in zip(headings, board.elements, strict=True)))
-    for group in board.groups():
-        if group.cases:
-            console.print()
-            console.print(grid_title(group), style="bold")
-            console.print(case_grid(board, group, widths, headings))
     if _summary_too_wide(board, console.width):
         print_narrow_summary(board, headings, console)
     else:
         console.print(team_summary(board, headings))
+    for group in board.groups():
+        if group.cases:
+            console.print()
+            console.print(grid_title(group), style="bold")
+            shown = group if cases_per_team is None else replace(group, cases=group.cases[:cases_per_team])
+            console.print(case_grid(board, shown, widths, headings))
+            if len(shown.cases) < len(group.cases):
+                console.print(_more_line(group, len(group.cases) - len(shown.cases)))
+
+
+def _more_line(group: TeamGroup, hidden: int) -> Text:
+    return Text(
+        f"{hidden} more open case{'' if hidden == 1 else 's'} in {group.team}: "
+        f'sofs-sync dashboard {group.authority} --team "{group.team}" lists them all, '
+        "--json gives every case",
+        style="dim",
+    )
 
 
 def _summary_too_wide(board: Board, width: int) -> bool:

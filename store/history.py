@@ -139,7 +139,10 @@ def _scoped(query: Any, authority: str | None, team: str | None) -> Any:
 
 def _rows(engine: Engine, query: Select[Any] | Any) -> list[Row]:
     with engine.connect() as conn:
-        return [{k: _plain(v) for k, v in row._mapping.items()} for row in conn.execute(query)]
+        result = conn.execute(query)
+        keys = list(result.keys())
+        # Plain tuples zipped with the keys once: a row's mapping view costs more than its values.
+        return [dict(zip(keys, map(_plain, row), strict=True)) for row in result]
 
 
 def _plain(value: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import click
@@ -25,4 +26,7 @@ class UsageError(click.ClickException):
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=str))
+    """Indented for a person at a terminal; compact into a pipe or file, where the indenting
+    encoder (pure Python) costs seconds on a large whiteboard and the reader is a program."""
+    indent = 2 if sys.stdout.isatty() else None
+    click.echo(json.dumps(data, indent=indent, default=str))

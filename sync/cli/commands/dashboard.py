@@ -12,7 +12,7 @@ from datetime import date, datetime
 import click
 
 from dashboard.caseload import LEGAL_STATUSES, CaseFilter
-from dashboard.terminal import print_board
+from dashboard.terminal import CASES_PER_TEAM, print_board
 from dashboard.whiteboard import STATUS_BY_KEY, Board, load_board
 from mapping.identifiers import Identifiers
 from mapping.schema import Status
@@ -96,7 +96,8 @@ def dashboard(
     if as_json:
         emit_json(board.as_json())
     else:
-        print_board(board)
+        # One team, or one worker's caseload, is asked for in full; the whole board is capped per team.
+        print_board(board, cases_per_team=None if team or worker_id is not None else CASES_PER_TEAM)
 
 
 def board_for(
