@@ -308,3 +308,28 @@ def test_trends_compare_teams_only_when_asked(synced: tuple[Path, Engine]) -> No
     assert "one team against its own past" in refused.output
     compared = run_cli("--config", str(settings), "trends", "mem-la", "--compare", "--json")
     assert [t["team"] for t in json.loads(compared.stdout)["teams"]] == ["North", "South"]
+
+
+def test_the_terminal_board_puts_the_summary_first_and_caps_each_team_saying_how_to_see_the_rest(
+    synced: tuple[Path, Engine],
+) -> None:
+    from rich.console import Console
+
+    from dashboard.terminal import print_board
+    from dashboard.whiteboard import load_board
+    from mapping.elements import DEFAULT_ELEMENTS
+
+    board = load_board(synced[1], DEFAULT_ELEMENTS, {"mem-la": "Memory Council"})
+    north = next(g for g in board.groups() if len(g.cases) == 2)
+    console = Console(width=160, record=True)
+    print_board(board, console, cases_per_team=1)
+    capped = console.export_text()
+    assert capped.index("Team summary") < capped.index(f"{north.team}: 2 open cases")
+    assert f'1 more open case in {north.team}: sofs-sync dashboard mem-la --team "{north.team}"' in capped
+    assert sum(ref in capped for ref in (c["case_ref"] for c in north.cases)) == 1
+
+    console = Console(width=160, record=True)
+    print_board(board, console, cases_per_team=None)
+    whole = console.export_text()
+    assert "more open case" not in whole
+    assert all(c["case_ref"] in whole for c in board.cases)
