@@ -106,6 +106,13 @@ def test_each_page_kind_fits_its_width_and_passes_axe(
     assert width - 20 <= layout["inner"] <= width, "headless, the viewport is the window's width"
     assert layout["scroll"] <= layout["inner"], f"{kind} at {width} px scrolls sideways"
     assert layout["clipped"] == [], f"{kind} at {width} px clips text"
+    if kind == "team":
+        marks = browser.execute_script(
+            "return [...document.querySelectorAll('.grid .mark')]"
+            ".filter(m => m.offsetWidth).map(m => m.innerText)"
+        )
+        assert any(re.fullmatch(r"late \d+ wd", m) for m in marks), "a late mark shows on the grid"
+        assert any(re.fullmatch(r"\d+( [↑↓→])?", m) for m in marks), "a scale value shows on the grid"
     shot = tmp_path / f"{kind}-{width}.png"
     shot.write_bytes(base64.b64decode(browser.get_screenshot_as_base64()))
     assert shot.read_bytes().startswith(PNG_SIGNATURE)
@@ -155,10 +162,16 @@ def test_printed_every_page_is_a3_landscape_with_title_team_data_date_and_page_n
     assert (round(width), round(height)) == (1191, 842), "A3 landscape is 420 x 297 mm"
     pages = pdf_pages(pdf)
     if kind == "team":
-        assert len(pages) == 1, "a demo team fits one A3 sheet"
-        team = re.search(r"<h1>(.*?) <span", page.read_text())
+        assert len(pages) == 2, "a demo team's whiteboard fits one A3 sheet, its trend the next"
+        html = page.read_text()
+        team = re.search(r"<h1>(.*?) <span", html)
         assert team is not None
         assert all(team.group(1) in p for p in pages)
+        refs = re.findall(r'<th scope="row" class="ref"><a [^>]*>([^<]+)</a>', html)
+        assert refs
+        assert all(ref in pages[0] for ref in refs), "every case of the grid is on the first sheet"
+        assert "Share of open cases evidenced" in pages[1]
+        assert "Trend" not in pages[0]
     for number, text in enumerate(pages, 1):
         assert "Signs of Safety whiteboard" in text
         assert "Data as of" in text
@@ -173,13 +186,24 @@ def test_printed_every_page_is_a3_landscape_with_title_team_data_date_and_page_n
 def test_a_team_page_says_each_status_in_words_and_symbol_not_colour_alone(site: Path) -> None:
     team = page_kinds(site)["team"].read_text()
     cells = re.findall(
-        r'<td class="st (\w+)"><span class="sym" aria-hidden="true">(.)</span> ([^<]+)</td>', team
+        r'<td class="st (\w+)"><span class="shown" aria-hidden="true"><span class="sym">(.)</span> '
+        r'<span class="label">([^<]+)</span>(.*?)</span><span class="sr">([^<]+)</span></td>',
+        team,
     )
     assert cells
     labels = {"evidenced": "Evidenced", "review_due": "Review due", "in_progress": "In progress"}
     labels |= {"not_started": "Not started", "overdue": "Overdue"}
-    assert all(labels[key] == words for key, _, words in cells)
-    assert len({symbol for _, symbol, _ in cells}) == len({key for key, _, _ in cells})
+    assert all(labels[key] == words for key, _, words, _, _ in cells)
+    assert len({symbol for _, symbol, _, _, _ in cells}) == len({key for key, _, _, _, _ in cells})
+    # What the eye reads as symbol, word and marks, a screen reader hears as one sentence.
+    for key, _, _, _, sentence in cells:
+        assert sentence.lower().startswith(labels[key].lower().split()[0])
+    late = [(marks, said) for _, _, _, marks, said in cells if re.search(r">late \d+ wd<", marks)]
+    assert late
+    assert all("working day" in said and "late (due" in said for _, said in late)
+    scaled = [said for _, _, _, marks, said in cells if re.search(r'class="mark">\d+', marks)]
+    assert scaled
+    assert all("scale " in said for said in scaled)
 
 
 def test_no_page_compares_teams_side_by_side(site: Path) -> None:
