@@ -12,6 +12,7 @@ set), where that fails: .ci/run installs them, so a missing one there is a broke
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 
 from demo.layout import DemoPaths
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -210,3 +212,29 @@ def test_no_page_compares_teams_side_by_side(site: Path) -> None:
     for team in site.glob("teams/*/*.html"):
         assert len(re.findall(r'<table class="summary">', team.read_text())) == 1
     assert "<table" not in (site / "index.html").read_text()
+
+
+def test_dashboard_html_writes_the_chosen_board_as_one_self_contained_page(
+    browser: Any, demo_dir: Path, tmp_path: Path
+) -> None:
+    settings = str(DemoPaths(demo_dir).settings)
+    board = json.loads(run_cli("--config", settings, "dashboard", "northmoor", "--json").output)
+    team = max({c["team"] for c in board["cases"]}, key=lambda t: sum(c["team"] == t for c in board["cases"]))
+    refs = {c["case_ref"] for c in board["cases"] if c["team"] == team}
+    page = tmp_path / "board" / "whiteboard.html"
+    result = run_cli("--config", settings, "dashboard", "northmoor", "--team", team, "--html", str(page))
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    assert list(page.parent.iterdir()) == [page], "one file, nothing beside it"
+    assert "<link" not in html
+    assert "<script src" not in html
+    assert ".st.overdue" in html, "the site's stylesheet is inline"
+    shown = set(re.findall(r'<th scope="row" class="ref">([^<]+)</th>', html))
+    assert shown == refs, "exactly the chosen team's open cases, none linking to a case page beside it"
+    assert html.count('<table class="summary">') == 1
+    browser.set_window_size(1024, 1000)
+    browser.get(page.as_uri())
+    layout = browser.execute_script(OVERFLOW_SCRIPT)
+    assert layout["scroll"] <= layout["inner"]
+    assert layout["clipped"] == []
+    assert axe_violations(browser) == []
