@@ -41,6 +41,8 @@ class Batch:
     incomplete: list[str] = field(default_factory=list)
     """What the source holds but this read could not deliver (a file still being written, a file that
     cannot be read); the run ends `partial` naming them."""
+    superseded: int = 0
+    """Rows read and not passed on because a later one replaces them (a child's earlier episodes)."""
 
 
 @dataclass(frozen=True)

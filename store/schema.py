@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0003_guards"
+HEAD_REVISION = "0004_superseded"
 """The newest migration, so that every command can check the store without loading Alembic (a test
 keeps this equal to the migrations folder's head)."""
 

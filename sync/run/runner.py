@@ -308,7 +308,9 @@ class SyncRunner:
                     outcomes = compiled.map_batch(stream, batch.records)
                     with self.engine.begin() as conn:
                         lease.confirm(conn)
-                        counts = write_batch(conn, ctx, stream, outcomes, batch.rejected, position)
+                        counts = write_batch(
+                            conn, ctx, stream, outcomes, batch.rejected, position, batch.superseded
+                        )
                     ctx.counts.add(counts)
                     if self.on_batch is not None:
                         self.on_batch(authority.code, stream, ctx.counts)
@@ -459,4 +461,5 @@ def _count_fields(counts: Counts) -> dict[str, int]:
         "not_evidence": counts.not_evidence,
         "deleted": counts.deleted,
         "orphaned": counts.orphaned,
+        "superseded": counts.superseded,
     }
