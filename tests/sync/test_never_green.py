@@ -17,6 +17,8 @@ from tests.conftest import run_cli
 from tests.connectors.scripted_http import Reply, ScriptedServer, SeenRequest
 from tests.sources import MAPPING_YAML, build_sqlite_source, sql_authority_yaml, synthetic
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
 
 def write_config(folder: Path, code: str, authority_yaml: str) -> Path:
     (folder / "authorities").mkdir(parents=True)
@@ -232,3 +234,86 @@ def test_evidence_keyed_to_another_case_column_ends_partial_and_status_flags_it(
     assert run["read_count"] == sum(
         run[f"{name}_count"] for name in ("written", "unchanged", "quarantined", "not_evidence", "orphaned")
     )
+
+
+def statutory_authority(folder: Path, fmt: str) -> str:
+    return f"""\
+code: la
+name: LA
+connector:
+  type: files
+  folder: {folder}
+  settle_seconds: 0
+  streams:
+    cases: {{glob: "903/*", format: {{type: {fmt}}}, case_field: CHILD}}
+    evidence: {{glob: "forms/*.csv", format: {{type: csv}}, case_field: child}}
+identifiers: {{case_ref: keep, worker: drop}}
+mapping:
+  cases:
+    source_id: {{path: episode_id}}
+    fields:
+      case_ref: {{path: CHILD}}
+      case_type: {{const: looked_after}}
+      opened_on: {{path: DECOM, date: "%d/%m/%Y"}}
+      closed_on: {{path: DEC, date: "%d/%m/%Y"}}
+  evidence:
+    source_id: {{path: form_id}}
+    fields:
+      case_ref: {{path: child}}
+      element: {{const: safety_plan}}
+      state: {{const: completed}}
+      evidenced_on: {{path: form_date, date: "%d/%m/%Y"}}
+"""
+
+
+def test_a_first_sync_of_an_ssda903_return_writes_each_child_once_and_counts_earlier_episodes_superseded(
+    tmp_path: Path,
+) -> None:
+    drops = tmp_path / "drops"
+    (drops / "903").mkdir(parents=True)
+    (drops / "forms").mkdir()
+    (drops / "forms" / "forms.csv").write_text("form_id,child,form_date\nF1,566910,01/02/2018\n")
+    heading, *rows = (FIXTURES / "ssda903" / "episodes.csv").read_text().splitlines(keepends=True)
+    # Child 566910's open episode (from 14/08/2017) listed before its older, closed one.
+    (drops / "903" / "episodes.csv").write_text(heading + rows[1] + rows[0] + "".join(rows[2:]))
+    for name in ("header.csv", "reviews.csv"):
+        (drops / "903" / name).write_bytes((FIXTURES / "ssda903" / name).read_bytes())
+    settings = write_config(tmp_path / "config", "la", statutory_authority(drops, "ssda903"))
+
+    result = run_cli("--config", str(settings), "sync", "la")
+
+    assert result.exit_code == 0, result.output
+    # 64 episodes of 26 children, and one form.
+    assert "la: succeeded (run 1) read 65, written 27, unchanged 0" in result.output
+    assert "superseded by a later episode 38" in result.output
+    [run] = json.loads(run_cli("--config", str(settings), "runs", "--json").stdout)
+    assert run["superseded_count"] == 38
+    assert run["read_count"] == sum(
+        run[f"{name}_count"]
+        for name in ("written", "unchanged", "quarantined", "not_evidence", "orphaned", "superseded")
+    )
+    assert "superseded" in run_cli("--config", str(settings), "runs", env={"COLUMNS": "250"}).stdout
+    with sqlite3.connect(settings.parent / "store.db") as db:
+        closed_on = db.execute("SELECT closed_on FROM cases WHERE case_ref = '566910'").fetchone()[0]
+    assert closed_on is None, "the child's open episode makes an open case"
+
+
+def test_an_ssda903_xml_return_configured_as_the_csv_form_is_named_as_such_by_check_and_sync(
+    tmp_path: Path,
+) -> None:
+    drops = tmp_path / "drops"
+    (drops / "903").mkdir(parents=True)
+    (drops / "forms").mkdir()
+    (drops / "903" / "return.xml").write_bytes((FIXTURES / "ssda903-xml" / "sample_903.xml").read_bytes())
+    settings = write_config(tmp_path / "config", "la", statutory_authority(drops, "ssda903"))
+
+    check = run_cli("--config", str(settings), "check", "la")
+    sync = run_cli("--config", str(settings), "sync", "la")
+
+    for output in (check.output, sync.output):
+        assert "header.csv is missing" not in output
+    assert "return.xml is the XML form of the SSDA903 return" in check.output
+    assert "{type: ssda903_xml}" in check.output
+    assert sync.exit_code == 3
+    quarantine = run_cli("--config", str(settings), "quarantine", "--json").stdout
+    assert "configure this stream's format as {type: ssda903_xml}" in quarantine
