@@ -15,6 +15,9 @@ Record = dict[str, Any]
 Position = dict[str, Any]
 """JSON-serialisable; opaque to everything but the connector that made it."""
 
+CHECK_DEADLINE_SECONDS = 6.0
+"""How long `check`, run by someone waiting at a terminal, gives a source to answer, retries included."""
+
 
 class SecretResolver(Protocol):
     """Turns a `*_env` / `*_file` reference into the secret value, at the moment it is needed."""

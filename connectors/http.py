@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
@@ -121,6 +122,21 @@ class HttpClient:
         self.sleeper = sleeper
         self.clock = clock
         self._budget = _Budget(retry.budget_seconds)
+        self._deadline: float | None = None
+        self._deadline_seconds = 0.0
+
+    @contextmanager
+    def deadline(self, seconds: float) -> Iterator[None]:
+        """Requests inside give up, retries and all, once `seconds` have passed (on time.monotonic).
+
+        For interactive use: `check` must say a source is unreachable within seconds, where a run
+        rightly spends minutes of its retry budget riding out an outage.
+        """
+        self._deadline, self._deadline_seconds = time.monotonic() + seconds, seconds
+        try:
+            yield
+        finally:
+            self._deadline = None
 
     def close(self) -> None:
         self.session.close()
@@ -181,16 +197,21 @@ class HttpClient:
         if auth is not None:
             auth.apply(prepared)
         here = where(method, url)
-        timeout = (self.timeouts.connect, self.timeouts.read)
+        connect, read = self.timeouts.connect, self.timeouts.read
+        if self._deadline is not None:
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                raise RetryBudgetExhausted(f"{here}: {self._past_deadline()}")
+            connect, read = min(connect, remaining), min(read, remaining)
         try:
-            return self.session.send(prepared, timeout=timeout, allow_redirects=True)
+            return self.session.send(prepared, timeout=(connect, read), allow_redirects=True)
         # requests' own messages quote the full URL, query string included: never pass them on.
         except requests.exceptions.SSLError:
             raise FatalError(f"{here}: TLS certificate verification failed (set ca_bundle?)") from None
         except requests.exceptions.ConnectTimeout:
-            raise HttpRetriable(f"{here}: no connection within {self.timeouts.connect}s") from None
+            raise HttpRetriable(f"{here}: no connection within {round(connect, 1):g}s") from None
         except requests.exceptions.ReadTimeout:
-            raise HttpRetriable(f"{here}: no response within {self.timeouts.read}s") from None
+            raise HttpRetriable(f"{here}: no response within {round(read, 1):g}s") from None
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
             raise HttpRetriable(f"{here}: the response body was cut short or garbled") from None
         except requests.exceptions.ConnectionError:
@@ -262,7 +283,9 @@ class HttpClient:
 
     def _stop(self, state: RetryCallState) -> bool:
         over_budget = self._budget.spent + state.upcoming_sleep > self._budget.seconds
-        return over_budget or state.attempt_number >= self.retry.max_attempts
+        deadline = self._deadline
+        past_deadline = deadline is not None and time.monotonic() + state.upcoming_sleep > deadline
+        return over_budget or past_deadline or state.attempt_number >= self.retry.max_attempts
 
     def _sleep(self, seconds: float) -> None:
         self._budget.spent += seconds
@@ -270,8 +293,16 @@ class HttpClient:
 
     def _give_up(self, state: RetryCallState, method: str, url: str) -> NoReturn:
         exc = state.outcome.exception() if state.outcome else None
+        if self._deadline is not None:
+            last = str(exc).removeprefix(where(method, url) + ": ")
+            raise RetryBudgetExhausted(
+                f"{where(method, url)}: {last}; {self._past_deadline()} ({state.attempt_number} attempts)"
+            ) from None
         raise RetryBudgetExhausted(
             f"{where(method, url)}: gave up after {state.attempt_number} attempts "
             f"({self._budget.spent:.0f}s of the {self._budget.seconds:.0f}s retry budget used); "
             f"last error: {exc}"
         ) from None
+
+    def _past_deadline(self) -> str:
+        return f"no answer within the {self._deadline_seconds:.0f}s a check waits"

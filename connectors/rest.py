@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from connectors.auth import strip_query_params
 from connectors.base import (
+    CHECK_DEADLINE_SECONDS,
     Batch,
     CaseFilterUnsupported,
     CheckReport,
@@ -147,10 +148,12 @@ class RestConnector(Connector):
             rejected: list[Rejected] = []
             try:
                 # Two pages where there are more: the page key is only put to the test by following it.
-                pages = self._pages(spec, self._url(spec.path), dict(spec.params), spec.pagination.first())
-                for _, result in zip(range(CHECK_PAGES), pages, strict=False):
-                    records += result.records
-                    rejected += result.rejected
+                with self.client.deadline(CHECK_DEADLINE_SECONDS):
+                    first = spec.pagination.first()
+                    pages = self._pages(spec, self._url(spec.path), dict(spec.params), first)
+                    for _, result in zip(range(CHECK_PAGES), pages, strict=False):
+                        records += result.records
+                        rejected += result.rejected
             except ConnectorError as exc:
                 return CheckReport(reachable=False, detail=f"stream {name}: {exc}", samples=samples)
             samples.append(StreamSample(name, records[:sample_size], rejected[:sample_size]))

@@ -38,6 +38,9 @@ def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
             report = connector.check(sample_size)
     except ConnectorError as exc:
         raise RunFailed(f"{authority}: cannot read the source: {exc}") from None
+    if not report.reachable and not as_json:
+        # Nothing was sampled: the coverage report would only list every element as unreached.
+        raise RunFailed(f"{authority}: source not reachable: {report.detail}")
     samples = {s.stream: s.records for s in report.samples}
     problems = [*report.problems, *_unmatched_evidence(compiled, samples)]
     result = {
