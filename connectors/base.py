@@ -64,6 +64,8 @@ class CheckReport:
     samples: list[StreamSample] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """What a sync would fail on or get wrong: a configured column the source lacks, an unreadable file."""
+    notes: list[str] = field(default_factory=list)
+    """What check could not put to the test, named so it is tried another way."""
 
 
 class Connector(abc.ABC):

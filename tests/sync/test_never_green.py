@@ -317,3 +317,84 @@ def test_an_ssda903_xml_return_configured_as_the_csv_form_is_named_as_such_by_ch
     assert sync.exit_code == 3
     quarantine = run_cli("--config", str(settings), "quarantine", "--json").stdout
     assert "configure this stream's format as {type: ssda903_xml}" in quarantine
+
+
+def filtering_api(server: ScriptedServer, cases: list[dict[str, object]], honours: str | None) -> None:
+    """/cases and /forms; a `case` query parameter is honoured only when named in `honours`."""
+
+    def reply(request: SeenRequest, rows: list[dict[str, object]]) -> Reply:
+        wanted = request.param(honours) if honours else None
+        return Reply(json={"data": [r for r in rows if wanted is None or r["id"] == wanted]})
+
+    server.handle("/cases", lambda r: reply(r, cases))
+    server.handle("/forms", lambda r: reply(r, []))
+
+
+def checked_authority(base_url: str, cases_stream: str) -> str:
+    return f"""
+code: la
+name: Checked Council
+connector:
+  type: rest
+  base_url: "{base_url}"
+  streams:
+    cases: {cases_stream}
+    evidence: {{path: /forms, records_path: data}}
+{MAPPING_YAML}"""
+
+
+def test_check_names_an_incremental_cursor_field_missing_from_every_sampled_record(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    cases, _forms = synthetic(cases=5, forms_per_case=0)
+    filtering_api(server, cases, honours=None)
+    stream = (
+        "{path: /cases, records_path: data, incremental: {cursor_field: LAST_MODIFED, param: changed_since}}"
+    )
+    settings = write_config(tmp_path / "config", "la", checked_authority(server.url, stream))
+
+    check = run_cli("--config", str(settings), "check", "la")
+
+    assert check.exit_code == 1
+    assert (
+        "stream cases: incremental cursor_field 'LAST_MODIFED' is in none of the 5 sampled records; "
+        "a sampled record has: closed, cp_start, id, opened, team, type, updated"
+    ) in " ".join(check.output.split())
+
+
+def test_check_flags_a_case_filter_param_the_api_ignores_and_names_a_path_it_cannot_try(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    cases, _forms = synthetic(cases=5, forms_per_case=0)
+    filtering_api(server, cases, honours="case")
+    stream = "{path: /cases, records_path: data, case_filter: {param: case_ref}}"
+    settings = write_config(tmp_path / "config", "la", checked_authority(server.url, stream))
+    honoured = write_config(
+        tmp_path / "honoured",
+        "la",
+        checked_authority(server.url, "{path: /cases, records_path: data, case_filter: {param: case}}"),
+    )
+    by_path = write_config(
+        tmp_path / "path",
+        "la",
+        checked_authority(
+            server.url, '{path: /cases, records_path: data, case_filter: {path: "/cases/{case_ref}"}}'
+        ),
+    )
+
+    ignored = run_cli("--config", str(settings), "check", "la")
+    fine = run_cli("--config", str(honoured), "check", "la", "--json")
+    untried = run_cli("--config", str(by_path), "check", "la", "--json")
+
+    assert ignored.exit_code == 1
+    assert (
+        "stream cases: asked for a case that does not exist through case_filter param 'case_ref', the "
+        "API returned 5 records: it seems to ignore the parameter"
+    ) in " ".join(ignored.output.split())
+    assert fine.exit_code == 0, fine.output
+    assert json.loads(fine.output)["notes"] == []
+    assert untried.exit_code == 0, untried.output
+    assert json.loads(untried.output)["notes"] == [
+        "stream cases: case_filter path '/cases/{case_ref}' is not tried by check; "
+        "`resync AUTHORITY --case REF` with a known case is its test"
+    ]

@@ -48,6 +48,7 @@ def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
         "reachable": report.reachable,
         "detail": report.detail,
         "problems": problems,
+        "notes": report.notes,
         "unreadable": [asdict(r) for s in report.samples for r in s.rejected],
         "coverage": asdict(coverage(compiled, samples)),
     }
@@ -86,6 +87,10 @@ def _print_check(result: dict[str, object]) -> None:
     assert isinstance(problems, list)
     for problem in problems:
         console.print(f"[bold red]problem[/]: {problem}", highlight=False)
+    notes = result["notes"]
+    assert isinstance(notes, list)
+    for note in notes:
+        console.print(f"[yellow]not checked[/]: {note}", highlight=False)
     cov = result["coverage"]
     assert isinstance(cov, dict)
     for stream in cov["streams"]:
