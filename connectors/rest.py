@@ -273,7 +273,10 @@ class RestConnector(Connector):
                 try:
                     changed = as_utc(inc.cursor_time.parse(select(item, inc.cursor_field)))
                 except RuleFailure:
-                    reason = f"cursor field {inc.cursor_field!r} is missing or not a {inc.cursor_format} time"
+                    reason = (
+                        f"{inc.cursor_field} (the incremental cursor_field) is missing or not a time "
+                        f"in its cursor_format, {inc.cursor_format}"
+                    )
                     rejected.append(Rejected(reason, raw_hash=canonical_hash(item)))
                     continue
                 newest = later(newest, changed)

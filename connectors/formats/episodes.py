@@ -49,7 +49,7 @@ def latest_episodes(episodes: Iterable[Record], *, child: str, start: str, end: 
         if started is None:
             result.rejected.append(
                 Rejected(
-                    f"an episode whose {start} is not a date; expected DD/MM/YYYY or YYYY-MM-DD",
+                    f"an episode whose {start} is not a date: expected DD/MM/YYYY or YYYY-MM-DD",
                     source_id=episode.get("episode_id"),
                     raw_hash=canonical_hash(episode),
                 )

@@ -202,7 +202,7 @@ def test_an_ssda903_episode_whose_start_is_not_a_date_is_rejected_in_plain_words
 
     assert [r["DECOM"] for r in parsed.records] == ["14/08/2017"]
     assert [r.reason for r in parsed.rejected] == [
-        "an episode whose DECOM is not a date; expected DD/MM/YYYY or YYYY-MM-DD"
+        "an episode whose DECOM is not a date: expected DD/MM/YYYY or YYYY-MM-DD"
     ]
 
 
