@@ -1,93 +1,214 @@
-"""Sync throughput and memory against a raw baseline measured in the same run.
+"""Side-by-side: sofs-sync against the raw floor, on the same source bytes, each its own process.
 
-    make bench            # or: .venv/bin/python -m bench.run --cases 2000 --forms 5
+    make bench                          # 100,000 forms; BENCH_ARGS=--large for 1,000,000
+    .venv/bin/python -m bench.run --forms 20000 --json bench-results.json
 
-The baseline reads the same source rows with sqlite3 and inserts them into a bare table with
-executemany: the least any sync could do. The ratio says what mapping, versioned upserts,
-quarantine, status recomputation and checkpointing cost on top. Memory is the tracemalloc peak
-for two source sizes: a streaming sync's peak should not grow with the source.
+The raw floor (bench/raw.py) pages the same loopback REST API with requests, parses the JSON and
+upserts each page into SQLite with executemany under the store's own settings. Each side is timed
+as a whole process (start-up included): wall time, CPU time (user + system) and peak RSS from
+wait4. Incremental runs are timed inside one process, as the daemon runs them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
-import tracemalloc
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
-from config.loader import load_config
-from store.engine import make_engine
-from store.schema import upgrade
-from sync.cli.logs import configure_logging
-from sync.run.runner import RunRequest, SyncRunner, Trigger
-from tests.sources import build_sqlite_source, sql_authority_yaml, synthetic
+from bench.source import PAGE_SIZE, case_count
+from tests.sources import MAPPING_YAML  # the mapping the end-to-end tests sync these shapes with
 
-
-def raw_baseline(source: Path, target: Path) -> float:
-    started = time.perf_counter()
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        dst.execute("CREATE TABLE cases (id, team, type, opened, closed, cp_start, updated)")
-        dst.execute("CREATE TABLE forms (form_id, case_id, template, status, form_date, updated)")
-        for table, width in (("cases", 7), ("forms", 6)):
-            cursor = src.execute(f"SELECT * FROM {table} ORDER BY updated")
-            while rows := cursor.fetchmany(500):
-                dst.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * width)})", rows)
-                dst.commit()
-    return time.perf_counter() - started
+SOFS_SYNC = str(Path(sys.executable).with_name("sofs-sync"))
+AUTHORITY = "bench"
 
 
-def sofs_sync(folder: Path, url: str, batch_size: int) -> tuple[float, int, int]:
+def rest_connector(url: str) -> str:
+    pages = f"{{type: page_number, page_param: page, size_param: per_page, size: {PAGE_SIZE}}}"
+    streams = "\n".join(
+        f"""    {stream}:
+      path: /{path}
+      records_path: items
+      pagination: {pages}
+      incremental: {{cursor_field: updated, param: updated_since}}"""
+        for stream, path in (("cases", "cases"), ("evidence", "forms"))
+    )
+    return f'  type: rest\n  base_url: "{url}"\n  timeouts: {{connect: 5, read: 60}}\n  streams:\n{streams}\n'
+
+
+def sql_connector(url: str) -> str:
+    return f"""  type: sql
+  url: "{url}"
+  batch_size: {PAGE_SIZE}
+  streams:
+    cases:
+      query: "SELECT * FROM cases WHERE updated >= :watermark ORDER BY updated, id"
+      cursor_field: updated
+    evidence:
+      query: "SELECT * FROM forms WHERE updated >= :watermark ORDER BY updated, form_id"
+      cursor_field: updated
+"""
+
+
+@dataclass
+class Measured:
+    wall_s: float
+    cpu_s: float
+    peak_rss_mib: float
+
+
+def measure(command: list[str], log: Path, env: dict[str, str] | None = None) -> Measured:
+    """Run a command to its end; its own wall time, CPU time and peak RSS (not the bench's)."""
+    with log.open("w") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(
+            f"{' '.join(command[:4])} failed ({process.returncode}); see {log}:\n{log.read_text()[-2000:]}"
+        )
+    return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def configure(folder: Path, connector: str) -> Path:
     (folder / "authorities").mkdir(parents=True)
-    (folder / "authorities" / "bench.yaml").write_text(sql_authority_yaml("bench", url, batch_size))
-    (folder / "sofs-sync.yaml").write_text("store:\n  url: sqlite:///store.db\n")
-    config = load_config(folder / "sofs-sync.yaml")
-    engine = make_engine(f"sqlite:///{folder / 'store.db'}")
-    upgrade(engine)
-    started = time.perf_counter()
-    result = SyncRunner(config, engine).run("bench", RunRequest(Trigger.CLI, "bench"))
-    elapsed = time.perf_counter() - started
-    assert result.outcome == "succeeded", result.error
-    # Memory in a second, traced run over a fresh store (tracing slows Python several times over).
-    engine.dispose()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{folder / 'store.db'}{suffix}").unlink(missing_ok=True)
-    engine = make_engine(f"sqlite:///{folder / 'store.db'}")
-    upgrade(engine)
-    tracemalloc.start()
-    SyncRunner(config, engine).run("bench", RunRequest(Trigger.CLI, "bench"))
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return elapsed, result.counts.read, peak
+    (folder / "authorities" / f"{AUTHORITY}.yaml").write_text(
+        f"code: {AUTHORITY}\nname: Bench Council\nconnector:\n{connector}{MAPPING_YAML}"
+    )
+    settings = folder / "sofs-sync.yaml"
+    settings.write_text("store:\n  url: sqlite:///store.db\n")
+    return settings
+
+
+def sofs_sync(settings: Path, log: Path, env: dict[str, str] | None = None) -> Measured:
+    subprocess.run([SOFS_SYNC, "--config", str(settings), "init"], check=True, capture_output=True, env=env)
+    return measure([SOFS_SYNC, "--config", str(settings), "sync", AUTHORITY], log, env)
+
+
+def read_count(settings: Path) -> int:
+    with sqlite3.connect(settings.parent / "store.db") as db:
+        return int(db.execute("SELECT read_count FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()[0])
+
+
+def raw(kind: str, source: str, folder: Path) -> Measured:
+    folder.mkdir()
+    command = [sys.executable, "-m", "bench.raw", kind, source, str(folder / "raw.db")]
+    return measure(command, folder / "raw.log")
+
+
+def daemon_runs(settings: Path, url: str, share: float, log: Path) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.daemon_runs", str(settings), AUTHORITY, url, str(share)]
+    completed = subprocess.run(command, check=True, capture_output=True, text=True)
+    log.write_text(completed.stderr)
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def postgres_side(root: Path, url: str) -> Measured | str:
+    """sofs-sync into a throwaway PostgreSQL cluster, or why there is none."""
+    try:
+        from tests.pgcluster import PostgresUnavailable, start_cluster
+    except ImportError as exc:
+        return f"no PostgreSQL helper: {exc}"
+    try:
+        cluster = start_cluster()
+    except PostgresUnavailable as exc:
+        return f"PostgreSQL not available: {exc}"
+    try:
+        settings = configure(root / "pg", rest_connector(url))
+        env = {**os.environ, "SOFS_SYNC_STORE_URL": cluster.create_database("bench")}
+        return sofs_sync(settings, root / "pg" / "sync.log", env)
+    finally:
+        cluster.stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--cases", type=int, default=2000)
-    parser.add_argument("--forms", type=int, default=5, help="forms per case")
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--forms", type=int, default=100_000)
+    parser.add_argument("--large", action="store_true", help="1,000,000 forms")
+    parser.add_argument(
+        "--changed", type=float, default=0.01, help="share of forms changed before an incremental run"
+    )
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
     args = parser.parse_args()
-    configure_logging("warning")
+    forms = 1_000_000 if args.large else args.forms
+    total = case_count(forms) + forms
+    results: dict[str, Any] = {"forms": forms, "cases": case_count(forms), "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        peaks = []
-        for scale, label in ((1, "full"), (4, "4x")):
-            n = args.cases * scale if label == "4x" else args.cases
-            cases, forms = synthetic(n, args.forms)
-            source = root / f"source-{label}.db"
-            url = build_sqlite_source(source, cases, forms)
-            raw = raw_baseline(source, root / f"raw-{label}.db")
-            elapsed, records, peak = sofs_sync(root / f"sync-{label}", url, args.batch_size)
-            peaks.append(peak)
+        source = root / "source.db"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bench.source", "--forms", str(forms), "--sqlite", str(source)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert server.stdout is not None
+        assert server.stdin is not None
+        url = server.stdout.readline().strip()
+        try:
+            results["raw_rest"] = asdict(raw("rest", url, root / "raw-rest"))
+            settings = configure(root / "rest", rest_connector(url))
+            results["sofs_sync_rest"] = asdict(sofs_sync(settings, root / "rest" / "sync.log"))
+            assert read_count(settings) == total, "sofs-sync read less than the source holds"
+            results["raw_sql"] = asdict(raw("sql", str(source), root / "raw-sql"))
+            sql_settings = configure(root / "sql", sql_connector(f"sqlite:///{source}"))
+            results["sofs_sync_sql"] = asdict(sofs_sync(sql_settings, root / "sql" / "sync.log"))
+            assert read_count(sql_settings) == total, "sofs-sync read less than the source holds"
+            if not args.no_postgres:
+                pg = postgres_side(root, url)
+                results["sofs_sync_rest_postgres"] = pg if isinstance(pg, str) else asdict(pg)
+            # Last, because it changes the source.
+            results["incremental"] = daemon_runs(settings, url, args.changed, root / "rest" / "daemon.log")
+        finally:
+            server.stdin.close()
+            server.wait()
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results)
+    print(f"\nwritten to {args.json}")
+
+
+def print_table(r: dict[str, Any]) -> None:
+    print(f"{r['forms']:,} forms and {r['cases']:,} cases, {r['cpus']} CPUs")
+    print(f"{'side':<30}{'wall s':>9}{'CPU s':>9}{'peak RSS MiB':>14}{'x raw wall':>12}{'x raw CPU':>11}")
+    rows = [
+        ("raw floor, REST", "raw_rest", "raw_rest"),
+        ("sofs-sync, REST -> SQLite", "sofs_sync_rest", "raw_rest"),
+        ("raw floor, SQL", "raw_sql", "raw_sql"),
+        ("sofs-sync, SQL -> SQLite", "sofs_sync_sql", "raw_sql"),
+        ("sofs-sync, REST -> PostgreSQL", "sofs_sync_rest_postgres", "raw_rest"),
+    ]
+    for label, key, floor in rows:
+        m = r.get(key)
+        if isinstance(m, str):
+            print(f"{label:<30}  {m}")
+        elif m is not None:
             print(
-                f"{label:>4}: {records} records  raw {records / raw:9.0f}/s  "
-                f"sofs-sync {records / elapsed:7.0f}/s  "
-                f"ratio {elapsed / raw:5.1f}x raw  peak memory {peak / 2**20:6.1f} MiB"
+                f"{label:<30}{m['wall_s']:9.2f}{m['cpu_s']:9.2f}{m['peak_rss_mib']:14.1f}"
+                f"{m['wall_s'] / r[floor]['wall_s']:11.2f}x{m['cpu_s'] / r[floor]['cpu_s']:10.2f}x"
             )
-        print(f"peak memory grows {peaks[1] / peaks[0]:.2f}x for a 4x larger source")
+    full = r["sofs_sync_rest"]["wall_s"]
+    for label, key in (
+        ("incremental, nothing changed", "nothing_changed"),
+        ("incremental, 1% changed", "changed"),
+    ):
+        run = r["incremental"][key]
+        print(
+            f"{label:<30}{run['wall_s']:9.2f}{'':>9}{'':>14}  {run['wall_s'] / full:6.1%} of full"
+            f"  (read {run['read']:,}, written {run['written']:,})"
+        )
 
 
 if __name__ == "__main__":

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from config.schedule import Schedule
 from mapping.identifiers import IdentifierPolicy
+from mapping.mapper import DateWindow
 from mapping.spec import AuthorityMapping
 from mapping.timeliness import ElementRule
 
@@ -21,6 +23,23 @@ class ConnectorBlock(BaseModel):
     type: str
 
 
+class PlausibleDates(BaseModel):
+    """The window a record's dates must fall in to be stored; anything else is quarantined as a typo."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    earliest: date = date(1990, 1, 1)
+    years_ahead: int = Field(default=2, ge=0, le=50)
+    """How far past today a date may lie (review dates and plans are set ahead, not decades ahead)."""
+
+    def window(self, today: date) -> DateWindow:
+        try:
+            latest = today.replace(year=today.year + self.years_ahead)
+        except ValueError:  # 29 February into a common year
+            latest = today.replace(year=today.year + self.years_ahead, day=28)
+        return DateWindow(self.earliest, latest)
+
+
 class AuthorityFile(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
@@ -28,6 +47,8 @@ class AuthorityFile(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     enabled: bool = True
     schedule: Schedule | None = None
+    max_run_minutes: float | None = Field(default=None, gt=0)
+    """This authority's bound on one run; the settings' `max_run_minutes` when not given."""
     connector: ConnectorBlock
     identifiers: IdentifierPolicy = Field(default_factory=IdentifierPolicy)
     mapping: AuthorityMapping
@@ -38,6 +59,7 @@ class AuthorityFile(BaseModel):
         le=1,
         description="the largest share of live records a resync may mark deleted without --allow-deletions",
     )
+    plausible_dates: PlausibleDates = Field(default_factory=PlausibleDates)
 
 
 @dataclass(frozen=True)

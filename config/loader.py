@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,11 @@ class Config:
         if self.broken:
             raise ConfigError(self.problems)
         return self
+
+    def run_time_limit(self, code: str) -> timedelta:
+        """How long one run of the authority may go on: its own limit, else the settings' default."""
+        minutes = self.authority(code).file.max_run_minutes or self.settings.file.max_run_minutes
+        return timedelta(minutes=minutes)
 
     def enabled_codes(self) -> list[str]:
         """The authorities the daemon schedules and a plain `sofs-sync sync` runs, by code."""

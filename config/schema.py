@@ -12,6 +12,7 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, Field, create_model
 
 from config.authority import AuthorityFile
+from config.option_text import ABOUT, EXAMPLES
 from config.settings import SettingsFile
 from connectors.registry import available
 
@@ -29,7 +30,14 @@ def authority_model() -> type[BaseModel]:
 
 
 def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's schema, each option carrying a description and an example an editor can show."""
     schema = model.model_json_schema(by_alias=True)
+    for node in [schema, *schema.get("$defs", {}).values()]:
+        for key, prop in node.get("properties", {}).items():
+            if not prop.get("description") and key in ABOUT:
+                prop["description"] = ABOUT[key]
+            if key in EXAMPLES:
+                prop["examples"] = [EXAMPLES[key]]
     return {"$schema": SCHEMA_DIALECT, **schema}
 
 

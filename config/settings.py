@@ -62,6 +62,8 @@ class SettingsFile(BaseModel):
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
+    max_run_minutes: float = Field(default=60, gt=0)
+    """A run still going after this ends `partial` after its current batch; the next run resumes."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""Reading YAML config files strictly: a duplicated key is an error, never silently the last one."""
+"""Reading YAML config files strictly: a duplicated key is an error, never silently the last one.
+
+Aliases (`*name`) are refused as the document is composed, before anything walks it: nine levels of
+nested aliases expand to billions of nodes (a "billion laughs"), and config files have no need of them.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,17 @@ from config.errors import ConfigError
 
 
 class _StrictLoader(yaml.SafeLoader):
-    pass
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "aliases (*name) are not allowed in config files; write the value out",
+                event.start_mark,
+            )
+        node: yaml.Node | None = super().compose_node(parent, index)
+        return node
 
 
 def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
@@ -33,8 +47,10 @@ def read_yaml(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError([f"{path}: cannot be read: {exc.strerror}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"]) from None
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506  # nosec B506  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: not valid YAML: {_without_snippet(exc)}"]) from None
     if data is None:

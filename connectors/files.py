@@ -180,8 +180,13 @@ class FilesConnector(Connector):
         folder = Path(self.files.folder)
         if not folder.is_dir():
             raise RetriableError(f"folder {folder} does not exist or is not mounted")
+        inside = folder.resolve()
         candidates = []
         for path in folder.glob(spec.glob):
+            if not _resolves_inside(path, inside):
+                # A symlink (or a linked folder) pointing elsewhere: never read what the drop doesn't hold.
+                log.warning("files: %s resolves outside the folder; refused", path.relative_to(folder))
+                continue
             if path.is_file() and spec.format.is_drop(path):
                 try:
                     candidates.append((path.stat().st_mtime, str(path.relative_to(folder)), path))
@@ -189,6 +194,9 @@ class FilesConnector(Connector):
                     continue  # vanished between listing and stat
         for _, name, path in sorted(candidates):
             members = spec.format.members(path)
+            if not all(_resolves_inside(member, inside) for member in members):
+                log.warning("files: a member of %s resolves outside the folder; refused", name)
+                continue
             content_hash = self._settled_hash(name, members)
             if content_hash is not None:
                 yield _Drop(name, members, content_hash)
@@ -219,6 +227,14 @@ class FilesConnector(Connector):
             return self.files.streams[stream]
         except KeyError:
             raise FatalError(f"unknown stream {stream!r}; configured: {sorted(self.files.streams)}") from None
+
+
+def _resolves_inside(path: Path, folder: Path) -> bool:
+    """Whether the file, with every symlink followed, is inside the (resolved) drop folder."""
+    try:
+        return path.resolve().is_relative_to(folder)
+    except (OSError, RuntimeError):
+        return False  # a symlink loop or an unreadable link
 
 
 def _content_hash(members: list[Path]) -> str:

@@ -1,5 +1,9 @@
 """The one HTTP client of the connectors: a pooled session, TLS always verified, timeouts, retries.
 
+Every request has a total deadline (`timeouts.total`) over all its attempts and waits, and the body is
+read a piece at a time against it: the read timeout bounds only the gap between two pieces, so a
+server dripping a byte a second would otherwise hold a run for ever.
+
 Retries follow the house rule: 429 and 503 wait what `Retry-After` says, other 5xx and dropped
 connections back off exponentially with jitter up to a cap, all within one retry budget per connector
 instance (one run); other 4xx fail at once. Messages name the method, host and path, never the query
@@ -18,6 +22,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from pydantic import Field, PositiveFloat
 from tenacity import (
     RetryCallState,
@@ -35,11 +40,13 @@ Clock = Callable[[], float]
 """Seconds since the epoch, like `time.time`; injected so tests control Retry-After dates and expiry."""
 
 RETRY_AFTER_STATUSES = frozenset({429, 503})
+BODY_PIECE = 64 * 1024
 
 
 class Timeouts(StrictModel):
     connect: PositiveFloat = 10
-    read: PositiveFloat = 60
+    read: PositiveFloat = Field(default=60, description="the longest silence while waiting or reading")
+    total: PositiveFloat = Field(default=300, description="one request, all attempts and waits included")
 
 
 class RetryPolicy(StrictModel):
@@ -122,21 +129,26 @@ class HttpClient:
         self.sleeper = sleeper
         self.clock = clock
         self._budget = _Budget(retry.budget_seconds)
-        self._deadline: float | None = None
-        self._deadline_seconds = 0.0
+        self._waiting_at_terminal: float | None = None
 
     @contextmanager
     def deadline(self, seconds: float) -> Iterator[None]:
-        """Requests inside give up, retries and all, once `seconds` have passed (on time.monotonic).
+        """Each request inside gives up, retries and all, after `seconds` (or `timeouts.total` if less).
 
         For interactive use: `check` must say a source is unreachable within seconds, where a run
         rightly spends minutes of its retry budget riding out an outage.
         """
-        self._deadline, self._deadline_seconds = time.monotonic() + seconds, seconds
+        self._waiting_at_terminal = seconds
         try:
             yield
         finally:
-            self._deadline = None
+            self._waiting_at_terminal = None
+
+    def _total(self) -> float:
+        """The deadline of one request, all attempts and waits included."""
+        if self._waiting_at_terminal is None:
+            return self.timeouts.total
+        return min(self.timeouts.total, self._waiting_at_terminal)
 
     def close(self) -> None:
         self.session.close()
@@ -157,15 +169,16 @@ class HttpClient:
         basic: tuple[str, str] | None = None,
     ) -> JsonResponse:
         """Send with retries; return the parsed JSON body or raise a classified ConnectorError."""
+        deadline = self.clock() + self._total()
         retrying = Retrying(
             # A budget already spent (say, by the token request inside this one) ends the run as it is.
             retry=retry_if_exception_type(RetriableError) & retry_if_not_exception_type(RetryBudgetExhausted),
             wait=self._wait,
-            stop=self._stop,
+            stop=lambda state: self._stop(state, deadline),
             sleep=self._sleep,
             retry_error_callback=lambda state: self._give_up(state, method, url),
         )
-        response: JsonResponse = retrying(self._attempt, method, url, params, data, auth, basic)
+        response: JsonResponse = retrying(self._attempt, method, url, params, data, auth, basic, deadline)
         return response
 
     def _attempt(
@@ -176,11 +189,12 @@ class HttpClient:
         data: Mapping[str, str] | None,
         auth: RequestAuth | None,
         basic: tuple[str, str] | None,
+        deadline: float,
     ) -> JsonResponse:
-        response = self._exchange(method, url, params, data, auth, basic)
+        response = self._exchange(method, url, params, data, auth, basic, deadline)
         if response.status_code == 401 and auth is not None and auth.refresh():
             # A token may have been revoked early; one fresh token, then 401 means it.
-            response = self._exchange(method, url, params, data, auth, basic)
+            response = self._exchange(method, url, params, data, auth, basic, deadline)
         return self._interpret(method, response)
 
     def _exchange(
@@ -191,20 +205,22 @@ class HttpClient:
         data: Mapping[str, str] | None,
         auth: RequestAuth | None,
         basic: tuple[str, str] | None,
+        deadline: float,
     ) -> requests.Response:
         request = requests.Request(method, url, params=dict(params or {}), data=data, auth=basic)
         prepared = self.session.prepare_request(request)
         if auth is not None:
             auth.apply(prepared)
         here = where(method, url)
-        connect, read = self.timeouts.connect, self.timeouts.read
-        if self._deadline is not None:
-            remaining = self._deadline - time.monotonic()
-            if remaining <= 0:
-                raise RetryBudgetExhausted(f"{here}: {self._past_deadline()}")
-            connect, read = min(connect, remaining), min(read, remaining)
+        left = deadline - self.clock()
+        if left <= 0:
+            raise self._past_deadline(here)
+        connect, read = min(self.timeouts.connect, left), min(self.timeouts.read, left)
+        timeout = (connect, read)
         try:
-            return self.session.send(prepared, timeout=(connect, read), allow_redirects=True)
+            response = self.session.send(prepared, timeout=timeout, allow_redirects=True, stream=True)
+            self._read_body(response, here, deadline)
+            return response
         # requests' own messages quote the full URL, query string included: never pass them on.
         except requests.exceptions.SSLError:
             raise FatalError(f"{here}: TLS certificate verification failed (set ca_bundle?)") from None
@@ -222,6 +238,29 @@ class HttpClient:
             raise FatalError(f"{here}: invalid URL") from None
         except requests.exceptions.RequestException as exc:
             raise HttpRetriable(f"{here}: request failed ({type(exc).__name__})") from None
+
+    def _read_body(self, response: requests.Response, here: str, deadline: float) -> None:
+        """Read the body piece by piece, giving up at the deadline however steadily it trickles in."""
+        raw = response.raw
+        pieces: list[bytes] = []
+        try:
+            while True:
+                if self.clock() > deadline:
+                    raise self._past_deadline(here)
+                piece = raw.read1(BODY_PIECE, decode_content=True)
+                if not piece:
+                    break
+                pieces.append(piece)
+        except urllib3.exceptions.ReadTimeoutError:
+            raise HttpRetriable(f"{here}: the body stalled for {self.timeouts.read}s") from None
+        except (urllib3.exceptions.HTTPError, OSError):
+            raise HttpRetriable(f"{here}: the response body was cut short or garbled") from None
+        finally:
+            response.close()
+        response._content = b"".join(pieces)  # what requests itself fills in when not streaming
+
+    def _past_deadline(self, here: str) -> HttpRetriable:
+        return HttpRetriable(f"{here}: no complete response within the {self._total():.0f}s deadline")
 
     def _interpret(self, method: str, response: requests.Response) -> JsonResponse:
         here = where(method, response.url)
@@ -281,10 +320,9 @@ class HttpClient:
         )
         return float(backoff(state))
 
-    def _stop(self, state: RetryCallState) -> bool:
+    def _stop(self, state: RetryCallState, deadline: float) -> bool:
         over_budget = self._budget.spent + state.upcoming_sleep > self._budget.seconds
-        deadline = self._deadline
-        past_deadline = deadline is not None and time.monotonic() + state.upcoming_sleep > deadline
+        past_deadline = self.clock() + state.upcoming_sleep >= deadline
         return over_budget or past_deadline or state.attempt_number >= self.retry.max_attempts
 
     def _sleep(self, seconds: float) -> None:
@@ -293,16 +331,14 @@ class HttpClient:
 
     def _give_up(self, state: RetryCallState, method: str, url: str) -> NoReturn:
         exc = state.outcome.exception() if state.outcome else None
-        if self._deadline is not None:
+        if self._waiting_at_terminal is not None:
             last = str(exc).removeprefix(where(method, url) + ": ")
             raise RetryBudgetExhausted(
-                f"{where(method, url)}: {last}; {self._past_deadline()} ({state.attempt_number} attempts)"
+                f"{where(method, url)}: {last}; no answer within the {self._total():.0f}s a check waits "
+                f"({state.attempt_number} attempts)"
             ) from None
         raise RetryBudgetExhausted(
             f"{where(method, url)}: gave up after {state.attempt_number} attempts "
             f"({self._budget.spent:.0f}s of the {self._budget.seconds:.0f}s retry budget used); "
             f"last error: {exc}"
         ) from None
-
-    def _past_deadline(self) -> str:
-        return f"no answer within the {self._deadline_seconds:.0f}s a check waits"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
@@ -67,6 +68,13 @@ class RestStream(StrictModel):
     def _plain_params(cls, params: dict[str, Any]) -> dict[str, Any]:
         return no_credentials(params, "query parameter", "auth:")
 
+    @field_validator("path")
+    @classmethod
+    def _plain_path_query(cls, path: str) -> str:
+        """A key written into the path's query string is as inline as one in `params`."""
+        no_credentials(dict(parse_qsl(urlsplit(path).query)), "query parameter in path", "auth:")
+        return path
+
 
 class RestConfig(StrictModel):
     """A declarative REST source. There is deliberately no option to switch TLS verification off."""
@@ -79,6 +87,16 @@ class RestConfig(StrictModel):
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     auth: AuthConfig = Field(default_factory=NoAuth)
     streams: dict[str, RestStream]
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_user_info(cls, base_url: str) -> str:
+        """`http://user:pass@host` would put a password in config and in `check`'s output."""
+        parts = urlsplit(base_url)
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("the URL holds user info (user:password@): use auth: with *_env or *_file")
+        no_credentials(dict(parse_qsl(parts.query)), "URL query parameter", "auth:")
+        return base_url
 
     @field_validator("headers")
     @classmethod

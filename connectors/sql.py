@@ -55,6 +55,27 @@ _VALUE_QUOTING_SQLSTATE = ("22", "23")
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 
 
+def read_only(url: URL, connect_args: dict[str, Any]) -> tuple[URL, dict[str, Any]]:
+    """Open source connections read-only where the database can be told so at connect time.
+
+    A belt to the braces of a read-only database role (docs/adding-an-authority.md): a mistaken query
+    in an authority file must never change an LA's case management system.
+    """
+    backend, driver = url.get_backend_name(), url.get_driver_name()
+    if backend == "postgresql":
+        option = "-c default_transaction_read_only=on"
+        given = str(connect_args.get("options", ""))
+        connect_args["options"] = f"{given} {option}".strip()
+    elif backend == "sqlite" and url.database not in (None, "", ":memory:"):
+        database = url.database or ""
+        if not database.startswith("file:"):
+            database = f"file:{database}"
+        url = url.set(database=database, query={**url.query, "mode": "ro", "uri": "true"})
+    elif backend == "mssql" and driver == "pyodbc":
+        url = url.update_query_dict({"ApplicationIntent": "ReadOnly"})
+    return url, connect_args
+
+
 class SqlConnector(Connector):
     config_model = SqlConfig
 
@@ -207,6 +228,7 @@ class SqlConnector(Connector):
             if timeout_arg is not None:
                 connect_args.setdefault(timeout_arg, max(2, round(self._connect_seconds)))
             try:
+                url, connect_args = read_only(url, connect_args)
                 self._engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
             except (ArgumentError, NoSuchModuleError, ImportError) as exc:
                 raise FatalError(f"cannot use {self._safe_url()}: {type(exc).__name__}: {exc}") from None

@@ -172,21 +172,45 @@ def team_summary(board: Board, headings: list[str] | None = None, compact: bool 
     return summary
 
 
+PROSE_MIN_WIDTH = 24
+"""The narrowest a prose column (a reason, an error) may wrap to before a table gives way to blocks."""
+
+
 def print_listing(
-    title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], console: Console | None = None
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    console: Console | None = None,
+    prose: Sequence[str] = (),
 ) -> None:
     """A table where every column fits whole; else one block per record, wrapped at words.
 
-    The block starts with the record's first column, then `label value` pairs packed into lines.
-    Empty values are left out of a block: it lists what the record has.
+    Columns named in `prose` (sentences such as a run's error) may wrap at words inside the table,
+    as long as each keeps `PROSE_MIN_WIDTH` characters; every other column stays whole. The block
+    starts with the record's first column, then `label value` pairs packed into lines. Empty values
+    are left out of a block: it lists what the record has.
     """
     console = console or Console()
     cells = [[_listing_cell(v) for v in row] for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    if sum(widths) + 3 * len(columns) + 1 <= console.width:
-        table = Table(title=title, title_justify="left", title_style="bold")
-        for column in columns:
-            table.add_column(column, no_wrap=True)
+    wraps = [c in prose for c in columns]
+    least = [
+        min(w, max(PROSE_MIN_WIDTH, len(c))) if wrap else w
+        for w, wrap, c in zip(widths, wraps, columns, strict=True)
+    ]
+    if sum(least) + 2 * (len(columns) - 1) <= console.width:
+        # No rules between columns: two spaces apart, headings underlined, so more columns fit.
+        table = Table(
+            title=title,
+            title_justify="left",
+            title_style="bold",
+            box=None,
+            padding=(0, 1),
+            pad_edge=False,
+            header_style="bold underline",
+        )
+        for column, wrap, width in zip(columns, wraps, least, strict=True):
+            table.add_column(column, no_wrap=not wrap, min_width=width, overflow="fold")
         for row in cells:
             table.add_row(*row)
         console.print(table)

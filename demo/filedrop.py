@@ -15,7 +15,7 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from string import Template
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406  # escapes text it writes; parses nothing
 
 from demo.population import Caseload, DemoCase, PracticeRecord, Profile
 

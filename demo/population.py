@@ -113,7 +113,7 @@ class Caseload:
 
 def build_caseload(profile: Profile, size: int, seed: int, as_of: date) -> Caseload:
     """`size` cases with their practice records, as the source would hold them on `as_of`."""
-    rnd = random.Random(f"{seed}:{profile.code}")  # noqa: S311 - reproducible on purpose, not a secret
+    rnd = random.Random(f"{seed}:{profile.code}")  # noqa: S311  # nosec B311  # reproducible on purpose, not a secret
     cases = tuple(_case(rnd, profile, number, as_of) for number in range(size))
     records: list[PracticeRecord] = []
     for case in cases:

@@ -153,7 +153,9 @@ class _Handler(BaseHTTPRequestHandler):
         if token is None:
             self._json(401, {"error": "invalid_client"})
             return
-        self._json(200, {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME_S})
+        # "Bearer" below is the OAuth token type, not a password (bandit B105).
+        granted = {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME_S}  # nosec B105
+        self._json(200, granted)
 
     def _json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         payload = json.dumps(body).encode()

@@ -21,6 +21,8 @@ PSEUDONYM_HEX_DIGITS = 24
 pseudonym is below 10**-13 (birthday bound n**2 / 2**97); guessing is stopped by the key, not
 the length. 26 characters also fit comfortably in the schema's 128-character references."""
 MIN_KEY_BYTES = 16
+MAX_REF_LENGTH = 128
+"""The store's reference columns; a longer source reference is unusable as a key and not kept."""
 
 
 class IdentifierPolicy(BaseModel):
@@ -80,6 +82,13 @@ class Identifiers:
 
     def source_id(self, value: str) -> str:
         return self.case_ref(value)
+
+    def reference(self, value: str | None) -> str | None:
+        """A source reference fit to store or print: the pseudonym under the policy, never an overlong one."""
+        if value is None:
+            return None
+        stored = self.source_id(value)
+        return stored if len(stored) <= MAX_REF_LENGTH else None
 
     def worker(self, value: str | None) -> str | None:
         if value is None or self.policy.worker == "drop":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,7 @@ from mapping.checks import (
     mapping_problems,
 )
 from mapping.gather import gather_forms
-from mapping.identifiers import IdentifierPolicy, Identifiers
+from mapping.identifiers import MAX_REF_LENGTH, IdentifierPolicy, Identifiers
 from mapping.outcomes import (
     Mapped,
     NotPracticeEvidence,
@@ -71,6 +72,24 @@ def element_row_id(source_id: str, element: str) -> str:
 
 
 @dataclass(frozen=True)
+class DateWindow:
+    """The dates an authority's records can plausibly carry; a 1899 or 2099 is a typo, not evidence."""
+
+    earliest: date
+    latest: date
+
+    def outside(self, record: Case | Evidence) -> list[str]:
+        """A reason per date field outside the window, naming the field and the window, not the value."""
+        reasons = []
+        for name in type(record).model_fields:
+            value = getattr(record, name)
+            day = value.date() if isinstance(value, datetime) else value
+            if isinstance(day, date) and not self.earliest <= day <= self.latest:
+                reasons.append(f"{name}: outside the plausible dates {self.earliest} to {self.latest}")
+        return reasons
+
+
+@dataclass(frozen=True)
 class CompiledStream:
     """One stream's compiled rules; `map_records` is the per-batch entry point."""
 
@@ -83,6 +102,7 @@ class CompiledStream:
     fields: tuple[CompiledField, ...]
     identifiers: Identifiers
     hash_excludes: frozenset[str]
+    dates: DateWindow | None = None
 
     def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[RecordOutcome]:
         return [
@@ -122,23 +142,32 @@ class CompiledStream:
         if not problems:
             assert source_id is not None
             try:
-                if elements is None:
-                    return [self._mapped(values, source_id, source_id, source_rows)]
-                # Each element is its own evidence row, keyed by the record and the element; the
-                # record's rows are counted once, on its first.
-                return [
-                    self._mapped(
-                        {**values, ELEMENT_FIELD: element},
-                        source_id,
-                        element_row_id(source_id, element),
-                        source_rows if index == 0 else 0,
-                    )
-                    for index, element in enumerate(elements)
-                ]
+                mapped = self._mapped_rows(values, source_id, elements, source_rows)
             except ValidationError as exc:
                 problems.extend(_validation_reasons(exc))
+            else:
+                problems.extend(self.dates.outside(mapped[0].record) if self.dates else [])
+                if not problems:
+                    return list(mapped)
         row_ids = tuple(element_row_id(source_id, e) for e in elements or ()) if source_id else ()
         return [Quarantined("; ".join(problems), canonical_hash(record), source_id, source_rows, row_ids)]
+
+    def _mapped_rows(
+        self, values: dict[str, Any], source_id: str, elements: list[str] | None, source_rows: int
+    ) -> list[Mapped]:
+        """One evidence row, or one per element, each keyed by the record and the element; the
+        record's rows are counted once, on its first."""
+        if elements is None:
+            return [self._mapped(values, source_id, source_id, source_rows)]
+        return [
+            self._mapped(
+                {**values, ELEMENT_FIELD: element},
+                source_id,
+                element_row_id(source_id, element),
+                source_rows if index == 0 else 0,
+            )
+            for index, element in enumerate(elements)
+        ]
 
     def source_type(self, record: Mapping[str, Any]) -> str | None:
         """The value the element rule decides by (template name, step type, design GUID)."""
@@ -151,7 +180,10 @@ class CompiledStream:
             raw = self.source_id.evaluate(record)
         except RuleFailure as exc:
             return None, [self._reason(self.source_id, exc)]
-        return self.identifiers.source_id(raw), []
+        stored = self.identifiers.reference(raw)
+        if stored is None:
+            return None, [f"source_id: longer than {MAX_REF_LENGTH} characters"]
+        return stored, []
 
     def _mapped(self, values: dict[str, Any], source_id: str, row_id: str, source_rows: int) -> Mapped:
         values["case_ref"] = self.identifiers.case_ref(values["case_ref"])
@@ -194,6 +226,7 @@ def compile_mapping(
     elements: Iterable[str],
     identifiers: IdentifierPolicy | None = None,
     key: bytes | None = None,
+    dates: DateWindow | None = None,
 ) -> CompiledMapping:
     """Check the mapping against the schema and catalogue, and build its rules.
 
@@ -210,7 +243,7 @@ def compile_mapping(
         raise MappingConfigError(problems)
     zone = ZoneInfo(spec.timezone)
     streams = {
-        name: _compile_stream(name, authority, stream, STREAM_TARGETS[name], ids, zone)
+        name: _compile_stream(name, authority, stream, STREAM_TARGETS[name], ids, zone, dates)
         for name, stream in spec.streams().items()
     }
     return CompiledMapping(authority, streams, catalogue, elements_mapped(spec))
@@ -223,6 +256,7 @@ def _compile_stream(
     target: type[Case] | type[Evidence],
     ids: Identifiers,
     zone: ZoneInfo,
+    dates: DateWindow | None = None,
 ) -> CompiledStream:
     fields = [
         _compile_field(field, rule, target, zone)
@@ -243,6 +277,7 @@ def _compile_stream(
         fields=tuple(f for f in fields if f is not element),
         identifiers=ids,
         hash_excludes=_system_derived(spec),
+        dates=dates,
     )
 
 

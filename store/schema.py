@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK_KEY = 0x50F5_5E1C
+"""The pg_advisory lock key held while migrating (any constant; it names "sofs-sync schema")."""
 HEAD_REVISION = "0004_superseded"
 """The newest migration, so that every command can check the store without loading Alembic (a test
 keeps this equal to the migrations folder's head)."""
@@ -30,6 +32,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     config = _alembic_config()
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas may all run `init` as they start: one migrates, the others wait and find it done.
+            # A transaction-level lock, released by the commit (or by the server if we die).
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 
 from mapping.schema import Case, CaseType, ElementStatus, Evidence, EvidenceState
 from store.tables import CASES, CHANGES, EVIDENCE, KEY_CHUNK, STATUSES, TOUCHED
-from store.upsert import upsert
+from store.upsert import execute_many, upsert
 
 _STATUS_FIELDS = (
     "status",
@@ -159,7 +159,8 @@ def apply_statuses(
         keys=["authority", "case_ref", "element"],
     )
     if removed:
-        conn.execute(
+        execute_many(
+            conn,
             delete(STATUSES).where(
                 STATUSES.c.authority == authority,
                 STATUSES.c.case_ref == bindparam("ref"),
@@ -169,7 +170,8 @@ def apply_statuses(
         )
     ended = [key for key in moved if key in stored] + removed
     if ended:
-        conn.execute(
+        execute_many(
+            conn,
             update(CHANGES)
             .where(
                 CHANGES.c.authority == authority,
@@ -181,7 +183,8 @@ def apply_statuses(
             [{"ref": ref, "el": element} for ref, element in ended],
         )
     if moved:
-        conn.execute(
+        execute_many(
+            conn,
             CHANGES.insert(),
             [
                 {

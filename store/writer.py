@@ -29,9 +29,8 @@ def ensure_authority(conn: Connection, code: str, name: str, now: datetime) -> N
 def write_cases(conn: Connection, cases: Sequence[tuple[Case, str]], run_id: int, now: datetime) -> None:
     rows = [
         {
-            **case.model_dump(exclude={"source_updated_at"}),
+            **vars(case),  # the validated fields as they are: no copy through model_dump per record
             "case_type": case.case_type.value,
-            "source_updated_at": case.source_updated_at,
             "content_hash": content_hash,
             "synced_at": now,
             "last_seen_run": run_id,
@@ -47,9 +46,8 @@ def write_evidence(
 ) -> None:
     rows = [
         {
-            **e.model_dump(exclude={"source_updated_at", "state"}),
+            **vars(e),
             "state": e.state.value,
-            "source_updated_at": e.source_updated_at,
             "content_hash": content_hash,
             "synced_at": now,
             "last_seen_run": run_id,

@@ -69,12 +69,10 @@ class PostgresCluster:
             "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
             "--no-sync", "--encoding=UTF8", "--locale=C", "--no-instructions",
         )  # fmt: skip
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.sockets} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
         log = self.root / "server.log"
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", options, "-w", "-t", "30", "start")
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(log), "-o", self._options(), "-w", "-t", "30", "start"
+        )
 
     def create_database(self, name: str) -> str:
         import psycopg
@@ -86,6 +84,21 @@ class PostgresCluster:
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def halt(self) -> None:
+        """Stop the server as a crash or a restart would (immediate), keeping its files for `resume`."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port."""
+        log = self.root / "server.log"
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", self._options(), "-w", "start")
+
+    def _options(self) -> str:
+        return (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.sockets} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
 
     def stop(self) -> None:
         """Best effort: stop the server and remove its files."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError  # nosec B405  # types only; defusedxml parses
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse

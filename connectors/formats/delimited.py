@@ -31,7 +31,11 @@ def read_table(
             raise BadFile(f"{path.name} repeats a column name in its header")
         missing = [name for name in required if name not in header]
         if missing:
-            raise BadFile(f"{path.name} lacks the columns {missing}; it has {header}")
+            # The first row is not quoted back: when the header row is missing, it is a record.
+            raise BadFile(
+                f"{path.name} lacks the columns {missing} in its first row ({len(header)} fields); "
+                "is the header row missing or misspelt?"
+            )
         rows: list[dict[str, str | None]] = []
         for cells in reader:
             if not cells:

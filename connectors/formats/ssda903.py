@@ -93,12 +93,14 @@ class Ssda903Format(FileFormat):
 
     def _children(self, path: Path) -> dict[str, Record]:
         children: dict[str, Record] = {}
-        for row in read_table(path, encoding=self.encoding, required=("CHILD",)):
+        for number, row in enumerate(read_table(path, encoding=self.encoding, required=("CHILD",)), start=1):
             child = row["CHILD"]
             if child is None:
                 continue
             if child in children:
-                raise BadFile(f"{path.name} lists child {child} twice")
+                raise BadFile(
+                    f"{path.name} lists one child twice (data row {number} repeats an earlier CHILD)"
+                )
             children[child] = {k: v for k, v in row.items() if k not in HEADER_NEVER_KEPT}
         return children
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
-from xml.etree.ElementTree import Element, ParseError
+
+# Types and the parse error only: parsing goes through defusedxml.
+from xml.etree.ElementTree import Element, ParseError  # nosec B405
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import parse

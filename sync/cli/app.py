@@ -1,31 +1,44 @@
-"""What every command needs: the validated configuration and the store, opened once, lazily."""
+"""What every command needs: the validated configuration and the store, opened once, lazily.
+
+Nothing heavy is imported until a command asks for it, so `sofs-sync --help` starts at once.
+"""
 
 from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-from config.errors import ConfigError
-from config.loader import Config, load_config
-from config.secrets import SecretError, resolve_secret
-from config.settings import settings_path
-from store.engine import make_engine, store_url
-from store.schema import is_current
+    from config.loader import Config
 
 
 class App:
-    def __init__(self, config_path: str | None) -> None:
-        self.config_path: Path = settings_path(config_path)
+    def __init__(self, config_option: str | None) -> None:
+        self.config_option = config_option
+
+    @cached_property
+    def config_path(self) -> Path:
+        from config.settings import settings_path
+
+        return settings_path(self.config_option)
 
     @cached_property
     def config(self) -> Config:
+        from config.loader import load_config
+
         return load_config(self.config_path)
 
     @cached_property
     def engine(self) -> Engine:
+        from sqlalchemy.engine import make_url
+
+        from config.errors import ConfigError
+        from config.secrets import SecretError, resolve_secret
+        from store.engine import make_engine, store_url
+
         settings = self.config.settings
         url = make_url(store_url(settings.file.store.url, settings.base_dir))
         store = settings.file.store
@@ -38,6 +51,8 @@ class App:
 
     def ready_engine(self) -> Engine:
         """The store, refusing to run against one that `init` has not brought up to date."""
+        from store.schema import is_current
+
         if not is_current(self.engine):
             raise StoreNotReady("the store is missing or out of date: run `sofs-sync init` first")
         return self.engine

@@ -9,11 +9,8 @@ from typing import Any, NamedTuple
 
 import click
 from click.formatting import HelpFormatter
-from sqlalchemy.exc import OperationalError
 
-from config.errors import ConfigError
 from sync.cli.app import App, StoreNotReady
-from sync.cli.logs import configure_logging
 from sync.cli.output import EXIT_USAGE
 
 
@@ -127,18 +124,14 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             result = super().invoke(ctx)
-        except ConfigError as exc:
-            for problem in exc.problems:
-                click.echo(f"config error: {problem}", err=True)
-            ctx.exit(EXIT_USAGE)
-        except StoreNotReady as exc:
-            click.echo(f"error: {exc}", err=True)
-            _name_broken_files(ctx)
-            ctx.exit(EXIT_USAGE)
-        except OperationalError as exc:
-            # The store is down or unreachable: say so in a line, not a page of traceback.
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            click.echo(f"error: cannot use the store: {reason}", err=True)
+        except Exception as exc:
+            problems = _usage_problems(exc)
+            if problems is None:
+                raise
+            for problem in problems:
+                click.echo(problem, err=True)
+            if isinstance(exc, StoreNotReady):
+                _name_broken_files(ctx)
             ctx.exit(EXIT_USAGE)
         if _name_broken_files(ctx):
             ctx.exit(EXIT_USAGE)
@@ -147,14 +140,34 @@ class _Group(click.Group):
 
 def _name_broken_files(ctx: click.Context) -> bool:
     """Name the authority files a command had to leave out (it served every valid one)."""
-    app = ctx.obj
-    config = app.__dict__.get("config") if isinstance(app, App) else None  # only if it was loaded
+    config = vars(ctx.obj).get("config") if ctx.obj is not None else None  # only if it was loaded
     if config is None or not config.broken:
         return False
     for problem in config.problems:
         click.echo(f"config error: {problem}", err=True)
     click.echo(f"left out until fixed: {', '.join(str(p) for p in config.broken)}", err=True)
     return True
+
+
+def _usage_problems(exc: Exception) -> list[str] | None:
+    """Config and store problems as lines for the user, or None for anything else.
+
+    The exception classes are imported here, when a command has failed, so that starting the
+    command line imports neither pydantic nor SQLAlchemy.
+    """
+    from config.errors import ConfigError
+    from sync.cli.app import StoreNotReady
+
+    if isinstance(exc, ConfigError):
+        return [f"config error: {problem}" for problem in exc.problems]
+    if isinstance(exc, StoreNotReady):
+        return [f"error: {exc}"]
+    store_errors = sys.modules.get("sqlalchemy.exc")
+    if store_errors is not None and isinstance(exc, store_errors.OperationalError):
+        # The store is down or unreachable: say so in a line, not a page of traceback.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        return [f"error: cannot use the store: {reason}"]
+    return None
 
 
 @click.group(cls=_Group)
@@ -170,6 +183,8 @@ def _name_broken_files(ctx: click.Context) -> bool:
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, log_level: str | None) -> None:
     """Sync Signs of Safety practice evidence from local authority systems into the store."""
+    from sync.cli.logs import configure_logging
+
     ctx.obj = App(config_path)
     configure_logging(log_level or "warning")
 

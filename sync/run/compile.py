@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from config.authority import Authority
 from config.errors import ConfigError
@@ -23,7 +24,8 @@ def pseudonym_key(authority: Authority) -> bytes | None:
         raise ConfigError([f"{authority.path}: identifiers: {exc}"]) from None
 
 
-def compile_for(authority: Authority, elements: Sequence[str]) -> CompiledMapping:
+def compile_for(authority: Authority, elements: Sequence[str], today: date | None = None) -> CompiledMapping:
+    """The run's mapping; with `today`, dates outside the authority's plausible window are quarantined."""
     try:
         return compile_mapping(
             authority.file.mapping,
@@ -31,6 +33,7 @@ def compile_for(authority: Authority, elements: Sequence[str]) -> CompiledMappin
             elements=elements,
             identifiers=authority.file.identifiers,
             key=pseudonym_key(authority),
+            dates=authority.file.plausible_dates.window(today) if today else None,
         )
     except MappingConfigError as exc:
         raise ConfigError([f"{authority.path}: {problem}" for problem in exc.problems]) from None

@@ -9,8 +9,8 @@ from datetime import date
 
 from sqlalchemy import Connection, Engine
 
-from mapping.schema import ElementStatus
-from mapping.status import case_statuses
+from mapping.schema import Case, ElementStatus, Evidence
+from mapping.status import element_status
 from mapping.timeliness import TimelinessRules
 from store import statuses
 from store.lease import StoreLease
@@ -40,13 +40,22 @@ def recompute_cases(
     cases = {c.case_ref: c for c in statuses.load_cases(conn, authority, refs)}
     evidence = statuses.load_evidence(conn, authority, cases)
     computed: dict[str, list[ElementStatus]] = {
-        ref: case_statuses(cases[ref], evidence.get(ref, ()), how.elements, how.rules, how.today)
-        if ref in cases
-        else []
-        for ref in refs
+        ref: _statuses(cases[ref], evidence.get(ref, ()), how) if ref in cases else [] for ref in refs
     }
     statuses.apply_statuses(conn, authority, computed, how.today, run_id)
     return len(cases)
+
+
+def _statuses(case: Case, evidence: Iterable[Evidence], how: StatusRules) -> list[ElementStatus]:
+    """`case_statuses`, with the case's evidence grouped by element once rather than scanned per
+    element (`element_status` keeps only its own element's records, so the result is the same)."""
+    by_element: dict[str, list[Evidence]] = {}
+    for record in evidence:
+        by_element.setdefault(record.element, []).append(record)
+    return [
+        element_status(key, case, by_element.get(key, ()), how.rules.get(key), how.today)
+        for key in how.elements
+    ]
 
 
 def settle(

@@ -16,15 +16,16 @@ from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import Connection, Engine, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from config.authority import Authority
 from config.errors import ConfigError
 from config.loader import Config
 from config.secrets import resolve_secret
-from connectors.base import Batch, CaseFilterUnsupported, Connector
+from connectors.base import Batch, CaseFilterUnsupported, Connector, Rejected
 from connectors.errors import ConnectorError, RetryBudgetExhausted
 from connectors.registry import connector_type
+from mapping.identifiers import Identifiers
 from mapping.mapper import CompiledMapping
 from store import lookups, statuses, tables, writer
 from store.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
@@ -38,6 +39,7 @@ log = structlog.get_logger("sofs_sync.runner")
 
 ENGLAND = ZoneInfo("Europe/London")
 STREAM_ORDER = ("cases", "evidence")
+FINISH_ATTEMPTS = 2
 
 
 class Trigger(StrEnum):
@@ -85,6 +87,10 @@ class EndsPartial(Exception):
 
 class Stopped(EndsPartial):
     """A stop was asked for (SIGTERM); the batch in hand committed and the run ends here."""
+
+
+class TimeLimitReached(EndsPartial):
+    """The run's wall-clock bound passed; what committed stays and the next run resumes from it."""
 
 
 class NothingRead(EndsPartial):
@@ -145,6 +151,8 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
         if request is not None and request.case_ref:
             text = text.replace(request.case_ref, "<case>")
         return text
+    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or isinstance(exc, OperationalError)):
+        return f"store connection lost ({type(exc.orig).__name__}); committed batches are kept"
     if isinstance(exc, DBAPIError):
         return f"store error: {type(exc.orig).__name__}"
     return f"{type(exc).__name__} (see the daemon's log for the traceback)"
@@ -219,10 +227,13 @@ class SyncRunner:
             bound.warning("run ended early", error_class=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
             outcome, error = RunOutcome.FAILED, safe_error(exc, request)
-            expected = isinstance(exc, EXPECTED_FAILURES)
+            expected = isinstance(exc, (*EXPECTED_FAILURES, OperationalError))
             bound.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
         finally:
-            lease.__exit__(None, None, None)
+            try:
+                lease.__exit__(None, None, None)
+            except Exception as exc:  # noqa: BLE001 - e.g. the store went away; the lease expires anyway
+                bound.warning("lease not released", error_class=type(exc).__name__)
         result = self._finish(run_id, code, outcome, ctx.counts, error)
         bound.info("run finished", outcome=str(outcome), **_count_fields(ctx.counts))
         return result
@@ -230,7 +241,22 @@ class SyncRunner:
     def _finish(
         self, run_id: int, code: str, outcome: RunOutcome, counts: Counts, error: str | None
     ) -> RunResult:
-        finish_run(self.engine, run_id, outcome, self.clock(), counts, error)
+        """Record the outcome; with the store gone, report it anyway and let the next run record it."""
+        for attempt in range(FINISH_ATTEMPTS):
+            try:
+                finish_run(self.engine, run_id, outcome, self.clock(), counts, error)
+                break
+            except DBAPIError as exc:
+                if attempt + 1 < FINISH_ATTEMPTS:
+                    self.engine.dispose()  # drop pooled connections to a restarted server
+                    continue
+                outcome, error = RunOutcome.FAILED, error or safe_error(exc)
+                log.error(
+                    "run outcome not recorded: the store is unreachable; the next run records it",
+                    run_id=run_id,
+                    authority=code,
+                    error_class=type(exc.orig).__name__,
+                )
         return RunResult(run_id, code, outcome, counts, error)
 
     def _close_interrupted_runs(self, code: str, run_id: int) -> None:
@@ -242,7 +268,7 @@ class SyncRunner:
                 .values(
                     outcome=RunOutcome.FAILED,
                     finished_at=self.clock(),
-                    error="interrupted: the process ended",
+                    error="interrupted: the process ended or lost the store before recording an outcome",
                 )
             )
 
@@ -286,7 +312,7 @@ class SyncRunner:
         settle(self.engine, lease, ctx.authority, ctx.status_rules, ctx.run_id)
 
     def _sync(self, authority: Authority, request: RunRequest, ctx: RunContext, lease: StoreLease) -> None:
-        compiled = compile_for(authority, self.config.settings.element_keys)
+        compiled = compile_for(authority, self.config.settings.element_keys, ctx.today)
         with self.connector_factory(authority) as connector:
             streams = ordered_streams([s for s in connector.streams() if s in compiled.streams])
             if request.mode is Mode.CASE:
@@ -299,6 +325,8 @@ class SyncRunner:
                     )
             read_per_stream: dict[str, int] = {}
             incomplete: list[str] = []
+            limit = self.config.run_time_limit(authority.code)
+            ends_by = self.clock() + limit
             for stream in streams:
                 before = ctx.counts.read
                 orphans_before = ctx.counts.orphaned
@@ -306,10 +334,11 @@ class SyncRunner:
                     lease.check()
                     incomplete += batch.incomplete
                     outcomes = compiled.map_batch(stream, batch.records)
+                    rejected = _stored_refs(batch.rejected, compiled.stream(stream).identifiers)
                     with self.engine.begin() as conn:
                         lease.confirm(conn)
                         counts = write_batch(
-                            conn, ctx, stream, outcomes, batch.rejected, position, batch.superseded
+                            conn, ctx, stream, outcomes, rejected, position, batch.superseded
                         )
                     ctx.counts.add(counts)
                     if self.on_batch is not None:
@@ -323,6 +352,9 @@ class SyncRunner:
                     )
                     if self.stop.is_set():
                         raise Stopped("stopped on request after committing a batch")
+                    if self.clock() >= ends_by:
+                        minutes = limit.total_seconds() / 60
+                        raise TimeLimitReached(f"reached its {minutes:g}-minute limit; the next run resumes")
                 read_per_stream[stream] = ctx.counts.read - before
                 if stream == "evidence":
                     _refuse_mostly_orphaned(read_per_stream[stream], ctx.counts.orphaned - orphans_before)
@@ -450,6 +482,11 @@ def _scope_ref(authority: Authority, request: RunRequest) -> str | None:
         return stored_case_ref(authority, request.case_ref)
     except ConfigError:
         return None  # the key is missing: the run itself fails on it and says so
+
+
+def _stored_refs(rejected: list[Rejected], identifiers: Identifiers) -> list[Rejected]:
+    """A connector's rejects name records by the source's own reference: store the pseudonym, bounded."""
+    return [replace(r, source_id=identifiers.reference(r.source_id)) for r in rejected]
 
 
 def _count_fields(counts: Counts) -> dict[str, int]:

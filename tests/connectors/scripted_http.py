@@ -1,7 +1,8 @@
 """A real HTTP server on loopback, scripted per test: routes, statuses, headers and misbehaviour.
 
 Each route holds a queue of replies; a request takes the next one and the last one repeats. A reply can
-also stall (until the test ends), reset the connection, or promise more body than it sends.
+also stall (until the test ends), reset the connection, promise more body than it sends, or drip
+its body a byte at a time (a slow-drip server: each byte well inside any read timeout).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+DRIP_GAP_SECONDS = 0.005
+
 
 @dataclass
 class Reply:
@@ -28,6 +31,7 @@ class Reply:
     stall: bool = False
     reset: bool = False
     truncate: bool = False
+    drip: bool = False
 
     def payload(self) -> bytes:
         if self.body is not None:
@@ -98,6 +102,15 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
+        if reply.drip:
+            self.wfile.flush()
+            for byte in payload:
+                if self.server.script.release.wait(timeout=DRIP_GAP_SECONDS):
+                    break
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            self.close_connection = True
+            return
         self.wfile.write(payload)
         self.wfile.flush()
         if reply.truncate:

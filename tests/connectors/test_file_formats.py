@@ -281,3 +281,25 @@ def test_a_csv_encoding_can_be_configured(tmp_path: Path) -> None:
     assert CsvFormat(type="csv", encoding="cp1252").parse([path]).records == [
         {"form_id": "1", "team": "Équipe"}
     ]
+
+
+def test_ssda903_naming_a_child_twice_is_refused_without_quoting_the_child(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    shutil.copy(fixtures_dir / "ssda903" / "episodes.csv", tmp_path / "episodes.csv")
+    lines = (fixtures_dir / "ssda903" / "header.csv").read_text().splitlines()
+    (tmp_path / "header.csv").write_text("\n".join([*lines, lines[1]]) + "\n")
+    child = lines[1].split(",")[0]
+
+    with pytest.raises(BadFile, match=r"header\.csv lists one child twice") as refused:
+        ssda903.parse(ssda903.members(tmp_path / "episodes.csv"))
+    assert child not in str(refused.value)
+
+
+def test_a_csv_missing_its_header_row_is_refused_without_quoting_the_first_record(tmp_path: Path) -> None:
+    path = tmp_path / "forms.csv"
+    path.write_text("F4,KID771122,Safety Plan\n")
+
+    with pytest.raises(BadFile, match="is the header row missing") as refused:
+        CsvFormat(type="csv", required_columns=["form_id"]).parse([path])
+    assert "KID771122" not in str(refused.value)

@@ -277,3 +277,23 @@ def test_files_are_read_oldest_first(drops: Drops) -> None:
     drops.write("forms/a-second.csv", csv_rows(2, 1))
 
     assert form_ids(read(drops.connector())) == ["1", "2"]
+
+
+def test_a_symlink_to_a_file_outside_the_folder_is_refused(drops: Drops, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere" / "secret.csv"
+    outside.parent.mkdir()
+    outside.write_text(csv_rows(900, 2))
+    drops.write("forms/a.csv", csv_rows(1, 1))
+    (drops.folder / "forms" / "b.csv").symlink_to(outside)
+    (drops.folder / "forms" / "linked").symlink_to(outside.parent, target_is_directory=True)
+
+    connector = drops.connector(evidence={"glob": "forms/**/*.csv", "format": {"type": "csv"}})
+    assert form_ids(read(connector)) == ["1"]
+
+
+def test_a_symlink_that_stays_inside_the_folder_is_read(drops: Drops) -> None:
+    target = drops.write("archive/a.csv", csv_rows(1, 2))
+    (drops.folder / "forms").mkdir()
+    (drops.folder / "forms" / "a.csv").symlink_to(target)
+
+    assert form_ids(read(drops.connector())) == ["1", "2"]

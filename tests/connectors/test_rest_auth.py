@@ -262,6 +262,19 @@ def test_credentials_cannot_be_smuggled_in_as_headers_or_params() -> None:
         RestConfig.model_validate({"base_url": "https://x", "streams": streams})
 
 
+def test_a_password_in_the_base_url_is_refused_without_being_echoed() -> None:
+    with pytest.raises(ValidationError, match="user info") as error:
+        RestConfig.model_validate({"base_url": "http://ops:hunter2@cms.la.example", "streams": _streams()})
+    assert "hunter2" not in str(error.value.errors(include_input=False))
+
+
+def test_an_api_key_written_into_a_stream_path_is_an_inline_secret() -> None:
+    streams = _streams()
+    streams["evidence"]["path"] = "/evidence?page_size=50&api_key=hunter2"
+    with pytest.raises(ValidationError, match="query parameter in path 'api_key' looks like a credential"):
+        RestConfig.model_validate({"base_url": "https://x", "streams": streams})
+
+
 def _streams() -> dict[str, dict[str, Any]]:
     return {"cases": {"path": "/cases"}, "evidence": {"path": "/evidence"}}
 

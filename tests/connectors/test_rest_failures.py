@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import shutil
 import ssl
 import subprocess
@@ -141,6 +142,41 @@ def test_a_server_that_never_answers_ends_in_a_clear_timeout_error(
 
     with pytest.raises(RetryBudgetExhausted, match=r"no response within 0\.1s"):
         read_all(connector)
+
+
+class TickingTime(FakeTime):
+    """Every look at the clock is a second later: a slow server's pace without waiting for it."""
+
+    def clock(self) -> float:
+        self.now += 1
+        return self.now
+
+
+def test_a_slow_drip_body_is_cut_off_at_the_request_deadline(server: ScriptedServer) -> None:
+    body = json.dumps({"items": [{"id": n} for n in range(400)]}).encode()
+    server.on("/cases", Reply(body=body, drip=True))
+    connector = rest_connector(
+        server.url, time=TickingTime(), timeouts={"connect": 2, "read": 2, "total": 60}, retry={}
+    )
+
+    with pytest.raises(RetryBudgetExhausted, match="no complete response within the 60s deadline"):
+        read_all(connector)
+    assert len(server.seen("/cases")) == 1
+
+
+def test_retries_of_one_request_end_at_its_deadline_whatever_the_budget_left(
+    server: ScriptedServer, fake_time: FakeTime
+) -> None:
+    server.on("/cases", Reply(500))
+    retry = {"budget_seconds": 3600, "max_attempts": 50, "backoff_initial_seconds": 10}
+    connector = rest_connector(
+        server.url, time=fake_time, timeouts={"connect": 2, "read": 2, "total": 45}, retry=retry
+    )
+
+    with pytest.raises(RetryBudgetExhausted, match="HTTP 500"):
+        read_all(connector)
+    assert sum(fake_time.sleeps) < 45
+    assert len(server.seen("/cases")) < 10
 
 
 def test_a_refused_connection_is_retriable(fake_time: FakeTime) -> None:

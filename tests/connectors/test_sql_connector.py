@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from connectors.base import Batch, Position
 from connectors.errors import FatalError, RetriableError
-from connectors.sql import SqlConnector
+from connectors.sql import SqlConnector, read_only
 from connectors.sql_config import SqlConfig
 from tests.connectors.conftest import FakeSecrets
 from tests.pgcluster import free_port
@@ -320,3 +320,25 @@ def test_a_relative_sqlite_url_is_taken_from_the_authority_file() -> None:
     assert sqlite_relative_to("sqlite:///../reporting.db", base) == "sqlite:////etc/sofs-sync/reporting.db"
     assert sqlite_relative_to("sqlite:////srv/cms.db", base) == "sqlite:////srv/cms.db"
     assert sqlite_relative_to("postgresql+psycopg://u@h/db", base) == "postgresql+psycopg://u@h/db"
+
+
+@pytest.mark.parametrize("source_url", ["sqlite"], indirect=True)
+def test_a_sqlite_source_is_opened_read_only(source_url: str) -> None:
+    connector = sql_connector(source_url)
+    with connector._connect().connect() as conn, pytest.raises(sa.exc.OperationalError, match="readonly"):
+        conn.execute(sa.text("DELETE FROM src_cases"))
+    assert len(keys(read(connector, "cases"), "case_ref")) == 10
+
+
+@pytest.mark.postgres
+def test_a_postgres_source_session_is_read_only(postgres_url: str) -> None:
+    connector = sql_connector(postgres_url)
+    with connector._connect().connect() as conn:
+        assert conn.execute(sa.text("SHOW default_transaction_read_only")).scalar() == "on"
+        with pytest.raises(sa.exc.InternalError, match="read-only transaction"):
+            conn.execute(sa.text("CREATE TABLE written_by_mistake (x int)"))
+
+
+def test_a_sql_server_source_asks_for_a_read_only_intent() -> None:
+    url, _ = read_only(sa.engine.make_url("mssql+pyodbc://la_reader@dsn-name?driver=ODBC+Driver+18"), {})
+    assert url.query["ApplicationIntent"] == "ReadOnly"

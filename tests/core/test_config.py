@@ -108,3 +108,36 @@ def test_option_names_that_only_look_secret_are_not_taken_for_inline_secrets(key
 )
 def test_secret_option_names_with_a_value_are_inline_secrets(key: str) -> None:
     assert list(inline_secrets({"connector": {key: "value"}})) == [("connector", key)]
+
+
+def alias_bomb(levels: int = 9) -> str:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for n in range(1, levels + 1):
+        aliases = ",".join([f"*a{n - 1}"] * 9)
+        lines.append(f"a{n}: &a{n} [{aliases}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", alias_bomb())
+    with pytest.raises(ConfigError, match=r"aliases \(\*name\) are not allowed .* at line 2"):
+        load_settings(path)
+
+
+def test_even_one_harmless_alias_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", "log_level: &level info\ndaemon:\n  timezone: *level\n")
+    with pytest.raises(ConfigError, match="aliases"):
+        load_settings(path)
+
+
+def test_a_file_that_is_not_utf8_names_itself_instead_of_crashing(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_bytes("log_level: info\n# café\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match=rf"{path}: not UTF-8 text"):
+        load_settings(path)
+
+
+def test_a_run_time_limit_is_a_positive_number_of_minutes(tmp_path: Path) -> None:
+    assert load_settings(write(tmp_path / "s.yaml", "max_run_minutes: 15\n")).file.max_run_minutes == 15
+    with pytest.raises(ConfigError, match="max_run_minutes: Input should be greater than 0"):
+        load_settings(write(tmp_path / "t.yaml", "max_run_minutes: 0\n"))

@@ -3,7 +3,9 @@ keys allowed where they were written."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -11,6 +13,7 @@ import yaml
 from config.errors import ConfigError
 from config.loader import load_authority
 from config.reference import REFERENCE, generate
+from config.schema import authority_schema, settings_schema
 from config.settings import load_settings
 from tests.connectors.test_cms_templates import TEMPLATES
 
@@ -29,6 +32,18 @@ def test_the_reference_documents_options_that_once_had_to_be_guessed(option: str
     rows = [line for line in generate().splitlines() if line.startswith(f"| `{option}` |")]
     assert rows, option
     assert all(row.split("|")[3].strip() for row in rows)  # a default (or "required") for each
+
+
+@pytest.mark.parametrize("schema", [authority_schema, settings_schema], ids=["authority", "settings"])
+def test_every_option_an_editor_completes_says_what_it_does(schema: Callable[[], dict[str, Any]]) -> None:
+    document = schema()
+    undescribed = [
+        key
+        for node in [document, *document.get("$defs", {}).values()]
+        for key, prop in node.get("properties", {}).items()
+        if not prop.get("description")
+    ]
+    assert undescribed == []
 
 
 def an_authority(tmp_path: Path, change: str, to: str) -> Path:

@@ -10,7 +10,7 @@ import yaml
 
 from mapping.elements import DEFAULT_ELEMENT_KEYS
 from mapping.identifiers import IdentifierPolicy
-from mapping.mapper import CompiledMapping, compile_mapping
+from mapping.mapper import CompiledMapping, DateWindow, compile_mapping
 from mapping.outcomes import Mapped, RecordOutcome
 from mapping.spec import AuthorityMapping
 
@@ -60,12 +60,15 @@ def compiled(
     identifiers: IdentifierPolicy = KEEP_ALL,
     key: bytes | None = None,
     elements: tuple[str, ...] = DEFAULT_ELEMENT_KEYS,
+    dates: DateWindow | None = None,
 ) -> CompiledMapping:
     """Compile a mapping given as data or as the YAML of an authority file's `mapping:` block."""
     if isinstance(spec, str):
         spec = yaml.safe_load(spec)["mapping"]
     model = AuthorityMapping.model_validate(spec if spec is not None else BASE)
-    return compile_mapping(model, authority="test-la", elements=elements, identifiers=identifiers, key=key)
+    return compile_mapping(
+        model, authority="test-la", elements=elements, identifiers=identifiers, key=key, dates=dates
+    )
 
 
 def an_evidence_row(**columns: Any) -> dict[str, Any]:

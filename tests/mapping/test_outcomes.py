@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+import pytest
+
+from mapping.mapper import DateWindow
 from mapping.outcomes import (
     Mapped,
     NotPracticeEvidence,
@@ -90,8 +94,30 @@ def test_a_quarantine_reason_never_quotes_long_text() -> None:
 def test_a_quarantine_reason_never_quotes_an_identifier() -> None:
     outcome = only(compiled().map_batch("cases", [a_case_row(ID="C" * 200)]))
     assert isinstance(outcome, Quarantined)
-    assert outcome.reason == "case_ref: is longer than the 128 characters allowed"
+    assert outcome.reason == "source_id: longer than 128 characters"
     assert "CCCC" not in outcome.reason
+
+
+def test_an_overlong_identifier_is_quarantined_without_keeping_it() -> None:
+    outcome = only(compiled().map_batch("cases", [a_case_row(ID="9" * 50_000)]))
+    assert isinstance(outcome, Quarantined)
+    assert outcome.source_id is None
+    assert len(outcome.raw_hash) == 64
+
+
+@pytest.mark.parametrize(
+    ("opened", "plausible"), [("1899-12-31", False), ("2099-01-01", False), ("2024-05-01", True)]
+)
+def test_dates_outside_the_plausible_window_are_quarantined_naming_the_field_not_the_value(
+    opened: str, plausible: bool
+) -> None:
+    window = DateWindow(date(1990, 1, 1), date(2028, 2, 1))
+    outcome = only(compiled(dates=window).map_batch("cases", [a_case_row(OPENED=opened)]))
+    if plausible:
+        assert not isinstance(outcome, Quarantined)
+    else:
+        assert isinstance(outcome, Quarantined)
+        assert outcome.reason == "opened_on: outside the plausible dates 1990-01-01 to 2028-02-01"
 
 
 def test_schema_rules_across_fields_become_quarantine_reasons() -> None:

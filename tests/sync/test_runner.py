@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -453,3 +454,43 @@ def test_allow_deletions_passes_the_guard_and_the_audit_log_says_who_and_why(set
         "resync:full:allow-deletions",
         "LA archived 2019 cases",
     )
+
+
+class MinutesPerLook:
+    """A clock that moves on by some minutes every time it is read: a long run, without the wait."""
+
+    def __init__(self, minutes: float) -> None:
+        self.now = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
+        self.step = timedelta(minutes=minutes)
+
+    def __call__(self) -> datetime:
+        self.now += self.step
+        return self.now
+
+
+def test_a_run_past_its_wall_clock_limit_ends_partial_and_the_next_resumes(
+    tmp_path: Path, sqlite_store: Engine
+) -> None:
+    assert memory_config(tmp_path / "c", settings="max_run_minutes: 240\n").run_time_limit("mem-la") == (
+        timedelta(minutes=240)
+    )
+    slow = AUTHORITY_YAML + "max_run_minutes: 3\n"
+    config = memory_config(tmp_path / "config-la", authority_yaml=slow)
+    assert config.run_time_limit("mem-la") == timedelta(minutes=3)
+
+    def engine(clock: Callable[[], datetime]) -> SyncRunner:
+        return SyncRunner(
+            config,
+            sqlite_store,
+            clock=clock,
+            today=lambda: TODAY,
+            connector_factory=lambda _a: MemoryConnector(data=data()),
+        )
+
+    first = engine(MinutesPerLook(1)).run("mem-la", cli_request())
+    assert first.outcome is RunOutcome.PARTIAL
+    assert "TimeLimitReached: reached its 3-minute limit; the next run resumes" in (first.error or "")
+    assert 0 < first.counts.read < 8
+    resumed = engine(MinutesPerLook(0)).run("mem-la", cli_request())
+    assert resumed.outcome is RunOutcome.SUCCEEDED
+    assert first.counts.read + resumed.counts.read == 8

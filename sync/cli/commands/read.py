@@ -17,7 +17,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    print_listing(title, columns, rows)
+    print_listing(title, columns, rows, prose=("reason", "error"))
 
 
 @click.command()
