@@ -236,7 +236,16 @@ def test_evidence_keyed_to_another_case_column_ends_partial_and_status_flags_it(
     )
 
 
-def statutory_authority(folder: Path, fmt: str) -> str:
+def drop_folders(tmp_path: Path, *streams: str) -> Path:
+    """A drop folder with a sub-folder per stream."""
+    drops = tmp_path / "drops"
+    for stream in streams:
+        (drops / stream).mkdir(parents=True)
+    return drops
+
+
+def files_authority(folder: Path, cases_stream: str, evidence_stream: str, mapping: str) -> str:
+    """A files authority of one folder of drops, read as soon as they land."""
     return f"""\
 code: la
 name: LA
@@ -245,33 +254,44 @@ connector:
   folder: {folder}
   settle_seconds: 0
   streams:
-    cases: {{glob: "903/*", format: {{type: {fmt}}}, case_field: CHILD}}
-    evidence: {{glob: "forms/*.csv", format: {{type: csv}}, case_field: child}}
+    cases: {cases_stream}
+    evidence: {evidence_stream}
 identifiers: {{case_ref: keep, worker: drop}}
+{mapping}"""
+
+
+STATUTORY_MAPPING = """\
 mapping:
   cases:
-    source_id: {{path: episode_id}}
+    source_id: {path: episode_id}
     fields:
-      case_ref: {{path: CHILD}}
-      case_type: {{const: looked_after}}
-      opened_on: {{path: DECOM, date: "%d/%m/%Y"}}
-      closed_on: {{path: DEC, date: "%d/%m/%Y"}}
+      case_ref: {path: CHILD}
+      case_type: {const: looked_after}
+      opened_on: {path: DECOM, date: "%d/%m/%Y"}
+      closed_on: {path: DEC, date: "%d/%m/%Y"}
   evidence:
-    source_id: {{path: form_id}}
+    source_id: {path: form_id}
     fields:
-      case_ref: {{path: child}}
-      element: {{const: safety_plan}}
-      state: {{const: completed}}
-      evidenced_on: {{path: form_date, date: "%d/%m/%Y"}}
+      case_ref: {path: child}
+      element: {const: safety_plan}
+      state: {const: completed}
+      evidenced_on: {path: form_date, date: "%d/%m/%Y"}
 """
+
+
+def statutory_authority(folder: Path, fmt: str) -> str:
+    return files_authority(
+        folder,
+        f'{{glob: "903/*", format: {{type: {fmt}}}, case_field: CHILD}}',
+        '{glob: "forms/*.csv", format: {type: csv}, case_field: child}',
+        STATUTORY_MAPPING,
+    )
 
 
 def test_a_first_sync_of_an_ssda903_return_writes_each_child_once_and_counts_earlier_episodes_superseded(
     tmp_path: Path,
 ) -> None:
-    drops = tmp_path / "drops"
-    (drops / "903").mkdir(parents=True)
-    (drops / "forms").mkdir()
+    drops = drop_folders(tmp_path, "903", "forms")
     (drops / "forms" / "forms.csv").write_text("form_id,child,form_date\nF1,566910,01/02/2018\n")
     heading, *rows = (FIXTURES / "ssda903" / "episodes.csv").read_text().splitlines(keepends=True)
     # Child 566910's open episode (from 14/08/2017) listed before its older, closed one.
@@ -301,9 +321,7 @@ def test_a_first_sync_of_an_ssda903_return_writes_each_child_once_and_counts_ear
 def test_an_ssda903_xml_return_configured_as_the_csv_form_is_named_as_such_by_check_and_sync(
     tmp_path: Path,
 ) -> None:
-    drops = tmp_path / "drops"
-    (drops / "903").mkdir(parents=True)
-    (drops / "forms").mkdir()
+    drops = drop_folders(tmp_path, "903", "forms")
     (drops / "903" / "return.xml").write_bytes((FIXTURES / "ssda903-xml" / "sample_903.xml").read_bytes())
     settings = write_config(tmp_path / "config", "la", statutory_authority(drops, "ssda903"))
 

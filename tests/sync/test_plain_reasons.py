@@ -10,36 +10,26 @@ import json
 from pathlib import Path
 
 from tests.conftest import run_cli
-from tests.sync.test_never_green import write_config
+from tests.sync.test_never_green import drop_folders, files_authority, write_config
 
-AUTHORITY = """\
-code: la
-name: LA
-connector:
-  type: files
-  folder: {folder}
-  settle_seconds: 0
-  streams:
-    cases: {{glob: "cases/*.csv", format: {{type: csv}}}}
-    evidence: {{glob: "forms/*.csv", format: {{type: csv}}}}
-identifiers: {{case_ref: keep, worker: drop}}
+MAPPING = """\
 mapping:
   cases:
-    source_id: {{path: child}}
+    source_id: {path: child}
     fields:
-      case_ref: {{path: child}}
-      team: {{path: team}}
-      case_type: {{path: type, map: {{CIN: cin, CP: cp}}}}
-      opened_on: {{path: opened, date: iso}}
-      closed_on: {{path: closed, date: iso}}
+      case_ref: {path: child}
+      team: {path: team}
+      case_type: {path: type, map: {CIN: cin, CP: cp}}
+      opened_on: {path: opened, date: iso}
+      closed_on: {path: closed, date: iso}
   evidence:
-    source_id: {{path: form_id}}
+    source_id: {path: form_id}
     fields:
-      case_ref: {{path: child}}
-      element: {{const: safety_plan}}
-      state: {{const: completed}}
-      evidenced_on: {{path: form_date, date: "%d/%m/%Y"}}
-      scale_value: {{path: scale}}
+      case_ref: {path: child}
+      element: {const: safety_plan}
+      state: {const: completed}
+      evidenced_on: {path: form_date, date: "%d/%m/%Y"}
+      scale_value: {path: scale}
 """
 
 CASES = f"""child,team,type,opened,closed
@@ -60,12 +50,16 @@ F4,C1,03/02/2025,8/10
 
 
 def test_quarantine_reasons_name_the_field_and_the_expected_form(tmp_path: Path) -> None:
-    drops = tmp_path / "drops"
-    (drops / "cases").mkdir(parents=True)
-    (drops / "forms").mkdir()
+    drops = drop_folders(tmp_path, "cases", "forms")
     (drops / "cases" / "cases.csv").write_text(CASES)
     (drops / "forms" / "forms.csv").write_text(FORMS)
-    settings = write_config(tmp_path / "config", "la", AUTHORITY.format(folder=drops))
+    authority = files_authority(
+        drops,
+        '{glob: "cases/*.csv", format: {type: csv}}',
+        '{glob: "forms/*.csv", format: {type: csv}}',
+        MAPPING,
+    )
+    settings = write_config(tmp_path / "config", "la", authority)
 
     sync = run_cli("--config", str(settings), "sync", "la")
     held = json.loads(run_cli("--config", str(settings), "quarantine", "--json").stdout)
