@@ -15,6 +15,9 @@ Record = dict[str, Any]
 Position = dict[str, Any]
 """JSON-serialisable; opaque to everything but the connector that made it."""
 
+CHECK_DEADLINE_SECONDS = 6.0
+"""How long `check`, run by someone waiting at a terminal, gives a source to answer, retries included."""
+
 
 class SecretResolver(Protocol):
     """Turns a `*_env` / `*_file` reference into the secret value, at the moment it is needed."""
@@ -41,6 +44,8 @@ class Batch:
     incomplete: list[str] = field(default_factory=list)
     """What the source holds but this read could not deliver (a file still being written, a file that
     cannot be read); the run ends `partial` naming them."""
+    superseded: int = 0
+    """Rows read and not passed on because a later one replaces them (a child's earlier episodes)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class CheckReport:
     samples: list[StreamSample] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """What a sync would fail on or get wrong: a configured column the source lacks, an unreadable file."""
+    notes: list[str] = field(default_factory=list)
+    """What check could not put to the test, named so it is tried another way."""
 
 
 class Connector(abc.ABC):

@@ -122,7 +122,8 @@ class FilesConnector(Connector):
                     continue
                 processed.add(drop.content_hash)
                 loaded_nothing = [f"no record of {drop.name} could be read"] if not parsed.records else []
-                yield Batch(chunk, {"processed": sorted(processed)}, parsed.rejected, loaded_nothing)
+                done_position = {"processed": sorted(processed)}
+                yield Batch(chunk, done_position, parsed.rejected, loaded_nothing, parsed.superseded)
                 delivered_any = True
                 break
         waiting = [f"{name} is still being written; it waits for the next run" for name in deferred]

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
@@ -128,6 +129,26 @@ class HttpClient:
         self.sleeper = sleeper
         self.clock = clock
         self._budget = _Budget(retry.budget_seconds)
+        self._waiting_at_terminal: float | None = None
+
+    @contextmanager
+    def deadline(self, seconds: float) -> Iterator[None]:
+        """Each request inside gives up, retries and all, after `seconds` (or `timeouts.total` if less).
+
+        For interactive use: `check` must say a source is unreachable within seconds, where a run
+        rightly spends minutes of its retry budget riding out an outage.
+        """
+        self._waiting_at_terminal = seconds
+        try:
+            yield
+        finally:
+            self._waiting_at_terminal = None
+
+    def _total(self) -> float:
+        """The deadline of one request, all attempts and waits included."""
+        if self._waiting_at_terminal is None:
+            return self.timeouts.total
+        return min(self.timeouts.total, self._waiting_at_terminal)
 
     def close(self) -> None:
         self.session.close()
@@ -148,7 +169,7 @@ class HttpClient:
         basic: tuple[str, str] | None = None,
     ) -> JsonResponse:
         """Send with retries; return the parsed JSON body or raise a classified ConnectorError."""
-        deadline = self.clock() + self.timeouts.total
+        deadline = self.clock() + self._total()
         retrying = Retrying(
             # A budget already spent (say, by the token request inside this one) ends the run as it is.
             retry=retry_if_exception_type(RetriableError) & retry_if_not_exception_type(RetryBudgetExhausted),
@@ -194,7 +215,8 @@ class HttpClient:
         left = deadline - self.clock()
         if left <= 0:
             raise self._past_deadline(here)
-        timeout = (min(self.timeouts.connect, left), min(self.timeouts.read, left))
+        connect, read = min(self.timeouts.connect, left), min(self.timeouts.read, left)
+        timeout = (connect, read)
         try:
             response = self.session.send(prepared, timeout=timeout, allow_redirects=True, stream=True)
             self._read_body(response, here, deadline)
@@ -203,9 +225,9 @@ class HttpClient:
         except requests.exceptions.SSLError:
             raise FatalError(f"{here}: TLS certificate verification failed (set ca_bundle?)") from None
         except requests.exceptions.ConnectTimeout:
-            raise HttpRetriable(f"{here}: no connection within {self.timeouts.connect}s") from None
+            raise HttpRetriable(f"{here}: no connection within {round(connect, 1):g}s") from None
         except requests.exceptions.ReadTimeout:
-            raise HttpRetriable(f"{here}: no response within {self.timeouts.read}s") from None
+            raise HttpRetriable(f"{here}: no response within {round(read, 1):g}s") from None
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
             raise HttpRetriable(f"{here}: the response body was cut short or garbled") from None
         except requests.exceptions.ConnectionError:
@@ -238,7 +260,7 @@ class HttpClient:
         response._content = b"".join(pieces)  # what requests itself fills in when not streaming
 
     def _past_deadline(self, here: str) -> HttpRetriable:
-        return HttpRetriable(f"{here}: no complete response within the {self.timeouts.total:.0f}s deadline")
+        return HttpRetriable(f"{here}: no complete response within the {self._total():.0f}s deadline")
 
     def _interpret(self, method: str, response: requests.Response) -> JsonResponse:
         here = where(method, response.url)
@@ -309,6 +331,12 @@ class HttpClient:
 
     def _give_up(self, state: RetryCallState, method: str, url: str) -> NoReturn:
         exc = state.outcome.exception() if state.outcome else None
+        if self._waiting_at_terminal is not None:
+            last = str(exc).removeprefix(where(method, url) + ": ")
+            raise RetryBudgetExhausted(
+                f"{where(method, url)}: {last}; no answer within the {self._total():.0f}s a check waits "
+                f"({state.attempt_number} attempts)"
+            ) from None
         raise RetryBudgetExhausted(
             f"{where(method, url)}: gave up after {state.attempt_number} attempts "
             f"({self._budget.spent:.0f}s of the {self._budget.seconds:.0f}s retry budget used); "

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from connectors.auth import strip_query_params
 from connectors.base import (
+    CHECK_DEADLINE_SECONDS,
     Batch,
     CaseFilterUnsupported,
     CheckReport,
@@ -42,6 +43,8 @@ from mapping.timeformats import as_utc
 from mapping.values import RuleFailure
 
 CHECK_PAGES = 2
+NO_SUCH_CASE = "sofs-sync-check-no-such-case"
+"""The case reference `check` asks for to see whether the API honours a case_filter param."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class _PageResult:
     rejected: list[Rejected]
     newest: datetime | None
     next_state: PageState | None
+    first_item: Record | None = None
+    """The page's first record as it came, to show what a record has when a configured field is missing."""
 
 
 class RestConnector(Connector):
@@ -142,21 +147,74 @@ class RestConnector(Connector):
 
     def check(self, sample_size: int = 5) -> CheckReport:
         samples: list[StreamSample] = []
+        problems: list[str] = []
+        notes: list[str] = []
         for name, spec in self.rest.streams.items():
             records: list[Record] = []
             rejected: list[Rejected] = []
+            first_item: Record | None = None
             try:
                 # Two pages where there are more: the page key is only put to the test by following it.
-                pages = self._pages(spec, self._url(spec.path), dict(spec.params), spec.pagination.first())
-                for _, result in zip(range(CHECK_PAGES), pages, strict=False):
-                    records += result.records
-                    rejected += result.rejected
+                with self.client.deadline(CHECK_DEADLINE_SECONDS):
+                    first = spec.pagination.first()
+                    pages = self._pages(spec, self._url(spec.path), dict(spec.params), first)
+                    for _, result in zip(range(CHECK_PAGES), pages, strict=False):
+                        records += result.records
+                        rejected += result.rejected
+                        first_item = first_item or result.first_item
             except ConnectorError as exc:
                 return CheckReport(reachable=False, detail=f"stream {name}: {exc}", samples=samples)
             samples.append(StreamSample(name, records[:sample_size], rejected[:sample_size]))
+            inc = spec.incremental
+            if inc is not None and first_item is not None and not records:
+                # Every sampled record was turned away on its cursor: a sync would quarantine them all.
+                near = keys_near(first_item, inc.cursor_field, "a sampled record")
+                missing = select(first_item, inc.cursor_field) is MISSING
+                problems.append(
+                    f"stream {name}: incremental cursor_field {inc.cursor_field!r} is "
+                    + (
+                        f"in none of the {len(rejected)} sampled records; {near}"
+                        if missing
+                        else f"not a {inc.cursor_format} time in any of the {len(rejected)} sampled records"
+                    )
+                )
+            found, noted = self._check_case_filter(name, spec)
+            problems += found
+            notes += noted
         return CheckReport(
-            reachable=True, detail=f"{self.rest.base_url} answered for every stream", samples=samples
+            reachable=True,
+            detail=f"{self.rest.base_url} answered for every stream",
+            samples=samples,
+            problems=problems,
+            notes=notes,
         )
+
+    def _check_case_filter(self, name: str, spec: RestStream) -> tuple[list[str], list[str]]:
+        """Problems and notes about the stream's case_filter: a param is tried with a case that cannot
+        exist (an API that ignores it answers with other cases' records); a path cannot be tried."""
+        case_filter = spec.case_filter
+        if case_filter is None:
+            return [], []
+        if case_filter.param is None:
+            return [], [
+                f"stream {name}: case_filter path {case_filter.path!r} is not tried by check; "
+                "`resync AUTHORITY --case REF` with a known case is its test"
+            ]
+        params: dict[str, Any] = {**spec.params, case_filter.param: NO_SUCH_CASE}
+        try:
+            with self.client.deadline(CHECK_DEADLINE_SECONDS):
+                first = spec.pagination.first()
+                result = next(self._pages(spec, self._url(spec.path), params, first))
+        except ConnectorError as exc:
+            return [], [f"stream {name}: case_filter param {case_filter.param!r} could not be tried: {exc}"]
+        answered = len(result.records) + len(result.rejected)
+        if not answered:
+            return [], []
+        return [
+            f"stream {name}: asked for a case that does not exist through case_filter param "
+            f"{case_filter.param!r}, the API returned {answered} records: it seems to ignore the "
+            "parameter, and a one-case resync would read other cases' records"
+        ], []
 
     def _pages(
         self, spec: RestStream, url: str, params: dict[str, Any], state: PageState
@@ -173,7 +231,7 @@ class RestConnector(Connector):
                     "resync the stream"
                 ) from None
             response = self.client.get_json(page_url, query, self.auth)
-            records, rejected, newest = self._records(spec, response)
+            records, rejected, newest, first_item = self._records(spec, response)
             digest = canonical_hash(records)
             if records and digest == previous_digest:
                 raise FatalError(
@@ -186,14 +244,14 @@ class RestConnector(Connector):
             if next_state is not None:
                 next_state = self._scrubbed(next_state)
                 walk.advance(next_state)
-            yield _PageResult(records, rejected, newest, next_state)
+            yield _PageResult(records, rejected, newest, next_state, first_item)
             if next_state is None:
                 return
             state = next_state
 
     def _records(
         self, spec: RestStream, response: JsonResponse
-    ) -> tuple[list[Record], list[Rejected], datetime | None]:
+    ) -> tuple[list[Record], list[Rejected], datetime | None, Record | None]:
         found = select(response.body, spec.records_path)
         if found is MISSING:
             raise FatalError(
@@ -215,12 +273,15 @@ class RestConnector(Connector):
                 try:
                     changed = as_utc(inc.cursor_time.parse(select(item, inc.cursor_field)))
                 except RuleFailure:
-                    reason = f"cursor field {inc.cursor_field!r} is missing or not a {inc.cursor_format} time"
+                    reason = (
+                        f"{inc.cursor_field} (the incremental cursor_field) is missing or not a time "
+                        f"in its cursor_format, {inc.cursor_format}"
+                    )
                     rejected.append(Rejected(reason, raw_hash=canonical_hash(item)))
                     continue
                 newest = later(newest, changed)
             records.append(item)
-        return records, rejected, newest
+        return records, rejected, newest, next((i for i in items if isinstance(i, dict)), None)
 
     def _scrubbed(self, state: PageState) -> PageState:
         """Page states are stored in positions: a key the API echoed into a link must not be."""

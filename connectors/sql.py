@@ -24,6 +24,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 
 from connectors import sql_watermark
 from connectors.base import (
+    CHECK_DEADLINE_SECONDS,
     Batch,
     CaseFilterUnsupported,
     CheckReport,
@@ -42,6 +43,11 @@ from mapping.outcomes import canonical_hash
 
 # SQLSTATE classes worth retrying: connection (08), resources (53), operator intervention (57),
 # transaction rollback such as deadlock or serialisation (40), and driver timeouts (HYT).
+RUN_CONNECT_SECONDS = 30.0
+"""How long a run waits to connect; without a limit libpq waits on the operating system, minutes."""
+CONNECT_TIMEOUT_ARGS = {"postgresql": "connect_timeout", "mssql": "timeout"}
+"""The driver argument bounding a connection, by dialect: libpq's connect_timeout, pyodbc's login
+timeout. One set in the authority's connect_args wins."""
 _RETRIABLE_SQLSTATE = ("08", "53", "57", "40", "HYT", "55P03")
 _RETRIABLE_SQLITE = {"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_PROTOCOL"}
 # Data exceptions (22) and integrity violations (23): the message quotes a value from a record.
@@ -79,6 +85,7 @@ class SqlConnector(Connector):
         super().__init__(config, secrets)
         self.sql: SqlConfig = config
         self._engine: Engine | None = None
+        self._connect_seconds = RUN_CONNECT_SECONDS
 
     def streams(self) -> list[str]:
         return list(self.sql.streams)
@@ -127,6 +134,16 @@ class SqlConnector(Connector):
             yield Batch(chunk, {})
 
     def check(self, sample_size: int = 5) -> CheckReport:
+        # Someone is waiting at a terminal: connecting gives up within seconds, not the run's limit.
+        self.close()
+        self._connect_seconds = CHECK_DEADLINE_SECONDS
+        try:
+            return self._check(sample_size)
+        finally:
+            self.close()
+            self._connect_seconds = RUN_CONNECT_SECONDS
+
+    def _check(self, sample_size: int) -> CheckReport:
         samples: list[StreamSample] = []
         problems: list[str] = []
         for name, spec in self.sql.streams.items():
@@ -206,8 +223,12 @@ class SqlConnector(Connector):
                 )
                 url = url.set(password=password)
             _source_file_exists(url)
+            connect_args = dict(self.sql.connect_args)
+            timeout_arg = CONNECT_TIMEOUT_ARGS.get(url.get_backend_name())
+            if timeout_arg is not None:
+                connect_args.setdefault(timeout_arg, max(2, round(self._connect_seconds)))
             try:
-                url, connect_args = read_only(url, dict(self.sql.connect_args))
+                url, connect_args = read_only(url, connect_args)
                 self._engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
             except (ArgumentError, NoSuchModuleError, ImportError) as exc:
                 raise FatalError(f"cannot use {self._safe_url()}: {type(exc).__name__}: {exc}") from None

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from dashboard.cells import DIRECTION_SYMBOLS
+from dashboard.html import environment
 from dashboard.timeline import (
     STATUS_WORDS,
     CaseTimeline,
     ScalePoint,
-    day_words,
-    kind_words,
     record_words,
     status_change_words,
 )
@@ -29,27 +27,15 @@ CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 560, 170, 28
 
 
 def render_audit_pack(timeline: CaseTimeline) -> str:
-    return _environment().get_template("audit_pack.html.j2").render(**_context(timeline))
+    return environment().get_template("audit_pack.html.j2").render(**_context(timeline))
 
 
 def render_timeline(timeline: CaseTimeline) -> Markup:
     """The timeline part alone (scale trajectory, each element's records and status changes), for a
     page that shows a case, such as the published site's case page."""
     # The template is autoescaped: its output is markup already.
-    html = _environment().get_template("timeline.html.j2").render(**_context(timeline))
+    html = environment().get_template("timeline.html.j2").render(**_context(timeline))
     return Markup(html)  # noqa: S704  # nosec B704
-
-
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("dashboard", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["day"] = day_words
-    env.filters["kind"] = kind_words
-    return env
 
 
 def _context(timeline: CaseTimeline) -> dict[str, object]:

@@ -125,16 +125,18 @@ class Cell:
         return UP if latest > before else DOWN if latest < before else SAME
 
     def marks(self) -> list[str]:
-        """Short tags for a crowded grid cell, each readable alone: `6↑`, `late 4`, `draft`, `planned`."""
+        """Short tags for a crowded grid cell, each readable alone beside the legend that explains
+        them: `6 ↑`, `late 4 wd`, `draft`, `planned 8 Dec`, `no deadline`. `words` says them in full."""
         tags = []
         if self.scale_value is not None:
-            tags.append(f"{self.scale_value}{DIRECTION_SYMBOLS.get(self.scale_direction or '', '')}")
+            arrow = DIRECTION_SYMBOLS.get(self.scale_direction or "")
+            tags.append(f"{self.scale_value} {arrow}" if arrow else str(self.scale_value))
         if self.late:
-            tags.append(f"late {self.late_working_days}")
+            tags.append(f"late {self.late_working_days} wd")
         if self.draft_on is not None and self.status is not Status.IN_PROGRESS:
             tags.append("draft")
         if self.planned_on is not None:
-            tags.append("planned")
+            tags.append(f"planned {self.planned_on.day} {self.planned_on:%b}")
         if self.status in (Status.NOT_STARTED, Status.IN_PROGRESS) and not self.deadline_set:
             tags.append("no deadline")
         return tags

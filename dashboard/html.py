@@ -1,4 +1,4 @@
-"""The HTML views' Jinja environment: the published site's pages share its filters and escaping.
+"""The HTML views' one Jinja environment: the site's pages and the audit pack share its filters and escaping.
 
 Pages hold status as a symbol and words, never colour alone, and name no worker: their data is the
 board (the store's views) and each case's element statuses.
@@ -6,24 +6,14 @@ board (the store's views) and each case's element statuses.
 
 from __future__ import annotations
 
-from datetime import date
+from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from dashboard.freshness import when_text
-
-
-def day(value: Any) -> str:
-    """`2026-03-04` as `4 Mar 2026`: unambiguous on a wall, whatever the reader's habits."""
-    if not value:
-        return ""
-    try:
-        parsed = date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return str(value)
-    return f"{parsed.day} {parsed:%b %Y}"
+from dashboard.timeline import day_words, kind_words
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
@@ -39,14 +29,18 @@ def css_string(value: Any) -> Markup:
     return Markup(escaped)  # noqa: S704  # nosec B704
 
 
+@cache
 def environment() -> Environment:
+    """The one environment of every HTML view: the site's pages, the board page and the audit pack.
+    Made once: a site renders a timeline per case, and compiling the templates each time is waste."""
     env = Environment(
         loader=PackageLoader("dashboard", "templates"),
         autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["day"] = day
+    env.filters["day"] = day_words
+    env.filters["kind"] = kind_words
     env.filters["plural"] = plural
     env.filters["cssstr"] = css_string
     env.filters["when"] = when_text

@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from config.loader import Config
 from dashboard.freshness import Freshness, judge, when_text
 from dashboard.html import environment
+from dashboard.site_sections import load_sections
 from dashboard.whiteboard import CASE_TYPE_LABELS, STATUS_BY_KEY, STATUSES, Board, Row, TeamGroup, load_board
 from store import read
 
@@ -108,32 +109,40 @@ def load_site(
     trend: TeamTrend | None = None,
     timeline: CaseTimeline | None = None,
 ) -> Site:
+    """The site from the store: each team's trend and each case's timeline from the status change
+    log and the source records, unless other sections are given."""
     now = now or datetime.now(UTC)
     names = {code: a.name for code, a in config.authorities.items()}
-    board = load_board(engine, config.settings.catalogue, names, now=now)
+    rules = {code: a.file.timeliness for code, a in config.authorities.items()}
+    board = load_board(engine, config.settings.catalogue, names, now=now, rules=rules)
     rows: dict[tuple[str, str], dict[str, Row]] = {}
     for row in read.case_element_statuses(engine):
         rows.setdefault((row["authority"], row["case_ref"]), {})[row["element"]] = row
     site = Site(board, judge(config, read.last_runs(engine), now), rows, now)
-    if trend is not None:
-        site.trend = trend
-    if timeline is not None:
-        site.timeline = timeline
+    sections = load_sections(engine, config, now) if trend is None or timeline is None else None
+    site.trend = trend or (sections.trend if sections else site.trend)
+    site.timeline = timeline or (sections.timeline if sections else site.timeline)
     return site
+
+
+def _common(site: Site) -> dict[str, Any]:
+    """What every page's templates are given."""
+    return {
+        "statuses": STATUSES,
+        "looks": STATUS_BY_KEY,
+        "case_types": CASE_TYPE_LABELS,
+        "elements": site.board.elements,
+        "cell": site.board.cell,
+        "generated": when_text(site.generated_at),
+        "team_path": team_path,
+        "case_path": case_path,
+    }
 
 
 def render_pages(site: Site) -> Iterator[tuple[str, str]]:
     """(relative path, text) of every file of the site."""
     env = environment()
-    common = {
-        "statuses": STATUSES,
-        "looks": STATUS_BY_KEY,
-        "case_types": CASE_TYPE_LABELS,
-        "elements": site.board.elements,
-        "generated": when_text(site.generated_at),
-        "team_path": team_path,
-        "case_path": case_path,
-    }
+    common = _common(site)
     yield "assets/site.css", env.get_template("site.css.j2").render(**common)
     yield "assets/site.js", env.get_template("site.js.j2").render(**common)
     groups = site.groups()
@@ -173,6 +182,40 @@ def render_pages(site: Site) -> Iterator[tuple[str, str]]:
                     timeline=site.timeline(group.authority, ref),
                 ),
             )
+
+
+def render_board_page(board: Board, freshness: Sequence[Freshness], title: str) -> str:
+    """One self-contained page of a board (an authority, a team, filtered or not): each team's summary
+    and grid as its team page shows them, one team after another, with the site's CSS and script inline.
+    Case references are not links: there are no case pages beside a single file."""
+    env = environment()
+    site = Site(board, list(freshness), {}, board.generated_at)
+    common = _common(site) | {"case_path": None}
+    # The site's own stylesheet and script, from its autoescaped templates, set inline.
+    css = env.get_template("site.css.j2").render(**common)
+    js = env.get_template("site.js.j2").render(**common)
+    inline = {"css": Markup(css), "js": Markup(js)}  # noqa: S704  # nosec B704
+    authorities = sorted({g.authority for g in board.groups()} | {f.authority for f in freshness})
+    return env.get_template("board.html.j2").render(
+        **common,
+        root="",
+        inline=inline,
+        page_title=title,
+        freshness=list(freshness),
+        data_date=site.data_date(authorities),
+        groups=site.groups(),
+    )
+
+
+def write_board_page(path: Path, board: Board, freshness: Sequence[Freshness], title: str) -> None:
+    """Write the page whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_text(render_board_page(board, freshness, title), encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_site(folder: Path, site: Site) -> int:

@@ -22,6 +22,18 @@ CASES_PER_TEAM = 25
 """Case rows a team's grid shows by default: at thousands of open cases a full grid is minutes of
 scrolling (and of rendering); the summary says where the rest stand and --team shows them all."""
 
+MARKS_FROM_WIDTH = 120
+"""Below this many columns a cell is its symbol alone; from it, the cell's marks follow where they fit."""
+
+MARKS_KEY = (
+    "Marks: 6 ↑ latest safety scale, 0-10, and its direction (↑ up, ↓ down, → same);",
+    "late n wd: first completed n working days after the due date;",
+    "draft: a draft since the last completed record;",
+    "planned 8 Dec: a record dated ahead;",
+    "no deadline: the authority sets none.",
+    "`case AUTHORITY REF` says one case in full.",
+)
+
 
 def print_board(
     board: Board, console: Console | None = None, cases_per_team: int | None = CASES_PER_TEAM
@@ -36,13 +48,16 @@ def print_board(
         max((len(_case_type(c)) for c in board.cases), default=4),
     )
     headings = [short_label(e.label) for e in board.elements]
-    # Each column is padded by one space a side; the box adds one more at each edge.
-    needed = sum(max(w, 4) + 2 for w in widths) + sum(len(h) + 2 for h in headings) + 2
-    if needed > console.width:
+    wide = console.width >= MARKS_FROM_WIDTH
+    marks = wide and _grid_width(board, widths, headings, True) <= console.width
+    if wide:
+        for line in _pack(list(MARKS_KEY), console.width, indent=""):
+            console.print(Text(line), soft_wrap=True)
+    if not marks and _grid_width(board, widths, headings, False) > console.width:
         # Too narrow for words: number the columns and say once what the numbers stand for.
         headings = [str(n) for n in range(1, len(headings) + 1)]
         console.print("  ".join(f"{n} {e.label}" for n, e in zip(headings, board.elements, strict=True)))
-    if _summary_too_wide(board, console.width):
+    if _summary_too_wide(board, headings, console.width):
         print_narrow_summary(board, headings, console)
     else:
         console.print(team_summary(board, headings))
@@ -51,7 +66,9 @@ def print_board(
             console.print()
             console.print(grid_title(group), style="bold")
             shown = group if cases_per_team is None else replace(group, cases=group.cases[:cases_per_team])
-            console.print(case_grid(board, shown, widths, headings))
+            console.print(case_grid(board, shown, widths, headings, marks))
+            if wide and not marks:
+                print_case_marks(board, shown, console)
             if len(shown.cases) < len(group.cases):
                 console.print(_more_line(group, len(group.cases) - len(shown.cases)))
 
@@ -65,10 +82,27 @@ def _more_line(group: TeamGroup, hidden: int) -> Text:
     )
 
 
-def _summary_too_wide(board: Board, width: int) -> bool:
-    """Whether `12/13 !1` cells would overflow: then cells drop the `/13` the Open column repeats."""
-    team = max((len(g.team) for g in board.groups()), default=8) + 2
-    return team + 6 + len(board.elements) * 10 > width
+def _grid_width(board: Board, widths: tuple[int, int], headings: list[str], marks: bool) -> int:
+    """Columns the case grid needs: each column padded by one space a side, a space between columns
+    and one more at each edge."""
+    cells = [
+        max([len(h), *(len(_cell(board, c, e.key, marks)) for c in board.cases)])
+        for h, e in zip(headings, board.elements, strict=True)
+    ]
+    return sum(max(w, 4) + 3 for w in widths) + sum(w + 3 for w in cells) + 1
+
+
+def _summary_too_wide(board: Board, headings: list[str], width: int) -> bool:
+    """Whether the one-table summary, `12/13 !1` cells and each team's name on its row, would overflow:
+    then each team's name stands on its own line and cells drop the `/13` the Open column repeats."""
+    groups = board.groups()
+    team = max([4, *(len(g.team) + 2 for g in groups), *(len(g.authority) for g in groups)])
+    cells = [
+        max([len(h), *(len(_summary_cell(g, e.key, compact=False)) for g in groups)])
+        for h, e in zip(headings, board.elements, strict=True)
+    ]
+    # Each column is padded by one space a side with a space between; one more at each edge.
+    return team + 3 + 7 + sum(c + 3 for c in cells) + 1 > width
 
 
 GENERIC_WORDS = frozenset({"safety", "statement", "with", "and", "the", "of"})
@@ -88,9 +122,17 @@ def legend() -> Text:
     return text
 
 
-def _cell(status: object) -> Text:
+def _cell(board: Board, case: Row, element: str, marks: bool = False) -> Text:
+    """The status symbol, and with `marks` the cell's short marks after it: `✓ 6 ↑ late 3 wd`."""
+    status = case.get(element)
     look = STATUS_BY_KEY.get(str(status)) if status else None
-    return Text(look.symbol, style=look.colour) if look else Text("-", style="dim")
+    if look is None:
+        return Text("-", style="dim")
+    text = Text(look.symbol, style=look.colour)
+    found = board.cell(case, element) if marks else None
+    if found is not None and found.marks():
+        text.append(" " + "  ".join(found.marks()))
+    return text
 
 
 def _case_type(case: Row) -> str:
@@ -102,7 +144,11 @@ def _headings(board: Board, headings: list[str] | None) -> list[str]:
 
 
 def case_grid(
-    board: Board, group: TeamGroup, widths: tuple[int, int] = (4, 4), headings: list[str] | None = None
+    board: Board,
+    group: TeamGroup,
+    widths: tuple[int, int] = (4, 4),
+    headings: list[str] | None = None,
+    marks: bool = False,
 ) -> Table:
     """One team's open cases; fixed column widths, so every team's table lines up with the next."""
     grid = Table(
@@ -111,15 +157,38 @@ def case_grid(
     )
     grid.add_column("Case", no_wrap=True, min_width=widths[0])
     grid.add_column("Type", no_wrap=True, min_width=widths[1])
-    for heading in _headings(board, headings):
-        grid.add_column(heading, justify="center", no_wrap=True)
+    for heading, element in zip(_headings(board, headings), board.elements, strict=True):
+        # With marks every team's column is as wide as the board's widest cell, so the tables line up.
+        width = (
+            max((len(_cell(board, c, element.key, True)) for c in board.cases), default=1) if marks else None
+        )
+        grid.add_column(heading, justify="left" if marks else "center", no_wrap=True, min_width=width)
     for case in group.cases:
         grid.add_row(
             str(case["case_ref"]),
             _case_type(case),
-            *[_cell(case.get(e.key)) for e in board.elements],
+            *[_cell(board, case, e.key, marks) for e in board.elements],
         )
     return grid
+
+
+def print_case_marks(board: Board, group: TeamGroup, console: Console) -> None:
+    """Where the grid has no room for marks in its cells: each case's marks beneath it, element by
+    element, wrapped between marks and never inside one."""
+    ref_width = max(len(str(c["case_ref"])) for c in group.cases)
+    indent = " " * (ref_width + 4)
+    for case in group.cases:
+        chunks = []
+        for element in board.elements:
+            found = board.cell(case, element.key)
+            if found is not None and found.marks():
+                chunks.append(f"{short_label(element.label)}: {', '.join(found.marks())};")
+        if chunks:
+            # The reference stands in the first line's indent; a continued line stays under the marks.
+            lines = _pack(chunks, console.width, indent)
+            lines[0] = f"  {str(case['case_ref']).ljust(ref_width)}  {lines[0][len(indent) :]}"
+            for line in lines:
+                console.print(Text(line), soft_wrap=True)
 
 
 def grid_title(group: TeamGroup) -> str:

@@ -188,7 +188,10 @@ def day_words(value: date | str | None) -> str:
     """`2026-03-04` or a date as `4 Mar 2026`: unambiguous on paper, whatever the reader's habits."""
     if not value:
         return ""
-    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
     return f"{day.day} {day:%b %Y}"
 
 

@@ -33,6 +33,17 @@ class CaseSpan:
     opened_on: date
     closed_on: date | None = None
 
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> CaseSpan:
+        """From a store case row: dates as ISO strings."""
+        closed = row.get("closed_on")
+        return cls(
+            str(row["authority"]),
+            str(row["case_ref"]),
+            date.fromisoformat(str(row["opened_on"])[:10]),
+            date.fromisoformat(str(closed)[:10]) if closed else None,
+        )
+
     def open_on(self, day: date) -> bool:
         return self.opened_on <= day and (self.closed_on is None or day < self.closed_on)
 

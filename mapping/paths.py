@@ -56,12 +56,12 @@ def walk(node: Any, path: Path) -> Any:
     return None if found is MISSING else found
 
 
-def keys_near(document: Any, path: str) -> str:
+def keys_near(document: Any, path: str, whole: str = "the response body") -> str:
     """What a response has where `path` was looked for, so a misspelt key can be put right.
 
     Names the keys at the deepest part of the path that exists, e.g. "meta.page has: after, size".
     """
-    where, node = "the response body", document
+    where, node = whole, document
     parts = path.split(".")
     for length in range(len(parts) - 1, 0, -1):
         prefix = ".".join(parts[:length])

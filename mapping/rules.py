@@ -125,7 +125,10 @@ class ValueMap:
         key = as_text(value)
         if key in self.entries:
             return self.entries[key]
-        raise Unmatched(f"{describe(value)} is not in the map and the rule has no default", tolerated=False)
+        raise Unmatched(
+            f"{describe(value)} is not in the map: add it to the field's map or give the rule a default",
+            tolerated=False,
+        )
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,10 @@ class CompiledField:
                     raise
         if value is None and self.required:
             where = " or ".join(self.source.paths())
-            raise RuleFailure(f"no value at {where}" if where else "no value")
+            missing = f"no value at {where}" if where else "no value"
+            raise RuleFailure(
+                f"{missing}, and the field is required: fill it in the source or read another column"
+            )
         return self._as_kind(value) if self.dated else value
 
     def _as_kind(self, value: Any) -> Any:

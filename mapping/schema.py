@@ -79,7 +79,10 @@ class Case(_Record):
     @model_validator(mode="after")
     def _closed_after_opened(self) -> Case:
         if self.closed_on is not None and self.closed_on < self.opened_on:
-            raise ValueError("closed_on is before opened_on")
+            raise ValueError(
+                "closed_on is before opened_on: a case cannot close before it opens, check the columns "
+                "and date formats the two fields read"
+            )
         return self
 
 

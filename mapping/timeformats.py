@@ -46,7 +46,7 @@ class IsoFormat:
                 return datetime.fromisoformat(value.strip())
             except ValueError:
                 pass
-        raise RuleFailure(f"{describe(value)} is not an ISO 8601 date")
+        raise RuleFailure(f"{describe(value)} is not a date: expected {ISO_EXPECTED}")
 
     def format(self, moment: datetime) -> str:
         return as_utc(moment).isoformat().replace("+00:00", "Z")
@@ -60,7 +60,9 @@ class ExcelSerial:
     def parse(self, value: Any) -> date | datetime:
         days = _as_float(value)
         if days is None or not 1 <= days <= _EXCEL_LAST_DAY + 1:
-            raise RuleFailure(f"{describe(value)} is not a spreadsheet date serial")
+            raise RuleFailure(
+                f"{describe(value)} is not a spreadsheet date serial: expected a day number such as 45352"
+            )
         return _EXCEL_EPOCH + timedelta(days=days)
 
     def format(self, moment: datetime) -> str:
@@ -77,7 +79,9 @@ class EpochFormat:
     def parse(self, value: Any) -> date | datetime:
         number = _as_float(value)
         if number is None:
-            raise RuleFailure(f"{describe(value)} is not a number of seconds since 1970")
+            raise RuleFailure(
+                f"{describe(value)} is not a time since 1970: expected a number such as 1709251200"
+            )
         try:
             return datetime.fromtimestamp(number / self.scale, tz=UTC)
         except (OverflowError, OSError, ValueError):
@@ -99,10 +103,38 @@ class StrptimeFormat:
                 return datetime.strptime(value.strip(), self.name)
             except ValueError:
                 pass
-        raise RuleFailure(f"{describe(value)} does not match date format {self.name}")
+        raise RuleFailure(
+            f"{describe(value)} is not a date in the configured format {readable(self.name)} ({self.name})"
+        )
 
     def format(self, moment: datetime) -> str:
         return as_utc(moment).strftime(self.name)
+
+
+ISO_EXPECTED = "YYYY-MM-DD (ISO 8601, a time may follow)"
+
+_READABLE = {
+    "%d": "DD",
+    "%m": "MM",
+    "%Y": "YYYY",
+    "%y": "YY",
+    "%H": "hh",
+    "%I": "hh",
+    "%M": "mm",
+    "%S": "ss",
+    "%f": "ffffff",
+    "%b": "Mon",
+    "%B": "Month",
+    "%p": "AM/PM",
+    "%z": "+hhmm",
+    "%j": "DDD",
+    "%%": "%",
+}
+
+
+def readable(pattern: str) -> str:
+    """A strftime pattern as people write dates: `%d/%m/%Y` is DD/MM/YYYY."""
+    return re.sub(r"%.", lambda m: _READABLE.get(m.group(), m.group()), pattern)
 
 
 DATE_FORMATS: dict[str, TimeFormat] = {"iso": IsoFormat(), "excel": ExcelSerial()}

@@ -183,6 +183,7 @@ class SyncRun(Base):
     not_evidence_count: Mapped[int] = mapped_column(Integer, default=0)
     deleted_count: Mapped[int] = mapped_column(Integer, default=0)
     orphaned_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    superseded_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
 
 

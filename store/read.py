@@ -41,6 +41,7 @@ _RUN_COLUMNS = (
     "not_evidence_count",
     "deleted_count",
     "orphaned_count",
+    "superseded_count",
     "error",
 )
 

@@ -14,8 +14,10 @@ from store.models import AuditEntry, SyncRun
 class Counts:
     """What a run did with what it read.
 
-    read = written + unchanged + quarantined + not_evidence + orphaned: orphaned evidence is stored (its
-    case may arrive later) but names a case the store does not have, so it is not counted as written.
+    read = written + unchanged + quarantined + not_evidence + orphaned + superseded: orphaned evidence is
+    stored (its case may arrive later) but names a case the store does not have, so it is not counted as
+    written; superseded rows were read but replaced by a later one of the same case (a child's earlier
+    episodes in a statutory return), so they are neither written nor unchanged.
     """
 
     read: int = 0
@@ -25,6 +27,7 @@ class Counts:
     not_evidence: int = 0
     deleted: int = 0
     orphaned: int = 0
+    superseded: int = 0
 
     def add(self, other: Counts) -> None:
         for name, value in asdict(other).items():

@@ -18,6 +18,19 @@ class BadFile(Exception):
 class Parsed:
     records: list[Record]
     rejected: list[Rejected] = field(default_factory=list)
+    superseded: int = 0
+    """Rows read but not passed on: a child's earlier episodes, replaced by its latest."""
+
+
+FORMAT_BY_ROOT = {"EXPSSDA903": "ssda903_xml", "Message": "cin_census"}
+"""Which format reads an XML file with this root element, to name it when another was configured."""
+
+
+def wrong_root(name: str, root: str, expected: str) -> BadFile:
+    """An XML file another format reads: say which one to configure, when we know it."""
+    problem = f"{name} is not {expected}: its root is <{root}>"
+    other = FORMAT_BY_ROOT.get(root)
+    return BadFile(f"{problem}; configure format {{type: {other}}} for it" if other else problem)
 
 
 class FileFormat(StrictModel, abc.ABC):

@@ -1,4 +1,4 @@
-"""Children in Need census XML: one flat record per child per CINdetails episode.
+"""Children in Need census XML: one flat record per child, from its latest CINdetails episode.
 
 Read as a stream (iterparse from defusedxml: no DTDs, no entity expansion), so a large return never
 sits in memory as a tree. Both the `GenderCurrent` (to 2023) and the `Sex` (2024 on) eras read the
@@ -16,7 +16,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from connectors.base import Record, Rejected
-from connectors.formats.base import BadFile, FileFormat, Parsed
+from connectors.formats.base import BadFile, FileFormat, Parsed, wrong_root
+from connectors.formats.episodes import LatestEpisodes, latest_episodes
 
 # Child identifiers passed on, by source tag and the name they are given.
 KEPT_IDENTIFIERS = {
@@ -48,13 +49,14 @@ class CinCensusFormat(FileFormat):
         path = members[0]
         records: list[Record] = []
         rejected: list[Rejected] = []
+        superseded = 0
         header: dict[str, str | None] = {}
         open_elements: list[Element] = []
         try:
             for event, element in iterparse(str(path), events=("start", "end"), forbid_dtd=True):
                 if event == "start":
                     if not open_elements and _local(element.tag) != "Message":
-                        raise BadFile(f"{path.name} is not a CIN census: its root is <{_local(element.tag)}>")
+                        raise wrong_root(path.name, _local(element.tag), "a CIN census")
                     open_elements.append(element)
                     continue
                 open_elements.pop()
@@ -63,9 +65,10 @@ class CinCensusFormat(FileFormat):
                 if tag in HEADER_KEPT and "Header" in parents:
                     header[tag] = _text(element)
                 elif tag == "Child" and parents[-1:] == ["Children"]:
-                    found, refused = _child_records(element, header)
-                    records.extend(found)
-                    rejected.extend(refused)
+                    latest = _child_record(element, header)
+                    records.extend(latest.records)
+                    rejected.extend(latest.rejected)
+                    superseded += latest.superseded
                     open_elements[-1].remove(element)
         except ParseError as exc:
             line, column = exc.position
@@ -78,10 +81,11 @@ class CinCensusFormat(FileFormat):
             raise BadFile(f"{path.name} cannot be read: {exc.strerror}") from None
         if not header and not records and not rejected:
             raise BadFile(f"{path.name} has no census header and no children")
-        return Parsed(records, rejected)
+        return Parsed(records, rejected, superseded)
 
 
-def _child_records(child: Element, header: dict[str, str | None]) -> tuple[list[Record], list[Rejected]]:
+def _child_record(child: Element, header: dict[str, str | None]) -> LatestEpisodes:
+    """The child's latest CINdetails (by referral date, open over closed), its identifiers alongside."""
     person: Record = dict(header)
     for element in _within(child, "ChildIdentifiers"):
         name = KEPT_IDENTIFIERS.get(_local(element.tag))
@@ -91,16 +95,16 @@ def _child_records(child: Element, header: dict[str, str | None]) -> tuple[list[
         person[_local(element.tag)] = _value(element)
     la_child_id = person.get("LAchildID")
     if not la_child_id:
-        return [], [Rejected("a Child without LAchildID")]
+        return LatestEpisodes(rejected=[Rejected("a Child without LAchildID")])
     episodes = [e for e in child if _local(e.tag) == "CINdetails"]
     if not episodes:
-        return [], [Rejected("a Child without CINdetails", source_id=str(la_child_id))]
+        return LatestEpisodes(rejected=[Rejected("a Child without CINdetails", source_id=str(la_child_id))])
     records = []
     for number, details in enumerate(episodes, start=1):
         record = {**person, **_episode(details)}
         record["episode_id"] = f"{la_child_id}|{record.get('CINreferralDate') or number}"
         records.append(record)
-    return records, []
+    return latest_episodes(records, child="LAchildID", start="CINreferralDate", end="CINclosureDate")
 
 
 def _episode(details: Element) -> Record:

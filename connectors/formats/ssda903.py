@@ -1,7 +1,8 @@
 """SSDA903 (looked-after children return) drops: header, episodes and reviews CSVs read together.
 
-One record per episode, joined with the child's header row and carrying the child's reviews. Dates
-of birth, UPNs, postcodes and the mother fields are dropped here, so the store can never see them.
+One record per child, from its latest episode (see `episodes`), joined with the child's header row
+and carrying the child's reviews. Dates of birth, UPNs, postcodes and the mother fields are dropped
+here, so the store can never see them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, Literal
 from connectors.base import Record, Rejected
 from connectors.formats.base import BadFile, FileFormat, Parsed
 from connectors.formats.delimited import read_table
+from connectors.formats.episodes import latest_episodes
 from mapping.outcomes import canonical_hash
 
 HEADER_NEVER_KEPT = frozenset({"DOB", "UPN", "MOTHER", "MC_DOB"})
@@ -24,8 +26,8 @@ REVIEW_NEVER_KEPT = frozenset({"DOB", "CHILD"})
 def episode_records(
     children: dict[str, Record], episodes: Iterable[Mapping[str, Any]], reviews: dict[str, list[Record]]
 ) -> Parsed:
-    """One record per episode, with its child's header and reviews: the same whichever form the
-    return came in (these CSVs, or the XML read by `ssda903_xml`)."""
+    """One record per child, from its latest episode, with its header and reviews: the same whichever
+    form the return came in (these CSVs, or the XML read by `ssda903_xml`)."""
     records: list[Record] = []
     rejected: list[Rejected] = []
     for row in episodes:
@@ -42,7 +44,18 @@ def episode_records(
                 "episode_id": f"{child}|{start}",
             }
         )
-    return Parsed(records, rejected)
+    latest = latest_episodes(records, child="CHILD", start="DECOM", end="DEC")
+    return Parsed(latest.records, rejected + latest.rejected, latest.superseded)
+
+
+def is_xml(path: Path) -> bool:
+    """Whether the file opens as XML (after any byte-order mark and blank space): not an episodes CSV."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(512)
+    except OSError:
+        return False
+    return start.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
 
 
 class Ssda903Format(FileFormat):
@@ -64,6 +77,12 @@ class Ssda903Format(FileFormat):
 
     def parse(self, members: list[Path]) -> Parsed:
         episodes_path, *others = members
+        if is_xml(episodes_path):
+            raise BadFile(
+                f"{episodes_path.name} is the XML form of the SSDA903 return; configure this stream's "
+                "format as {type: ssda903_xml} (ssda903 reads the CSV form: episodes, header and reviews "
+                "files side by side)"
+            )
         by_name = {p.name: p for p in others}
         if self.header_file not in by_name:
             raise BadFile(f"{self.header_file} is missing beside {episodes_path.name}")

@@ -18,8 +18,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import parse
 
 from connectors.base import Record
-from connectors.formats.base import BadFile, FileFormat, Parsed
-from connectors.formats.ssda903 import REVIEW_NEVER_KEPT, episode_records
+from connectors.formats.base import BadFile, FileFormat, Parsed, wrong_root
+from connectors.formats.ssda903 import REVIEW_NEVER_KEPT, episode_records, is_xml
 
 ROOT = "EXPSSDA903"
 RENAMED = {"CHILDID": "CHILD", "PL": "PLACE"}
@@ -37,9 +37,10 @@ class Ssda903XmlFormat(FileFormat):
         try:
             root = parse(str(path), forbid_dtd=True).getroot()
         except (ParseError, DefusedXmlException) as exc:
-            raise BadFile(f"{path.name} is not readable SSDA903 XML: {type(exc).__name__}") from None
+            hint = "" if is_xml(path) else "; it is not XML: for the CSV form configure {type: ssda903}"
+            raise BadFile(f"{path.name} is not readable SSDA903 XML: {type(exc).__name__}{hint}") from None
         if root.tag != ROOT:
-            raise BadFile(f"{path.name} is not an SSDA903 return: its root is {root.tag}, not {ROOT}")
+            raise wrong_root(path.name, root.tag, f"an SSDA903 return ({ROOT})")
         children: dict[str, Record] = {}
         episodes: list[Record] = []
         reviews: dict[str, list[Record]] = {}

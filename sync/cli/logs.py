@@ -41,6 +41,7 @@ ALLOWED_KEYS = frozenset(
         "quarantined",
         "not_evidence",
         "orphaned",
+        "superseded",
         "deleted",
         "duration_s",
         "rate_per_s",

@@ -90,13 +90,14 @@ def write_batch(
     outcomes: Sequence[RecordOutcome],
     rejected: Sequence[Rejected],
     position: dict[str, Any] | None,
+    superseded: int = 0,
 ) -> Counts:
     """Apply one batch; the caller's transaction makes it all-or-nothing with the position.
 
     Returns the batch's counts; the run's totals stored with it include them, `ctx.counts` does not
     until the caller has committed.
     """
-    counts = Counts(read=len(outcomes) + len(rejected))
+    counts = Counts(read=len(outcomes) + len(rejected) + superseded, superseded=superseded)
     cases: list[tuple[Case, str]] = []
     evidence: list[tuple[Evidence, str]] = []
     quarantined: list[writer.QuarantineItem] = [

@@ -337,7 +337,9 @@ class SyncRunner:
                     rejected = _stored_refs(batch.rejected, compiled.stream(stream).identifiers)
                     with self.engine.begin() as conn:
                         lease.confirm(conn)
-                        counts = write_batch(conn, ctx, stream, outcomes, rejected, position)
+                        counts = write_batch(
+                            conn, ctx, stream, outcomes, rejected, position, batch.superseded
+                        )
                     ctx.counts.add(counts)
                     if self.on_batch is not None:
                         self.on_batch(authority.code, stream, ctx.counts)
@@ -496,4 +498,5 @@ def _count_fields(counts: Counts) -> dict[str, int]:
         "not_evidence": counts.not_evidence,
         "deleted": counts.deleted,
         "orphaned": counts.orphaned,
+        "superseded": counts.superseded,
     }

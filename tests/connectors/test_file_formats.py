@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.formats import BadFile, CinCensusFormat, CsvFormat, Ssda903Format
+from connectors.formats import BadFile, CinCensusFormat, CsvFormat, Parsed, Ssda903Format
 
 NEVER_FROM_CIN = {"UPN", "FormerUPN", "PersonBirthDate", "ExpectedPersonBirthDate", "UPNunknown"}
 NEVER_FROM_903 = {"DOB", "UPN", "MOTHER", "MC_DOB", "HOME_POST", "PL_POST"}
@@ -58,17 +58,37 @@ def test_cin_census_2026_pre_proceedings_module_is_read(fixtures_dir: Path) -> N
     assert second["Assessments"][0]["FactorsIdentifiedAtAssessment"] == []
 
 
-def test_a_child_with_two_episodes_gives_two_records(tmp_path: Path, fixtures_dir: Path) -> None:
+def census_with_two_episodes(tmp_path: Path, fixtures_dir: Path, *, later_first: bool) -> Path:
+    """The 2021 sample's child with a second CINdetails: referred in 1972, an open CP plan, no closure."""
     text = (fixtures_dir / "cin-census" / "CIN_Census_2021.xml").read_text()
     start, end = text.index("<CINdetails>"), text.index("</CINdetails>") + len("</CINdetails>")
-    second = text[start:end].replace("1970-10-06", "1972-01-01")
+    earlier = text[start:end]
+    later = (
+        earlier.replace("1970-10-06", "1972-01-01")
+        .replace("<CINclosureDate>1971-02-27</CINclosureDate>", "")
+        .replace("<CPPstartDate>1970-02-17</CPPstartDate>", "<CPPstartDate>1972-01-10</CPPstartDate>")
+        .replace("<CPPendDate>1971-03-14</CPPendDate>", "")
+    )
+    both = later + earlier if later_first else earlier + later
     path = tmp_path / "two.xml"
-    path.write_text(text[:end] + second + text[end:])
+    path.write_text(text[:start] + both + text[end:])
+    return path
 
-    records = cin.parse([path]).records
 
-    assert [r["CINreferralDate"] for r in records] == ["1970-10-06", "1972-01-01"]
-    assert {r["LAchildID"] for r in records} == {"DfEX0000001"}
+@pytest.mark.parametrize("later_first", [False, True])
+def test_a_child_with_two_episodes_is_its_latest_whatever_the_order(
+    tmp_path: Path, fixtures_dir: Path, later_first: bool
+) -> None:
+    parsed = cin.parse([census_with_two_episodes(tmp_path, fixtures_dir, later_first=later_first)])
+
+    (record,) = parsed.records
+    assert (record["LAchildID"], record["CINreferralDate"], record.get("CINclosureDate")) == (
+        "DfEX0000001",
+        "1972-01-01",
+        None,
+    )
+    assert (record["CPPstartDate"], record["CPPendDate"]) == ("1972-01-10", None)  # an open CP case
+    assert parsed.superseded == 1
 
 
 def test_a_namespaced_census_reads_the_same(tmp_path: Path, fixtures_dir: Path) -> None:
@@ -113,19 +133,97 @@ def test_unreadable_or_hostile_xml_is_a_bad_file(tmp_path: Path, content: bytes,
         cin.parse([path])
 
 
-def test_ssda903_gives_one_record_per_episode_joined_with_its_child(fixtures_dir: Path) -> None:
+def test_ssda903_gives_one_record_per_child_from_its_latest_episode(fixtures_dir: Path) -> None:
     members = ssda903.members(fixtures_dir / "ssda903" / "episodes.csv")
 
-    records = ssda903.parse(members).records
+    parsed = ssda903.parse(members)
 
-    assert len(records) == 64
-    first, second = records[0], records[1]
-    assert (first["CHILD"], first["DECOM"], first["DEC"]) == ("566910", "15/02/2016", "14/08/2017")
-    assert second["DEC"] is None  # still open: empty cells are None
+    assert (len(parsed.records), parsed.superseded) == (26, 38)  # 64 episodes of 26 children
+    first = parsed.records[0]
+    assert (first["CHILD"], first["DECOM"], first["DEC"]) == ("566910", "14/08/2017", None)  # open: None
     assert first["SEX"] == "2"
     assert first["ETHNIC"] == "WROM"
     assert [r["REVIEW"] for r in first["REVIEWS"]][:2] == ["30/08/2017", "29/07/2018"]
-    assert first["episode_id"] == "566910|15/02/2016"
+    assert first["episode_id"] == "566910|14/08/2017"
+
+
+def ssda903_drop(tmp_path: Path, fixtures_dir: Path, episodes: str) -> list[Path]:
+    for name in ("header.csv", "reviews.csv"):
+        shutil.copy(fixtures_dir / "ssda903" / name, tmp_path / name)
+    (tmp_path / "episodes.csv").write_text(episodes)
+    return ssda903.members(tmp_path / "episodes.csv")
+
+
+def test_ssda903_episodes_in_reversed_order_give_the_same_cases(tmp_path: Path, fixtures_dir: Path) -> None:
+    heading, *rows = (fixtures_dir / "ssda903" / "episodes.csv").read_text().splitlines(keepends=True)
+    in_order = ssda903.parse(ssda903.members(fixtures_dir / "ssda903" / "episodes.csv"))
+
+    reversed_order = ssda903.parse(ssda903_drop(tmp_path, fixtures_dir, heading + "".join(reversed(rows))))
+
+    def by_child(parsed: Parsed) -> dict[str, dict[str, object]]:
+        return {r["CHILD"]: r for r in parsed.records}
+
+    assert by_child(reversed_order) == by_child(in_order)
+    assert reversed_order.superseded == in_order.superseded == 38
+
+
+def test_an_open_episode_listed_before_an_older_closed_one_makes_an_open_case(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    episodes = (
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+        "566910,14/08/2017,T,C2,N3,A3,PR3,,X1,,,,8969628\n"
+        "566910,15/02/2016,L,C2,N3,T2,PR0,14/08/2017,X1,CLOSE,,,4244474\n"
+    )
+
+    parsed = ssda903.parse(ssda903_drop(tmp_path, fixtures_dir, episodes))
+
+    (case,) = parsed.records
+    assert (case["DECOM"], case["DEC"]) == ("14/08/2017", None)
+    assert parsed.superseded == 1
+
+
+def test_on_the_same_start_date_an_open_episode_beats_a_closed_one(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    episodes = "CHILD,DECOM,DEC\n566910,14/08/2017,\n566910,14/08/2017,14/08/2017\n"
+
+    (case,) = ssda903.parse(ssda903_drop(tmp_path, fixtures_dir, episodes)).records
+
+    assert case["DEC"] is None
+
+
+def test_an_ssda903_episode_whose_start_is_not_a_date_is_rejected_in_plain_words(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    episodes = "CHILD,DECOM,DEC\n566910,14/08/2017,\n566910,sometime,\n"
+
+    parsed = ssda903.parse(ssda903_drop(tmp_path, fixtures_dir, episodes))
+
+    assert [r["DECOM"] for r in parsed.records] == ["14/08/2017"]
+    assert [r.reason for r in parsed.rejected] == [
+        "an episode whose DECOM is not a date: expected DD/MM/YYYY or YYYY-MM-DD"
+    ]
+
+
+def test_an_ssda903_xml_return_configured_as_the_csv_form_says_which_format_to_configure(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    shutil.copy(fixtures_dir / "ssda903-xml" / "sample_903.xml", tmp_path / "return.xml")
+
+    with pytest.raises(BadFile) as refused:
+        ssda903.parse(ssda903.members(tmp_path / "return.xml"))
+
+    assert "header.csv" not in str(refused.value)
+    assert "return.xml is the XML form of the SSDA903 return" in str(refused.value)
+    assert "{type: ssda903_xml}" in str(refused.value)
+
+
+def test_an_ssda903_xml_return_configured_as_a_cin_census_names_its_format(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    with pytest.raises(BadFile, match=r"its root is <EXPSSDA903>; configure format \{type: ssda903_xml\}"):
+        cin.parse([fixtures_dir / "ssda903-xml" / "sample_903.xml"])
 
 
 def test_ssda903_never_passes_on_dates_of_birth_upns_postcodes_or_mother_fields(fixtures_dir: Path) -> None:

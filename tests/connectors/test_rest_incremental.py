@@ -121,7 +121,11 @@ def test_a_record_without_a_readable_cursor_is_rejected_not_silently_dropped(ser
 
     assert [r["id"] for r in batch.records] == [1]
     assert len(batch.rejected) == 2
-    assert all("cursor field 'updated_at'" in r.reason for r in batch.rejected)
+    assert all(
+        r.reason
+        == "updated_at (the incremental cursor_field) is missing or not a time in its cursor_format, iso"
+        for r in batch.rejected
+    )
 
 
 def test_epoch_cursors_and_nested_cursor_fields_are_read(server: ScriptedServer) -> None:

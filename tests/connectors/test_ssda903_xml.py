@@ -27,16 +27,17 @@ def test_the_xml_return_gives_the_same_records_as_its_csvs(fixtures_dir: Path) -
 
     assert from_xml.records == from_csv.records
     assert from_xml.rejected == from_csv.rejected == []
-    assert len(from_xml.records) == 7  # episodes of 3 children
+    assert len(from_xml.records) == 3  # children, each from its latest episode
+    assert from_xml.superseded == from_csv.superseded == 4  # their other episodes
 
 
 def test_an_xml_episode_carries_its_child_and_reviews_under_the_csv_names(fixtures_dir: Path) -> None:
     first = xml_format.parse([sample(fixtures_dir) / "sample_903.xml"]).records[0]
     assert (first["CHILD"], first["DECOM"], first["PLACE"], first["episode_id"]) == (
         "907440",
-        "06/01/2017",
-        "R5",
-        "907440|06/01/2017",
+        "06/10/2017",
+        "P2",
+        "907440|06/10/2017",
     )
     assert first["REVIEWS"] == [
         {"REVIEW": "27/09/2015", "REVIEW_CODE": "PN0"},

@@ -96,6 +96,7 @@ def test_sync_of_the_example_writes_the_whiteboard_and_records_who_asked(example
         + counts["quarantined"]
         + counts["not_evidence"]
         + counts["orphaned"]
+        + counts["superseded"]
     )
     [recorded] = json.loads(run_cli("--config", str(example), "runs", "northshire", "--json").output)
     assert (recorded["trigger"], recorded["requested_by"]) == ("cli", "ops-anna")

@@ -34,7 +34,7 @@ def test_evidence_after_the_due_date_is_marked_late_by_working_days() -> None:
     cell = build_cell(row, None, None, TODAY, NO_HOLIDAYS)
     assert cell.late
     assert cell.late_working_days == 5
-    assert "late 5" in cell.marks()
+    assert "late 5 wd" in cell.marks()
     assert "5 working days late" in cell.words()
 
 
@@ -62,6 +62,7 @@ def test_the_scale_is_a_trajectory_with_its_latest_value_and_direction() -> None
     assert cell.scale_value == 6
     assert cell.scale_direction == SAME
     assert "scale 2 → 3 → 5 → 6 → 6" in cell.words()
+    assert "6 →" in cell.marks()
     assert cell.as_json()["scale_trajectory"] == values
 
 
@@ -122,7 +123,7 @@ def test_a_record_dated_after_today_shows_as_planned() -> None:
     found = element_evidence([record("safety_network", date(2026, 6, 8), "draft")], TODAY)["safety_network"]
     cell = build_cell(status_row("not_started", element="safety_network"), found, None, TODAY, NO_HOLIDAYS)
     assert cell.planned_on == date(2026, 6, 8)
-    assert "planned" in cell.marks()
+    assert "planned 8 Jun" in cell.marks()
     assert "planned for 8 Jun 2026" in cell.words()
 
 

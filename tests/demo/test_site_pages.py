@@ -12,6 +12,7 @@ set), where that fails: .ci/run installs them, so a missing one there is a broke
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 
 from demo.layout import DemoPaths
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -106,6 +108,13 @@ def test_each_page_kind_fits_its_width_and_passes_axe(
     assert width - 20 <= layout["inner"] <= width, "headless, the viewport is the window's width"
     assert layout["scroll"] <= layout["inner"], f"{kind} at {width} px scrolls sideways"
     assert layout["clipped"] == [], f"{kind} at {width} px clips text"
+    if kind == "team":
+        marks = browser.execute_script(
+            "return [...document.querySelectorAll('.grid .mark')]"
+            ".filter(m => m.offsetWidth).map(m => m.innerText)"
+        )
+        assert any(re.fullmatch(r"late \d+ wd", m) for m in marks), "a late mark shows on the grid"
+        assert any(re.fullmatch(r"\d+( [↑↓→])?", m) for m in marks), "a scale value shows on the grid"
     shot = tmp_path / f"{kind}-{width}.png"
     shot.write_bytes(base64.b64decode(browser.get_screenshot_as_base64()))
     assert shot.read_bytes().startswith(PNG_SIGNATURE)
@@ -155,10 +164,16 @@ def test_printed_every_page_is_a3_landscape_with_title_team_data_date_and_page_n
     assert (round(width), round(height)) == (1191, 842), "A3 landscape is 420 x 297 mm"
     pages = pdf_pages(pdf)
     if kind == "team":
-        assert len(pages) == 1, "a demo team fits one A3 sheet"
-        team = re.search(r"<h1>(.*?) <span", page.read_text())
+        assert len(pages) == 2, "a demo team's whiteboard fits one A3 sheet, its trend the next"
+        html = page.read_text()
+        team = re.search(r"<h1>(.*?) <span", html)
         assert team is not None
         assert all(team.group(1) in p for p in pages)
+        refs = re.findall(r'<th scope="row" class="ref"><a [^>]*>([^<]+)</a>', html)
+        assert refs
+        assert all(ref in pages[0] for ref in refs), "every case of the grid is on the first sheet"
+        assert "Share of open cases evidenced" in pages[1]
+        assert "Trend" not in pages[0]
     for number, text in enumerate(pages, 1):
         assert "Signs of Safety whiteboard" in text
         assert "Data as of" in text
@@ -173,16 +188,53 @@ def test_printed_every_page_is_a3_landscape_with_title_team_data_date_and_page_n
 def test_a_team_page_says_each_status_in_words_and_symbol_not_colour_alone(site: Path) -> None:
     team = page_kinds(site)["team"].read_text()
     cells = re.findall(
-        r'<td class="st (\w+)"><span class="sym" aria-hidden="true">(.)</span> ([^<]+)</td>', team
+        r'<td class="st (\w+)"><span class="shown" aria-hidden="true"><span class="sym">(.)</span> '
+        r'<span class="label">([^<]+)</span>(.*?)</span><span class="sr">([^<]+)</span></td>',
+        team,
     )
     assert cells
     labels = {"evidenced": "Evidenced", "review_due": "Review due", "in_progress": "In progress"}
     labels |= {"not_started": "Not started", "overdue": "Overdue"}
-    assert all(labels[key] == words for key, _, words in cells)
-    assert len({symbol for _, symbol, _ in cells}) == len({key for key, _, _ in cells})
+    assert all(labels[key] == words for key, _, words, _, _ in cells)
+    assert len({symbol for _, symbol, _, _, _ in cells}) == len({key for key, _, _, _, _ in cells})
+    # What the eye reads as symbol, word and marks, a screen reader hears as one sentence.
+    for key, _, _, _, sentence in cells:
+        assert sentence.lower().startswith(labels[key].lower().split()[0])
+    late = [(marks, said) for _, _, _, marks, said in cells if re.search(r">late \d+ wd<", marks)]
+    assert late
+    assert all("working day" in said and "late (due" in said for _, said in late)
+    scaled = [said for _, _, _, marks, said in cells if re.search(r'class="mark">\d+', marks)]
+    assert scaled
+    assert all("scale " in said for said in scaled)
 
 
 def test_no_page_compares_teams_side_by_side(site: Path) -> None:
     for team in site.glob("teams/*/*.html"):
         assert len(re.findall(r'<table class="summary">', team.read_text())) == 1
     assert "<table" not in (site / "index.html").read_text()
+
+
+def test_dashboard_html_writes_the_chosen_board_as_one_self_contained_page(
+    browser: Any, demo_dir: Path, tmp_path: Path
+) -> None:
+    settings = str(DemoPaths(demo_dir).settings)
+    board = json.loads(run_cli("--config", settings, "dashboard", "northmoor", "--json").output)
+    team = max({c["team"] for c in board["cases"]}, key=lambda t: sum(c["team"] == t for c in board["cases"]))
+    refs = {c["case_ref"] for c in board["cases"] if c["team"] == team}
+    page = tmp_path / "board" / "whiteboard.html"
+    result = run_cli("--config", settings, "dashboard", "northmoor", "--team", team, "--html", str(page))
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    assert list(page.parent.iterdir()) == [page], "one file, nothing beside it"
+    assert "<link" not in html
+    assert "<script src" not in html
+    assert ".st.overdue" in html, "the site's stylesheet is inline"
+    shown = set(re.findall(r'<th scope="row" class="ref">([^<]+)</th>', html))
+    assert shown == refs, "exactly the chosen team's open cases, none linking to a case page beside it"
+    assert html.count('<table class="summary">') == 1
+    browser.set_window_size(1024, 1000)
+    browser.get(page.as_uri())
+    layout = browser.execute_script(OVERFLOW_SCRIPT)
+    assert layout["scroll"] <= layout["inner"]
+    assert layout["clipped"] == []
+    assert axe_violations(browser) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def words(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.parametrize("columns", [80, 200])
+@pytest.mark.parametrize("columns", [80, 120, 200])
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_line_fits_the_terminal_and_nothing_is_cut_short(
     demo_dir: Path, command: str, columns: int
@@ -81,3 +82,26 @@ def as_json_board(demo_dir: Path) -> list[object]:
     assert isinstance(cases, list)
     assert {c["team"] for c in cases} == {None}
     return cases
+
+
+def board_marks(demo_dir: Path) -> set[str]:
+    board = json.loads(shown(demo_dir, 80, "dashboard", "--json"))
+    return {m for case in board["cases"] for cell in case["cells"].values() for m in cell["marks"]}
+
+
+def test_at_80_columns_the_grid_is_symbols_with_their_legend_and_no_marks(demo_dir: Path) -> None:
+    output = shown(demo_dir, 80, "dashboard")
+    assert "✓ Evidenced   ↻ Review due   ◐ In progress   ○ Not started   ! Overdue" in output
+    assert "Marks:" not in output
+    assert not re.search(r"late \d+ wd", output)
+
+
+@pytest.mark.parametrize("columns", [120, 200])
+def test_from_120_columns_every_cells_marks_show_whole_with_their_key(demo_dir: Path, columns: int) -> None:
+    output = shown(demo_dir, columns, "dashboard")
+    marks = board_marks(demo_dir)
+    assert any(re.fullmatch(r"late \d+ wd", m) for m in marks), "the demo has a late element"
+    assert any(re.fullmatch(r"\d+ [↑↓→]", m) for m in marks), "the demo has a scale that moved"
+    for mark in marks:
+        assert mark in output, f"{mark!r} is shown whole"
+    assert "late n wd: first completed n working days after the due date" in words(output)

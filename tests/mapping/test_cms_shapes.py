@@ -235,7 +235,10 @@ def test_mosaic_steps_map_by_step_type_with_their_step_status() -> None:
 def test_mosaic_unknown_step_status_is_quarantined_not_guessed() -> None:
     (outcome,) = compiled(MOSAIC).map_batch("evidence", mosaic_step(15, 1201, "SUSPENDED", {"DS": "x"}))
     assert isinstance(outcome, Quarantined)
-    assert outcome.reason == "state: 'SUSPENDED' is not in the map and the rule has no default"
+    assert (
+        outcome.reason
+        == "state: 'SUSPENDED' is not in the map: add it to the field's map or give the rule a default"
+    )
 
 
 # Eclipse: FORMANSWERPERSONVIEW ---------------------------------------------------------------------

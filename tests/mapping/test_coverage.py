@@ -52,7 +52,9 @@ def test_coverage_shows_the_element_of_quarantined_records_and_how_many_failed()
     assert stream.source_types == [
         SourceTypeCoverage("Danger Statement", "danger_statement", 2, quarantined=1)
     ]
-    assert stream.quarantine_reasons == ["evidenced_on: '31/02/2024' is not an ISO 8601 date"]
+    assert stream.quarantine_reasons == [
+        "evidenced_on: '31/02/2024' is not a date: expected YYYY-MM-DD (ISO 8601, a time may follow)"
+    ]
 
 
 def test_coverage_gives_one_example_per_kind_of_quarantine_reason() -> None:
@@ -60,8 +62,11 @@ def test_coverage_gives_one_example_per_kind_of_quarantine_reason() -> None:
     rows += [a_case_row(ID="X", OPENED=None)]
     (stream,) = coverage(compiled(), {"cases": rows}).streams
     assert stream.quarantine_reasons == [
-        "opened_on: '01/01/2024' is not an ISO 8601 date",
-        "opened_on: no value at OPENED",
+        "opened_on: '01/01/2024' is not a date: expected YYYY-MM-DD (ISO 8601, a time may follow)",
+        (
+            "opened_on: no value at OPENED, and the field is required: "
+            "fill it in the source or read another column"
+        ),
     ]
     assert len(stream.quarantine_reasons) <= MAX_REASONS
     assert stream.source_types == []  # cases have no element rule

@@ -79,7 +79,11 @@ def test_a_row_without_a_form_id_stands_alone_and_is_quarantined() -> None:
     rows = [answer_row(None, "A", "x"), answer_row(None, "B", "y"), answer_row(5, "A", "z")]
     outcomes = compiled(spec).map_batch("evidence", rows)
     assert [type(o) for o in outcomes] == [Quarantined, Quarantined, Mapped]
-    assert outcomes[0].reason == "source_id: no value at FORM_ID"  # type: ignore[union-attr]
+    reason = outcomes[0].reason  # type: ignore[union-attr]
+    assert reason == (
+        "source_id: no value at FORM_ID, and the field is required: "
+        "fill it in the source or read another column"
+    )
 
 
 def test_gathered_forms_are_the_unit_and_their_rows_still_add_up() -> None:

@@ -124,13 +124,19 @@ def test_schema_rules_across_fields_become_quarantine_reasons() -> None:
     spec = a_spec(cases={"fields": {"closed_on": {"path": "CLOSED"}}})
     outcome = only(compiled(spec).map_batch("cases", [a_case_row(OPENED="2024-02-01", CLOSED="2024-01-01")]))
     assert isinstance(outcome, Quarantined)
-    assert outcome.reason == "closed_on is before opened_on"
+    assert outcome.reason == (
+        "closed_on is before opened_on: a case cannot close before it opens, "
+        "check the columns and date formats the two fields read"
+    )
 
 
 def test_a_record_with_no_source_id_is_quarantined_without_one() -> None:
     outcome = only(compiled().map_batch("evidence", [an_evidence_row(ID=None)]))
     assert isinstance(outcome, Quarantined)
-    assert (outcome.source_id, outcome.reason) == (None, "source_id: no value at ID")
+    assert (outcome.source_id, outcome.reason) == (
+        None,
+        "source_id: no value at ID, and the field is required: fill it in the source or read another column",
+    )
 
 
 def test_a_record_that_is_not_an_object_is_quarantined() -> None:

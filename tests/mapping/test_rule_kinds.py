@@ -72,7 +72,7 @@ def test_map_translates_codes_and_falls_back_to_its_default(value: Any, expected
 def test_map_without_default_quarantines_a_code_it_does_not_know() -> None:
     rule = {"path": "TYPE", "map": {"CIN": "cin", "CP": "cp"}}
     reason = quarantine_reason("cases", {"case_type": rule}, a_case_row(TYPE="EH"))
-    assert reason == "case_type: 'EH' is not in the map and the rule has no default"
+    assert reason == "case_type: 'EH' is not in the map: add it to the field's map or give the rule a default"
 
 
 def test_map_keys_match_numeric_codes_whatever_their_type() -> None:
@@ -154,17 +154,36 @@ def test_date_rules_parse_their_format_into_the_local_calendar_date(
         (
             {"date": "%d/%m/%Y"},
             "31/02/2020",
-            "evidenced_on: '31/02/2020' does not match date format %d/%m/%Y",
+            "evidenced_on: '31/02/2020' is not a date in the configured format DD/MM/YYYY (%d/%m/%Y)",
         ),
         (
             {"date": "%d/%m/%Y"},
             "2020-02-01",
-            "evidenced_on: '2020-02-01' does not match date format %d/%m/%Y",
+            "evidenced_on: '2020-02-01' is not a date in the configured format DD/MM/YYYY (%d/%m/%Y)",
         ),
-        ({"date": "iso"}, "01/02/2020", "evidenced_on: '01/02/2020' is not an ISO 8601 date"),
-        ({"date": "excel"}, "soon", "evidenced_on: 'soon' is not a spreadsheet date serial"),
-        ({"date": "excel"}, -4, "evidenced_on: '-4' is not a spreadsheet date serial"),
-        ({"date": "iso"}, None, "evidenced_on: no value at ON"),
+        (
+            {"date": "iso"},
+            "01/02/2020",
+            "evidenced_on: '01/02/2020' is not a date: expected YYYY-MM-DD (ISO 8601, a time may follow)",
+        ),
+        (
+            {"date": "excel"},
+            "soon",
+            "evidenced_on: 'soon' is not a spreadsheet date serial: expected a day number such as 45352",
+        ),
+        (
+            {"date": "excel"},
+            -4,
+            "evidenced_on: '-4' is not a spreadsheet date serial: expected a day number such as 45352",
+        ),
+        (
+            {"date": "iso"},
+            None,
+            (
+                "evidenced_on: no value at ON, and the field is required: "
+                "fill it in the source or read another column"
+            ),
+        ),
     ],
 )
 def test_a_date_that_does_not_fit_its_format_is_quarantined_naming_field_and_format(
@@ -249,7 +268,10 @@ def test_an_element_default_catches_every_other_type() -> None:
 def test_a_record_with_no_type_to_decide_its_element_by_is_quarantined() -> None:
     rule = {"path": "TEMPLATE", "patterns": ELEMENT_PATTERNS[:1]}
     reason = quarantine_reason("evidence", {"element": rule}, an_evidence_row())
-    assert reason == "element: no value at TEMPLATE"
+    assert reason == (
+        "element: no value at TEMPLATE, and the field is required: "
+        "fill it in the source or read another column"
+    )
 
 
 @pytest.mark.parametrize(
@@ -288,8 +310,8 @@ def test_number_reads_a_whole_scale_value(value: Any, expected: int | None) -> N
         ("7.5", "scale_value: '7.5' is not a whole number"),
         ("seven", "scale_value: 'seven' is not a whole number"),
         (True, "scale_value: true is not a whole number"),
-        (11, "scale_value: '11' is not valid: Input should be less than or equal to 10"),
-        (-1, "scale_value: '-1' is not valid: Input should be greater than or equal to 0"),
+        (11, "scale_value: '11' is more than 10, the most allowed"),
+        (-1, "scale_value: '-1' is less than 0, the least allowed"),
     ],
 )
 def test_a_scale_value_that_is_not_a_whole_number_from_0_to_10_is_quarantined(
@@ -301,12 +323,18 @@ def test_a_scale_value_that_is_not_a_whole_number_from_0_to_10_is_quarantined(
 
 def test_required_makes_an_optional_schema_field_a_reason_to_quarantine() -> None:
     fields = {"team": {"path": "TEAM", "required": True}}
-    assert quarantine_reason("cases", fields, a_case_row()) == "team: no value at TEAM"
+    assert (
+        quarantine_reason("cases", fields, a_case_row())
+        == "team: no value at TEAM, and the field is required: fill it in the source or read another column"
+    )
     assert mapped_value(compiled(a_spec(cases={"fields": fields})), "cases", a_case_row(TEAM="North"), "team")
 
 
 def test_fields_the_schema_requires_are_required_without_saying_so() -> None:
-    assert quarantine_reason("cases", {}, a_case_row(OPENED=None)) == "opened_on: no value at OPENED"
+    assert quarantine_reason("cases", {}, a_case_row(OPENED=None)) == (
+        "opened_on: no value at OPENED, and the field is required: "
+        "fill it in the source or read another column"
+    )
 
 
 def test_a_default_stands_in_for_an_empty_source_value() -> None:
@@ -326,7 +354,10 @@ def test_text_fields_refuse_objects_and_lists() -> None:
 def test_every_failing_field_is_named_in_one_reason() -> None:
     row = a_case_row(OPENED="yesterday", TEAM=["x"])
     reason = quarantine_reason("cases", {"team": {"path": "TEAM"}}, row)
-    assert reason == "opened_on: 'yesterday' is not an ISO 8601 date; team: a list of 1 item is not text"
+    assert reason == (
+        "opened_on: 'yesterday' is not a date: expected YYYY-MM-DD (ISO 8601, a "
+        "time may follow); team: a list of 1 item is not text"
+    )
 
 
 def test_a_mapped_record_carries_its_source_id_and_a_content_hash() -> None:

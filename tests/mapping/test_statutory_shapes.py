@@ -83,7 +83,10 @@ def test_cin_census_dates_of_birth_never_reach_the_case() -> None:
 def test_a_cin_closure_before_the_referral_is_quarantined() -> None:
     (outcome,) = compiled(CIN_CENSUS).map_batch("cases", [a_cin_child(CINclosureDate="2021-01-01")])
     assert isinstance(outcome, Quarantined)
-    assert outcome.reason == "closed_on is before opened_on"
+    assert outcome.reason == (
+        "closed_on is before opened_on: a case cannot close before it opens, "
+        "check the columns and date formats the two fields read"
+    )
 
 
 SSDA903 = (
@@ -137,7 +140,10 @@ def test_ssda903_episodes_become_looked_after_cases_with_uk_dates() -> None:
 def test_an_ssda903_date_that_is_not_a_real_day_is_quarantined() -> None:
     (outcome,) = compiled(SSDA903).map_batch("cases", [an_episode(DECOM="31/02/2023")])
     assert isinstance(outcome, Quarantined)
-    assert outcome.reason == "opened_on: '31/02/2023' does not match date format %d/%m/%Y"
+    assert (
+        outcome.reason
+        == "opened_on: '31/02/2023' is not a date in the configured format DD/MM/YYYY (%d/%m/%Y)"
+    )
     assert outcome.source_id == "100234"
 
 

@@ -17,6 +17,8 @@ from tests.conftest import run_cli
 from tests.connectors.scripted_http import Reply, ScriptedServer, SeenRequest
 from tests.sources import MAPPING_YAML, build_sqlite_source, sql_authority_yaml, synthetic
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
 
 def write_config(folder: Path, code: str, authority_yaml: str) -> Path:
     (folder / "authorities").mkdir(parents=True)
@@ -232,3 +234,185 @@ def test_evidence_keyed_to_another_case_column_ends_partial_and_status_flags_it(
     assert run["read_count"] == sum(
         run[f"{name}_count"] for name in ("written", "unchanged", "quarantined", "not_evidence", "orphaned")
     )
+
+
+def drop_folders(tmp_path: Path, *streams: str) -> Path:
+    """A drop folder with a sub-folder per stream."""
+    drops = tmp_path / "drops"
+    for stream in streams:
+        (drops / stream).mkdir(parents=True)
+    return drops
+
+
+def files_authority(folder: Path, cases_stream: str, evidence_stream: str, mapping: str) -> str:
+    """A files authority of one folder of drops, read as soon as they land."""
+    return f"""\
+code: la
+name: LA
+connector:
+  type: files
+  folder: {folder}
+  settle_seconds: 0
+  streams:
+    cases: {cases_stream}
+    evidence: {evidence_stream}
+identifiers: {{case_ref: keep, worker: drop}}
+{mapping}"""
+
+
+STATUTORY_MAPPING = """\
+mapping:
+  cases:
+    source_id: {path: episode_id}
+    fields:
+      case_ref: {path: CHILD}
+      case_type: {const: looked_after}
+      opened_on: {path: DECOM, date: "%d/%m/%Y"}
+      closed_on: {path: DEC, date: "%d/%m/%Y"}
+  evidence:
+    source_id: {path: form_id}
+    fields:
+      case_ref: {path: child}
+      element: {const: safety_plan}
+      state: {const: completed}
+      evidenced_on: {path: form_date, date: "%d/%m/%Y"}
+"""
+
+
+def statutory_authority(folder: Path, fmt: str) -> str:
+    return files_authority(
+        folder,
+        f'{{glob: "903/*", format: {{type: {fmt}}}, case_field: CHILD}}',
+        '{glob: "forms/*.csv", format: {type: csv}, case_field: child}',
+        STATUTORY_MAPPING,
+    )
+
+
+def test_a_first_sync_of_an_ssda903_return_writes_each_child_once_and_counts_earlier_episodes_superseded(
+    tmp_path: Path,
+) -> None:
+    drops = drop_folders(tmp_path, "903", "forms")
+    (drops / "forms" / "forms.csv").write_text("form_id,child,form_date\nF1,566910,01/02/2018\n")
+    heading, *rows = (FIXTURES / "ssda903" / "episodes.csv").read_text().splitlines(keepends=True)
+    # Child 566910's open episode (from 14/08/2017) listed before its older, closed one.
+    (drops / "903" / "episodes.csv").write_text(heading + rows[1] + rows[0] + "".join(rows[2:]))
+    for name in ("header.csv", "reviews.csv"):
+        (drops / "903" / name).write_bytes((FIXTURES / "ssda903" / name).read_bytes())
+    settings = write_config(tmp_path / "config", "la", statutory_authority(drops, "ssda903"))
+
+    result = run_cli("--config", str(settings), "sync", "la")
+
+    assert result.exit_code == 0, result.output
+    # 64 episodes of 26 children, and one form.
+    assert "la: succeeded (run 1) read 65, written 27, unchanged 0" in result.output
+    assert "superseded by a later episode 38" in result.output
+    [run] = json.loads(run_cli("--config", str(settings), "runs", "--json").stdout)
+    assert run["superseded_count"] == 38
+    assert run["read_count"] == sum(
+        run[f"{name}_count"]
+        for name in ("written", "unchanged", "quarantined", "not_evidence", "orphaned", "superseded")
+    )
+    assert "superseded" in run_cli("--config", str(settings), "runs", env={"COLUMNS": "250"}).stdout
+    with sqlite3.connect(settings.parent / "store.db") as db:
+        closed_on = db.execute("SELECT closed_on FROM cases WHERE case_ref = '566910'").fetchone()[0]
+    assert closed_on is None, "the child's open episode makes an open case"
+
+
+def test_an_ssda903_xml_return_configured_as_the_csv_form_is_named_as_such_by_check_and_sync(
+    tmp_path: Path,
+) -> None:
+    drops = drop_folders(tmp_path, "903", "forms")
+    (drops / "903" / "return.xml").write_bytes((FIXTURES / "ssda903-xml" / "sample_903.xml").read_bytes())
+    settings = write_config(tmp_path / "config", "la", statutory_authority(drops, "ssda903"))
+
+    check = run_cli("--config", str(settings), "check", "la")
+    sync = run_cli("--config", str(settings), "sync", "la")
+
+    for output in (check.output, sync.output):
+        assert "header.csv is missing" not in output
+    assert "return.xml is the XML form of the SSDA903 return" in check.output
+    assert "{type: ssda903_xml}" in check.output
+    assert sync.exit_code == 3
+    quarantine = run_cli("--config", str(settings), "quarantine", "--json").stdout
+    assert "configure this stream's format as {type: ssda903_xml}" in quarantine
+
+
+def filtering_api(server: ScriptedServer, cases: list[dict[str, object]], honours: str | None) -> None:
+    """/cases and /forms; a `case` query parameter is honoured only when named in `honours`."""
+
+    def reply(request: SeenRequest, rows: list[dict[str, object]]) -> Reply:
+        wanted = request.param(honours) if honours else None
+        return Reply(json={"data": [r for r in rows if wanted is None or r["id"] == wanted]})
+
+    server.handle("/cases", lambda r: reply(r, cases))
+    server.handle("/forms", lambda r: reply(r, []))
+
+
+def checked_authority(base_url: str, cases_stream: str) -> str:
+    return f"""
+code: la
+name: Checked Council
+connector:
+  type: rest
+  base_url: "{base_url}"
+  streams:
+    cases: {cases_stream}
+    evidence: {{path: /forms, records_path: data}}
+{MAPPING_YAML}"""
+
+
+def test_check_names_an_incremental_cursor_field_missing_from_every_sampled_record(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    cases, _forms = synthetic(cases=5, forms_per_case=0)
+    filtering_api(server, cases, honours=None)
+    stream = (
+        "{path: /cases, records_path: data, incremental: {cursor_field: LAST_MODIFED, param: changed_since}}"
+    )
+    settings = write_config(tmp_path / "config", "la", checked_authority(server.url, stream))
+
+    check = run_cli("--config", str(settings), "check", "la")
+
+    assert check.exit_code == 1
+    assert (
+        "stream cases: incremental cursor_field 'LAST_MODIFED' is in none of the 5 sampled records; "
+        "a sampled record has: closed, cp_start, id, opened, team, type, updated"
+    ) in " ".join(check.output.split())
+
+
+def test_check_flags_a_case_filter_param_the_api_ignores_and_names_a_path_it_cannot_try(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    cases, _forms = synthetic(cases=5, forms_per_case=0)
+    filtering_api(server, cases, honours="case")
+    stream = "{path: /cases, records_path: data, case_filter: {param: case_ref}}"
+    settings = write_config(tmp_path / "config", "la", checked_authority(server.url, stream))
+    honoured = write_config(
+        tmp_path / "honoured",
+        "la",
+        checked_authority(server.url, "{path: /cases, records_path: data, case_filter: {param: case}}"),
+    )
+    by_path = write_config(
+        tmp_path / "path",
+        "la",
+        checked_authority(
+            server.url, '{path: /cases, records_path: data, case_filter: {path: "/cases/{case_ref}"}}'
+        ),
+    )
+
+    ignored = run_cli("--config", str(settings), "check", "la")
+    fine = run_cli("--config", str(honoured), "check", "la", "--json")
+    untried = run_cli("--config", str(by_path), "check", "la", "--json")
+
+    assert ignored.exit_code == 1
+    assert (
+        "stream cases: asked for a case that does not exist through case_filter param 'case_ref', the "
+        "API returned 5 records: it seems to ignore the parameter"
+    ) in " ".join(ignored.output.split())
+    assert fine.exit_code == 0, fine.output
+    assert json.loads(fine.output)["notes"] == []
+    assert untried.exit_code == 0, untried.output
+    assert json.loads(untried.output)["notes"] == [
+        "stream cases: case_filter path '/cases/{case_ref}' is not tried by check; "
+        "`resync AUTHORITY --case REF` with a known case is its test"
+    ]

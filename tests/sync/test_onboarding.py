@@ -304,7 +304,9 @@ def cms_api() -> Iterator[ScriptedServer]:
             if request.header("X-API-Key") != "the-api-key":
                 return Reply(401, json={"error": "unauthorised"})
             page, size = int(request.param("page") or 1), int(request.param("page_size") or 100)
-            return Reply(json={"data": records[(page - 1) * size : page * size]})
+            person = request.param("person_id")  # the template's case_filter
+            chosen = [r for r in records if person is None or r["person_id"] == person]
+            return Reply(json={"data": chosen[(page - 1) * size : page * size]})
 
         return reply
 

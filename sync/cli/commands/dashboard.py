@@ -8,6 +8,7 @@ one worker's caseload, the id pseudonymised here with the authority's key and th
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import click
 
@@ -27,6 +28,12 @@ from sync.run.compile import pseudonym_key
 @click.argument("authority", required=False)
 @click.option("--team", help=f"Only this team; {NO_TEAM!r} for cases without one.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write this board (authority, team and filters as chosen) as one self-contained page.",
+)
 @click.option(
     "--type",
     "legal_status",
@@ -62,8 +69,13 @@ def dashboard(
     status: str | None,
     worker_id: str | None,
     since: datetime | None,
+    html_file: Path | None,
 ) -> None:
-    """The whiteboard: open cases by element status, and the team summary."""
+    """The whiteboard: open cases by element status, and the team summary.
+
+    `--html FILE` writes the same board as one page, its styles inline, laid out as the published
+    site's team pages are (each team's summary and grid, one team after another) and printable on A3.
+    """
     if authority:
         app.config.authority(authority)
     keys = [e.key for e in app.config.settings.catalogue]
@@ -86,8 +98,15 @@ def dashboard(
                 param_hint="--team",
             )
     if since is not None:
+        if html_file is not None:
+            raise UsageError("--html writes the board; --since shows changes: choose one")
         _show_since(app, board, since.date(), as_json)
         return
+    if html_file is not None:
+        _write_page(app, board, html_file, authority, team, case_filter)
+        click.echo(f"wrote {html_file}", err=as_json)
+        if not as_json:
+            return
     if worker_id is not None and not as_json:
         # Neither the id nor its pseudonym is printed: the manager knows whose caseload they asked for.
         click.echo(
@@ -98,6 +117,25 @@ def dashboard(
     else:
         # One team, or one worker's caseload, is asked for in full; the whole board is capped per team.
         print_board(board, cases_per_team=None if team or worker_id is not None else CASES_PER_TEAM)
+
+
+def _write_page(
+    app: App, board: Board, path: Path, authority: str | None, team: str | None, case_filter: CaseFilter
+) -> None:
+    from dashboard.freshness import judge
+    from dashboard.site import write_board_page
+    from store import read
+
+    # Every authority the page shows says when it last synced; with none selected, every authority.
+    shown = {authority} if authority else set(app.config.authorities)
+    runs = read.last_runs(app.ready_engine())
+    fresh = [f for f in judge(app.config, runs, board.generated_at) if f.authority in shown]
+    title = board.authorities.get(authority, authority) if authority else "All authorities"
+    if team:
+        title = f"{team}, {title}"
+    if case_filter.narrows:
+        title += " (filtered)"
+    write_board_page(path, board, fresh, title)
 
 
 def board_for(

@@ -38,6 +38,9 @@ def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
             report = connector.check(sample_size)
     except ConnectorError as exc:
         raise RunFailed(f"{authority}: cannot read the source: {exc}") from None
+    if not report.reachable and not as_json:
+        # Nothing was sampled: the coverage report would only list every element as unreached.
+        raise RunFailed(f"{authority}: source not reachable: {report.detail}")
     samples = {s.stream: s.records for s in report.samples}
     problems = [*report.problems, *_unmatched_evidence(compiled, samples)]
     result = {
@@ -45,6 +48,7 @@ def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
         "reachable": report.reachable,
         "detail": report.detail,
         "problems": problems,
+        "notes": report.notes,
         "unreadable": [asdict(r) for s in report.samples for r in s.rejected],
         "coverage": asdict(coverage(compiled, samples)),
     }
@@ -83,6 +87,10 @@ def _print_check(result: dict[str, object]) -> None:
     assert isinstance(problems, list)
     for problem in problems:
         console.print(f"[bold red]problem[/]: {problem}", highlight=False)
+    notes = result["notes"]
+    assert isinstance(notes, list)
+    for note in notes:
+        console.print(f"[yellow]not checked[/]: {note}", highlight=False)
     cov = result["coverage"]
     assert isinstance(cov, dict)
     for stream in cov["streams"]:

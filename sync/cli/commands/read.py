@@ -114,6 +114,27 @@ def _orphans(orphaned: int, evidence: int, alert: bool) -> str:
     return f"[bold red]{text} check how both streams key cases[/]" if alert else text
 
 
+RUN_COLUMNS = [
+    ("id", "id"),
+    ("authority", "authority"),
+    ("trigger", "trigger"),
+    ("by", "requested_by"),
+    ("mode", "mode"),
+    ("started", "started_at"),
+    ("outcome", "outcome"),
+    ("read", "read_count"),
+    ("written", "written_count"),
+    ("unchanged", "unchanged_count"),
+    ("quarantined", "quarantined_count"),
+    ("not evidence", "not_evidence_count"),
+    ("deleted", "deleted_count"),
+    ("orphaned", "orphaned_count"),
+    ("superseded", "superseded_count"),
+    ("reason", "reason"),
+    ("error", "error"),
+]
+
+
 @click.command()
 @click.argument("authority", required=False)
 @click.option("--limit", default=50, show_default=True, help="How many runs, newest first.")
@@ -127,48 +148,13 @@ def runs(app: App, authority: str | None, limit: int, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    _table(
-        "Runs",
-        [
-            "id",
-            "authority",
-            "trigger",
-            "by",
-            "mode",
-            "started",
-            "outcome",
-            "read",
-            "written",
-            "unchanged",
-            "quarantined",
-            "not evidence",
-            "deleted",
-            "orphaned",
-            "reason",
-            "error",
-        ],
-        [
-            [
-                r["id"],
-                r["authority"],
-                r["trigger"],
-                r["requested_by"],
-                r["mode"],
-                r["started_at"],
-                r["outcome"],
-                r["read_count"],
-                r["written_count"],
-                r["unchanged_count"],
-                r["quarantined_count"],
-                r["not_evidence_count"],
-                r["deleted_count"],
-                r["orphaned_count"],
-                r["reason"],
-                r["error"],
-            ]
-            for r in rows
-        ],
-    )
+    # Superseded rows come only from statutory returns: the column shows when a listed run has some.
+    columns = [
+        (label, key)
+        for label, key in RUN_COLUMNS
+        if key != "superseded_count" or any(r["superseded_count"] for r in rows)
+    ]
+    _table("Runs", [label for label, _ in columns], [[r[key] for _, key in columns] for r in rows])
 
 
 @click.command()

@@ -47,6 +47,8 @@ def report_runs(results: list[RunResult], as_json: bool) -> None:
             )
             if c.orphaned:
                 line += f", evidence naming no stored case {c.orphaned}"
+            if c.superseded:
+                line += f", superseded by a later episode {c.superseded}"
             if c.deleted:
                 line += f", marked deleted {c.deleted}"
             click.echo(line + (f" - {r.error}" if r.error else ""))

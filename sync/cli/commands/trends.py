@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import click
 
@@ -50,7 +50,7 @@ def trends(app: App, authority: str, team: str | None, weeks: int, as_json: bool
     keys = [e.key for e in elements]
     results = []
     for name in chosen:
-        spans = [_span(c) for c in rows if str(c["team"] or NO_TEAM) == name]
+        spans = [CaseSpan.from_row(c) for c in rows if str(c["team"] or NO_TEAM) == name]
         results.append((name, weekly(changes, spans, keys, endings)))
     if as_json:
         emit_json({"authority": authority, "teams": [trends_json(n, endings, found) for n, found in results]})
@@ -62,13 +62,3 @@ def trends(app: App, authority: str, team: str | None, weeks: int, as_json: bool
             found,
             elements,
         )
-
-
-def _span(row: dict[str, object]) -> CaseSpan:
-    closed = row.get("closed_on")
-    return CaseSpan(
-        str(row["authority"]),
-        str(row["case_ref"]),
-        date.fromisoformat(str(row["opened_on"])),
-        date.fromisoformat(str(closed)) if closed else None,
-    )
