@@ -13,6 +13,7 @@ string, which may carry keys.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -216,7 +217,30 @@ class HttpClient:
         if left <= 0:
             raise self._past_deadline(here)
         connect, read = min(self.timeouts.connect, left), min(self.timeouts.read, left)
-        timeout = (connect, read)
+        # requests bounds each socket read, not the whole response: a server dripping its headers a
+        # byte at a time would hold the run for ever. The exchange runs in a thread of its own, and
+        # the request is given up at the deadline; the abandoned thread ends with its connection.
+        outcome: list[requests.Response | BaseException] = []
+
+        def exchange() -> None:
+            try:
+                outcome.append(self._exchange_now(prepared, here, (connect, read), deadline))
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread as it is
+                outcome.append(exc)
+
+        worker = threading.Thread(target=exchange, name="sofs-sync-http", daemon=True)
+        worker.start()
+        worker.join(timeout=max(left, 0.0))
+        if not outcome:
+            raise self._past_deadline(here)
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
+
+    def _exchange_now(
+        self, prepared: requests.PreparedRequest, here: str, timeout: tuple[float, float], deadline: float
+    ) -> requests.Response:
+        connect, read = timeout
         try:
             response = self.session.send(prepared, timeout=timeout, allow_redirects=True, stream=True)
             self._read_body(response, here, deadline)

@@ -141,6 +141,11 @@ def ordered_streams(names: list[str]) -> list[str]:
     return sorted(names, key=lambda s: (STREAM_ORDER.index(s) if s in STREAM_ORDER else len(STREAM_ORDER), s))
 
 
+def _store_busy(exc: OperationalError) -> bool:
+    """SQLite's own words for a lock held past the busy timeout (the message carries no values)."""
+    return "database is locked" in str(exc.orig) or "database is busy" in str(exc.orig)
+
+
 def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
     """An error summary fit for the run history: no record contents, SQL parameters or secrets.
 
@@ -151,6 +156,8 @@ def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
         if request is not None and request.case_ref:
             text = text.replace(request.case_ref, "<case>")
         return text
+    if isinstance(exc, OperationalError) and _store_busy(exc):
+        return "store busy: another writer held it past the busy timeout; committed batches are kept"
     if isinstance(exc, DBAPIError) and (exc.connection_invalidated or isinstance(exc, OperationalError)):
         return f"store connection lost ({type(exc.orig).__name__}); committed batches are kept"
     if isinstance(exc, DBAPIError):

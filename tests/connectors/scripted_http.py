@@ -2,7 +2,8 @@
 
 Each route holds a queue of replies; a request takes the next one and the last one repeats. A reply can
 also stall (until the test ends), reset the connection, promise more body than it sends, or drip
-its body a byte at a time (a slow-drip server: each byte well inside any read timeout).
+its body (or its headers) a byte at a time (a slow-drip server: each byte well inside any read
+timeout).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Reply:
     reset: bool = False
     truncate: bool = False
     drip: bool = False
+    drip_headers: bool = False
 
     def payload(self) -> bytes:
         if self.body is not None:
@@ -95,6 +97,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         payload = reply.payload()
+        if reply.drip_headers:
+            # The status line and headers a byte at a time, each well inside any read timeout.
+            head = f"HTTP/1.1 {reply.status} OK\r\nContent-Type: {reply.content_type}\r\nX-Slow: "
+            for byte in head.encode() + b"a" * 10_000:
+                if self.server.script.release.wait(timeout=DRIP_GAP_SECONDS):
+                    break
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            self.close_connection = True
+            return
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         announced = len(payload) + (100 if reply.truncate else 0)

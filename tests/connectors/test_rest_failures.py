@@ -164,6 +164,16 @@ def test_a_slow_drip_body_is_cut_off_at_the_request_deadline(server: ScriptedSer
     assert len(server.seen("/cases")) == 1
 
 
+def test_a_server_dripping_its_headers_is_given_up_at_the_request_deadline(server: ScriptedServer) -> None:
+    server.on("/cases", Reply(drip_headers=True))
+    connector = rest_connector(
+        server.url, timeouts={"connect": 2, "read": 2, "total": 1}, retry={"max_attempts": 2}
+    )
+
+    with pytest.raises(RetryBudgetExhausted, match="no complete response within the 1s deadline"):
+        read_all(connector)
+
+
 def test_retries_of_one_request_end_at_its_deadline_whatever_the_budget_left(
     server: ScriptedServer, fake_time: FakeTime
 ) -> None:
