@@ -42,7 +42,14 @@ def recompute_cases(
     computed: dict[str, list[ElementStatus]] = {
         ref: _statuses(cases[ref], evidence.get(ref, ()), how) if ref in cases else [] for ref in refs
     }
-    statuses.apply_statuses(conn, authority, computed, how.today, run_id)
+    # A change takes effect on the day it is seen, but never before its case opens: a case that the
+    # source already holds with a later opening date gets its first statuses from that date.
+    by_day: dict[date, dict[str, list[ElementStatus]]] = {}
+    for ref, computed_statuses in computed.items():
+        opened = cases[ref].opened_on if ref in cases else how.today
+        by_day.setdefault(max(how.today, opened), {})[ref] = computed_statuses
+    for day, of_day in sorted(by_day.items()):
+        statuses.apply_statuses(conn, authority, of_day, day, run_id)
     return len(cases)
 
 

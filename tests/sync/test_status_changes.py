@@ -189,3 +189,16 @@ def test_a_crash_between_batches_leaves_touched_cases_that_the_next_run_settles_
     ).run("mem-la", RunRequest(Trigger.CLI, "tester"))
     assert change_log(sqlite_store) == change_log(clean_store)
     assert read.whiteboard(sqlite_store) == read.whiteboard(clean_store)
+
+
+def test_a_case_the_source_holds_before_it_opens_has_no_status_dated_before_its_opening(
+    sync, sqlite_store: Engine
+) -> None:  # type: ignore[no-untyped-def]
+    opens = date(2026, 2, 20)
+    held_early = MemoryConnector(
+        data={"cases": [a_case_record("C1", opened=opens.isoformat(), cp_start=None)], "evidence": []}
+    )
+
+    sync(held_early, on=FIRST_DAY)
+
+    assert {str(row[3]) for row in change_log(sqlite_store)} == {opens.isoformat()}
