@@ -59,12 +59,13 @@ def print_board(
         print_narrow_summary(board, headings, console)
     else:
         console.print(team_summary(board, headings))
+    widest = _widest_cells(board, marks)
     for group in board.groups():
         if group.cases:
             console.print()
             console.print(grid_title(group), style="bold")
             shown = group if cases_per_team is None else replace(group, cases=group.cases[:cases_per_team])
-            console.print(case_grid(board, shown, widths, headings, marks))
+            console.print(case_grid(board, shown, widths, headings, marks, widest))
             if wide and not marks:
                 print_case_marks(board, shown, console)
             if len(shown.cases) < len(group.cases):
@@ -83,11 +84,18 @@ def _more_line(group: TeamGroup, hidden: int) -> Text:
 def _grid_width(board: Board, widths: tuple[int, int], headings: list[str], marks: bool) -> int:
     """Columns the case grid needs: each column padded by one space a side, a space between columns
     and one more at each edge."""
-    cells = [
-        max([len(h), *(len(_cell(board, c, e.key, marks)) for c in board.cases)])
-        for h, e in zip(headings, board.elements, strict=True)
-    ]
+    widest = _widest_cells(board, marks)
+    cells = [max(len(h), w) for h, w in zip(headings, widest, strict=True)]
     return sum(max(w, 4) + 3 for w in widths) + sum(w + 3 for w in cells) + 1
+
+
+def _widest_cells(board: Board, marks: bool) -> list[int]:
+    """Per element, the board's widest grid cell. Without marks a cell is one symbol; with them only
+    cases whose cells were built carry marks, the rest are one symbol too, so only those are measured."""
+    if not marks or not board.cases:
+        return [1 for _ in board.elements]
+    built = [c for c in board.cases if (c["authority"], c["case_ref"]) in board.cells]
+    return [max((len(_cell(board, c, e.key, True)) for c in built), default=1) for e in board.elements]
 
 
 def _summary_too_wide(board: Board, headings: list[str], width: int) -> bool:
@@ -147,19 +155,21 @@ def case_grid(
     widths: tuple[int, int] = (4, 4),
     headings: list[str] | None = None,
     marks: bool = False,
+    widest: list[int] | None = None,
 ) -> Table:
-    """One team's open cases; fixed column widths, so every team's table lines up with the next."""
+    """One team's open cases; fixed column widths, so every team's table lines up with the next.
+
+    `widest` is `_widest_cells(board, marks)`, measured once per board when a caller draws every team."""
     grid = Table(
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
     )
     grid.add_column("Case", no_wrap=True, min_width=widths[0])
     grid.add_column("Type", no_wrap=True, min_width=widths[1])
-    for heading, element in zip(_headings(board, headings), board.elements, strict=True):
-        # With marks every team's column is as wide as the board's widest cell, so the tables line up.
-        width = (
-            max((len(_cell(board, c, element.key, True)) for c in board.cases), default=1) if marks else None
-        )
+    # With marks every team's column is as wide as the board's widest cell, so the tables line up.
+    widest = (widest or _widest_cells(board, True)) if marks else None
+    for n, heading in enumerate(_headings(board, headings)):
+        width = widest[n] if widest is not None else None
         grid.add_column(heading, justify="left" if marks else "center", no_wrap=True, min_width=width)
     for case in group.cases:
         grid.add_row(
