@@ -6,16 +6,14 @@ Where a table's columns fit the terminal it is a table; where they don't, each r
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from dashboard.listing import pack
 from dashboard.whiteboard import CASE_TYPE_LABELS, STATUS_BY_KEY, STATUSES, Board, Row, TeamGroup
 
 CASES_PER_TEAM = 25
@@ -51,7 +49,7 @@ def print_board(
     wide = console.width >= MARKS_FROM_WIDTH
     marks = wide and _grid_width(board, widths, headings, True) <= console.width
     if wide:
-        for line in _pack(list(MARKS_KEY), console.width, indent=""):
+        for line in pack(list(MARKS_KEY), console.width, indent=""):
             console.print(Text(line), soft_wrap=True)
     if not marks and _grid_width(board, widths, headings, False) > console.width:
         # Too narrow for words: number the columns and say once what the numbers stand for.
@@ -61,12 +59,13 @@ def print_board(
         print_narrow_summary(board, headings, console)
     else:
         console.print(team_summary(board, headings))
+    widest = _widest_cells(board, marks)
     for group in board.groups():
         if group.cases:
             console.print()
             console.print(grid_title(group), style="bold")
             shown = group if cases_per_team is None else replace(group, cases=group.cases[:cases_per_team])
-            console.print(case_grid(board, shown, widths, headings, marks))
+            console.print(case_grid(board, shown, widths, headings, marks, widest))
             if wide and not marks:
                 print_case_marks(board, shown, console)
             if len(shown.cases) < len(group.cases):
@@ -85,11 +84,18 @@ def _more_line(group: TeamGroup, hidden: int) -> Text:
 def _grid_width(board: Board, widths: tuple[int, int], headings: list[str], marks: bool) -> int:
     """Columns the case grid needs: each column padded by one space a side, a space between columns
     and one more at each edge."""
-    cells = [
-        max([len(h), *(len(_cell(board, c, e.key, marks)) for c in board.cases)])
-        for h, e in zip(headings, board.elements, strict=True)
-    ]
+    widest = _widest_cells(board, marks)
+    cells = [max(len(h), w) for h, w in zip(headings, widest, strict=True)]
     return sum(max(w, 4) + 3 for w in widths) + sum(w + 3 for w in cells) + 1
+
+
+def _widest_cells(board: Board, marks: bool) -> list[int]:
+    """Per element, the board's widest grid cell. Without marks a cell is one symbol; with them only
+    cases whose cells were built carry marks, the rest are one symbol too, so only those are measured."""
+    if not marks or not board.cases:
+        return [1 for _ in board.elements]
+    built = [c for c in board.cases if (c["authority"], c["case_ref"]) in board.cells]
+    return [max((len(_cell(board, c, e.key, True)) for c in built), default=1) for e in board.elements]
 
 
 def _summary_too_wide(board: Board, headings: list[str], width: int) -> bool:
@@ -149,19 +155,21 @@ def case_grid(
     widths: tuple[int, int] = (4, 4),
     headings: list[str] | None = None,
     marks: bool = False,
+    widest: list[int] | None = None,
 ) -> Table:
-    """One team's open cases; fixed column widths, so every team's table lines up with the next."""
+    """One team's open cases; fixed column widths, so every team's table lines up with the next.
+
+    `widest` is `_widest_cells(board, marks)`, measured once per board when a caller draws every team."""
     grid = Table(
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
     )
     grid.add_column("Case", no_wrap=True, min_width=widths[0])
     grid.add_column("Type", no_wrap=True, min_width=widths[1])
-    for heading, element in zip(_headings(board, headings), board.elements, strict=True):
-        # With marks every team's column is as wide as the board's widest cell, so the tables line up.
-        width = (
-            max((len(_cell(board, c, element.key, True)) for c in board.cases), default=1) if marks else None
-        )
+    # With marks every team's column is as wide as the board's widest cell, so the tables line up.
+    widest = (widest or _widest_cells(board, True)) if marks else None
+    for n, heading in enumerate(_headings(board, headings)):
+        width = widest[n] if widest is not None else None
         grid.add_column(heading, justify="left" if marks else "center", no_wrap=True, min_width=width)
     for case in group.cases:
         grid.add_row(
@@ -185,7 +193,7 @@ def print_case_marks(board: Board, group: TeamGroup, console: Console) -> None:
                 chunks.append(f"{short_label(element.label)}: {', '.join(found.marks())};")
         if chunks:
             # The reference stands in the first line's indent; a continued line stays under the marks.
-            lines = _pack(chunks, console.width, indent)
+            lines = pack(chunks, console.width, indent)
             lines[0] = f"  {str(case['case_ref']).ljust(ref_width)}  {lines[0][len(indent) :]}"
             for line in lines:
                 console.print(Text(line), soft_wrap=True)
@@ -259,90 +267,3 @@ def team_summary(board: Board, headings: list[str] | None = None, compact: bool 
         cells = [_summary_cell(group, element.key, compact) for element in board.elements]
         summary.add_row(f"  {group.team}", str(len(group.cases)), *cells)
     return summary
-
-
-PROSE_MIN_WIDTH = 24
-"""The narrowest a prose column (a reason, an error) may wrap to before a table gives way to blocks."""
-
-
-def print_listing(
-    title: str,
-    columns: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    console: Console | None = None,
-    prose: Sequence[str] = (),
-) -> None:
-    """A table where every column fits whole; else one block per record, wrapped at words.
-
-    Columns named in `prose` (sentences such as a run's error) may wrap at words inside the table,
-    as long as each keeps `PROSE_MIN_WIDTH` characters; every other column stays whole. The block
-    starts with the record's first column, then `label value` pairs packed into lines. Empty values
-    are left out of a block: it lists what the record has.
-    """
-    console = console or Console()
-    cells = [[_listing_cell(v) for v in row] for row in rows]
-    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    wraps = [c in prose for c in columns]
-    least = [
-        min(w, max(PROSE_MIN_WIDTH, len(c))) if wrap else w
-        for w, wrap, c in zip(widths, wraps, columns, strict=True)
-    ]
-    if sum(least) + 2 * (len(columns) - 1) <= console.width:
-        # No rules between columns: two spaces apart, headings underlined, so more columns fit.
-        table = Table(
-            title=title,
-            title_justify="left",
-            title_style="bold",
-            box=None,
-            padding=(0, 1),
-            pad_edge=False,
-            header_style="bold underline",
-        )
-        for column, wrap, width in zip(columns, wraps, least, strict=True):
-            table.add_column(column, no_wrap=not wrap, min_width=width, overflow="fold")
-        for row in cells:
-            table.add_row(*row)
-        console.print(table)
-        return
-    console.print(title, style="bold")
-    for row in cells:
-        console.print()
-        console.print(Text(f"{columns[0]} {row[0]}", style="bold"))
-        for line in _pack(
-            [f"{c}: {v}" for c, v in zip(columns[1:], row[1:], strict=True) if v], console.width
-        ):
-            console.print(Text(line), soft_wrap=True)
-
-
-def _pack(chunks: list[str], width: int, indent: str = "  ") -> list[str]:
-    """Chunks joined two spaces apart into lines of at most `width`; a long chunk wraps at its words."""
-    lines: list[str] = []
-    current = ""
-    for chunk in chunks:
-        if current and len(indent) + len(current) + 2 + len(chunk) <= width:
-            current += "  " + chunk
-            continue
-        if current:
-            lines.append(indent + current)
-            current = ""
-        if len(indent) + len(chunk) <= width:
-            current = chunk
-        else:
-            wrapped = textwrap.wrap(
-                chunk, width - len(indent) - 2, break_long_words=False, break_on_hyphens=False
-            )
-            lines.append(indent + wrapped[0])
-            lines.extend(indent + "  " + part for part in wrapped[1:])
-    if current:
-        lines.append(indent + current)
-    return lines
-
-
-def _listing_cell(value: Any) -> str:
-    """Timestamps to the minute in UTC, which is all a table needs (`--json` keeps them whole)."""
-    if value is None:
-        return ""
-    text = str(value)
-    if len(text) >= 19 and text[4] == "-" and text[10] == "T":
-        return text[:16].replace("T", " ")
-    return text

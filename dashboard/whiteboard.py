@@ -145,10 +145,13 @@ def load_board(
     now: datetime | None = None,
     rules: Mapping[str, TimelinessRules] | None = None,
     case_filter: CaseFilter | None = None,
+    cells_per_team: int | None = None,
 ) -> Board:
     """The board from the store's views, optionally for one authority or team, narrowed by a filter.
 
     `rules` (per authority) give each cell its review date; without them cells still carry the rest.
+    `cells_per_team` builds cells only for each team's first cases (None: every case), for a view
+    that shows no more: at thousands of open cases building every cell is most of the wait.
     """
     now = now or datetime.now(UTC)
     case_filter = case_filter or CaseFilter()
@@ -167,8 +170,29 @@ def load_board(
         cases=cases,
         teams=teams,
         generated_at=now,
-        cells=_cells(engine, cases, authority, team, rules or {}, now.astimezone(ENGLAND).date()),
+        cells=_cells(
+            engine,
+            _first_per_team(cases, cells_per_team),
+            authority,
+            team,
+            rules or {},
+            now.astimezone(ENGLAND).date(),
+        ),
     )
+
+
+def _first_per_team(cases: list[Row], limit: int | None) -> list[Row]:
+    """Each team's first `limit` cases in board order, as `Board.groups` lists them; None: all."""
+    if limit is None:
+        return cases
+    taken: dict[tuple[str, str], int] = {}
+    first: list[Row] = []
+    for case in cases:
+        team = (case["authority"], case["team"] or NO_TEAM)
+        if taken.get(team, 0) < limit:
+            taken[team] = taken.get(team, 0) + 1
+            first.append(case)
+    return first
 
 
 def _cells(
@@ -180,6 +204,8 @@ def _cells(
     on: date,
 ) -> dict[CaseKey, dict[str, Cell]]:
     wanted = {(c["authority"], c["case_ref"]) for c in cases}
+    if not wanted:
+        return {}
     records: dict[CaseKey, list[SourceRecord]] = {}
     for row in history.open_evidence(engine, authority, team):
         key = (row["authority"], row["case_ref"])

@@ -333,3 +333,29 @@ def test_the_terminal_board_puts_the_summary_first_and_caps_each_team_saying_how
     whole = console.export_text()
     assert "more open case" not in whole
     assert all(c["case_ref"] in whole for c in board.cases)
+
+
+def test_a_board_loaded_for_a_capped_grid_builds_only_the_shown_cells_and_prints_the_same(
+    synced: tuple[Path, Engine],
+) -> None:
+    from rich.console import Console
+
+    from dashboard.terminal import print_board
+    from dashboard.whiteboard import load_board
+    from mapping.elements import DEFAULT_ELEMENTS
+
+    names = {"mem-la": "Memory Council"}
+    full = load_board(synced[1], DEFAULT_ELEMENTS, names)
+    capped = load_board(synced[1], DEFAULT_ELEMENTS, names, now=full.generated_at, cells_per_team=1)
+    shown = {(g.cases[0]["authority"], g.cases[0]["case_ref"]) for g in full.groups() if g.cases}
+    assert set(capped.cells) == shown < set(full.cells)
+    assert all(capped.cells[key] == full.cells[key] for key in shown)
+    assert capped.cases == full.cases
+    assert capped.teams == full.teams
+
+    printed: list[str] = []
+    for board in (full, capped):
+        console = Console(width=200, record=True)
+        print_board(board, console, cases_per_team=1)
+        printed.append(console.export_text())
+    assert printed[0] == printed[1]

@@ -89,9 +89,12 @@ def dashboard(
         status=Status(status) if status else None,
         case_refs=_caseload(app, authority, worker_id) if worker_id is not None else None,
     )
-    board = board_for(app, authority, team, case_filter)
+    # The terminal grid shows each team's first cases unless one team or one caseload is asked for;
+    # --json, --html and --since take every case's cells.
+    capped = not (as_json or html_file is not None or since is not None or team or worker_id is not None)
+    board = board_for(app, authority, team, case_filter, cells_per_team=CASES_PER_TEAM if capped else None)
     if team and not board.cases:
-        teams = {g.team for g in board_for(app, authority).groups()}
+        teams = {g.team for g in board_for(app, authority, cells_per_team=0).groups()}
         if team not in teams:
             raise click.BadParameter(
                 f"no open cases in a team named {team!r}; teams: {', '.join(sorted(teams)) or 'none yet'}",
@@ -116,7 +119,7 @@ def dashboard(
         emit_json(board.as_json())
     else:
         # One team, or one worker's caseload, is asked for in full; the whole board is capped per team.
-        print_board(board, cases_per_team=None if team or worker_id is not None else CASES_PER_TEAM)
+        print_board(board, cases_per_team=CASES_PER_TEAM if capped else None)
 
 
 def _write_page(
@@ -139,7 +142,11 @@ def _write_page(
 
 
 def board_for(
-    app: App, authority: str | None = None, team: str | None = None, case_filter: CaseFilter | None = None
+    app: App,
+    authority: str | None = None,
+    team: str | None = None,
+    case_filter: CaseFilter | None = None,
+    cells_per_team: int | None = None,
 ) -> Board:
     names = {code: a.name for code, a in app.config.authorities.items()}
     rules = {code: a.file.timeliness for code, a in app.config.authorities.items()}
@@ -151,6 +158,7 @@ def board_for(
         team,
         rules=rules,
         case_filter=case_filter,
+        cells_per_team=cells_per_team,
     )
 
 

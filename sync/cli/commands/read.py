@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from dashboard.terminal import print_listing
+from dashboard.listing import print_listing
 from store import read
 from sync.cli.app import App
 from sync.cli.output import emit_json
