@@ -15,7 +15,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Engine, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from config.authority import Authority
@@ -23,16 +23,26 @@ from config.errors import ConfigError
 from config.loader import Config
 from config.secrets import resolve_secret
 from connectors.base import Batch, CaseFilterUnsupported, Connector, Rejected
-from connectors.errors import ConnectorError, RetryBudgetExhausted
+from connectors.errors import RetryBudgetExhausted
 from connectors.registry import connector_type
 from mapping.identifiers import Identifiers
 from mapping.mapper import CompiledMapping
-from store import lookups, statuses, tables, writer
+from store import lookups, writer
 from store.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
 from store.models import SyncRun
-from store.runs import Counts, audit, finish_run, record_counts, start_run
+from store.runs import Counts, audit, finish_run, start_run
 from sync.run.batch import RunContext, write_batch
 from sync.run.compile import compile_for, stored_case_ref
+from sync.run.deletions import Resync, mark_vanished
+from sync.run.errors import (
+    EXPECTED_FAILURES,
+    EndsPartial,
+    IncompleteRead,
+    MostlyOrphaned,
+    Stopped,
+    TimeLimitReached,
+    safe_error,
+)
 from sync.run.recompute import StatusRules, settle
 
 log = structlog.get_logger("sofs_sync.runner")
@@ -81,52 +91,6 @@ class RunResult:
     error: str | None = None
 
 
-class EndsPartial(Exception):
-    """Ends the run partial: every committed batch stays, and the next run carries on from them."""
-
-
-class Stopped(EndsPartial):
-    """A stop was asked for (SIGTERM); the batch in hand committed and the run ends here."""
-
-
-class TimeLimitReached(EndsPartial):
-    """The run's wall-clock bound passed; what committed stays and the next run resumes from it."""
-
-
-class NothingRead(EndsPartial):
-    """A full read met no records where the store has some: deleting them all would be a guess."""
-
-
-class UnreadRecords(EndsPartial):
-    """A full read met records it could not identify: what vanished cannot be told from what was unread."""
-
-
-class RunRefused(Exception):
-    """Fails the run for a reason the operator can act on, said in a message safe to record."""
-
-
-class NoSuchCase(RunRefused):
-    """A one-case resync found the case neither in the source nor in the store: likely a typo."""
-
-
-class DeletionGuarded(EndsPartial):
-    """A resync would mark more of the authority's live records deleted than its guard allows."""
-
-
-class MostlyOrphaned(EndsPartial):
-    """Most evidence read names cases the store does not have: the streams likely key cases differently."""
-
-
-class IncompleteRead(EndsPartial):
-    """The source holds records this run could not deliver: a file still being written or unreadable."""
-
-
-EXPECTED_FAILURES: tuple[type[Exception], ...] = (ConnectorError, LeaseLost, RunRefused)
-"""What fails a run as expected: a source's failure (a connector's own family, case filters
-included), a lease taken over, a refusal. Their messages carry no record contents, SQL parameters
-or secrets, and no traceback is logged; anything else fails the run as unexpected."""
-
-
 def england_today() -> date:
     return datetime.now(ENGLAND).date()
 
@@ -139,30 +103,6 @@ def build_connector(authority: Authority) -> Connector:
 def ordered_streams(names: list[str]) -> list[str]:
     """Cases before evidence, so evidence always finds its case when both arrive in one run."""
     return sorted(names, key=lambda s: (STREAM_ORDER.index(s) if s in STREAM_ORDER else len(STREAM_ORDER), s))
-
-
-def _store_busy(exc: OperationalError) -> bool:
-    """SQLite's own words for a lock held past the busy timeout (the message carries no values)."""
-    return "database is locked" in str(exc.orig) or "database is busy" in str(exc.orig)
-
-
-def safe_error(exc: BaseException, request: RunRequest | None = None) -> str:
-    """An error summary fit for the run history: no record contents, SQL parameters or secrets.
-
-    A per-case run's own case reference is masked: a connector's message may carry it in a path.
-    """
-    if isinstance(exc, (EndsPartial, *EXPECTED_FAILURES)):
-        text = f"{type(exc).__name__}: {exc}"
-        if request is not None and request.case_ref:
-            text = text.replace(request.case_ref, "<case>")
-        return text
-    if isinstance(exc, OperationalError) and _store_busy(exc):
-        return "store busy: another writer held it past the busy timeout; committed batches are kept"
-    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or isinstance(exc, OperationalError)):
-        return f"store connection lost ({type(exc.orig).__name__}); committed batches are kept"
-    if isinstance(exc, DBAPIError):
-        return f"store error: {type(exc.orig).__name__}"
-    return f"{type(exc).__name__} (see the daemon's log for the traceback)"
 
 
 class SyncRunner:
@@ -216,7 +156,9 @@ class SyncRunner:
             return self._finish(run_id, code, RunOutcome.SKIPPED, ctx.counts, str(held))
         except Exception as exc:  # noqa: BLE001 - e.g. the store is unreachable; the run says so
             bound.error("run failed taking the lease", error_class=type(exc).__name__)
-            return self._finish(run_id, code, RunOutcome.FAILED, ctx.counts, safe_error(exc, request))
+            return self._finish(
+                run_id, code, RunOutcome.FAILED, ctx.counts, safe_error(exc, request.case_ref)
+            )
         outcome, error = RunOutcome.SUCCEEDED, None
         try:
             self._close_interrupted_runs(code, run_id)
@@ -225,15 +167,15 @@ class SyncRunner:
         except RetryBudgetExhausted as exc:
             # Rate limited part way: keep what committed, resume next run. Down from the start: failed.
             outcome = RunOutcome.PARTIAL if ctx.counts.read else RunOutcome.FAILED
-            error = safe_error(exc, request)
+            error = safe_error(exc, request.case_ref)
             bound.warning(
                 "run ended early: retry budget spent", outcome=str(outcome), error_class=type(exc).__name__
             )
         except EndsPartial as exc:
-            outcome, error = RunOutcome.PARTIAL, safe_error(exc, request)
+            outcome, error = RunOutcome.PARTIAL, safe_error(exc, request.case_ref)
             bound.warning("run ended early", error_class=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
-            outcome, error = RunOutcome.FAILED, safe_error(exc, request)
+            outcome, error = RunOutcome.FAILED, safe_error(exc, request.case_ref)
             expected = isinstance(exc, (*EXPECTED_FAILURES, OperationalError))
             bound.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
         finally:
@@ -242,7 +184,7 @@ class SyncRunner:
             except Exception as exc:  # noqa: BLE001 - e.g. the store went away; the lease expires anyway
                 bound.warning("lease not released", error_class=type(exc).__name__)
         result = self._finish(run_id, code, outcome, ctx.counts, error)
-        bound.info("run finished", outcome=str(outcome), **_count_fields(ctx.counts))
+        bound.info("run finished", outcome=str(outcome), **vars(ctx.counts))
         return result
 
     def _finish(
@@ -370,7 +312,12 @@ class SyncRunner:
                     "; ".join(incomplete) + " (nothing marked deleted)" * (request.mode is Mode.FULL)
                 )
             if request.mode is not Mode.INCREMENTAL:
-                self._mark_vanished(ctx, authority, request, read_per_stream, lease)
+                resync = Resync(
+                    stored_case_ref(authority, request.case_ref) if request.case_ref else None,
+                    authority.file.deletion_guard,
+                    request.allow_deletions,
+                )
+                mark_vanished(self.engine, ctx, resync, read_per_stream, lease)
 
     def _batches(
         self, connector: Connector, compiled: CompiledMapping, stream: str, request: RunRequest
@@ -386,75 +333,6 @@ class SyncRunner:
                 position = lookups.load_position(conn, compiled.authority, stream)
         for batch in connector.read(stream, position):
             yield batch, batch.position
-
-    def _mark_vanished(
-        self,
-        ctx: RunContext,
-        authority: Authority,
-        request: RunRequest,
-        read_per_stream: dict[str, int],
-        lease: StoreLease,
-    ) -> None:
-        """After a complete full read, what the source no longer has is marked deleted, with the date."""
-        if ctx.unread_streams:
-            raise UnreadRecords(
-                f"stream(s) {', '.join(sorted(ctx.unread_streams))} had records that could not be read "
-                "(see quarantine); stored records were kept, not marked deleted"
-            )
-        case_ref = stored_case_ref(authority, request.case_ref) if request.case_ref else None
-        with self.engine.begin() as conn:
-            lease.confirm(conn)
-            empty = [s for s, n in read_per_stream.items() if n == 0]
-            live = lookups.count_live(conn, tables.CASES, ctx.authority, case_ref) + lookups.count_live(
-                conn, tables.EVIDENCE, ctx.authority, case_ref
-            )
-            if request.mode is Mode.CASE and not live and len(empty) == len(read_per_stream):
-                raise NoSuchCase("neither the source nor the store has that case; check the reference")
-            if empty and live and request.mode is Mode.FULL:
-                raise NothingRead(
-                    f"stream(s) {', '.join(empty)} returned no records; {live} stored records were kept, "
-                    "not marked deleted"
-                )
-            self._guard_deletions(conn, ctx, authority, request, case_ref)
-            if request.mode is Mode.FULL:
-                for stream in read_per_stream:
-                    writer.resolve_unseen_quarantine(conn, ctx.authority, stream, ctx.run_id, ctx.now)
-            touched: set[str] = set()
-            deleted = 0
-            for table in (tables.CASES, tables.EVIDENCE):
-                refs = writer.mark_vanished(conn, table, ctx.authority, ctx.run_id, ctx.today, case_ref)
-                deleted += len(refs)
-                touched.update(refs)
-            statuses.touch_cases(conn, ctx.authority, touched)
-            record_counts(conn, ctx.run_id, replace(ctx.counts, deleted=ctx.counts.deleted + deleted))
-        ctx.counts.deleted += deleted
-
-    @staticmethod
-    def _guard_deletions(
-        conn: Connection, ctx: RunContext, authority: Authority, request: RunRequest, case_ref: str | None
-    ) -> None:
-        """A resync that would delete a large share of what dashboards show stops unless told otherwise."""
-        vanished = sum(
-            writer.count_vanished(conn, table, ctx.authority, ctx.run_id, case_ref)
-            for table in (tables.CASES, tables.EVIDENCE)
-        )
-        live = sum(
-            lookups.count_live(conn, table, ctx.authority) for table in (tables.CASES, tables.EVIDENCE)
-        )
-        guard = authority.file.deletion_guard
-        if vanished <= guard * live:
-            return
-        if request.allow_deletions:
-            log.warning(
-                "deletions past the guard allowed", run_id=ctx.run_id, authority=ctx.authority, count=vanished
-            )
-            return
-        share = f"{vanished:,} of the authority's {live:,} live records ({vanished / live:.0%})"
-        raise DeletionGuarded(
-            f"this resync would mark {share} deleted, more than its deletion guard of {guard:.0%}; "
-            "nothing was marked deleted. Check the connector settings first (a page key, a filter, "
-            "a query); if the source really no longer has them, resync again with --allow-deletions"
-        )
 
     def recompute(self, code: str) -> int:
         """Recompute every open case's statuses for today's date (overdue and review due move daily),
@@ -494,16 +372,3 @@ def _scope_ref(authority: Authority, request: RunRequest) -> str | None:
 def _stored_refs(rejected: list[Rejected], identifiers: Identifiers) -> list[Rejected]:
     """A connector's rejects name records by the source's own reference: store the pseudonym, bounded."""
     return [replace(r, source_id=identifiers.reference(r.source_id)) for r in rejected]
-
-
-def _count_fields(counts: Counts) -> dict[str, int]:
-    return {
-        "read": counts.read,
-        "written": counts.written,
-        "unchanged": counts.unchanged,
-        "quarantined": counts.quarantined,
-        "not_evidence": counts.not_evidence,
-        "deleted": counts.deleted,
-        "orphaned": counts.orphaned,
-        "superseded": counts.superseded,
-    }

@@ -304,7 +304,7 @@ def test_per_case_resync_records_the_case_only_as_its_pseudonym(
 
 def test_run_errors_do_not_carry_the_requested_case_reference() -> None:
     request = RunRequest(Trigger.MANUAL, "admin", Mode.CASE, reason="audit", case_ref="C123456")
-    error = safe_error(FatalError("GET la.example/cases/C123456: HTTP 404"), request)
+    error = safe_error(FatalError("GET la.example/cases/C123456: HTTP 404"), request.case_ref)
     assert "C123456" not in error
     assert error.startswith("FatalError: GET la.example/cases/")
 
