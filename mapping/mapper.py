@@ -34,6 +34,7 @@ from mapping.outcomes import (
     canonical_hash,
     content_hasher,
 )
+from mapping.reasons import validation_reasons
 from mapping.rules import (
     AsScale,
     AsText,
@@ -55,13 +56,8 @@ from mapping.rules import (
 )
 from mapping.schema import Case, Evidence
 from mapping.spec import AuthorityMapping, FieldRule, Gather, StreamMapping
-from mapping.timeformats import ISO_EXPECTED, IsoFormat, time_format
+from mapping.timeformats import IsoFormat, time_format
 from mapping.values import RuleFailure, as_text, describe
-
-IDENTIFIER_FIELDS = frozenset({"case_ref", "worker", "source_id"})
-"""Fields whose values a reason never quotes: the store may hold them only as pseudonyms. (Rules
-fail on identifiers only for values that are not text, which `describe` never quotes.)"""
-
 
 ELEMENT_ROW_SEPARATOR = "#"
 
@@ -160,7 +156,7 @@ class CompiledStream:
             try:
                 mapped = self._mapped_rows(values, source_id, elements, source_rows)
             except ValidationError as exc:
-                problems.extend(_validation_reasons(exc))
+                problems.extend(validation_reasons(exc))
             else:
                 problems.extend(self.dates.outside(mapped[0].record, self.date_fields) if self.dates else [])
                 if not problems:
@@ -370,42 +366,3 @@ def _type_text(value: Any) -> str | None:
         return as_text(value)
     except RuleFailure:
         return describe(value)
-
-
-def _validation_reasons(exc: ValidationError) -> list[str]:
-    """The schema's refusals in plain words: the field, what it holds, and what it should hold."""
-    reasons = []
-    for error in exc.errors(include_url=False):
-        field = ".".join(str(p) for p in error["loc"])
-        expected = _expected(error)
-        if not field:
-            reasons.append(expected)
-        elif field in IDENTIFIER_FIELDS or error["type"] == "missing":
-            reasons.append(f"{field}: {expected}")
-        else:
-            reasons.append(f"{field}: {describe(error['input'])} {expected}")
-    return reasons
-
-
-_EXPECTED: dict[str, Callable[[dict[str, Any]], str]] = {
-    "missing": lambda _: "has no value and is required: map it from a column the source fills",
-    "less_than_equal": lambda ctx: f"is more than {ctx.get('le')}, the most allowed",
-    "greater_than_equal": lambda ctx: f"is less than {ctx.get('ge')}, the least allowed",
-    "string_too_long": lambda ctx: f"is longer than the {ctx.get('max_length')} characters allowed",
-    "string_too_short": lambda _: "is empty, and a value is required",
-    "date_": lambda _: f"is not a date: expected {ISO_EXPECTED} or the configured date format",
-    "datetime_": lambda _: f"is not a date and time: expected {ISO_EXPECTED} or the configured format",
-    "enum": lambda ctx: f"is not one of {ctx.get('expected')}: map the source's codes onto these",
-    "int_": lambda _: "is not a whole number",
-}
-"""What the schema wanted, by pydantic's error type (or its prefix), so no reason reads like a validator's."""
-
-
-def _expected(error: Any) -> str:
-    kind, ctx = str(error["type"]), error.get("ctx") or {}
-    if kind == "value_error":  # the schema's own checks, already in plain words
-        return str(error["msg"]).removeprefix("Value error, ")
-    for prefix, say in _EXPECTED.items():
-        if kind == prefix or (prefix.endswith("_") and kind.startswith(prefix)):
-            return say(ctx)
-    return f"is not accepted ({str(error['msg']).lower()})"
