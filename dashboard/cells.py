@@ -8,9 +8,11 @@ row and the case's source records; renderers choose how to show them. Pure: the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from bisect import bisect, insort
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from mapping.schema import EvidenceState, Status
@@ -58,25 +60,44 @@ class ElementEvidence:
 
 def element_evidence(records: Iterable[SourceRecord], on: date) -> dict[str, ElementEvidence]:
     """Per element, the scale trajectory, draft in progress and planned date from one case's records."""
-    by_element: dict[str, list[SourceRecord]] = {}
-    for record in records:
-        if record.live:
-            by_element.setdefault(record.element, []).append(record)
+    by_element: dict[str, list[LiveRecord]] = {}
+    for r in records:
+        if r.live:
+            by_element.setdefault(r.element, []).append(
+                (r.state, r.evidenced_on.isoformat(), r.scale_value, r.source_id)
+            )
     found: dict[str, ElementEvidence] = {}
     for element, live in by_element.items():
-        past = sorted((r for r in live if r.evidenced_on <= on), key=record_order)
-        future = [r.evidenced_on for r in live if r.evidenced_on > on]
-        done = [r for r in past if r.completed]
-        since = done[-1].evidenced_on if done else None
-        drafts = [
-            r.evidenced_on for r in past if not r.completed and (since is None or r.evidenced_on >= since)
-        ]
-        found[element] = ElementEvidence(
-            scale=tuple(r.scale_value for r in done if r.scale_value is not None),
-            draft_on=max(drafts, default=None),
-            planned_on=min(future, default=None),
-        )
+        scale, draft_on, planned_on = summarise_live(live, on.isoformat())
+        found[element] = ElementEvidence(scale, _date(draft_on), _date(planned_on))
     return found
+
+
+LiveRecord = tuple[str, str, int | None, str]
+"""A live (neither deleted nor cancelled) record of one case element as the store reads it: state,
+date as ISO text, scale value, source id."""
+Summary = tuple[tuple[int, ...], str | None, str | None]
+"""An `ElementEvidence` with its dates as ISO text: scale trajectory, draft date, planned date."""
+COMPLETED_STATES = frozenset(s.value for s in EvidenceState if s.counts_as_evidence)
+
+
+def summarise_live(live: Sequence[LiveRecord], on: str) -> Summary:
+    """`element_evidence` of one case element's live records, on ISO text (which sorts as the dates
+    do): the whiteboard calls this for every case element, so it works on the rows as read."""
+    past = sorted((r for r in live if r[1] <= on), key=_live_order)
+    planned = min((r[1] for r in live if r[1] > on), default=None)
+    done = [r for r in past if r[0] in COMPLETED_STATES]
+    since = done[-1][1] if done else None
+    draft = max(
+        (r[1] for r in past if r[0] not in COMPLETED_STATES and (since is None or r[1] >= since)),
+        default=None,
+    )
+    return tuple(r[2] for r in done if r[2] is not None), draft, planned
+
+
+def _live_order(record: LiveRecord) -> tuple[str, int, str]:
+    # record_order on the rows as read.
+    return (record[1], -1 if record[2] is None else record[2], record[3])
 
 
 def record_order(record: SourceRecord) -> tuple[date, int, str]:
@@ -208,16 +229,21 @@ def build_cell(
     rule: ElementRule | None,
     on: date,
     bank_holidays: HolidayCalendar | None = None,
+    working_days: Callable[[date, date], int] | None = None,
 ) -> Cell:
-    """The cell of one `case_element_status` row (dates as dates or ISO strings) with its evidence."""
+    """The cell of one `case_element_status` row (dates as dates or ISO strings) with its evidence.
+
+    `working_days(start, end)`, when given, counts as `working_days_between` does on the calendar."""
     calendar = bank_holidays if bank_holidays is not None else england_bank_holidays()
+    if working_days is None:
+        working_days = partial(working_days_between, bank_holidays=calendar)
     status = Status(row["status"])
     due_on, first, last = (_date(row.get(k)) for k in ("due_on", "first_evidenced_on", "last_evidenced_on"))
     late = None
     if due_on is not None and first is not None and first > due_on:
         # Done at the weekend after a Friday deadline is on time by the next working day.
-        late = working_days_between(due_on, first, calendar) or None
-    overdue = working_days_between(due_on, on, calendar) if status is Status.OVERDUE and due_on else None
+        late = working_days(due_on, first) or None
+    overdue = working_days(due_on, on) if status is Status.OVERDUE and due_on else None
     review_due_on = None
     if rule is not None and rule.review_every_days is not None and last is not None:
         # mapping.status: review is due the day after the interval has run from the last evidence.
@@ -255,3 +281,79 @@ def _day(value: date | None) -> str:
 
 def _days(n: int | None) -> str:
     return "1 working day" if n == 1 else f"{n or 0} working days"
+
+
+class WorkingDayCount:
+    """`working_days_between` for many pairs of dates: each date's count of working days since the
+    first date asked about, each found by walking from its nearest known neighbour, so a board of
+    thousands of late and overdue cells walks its calendar about once instead of once per cell.
+    The count from `start` to `end` is the difference of their counts, as working days add up."""
+
+    def __init__(self, calendar: HolidayCalendar) -> None:
+        self.calendar = calendar
+        self._dates: list[date] = []
+        self._counts: dict[date, int] = {}
+
+    def between(self, start: date, end: date) -> int:
+        return self._count(end) - self._count(start) if end > start else 0
+
+    def _count(self, day: date) -> int:
+        found = self._counts.get(day)
+        if found is not None:
+            return found
+        at = bisect(self._dates, day)
+        if at > 0:
+            before = self._dates[at - 1]
+            found = self._counts[before] + working_days_between(before, day, self.calendar)
+        elif self._dates:
+            after = self._dates[0]
+            found = self._counts[after] - working_days_between(day, after, self.calendar)
+        else:
+            found = 0
+        insort(self._dates, day)
+        self._counts[day] = found
+        return found
+
+
+StatusTuple = tuple[Any, ...]
+"""A status row as `store.history.status_tuples` reads it: authority, case reference, element,
+status, due, first and last evidenced dates (ISO text) and evidence count."""
+
+
+class CellBook:
+    """Cells built once per distinct set of facts, and handed out again for every cell that shares
+    them: at thousands of open cases most cells repeat another's status, dates and evidence, and
+    building one (working days, review date) costs more than looking it up."""
+
+    def __init__(self, rules: Mapping[str, Mapping[str, ElementRule]], on: date) -> None:
+        self.rules = rules
+        self.on = on
+        self.calendar = england_bank_holidays()
+        self.working_days = WorkingDayCount(self.calendar)
+        self._built: dict[tuple[Any, ...], Cell] = {}
+
+    def cell(self, row: StatusTuple, evidence: Summary | None) -> Cell:
+        """The cell of a status row with its element's live evidence summarised (or None)."""
+        authority, _, element, status, due_on, first, last, count = row
+        key = (authority, element, status, due_on, first, last, count, evidence)
+        found = self._built.get(key)
+        if found is None:
+            scale, draft_on, planned_on = evidence or ((), None, None)
+            facts = {
+                "element": element,
+                "status": status,
+                "due_on": due_on,
+                "first_evidenced_on": first,
+                "last_evidenced_on": last,
+                "evidence_count": count,
+            }
+            found = build_cell(
+                facts,
+                ElementEvidence(scale, _date(draft_on), _date(planned_on)),
+                self.rules.get(authority, {}).get(element),
+                self.on,
+                self.calendar,
+                self.working_days.between,
+            )
+            self._built[key] = found
+        return found

@@ -8,7 +8,8 @@ worker's caseload arrives as case references worked out from a pseudonym. The te
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,10 +18,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from dashboard.caseload import CaseFilter, team_counts
-from dashboard.cells import Cell, SourceRecord, build_cell, element_evidence
-from mapping.elements import Element
+from dashboard.cells import Cell, CellBook, LiveRecord, SourceRecord, summarise_live
+from mapping.elements import DEFAULT_ELEMENT_KEYS, Element
 from mapping.timeliness import TimelinessRules
-from store import history, read
+from store import history
 from store.views import NO_TEAM
 
 Row = dict[str, Any]
@@ -115,6 +116,33 @@ class Board:
         ]
 
     def as_json(self) -> dict[str, Any]:
+        return {**self._head(), "cases": [self._case_json(case) for case in self.cases], "teams": self.teams}
+
+    def json_chunks(self) -> Iterator[str]:
+        """`json.dumps(self.as_json(), default=str)`, the same text, in pieces: each distinct cell is
+        encoded once however many cases share it, where encoding every cell's dict is most of the
+        work of a board of thousands of cases."""
+        head = json.dumps(self._head(), default=str)
+        yield head[:-1] + ', "cases": ['
+
+        encoded: dict[int, str] = {}
+        for n, case in enumerate(self.cases):
+            if "cells" in case:  # an element keyed `cells` would shadow the key: take the plain road
+                yield (", " if n else "") + json.dumps(self._case_json(case), default=str)
+                continue
+            cells = []
+            for element, cell in self.cells.get((case["authority"], case["case_ref"]), {}).items():
+                # A cell is keyed by its own element, so the pair's text is the cell's to remember.
+                text = encoded.get(id(cell))
+                if text is None:
+                    text = f"{json.dumps(element)}: {json.dumps(cell.as_json(), default=str)}"
+                    encoded[id(cell)] = text
+                cells.append(text)
+            plain = json.dumps(case, default=str)[:-1]
+            yield f'{", " if n else ""}{plain}, "cells": {{{", ".join(cells)}}}}}'
+        yield f'], "teams": {json.dumps(self.teams, default=str)}}}'
+
+    def _head(self) -> dict[str, Any]:
         return {
             "generated_at": self.generated_at.isoformat(),
             "statuses": [
@@ -122,18 +150,11 @@ class Board:
             ],
             "elements": [e.model_dump() for e in self.elements],
             "authorities": dict(self.authorities),
-            "cases": [
-                case
-                | {
-                    "cells": {
-                        k: c.as_json()
-                        for k, c in self.cells.get((case["authority"], case["case_ref"]), {}).items()
-                    }
-                }
-                for case in self.cases
-            ],
-            "teams": self.teams,
         }
+
+    def _case_json(self, case: Row) -> Row:
+        cells = self.cells.get((case["authority"], case["case_ref"]), {})
+        return case | {"cells": {k: c.as_json() for k, c in cells.items()}}
 
 
 def load_board(
@@ -159,26 +180,44 @@ def load_board(
     if case_filter.element:
         shown = tuple(e for e in elements if e.key == case_filter.element)
     keys = [e.key for e in elements]
-    cases = [c for c in read.whiteboard(engine, authority, team) if case_filter.keeps(c, keys)]
-    if case_filter.narrows:
-        teams = team_counts(cases, [e.key for e in shown])
-    else:
-        teams = [_plain(r) for r in read.team_summary(engine, authority, team)]
+    statuses = history.status_tuples(engine, authority, team)
+    every, counted = whiteboard_rows(history.open_cases(engine, authority, team), statuses)
+    cases = [c for c in every if case_filter.keeps(c, keys)]
+    teams = team_counts(cases, [e.key for e in shown] if case_filter.narrows else counted)
+    first = _first_per_team(cases, cells_per_team)
     return Board(
         elements=shown,
         authorities=dict(authorities),
         cases=cases,
         teams=teams,
         generated_at=now,
-        cells=_cells(
-            engine,
-            _first_per_team(cases, cells_per_team),
-            authority,
-            team,
-            rules or {},
-            now.astimezone(ENGLAND).date(),
-        ),
+        cells=_cells(engine, first, statuses, authority, team, rules or {}, now.astimezone(ENGLAND).date()),
     )
+
+
+DEFAULT_COLUMNS = frozenset(DEFAULT_ELEMENT_KEYS)
+
+
+def whiteboard_rows(cases: list[Row], statuses: list[Any]) -> tuple[list[Row], list[str]]:
+    """The `whiteboard` view's rows, from the open cases (in its order) and their status rows: read
+    once, they serve the grid, the team summary and the cells alike, where the two views would each
+    join every status row to its case again. Also the elements found, for the summary's counts:
+    the view's default columns (each None when a case has no row), then elements an authority
+    added (present only where a case has them), by key, as the `team_summary` view counts them."""
+    rows = {(c["authority"], c["case_ref"]): c | dict.fromkeys(DEFAULT_ELEMENT_KEYS) for c in cases}
+    added: dict[tuple[str, str], dict[str, str]] = {}
+    for code, ref, element, status, *_ in statuses:
+        case = rows.get((code, ref))
+        if case is None:
+            continue
+        if element in DEFAULT_COLUMNS:
+            case[element] = status
+        else:
+            added.setdefault((code, ref), {})[element] = status
+    for key, found in added.items():
+        rows[key].update(sorted(found.items()))
+    extra = sorted({element for found in added.values() for element in found})
+    return list(rows.values()), [*DEFAULT_ELEMENT_KEYS, *extra]
 
 
 def _first_per_team(cases: list[Row], limit: int | None) -> list[Row]:
@@ -195,30 +234,38 @@ def _first_per_team(cases: list[Row], limit: int | None) -> list[Row]:
     return first
 
 
+FEW_CASES = 2000
+"""Up to this many cases a board reads their records by reference (a capped grid, a caseload); past
+it, one pass over every open case of the scope costs less than the lookups."""
+
+
 def _cells(
     engine: Engine,
     cases: list[Row],
+    statuses: list[Any],
     authority: str | None,
     team: str | None,
     rules: Mapping[str, TimelinessRules],
     on: date,
 ) -> dict[CaseKey, dict[str, Cell]]:
+    """Each wanted case's cells, from its status rows and its live records read as plain tuples: a
+    few cases' records by their references, many cases' in one pass over the scope."""
     wanted = {(c["authority"], c["case_ref"]) for c in cases}
     if not wanted:
         return {}
-    records: dict[CaseKey, list[SourceRecord]] = {}
-    for row in history.open_evidence(engine, authority, team):
-        key = (row["authority"], row["case_ref"])
-        if key in wanted:
-            records.setdefault(key, []).append(source_record(row))
-    evidence = {key: element_evidence(found, on) for key, found in records.items()}
+    live: dict[tuple[str, str, str], list[LiveRecord]] = {}
+    for code, ref, element, state, evidenced_on, scale_value, source_id in history.live_evidence_tuples(
+        engine, authority, team, wanted if len(wanted) <= FEW_CASES else None
+    ):
+        live.setdefault((code, ref, element), []).append((state, evidenced_on, scale_value, source_id))
+    today = on.isoformat()
+    summaries = {key: summarise_live(records, today) for key, records in live.items()}
+    book = CellBook(rules, on)
     cells: dict[CaseKey, dict[str, Cell]] = {}
-    for row in history.open_statuses(engine, authority, team):
-        key = (row["authority"], row["case_ref"])
+    for row in statuses:
+        key = (row[0], row[1])
         if key in wanted:
-            rule = rules.get(row["authority"], {}).get(row["element"])
-            found = evidence.get(key, {}).get(row["element"])
-            cells.setdefault(key, {})[row["element"]] = build_cell(row, found, rule, on)
+            cells.setdefault(key, {})[row[2]] = book.cell(row, summaries.get((row[0], row[1], row[2])))
     return cells
 
 
@@ -233,8 +280,3 @@ def source_record(row: Mapping[str, Any]) -> SourceRecord:
         scale_value=row.get("scale_value"),
         deleted_on=date.fromisoformat(str(row["deleted_on"])[:10]) if row.get("deleted_on") else None,
     )
-
-
-def _plain(row: Row) -> Row:
-    """Counts as ints: SQL SUM comes back as Decimal on PostgreSQL, which JSON does not take."""
-    return {k: int(v) if k in ("open_cases", *STATUS_BY_KEY) and v is not None else v for k, v in row.items()}

@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, or_, select
+from sqlalchemy import Engine, Select, String, and_, or_, select, type_coerce
 
+from mapping.schema import EvidenceState
 from store.models import CaseElementStatusRow, CaseRow, EvidenceRow, StatusChange
+from store.views import NO_TEAM
 
 Row = dict[str, Any]
 
@@ -92,6 +94,131 @@ def open_evidence(engine: Engine, authority: str | None = None, team: str | None
     return _rows(engine, _scoped(query.where(_OPEN), authority, team))
 
 
+def open_cases(engine: Engine, authority: str | None = None, team: str | None = None) -> list[Row]:
+    """The open cases as the `whiteboard` view starts each row (authority, reference, team, type,
+    opened and plan dates, as ISO text), in its order: authority, team, reference."""
+    c = CaseRow
+    query = select(c.authority, c.case_ref, c.team, c.case_type, *_as_text(c.opened_on, c.cp_plan_start))
+    query = _scoped(query.where(_OPEN), authority, team).order_by(c.authority, c.team, c.case_ref)
+    keys = ("authority", "case_ref", "team", "case_type", "opened_on", "cp_plan_start")
+    return [dict(zip(keys, row, strict=True)) for row in _tuples(engine, query, None, None, dates=(4, 5))]
+
+
+CELL_STATUS_COLUMNS = (
+    "authority",
+    "case_ref",
+    "element",
+    "status",
+    "due_on",
+    "first_evidenced_on",
+    "last_evidenced_on",
+    "evidence_count",
+)
+"""What `status_tuples` returns per row, in order: the status row's part of a whiteboard cell."""
+LIVE_EVIDENCE_COLUMNS = (
+    "authority",
+    "case_ref",
+    "element",
+    "state",
+    "evidenced_on",
+    "scale_value",
+    "source_id",
+)
+"""What `live_evidence_tuples` returns per row, in order."""
+
+
+def status_tuples(
+    engine: Engine,
+    authority: str | None = None,
+    team: str | None = None,
+    case_keys: Iterable[tuple[str, str]] | None = None,
+) -> list[tuple[Any, ...]]:
+    """The open cases' status rows as plain tuples (`CELL_STATUS_COLUMNS`), dates as ISO text: the
+    whiteboard reads one per cell, so nothing is converted value by value on the way. `case_keys`
+    narrows to those (authority, case reference) pairs, for a view that shows a few cases."""
+    s = CaseElementStatusRow
+    columns = (
+        s.authority,
+        s.case_ref,
+        s.element,
+        s.status,
+        *_as_text(s.due_on, s.first_evidenced_on, s.last_evidenced_on),
+        s.evidence_count,
+    )
+    query = select(*columns).join(
+        CaseRow, and_(CaseRow.authority == s.authority, CaseRow.case_ref == s.case_ref)
+    )
+    query = _scoped(query.where(_OPEN), authority, team)
+    return _tuples(engine, query, (s.authority, s.case_ref), case_keys, dates=(4, 5, 6))
+
+
+def live_evidence_tuples(
+    engine: Engine,
+    authority: str | None = None,
+    team: str | None = None,
+    case_keys: Iterable[tuple[str, str]] | None = None,
+) -> list[tuple[Any, ...]]:
+    """The open cases' live source records (neither deleted nor cancelled) as plain tuples
+    (`LIVE_EVIDENCE_COLUMNS`), dates as ISO text: what a cell's scale, draft and plan come from."""
+    e = EvidenceRow
+    columns = (
+        e.authority,
+        e.case_ref,
+        e.element,
+        e.state,
+        *_as_text(e.evidenced_on),
+        e.scale_value,
+        e.source_id,
+    )
+    query = select(*columns).join(
+        CaseRow, and_(CaseRow.authority == e.authority, CaseRow.case_ref == e.case_ref)
+    )
+    query = query.where(_OPEN, e.deleted_on.is_(None), e.state != EvidenceState.CANCELLED.value)
+    return _tuples(engine, _scoped(query, authority, team), (e.authority, e.case_ref), case_keys, dates=(4,))
+
+
+def _as_text(*columns: Any) -> tuple[Any, ...]:
+    # Read as the driver hands them: ISO text on SQLite, with no date parsing and printing back.
+    return tuple(type_coerce(c, String).label(c.key) for c in columns)
+
+
+def _tuples(
+    engine: Engine,
+    query: Any,
+    key: tuple[Any, Any] | None,
+    case_keys: Iterable[tuple[str, str]] | None,
+    dates: tuple[int, ...],
+) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        rows: list[Any]
+        if case_keys is None or key is None:
+            rows = list(conn.execute(query).all())
+        else:
+            authority_column, ref_column = key
+            refs: dict[str, list[str]] = {}
+            for code, ref in sorted(set(case_keys)):
+                refs.setdefault(code, []).append(ref)
+            rows = []
+            for code, found in refs.items():
+                for start in range(0, len(found), KEY_CHUNK):
+                    chunk = found[start : start + KEY_CHUNK]
+                    rows.extend(
+                        conn.execute(query.where(authority_column == code, ref_column.in_(chunk))).all()
+                    )
+    if engine.dialect.name == "sqlite":
+        return rows
+    return [_text_dates(r, dates) for r in rows]
+
+
+def _text_dates(row: tuple[Any, ...], positions: tuple[int, ...]) -> tuple[Any, ...]:
+    """A row whose driver returned dates as dates (PostgreSQL) with them as ISO text, as SQLite has them."""
+    values = list(row)
+    for i in positions:
+        if isinstance(values[i], date):
+            values[i] = values[i].isoformat()
+    return tuple(values)
+
+
 def case_statuses(engine: Engine, authority: str, case_ref: str) -> list[Row]:
     query = select(*_STATUS_COLUMNS).where(
         CaseElementStatusRow.authority == authority, CaseElementStatusRow.case_ref == case_ref
@@ -132,7 +259,9 @@ def cases(engine: Engine, authority: str | None, case_refs: Iterable[str] | None
 def _scoped(query: Any, authority: str | None, team: str | None) -> Any:
     if authority:
         query = query.where(CaseRow.authority == authority)
-    if team:
+    if team == NO_TEAM:
+        query = query.where(CaseRow.team.is_(None))
+    elif team:
         query = query.where(CaseRow.team == team)
     return query
 

@@ -116,7 +116,7 @@ def dashboard(
             f"One worker's caseload: {len(board.cases)} open case{'' if len(board.cases) == 1 else 's'}."
         )
     if as_json:
-        emit_json(board.as_json())
+        emit_json(board.as_json, compact=board.json_chunks)
     else:
         # One team, or one worker's caseload, is asked for in full; the whole board is capped per team.
         print_board(board, cases_per_team=CASES_PER_TEAM if capped else None)
