@@ -46,6 +46,9 @@ class CaseFilter:
         return True
 
 
+NO_STATUSES = {s.value: 0 for s in Status}
+
+
 def team_counts(cases: Iterable[Mapping[str, Any]], elements: Sequence[str]) -> list[Row]:
     """Rows shaped like the `team_summary` view, counted from these cases' statuses."""
     counts: dict[tuple[str, str, str], Row] = {}
@@ -55,11 +58,11 @@ def team_counts(cases: Iterable[Mapping[str, Any]], elements: Sequence[str]) -> 
             status = case.get(element)
             if status is None:
                 continue
-            row = counts.setdefault(
-                (case["authority"], team, element),
-                {"authority": case["authority"], "team": team, "element": element, "open_cases": 0}
-                | {s.value: 0 for s in Status},
-            )
+            key = (case["authority"], team, element)
+            row = counts.get(key)
+            if row is None:
+                row = counts[key] = {"authority": key[0], "team": team, "element": element, "open_cases": 0}
+                row.update(NO_STATUSES)
             row["open_cases"] += 1
             row[str(status)] += 1
     return [counts[key] for key in sorted(counts)]

@@ -12,7 +12,7 @@ from bisect import bisect, insort
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from mapping.schema import EvidenceState, Status
@@ -84,6 +84,13 @@ COMPLETED_STATES = frozenset(s.value for s in EvidenceState if s.counts_as_evide
 def summarise_live(live: Sequence[LiveRecord], on: str) -> Summary:
     """`element_evidence` of one case element's live records, on ISO text (which sorts as the dates
     do): the whiteboard calls this for every case element, so it works on the rows as read."""
+    if len(live) == 1:  # most case elements have one record: the same answer, without the sorting
+        state, day, scale_value, _ = live[0]
+        if day > on:
+            return (), None, day
+        if state in COMPLETED_STATES:
+            return ((scale_value,) if scale_value is not None else ()), None, None
+        return (), day, None
     past = sorted((r for r in live if r[1] <= on), key=_live_order)
     planned = min((r[1] for r in live if r[1] > on), default=None)
     done = [r for r in past if r[0] in COMPLETED_STATES]
@@ -276,7 +283,12 @@ def _iso(value: date | None) -> str | None:
 
 
 def _day(value: date | None) -> str:
-    return f"{value.day} {value:%b %Y}" if value else "?"
+    return _day_words(value) if value else "?"
+
+
+@lru_cache(maxsize=4096)
+def _day_words(value: date) -> str:
+    return f"{value.day} {value:%b %Y}"
 
 
 def _days(n: int | None) -> str:

@@ -254,18 +254,27 @@ def _cells(
     if not wanted:
         return {}
     live: dict[tuple[str, str, str], list[LiveRecord]] = {}
-    for code, ref, element, state, evidenced_on, scale_value, source_id in history.live_evidence_tuples(
+    for row in history.live_evidence_tuples(
         engine, authority, team, wanted if len(wanted) <= FEW_CASES else None
     ):
-        live.setdefault((code, ref, element), []).append((state, evidenced_on, scale_value, source_id))
+        # (authority, case, element) then (state, date, scale value, source id): a LiveRecord.
+        key = row[:3]
+        found = live.get(key)
+        if found is None:
+            live[key] = [row[3:]]
+        else:
+            found.append(row[3:])
     today = on.isoformat()
     summaries = {key: summarise_live(records, today) for key, records in live.items()}
-    book = CellBook(rules, on)
+    cell = CellBook(rules, on).cell
     cells: dict[CaseKey, dict[str, Cell]] = {}
     for row in statuses:
-        key = (row[0], row[1])
+        key = row[:2]
         if key in wanted:
-            cells.setdefault(key, {})[row[2]] = book.cell(row, summaries.get((row[0], row[1], row[2])))
+            found_cells = cells.get(key)
+            if found_cells is None:
+                found_cells = cells[key] = {}
+            found_cells[row[2]] = cell(row, summaries.get(row[:3]))
     return cells
 
 

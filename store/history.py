@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Select, String, and_, or_, select, type_coerce
+from sqlalchemy.engine.cursor import CursorFetchStrategy
 
 from mapping.schema import EvidenceState
 from store.models import CaseElementStatusRow, CaseRow, EvidenceRow, StatusChange
@@ -101,7 +102,7 @@ def open_cases(engine: Engine, authority: str | None = None, team: str | None = 
     query = select(c.authority, c.case_ref, c.team, c.case_type, *_as_text(c.opened_on, c.cp_plan_start))
     query = _scoped(query.where(_OPEN), authority, team).order_by(c.authority, c.team, c.case_ref)
     keys = ("authority", "case_ref", "team", "case_type", "opened_on", "cp_plan_start")
-    return [dict(zip(keys, row, strict=True)) for row in _tuples(engine, query, None, None, dates=(4, 5))]
+    return [dict(zip(keys, row, strict=True)) for row in _tuples(engine, query, (4, 5))]
 
 
 CELL_STATUS_COLUMNS = (
@@ -128,14 +129,10 @@ LIVE_EVIDENCE_COLUMNS = (
 
 
 def status_tuples(
-    engine: Engine,
-    authority: str | None = None,
-    team: str | None = None,
-    case_keys: Iterable[tuple[str, str]] | None = None,
+    engine: Engine, authority: str | None = None, team: str | None = None
 ) -> list[tuple[Any, ...]]:
     """The open cases' status rows as plain tuples (`CELL_STATUS_COLUMNS`), dates as ISO text: the
-    whiteboard reads one per cell, so nothing is converted value by value on the way. `case_keys`
-    narrows to those (authority, case reference) pairs, for a view that shows a few cases."""
+    whiteboard reads one per cell, so nothing is converted value by value on the way."""
     s = CaseElementStatusRow
     columns = (
         s.authority,
@@ -149,7 +146,7 @@ def status_tuples(
         CaseRow, and_(CaseRow.authority == s.authority, CaseRow.case_ref == s.case_ref)
     )
     query = _scoped(query.where(_OPEN), authority, team)
-    return _tuples(engine, query, (s.authority, s.case_ref), case_keys, dates=(4, 5, 6))
+    return _tuples(engine, query, (4, 5, 6))
 
 
 def live_evidence_tuples(
@@ -174,7 +171,7 @@ def live_evidence_tuples(
         CaseRow, and_(CaseRow.authority == e.authority, CaseRow.case_ref == e.case_ref)
     )
     query = query.where(_OPEN, e.deleted_on.is_(None), e.state != EvidenceState.CANCELLED.value)
-    return _tuples(engine, _scoped(query, authority, team), (e.authority, e.case_ref), case_keys, dates=(4,))
+    return _tuples(engine, _scoped(query, authority, team), (4,), (e.authority, e.case_ref), case_keys)
 
 
 def _as_text(*columns: Any) -> tuple[Any, ...]:
@@ -185,26 +182,33 @@ def _as_text(*columns: Any) -> tuple[Any, ...]:
 def _tuples(
     engine: Engine,
     query: Any,
-    key: tuple[Any, Any] | None,
-    case_keys: Iterable[tuple[str, str]] | None,
     dates: tuple[int, ...],
+    key: tuple[Any, Any] | None = None,
+    case_keys: Iterable[tuple[str, str]] | None = None,
 ) -> list[tuple[Any, ...]]:
+    """The rows of `query` as the driver's own tuples; with `case_keys`, only those cases' rows,
+    found through `key` (the authority and case reference columns) a chunk of references at a time."""
+    queries = [query]
+    if case_keys is not None and key is not None:
+        refs: dict[str, list[str]] = {}
+        for code, ref in sorted(set(case_keys)):
+            refs.setdefault(code, []).append(ref)
+        queries = [
+            query.where(key[0] == code, key[1].in_(found[start : start + KEY_CHUNK]))
+            for code, found in refs.items()
+            for start in range(0, len(found), KEY_CHUNK)
+        ]
+    rows: list[tuple[Any, ...]] = []
     with engine.connect() as conn:
-        rows: list[Any]
-        if case_keys is None or key is None:
-            rows = list(conn.execute(query).all())
-        else:
-            authority_column, ref_column = key
-            refs: dict[str, list[str]] = {}
-            for code, ref in sorted(set(case_keys)):
-                refs.setdefault(code, []).append(ref)
-            rows = []
-            for code, found in refs.items():
-                for start in range(0, len(found), KEY_CHUNK):
-                    chunk = found[start : start + KEY_CHUNK]
-                    rows.extend(
-                        conn.execute(query.where(authority_column == code, ref_column.in_(chunk))).all()
-                    )
+        for each in queries:
+            result = conn.execute(each)
+            if type(result.cursor_strategy) is CursorFetchStrategy:
+                # Straight from the cursor: no row object per row. The columns read need no result
+                # processing (text, integers, dates coerced to text), so the values are the same.
+                rows.extend(result.cursor.fetchall())
+                result.close()
+            else:
+                rows.extend(tuple(r) for r in result)
     if engine.dialect.name == "sqlite":
         return rows
     return [_text_dates(r, dates) for r in rows]

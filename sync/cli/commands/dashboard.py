@@ -15,13 +15,11 @@ import click
 from dashboard.caseload import LEGAL_STATUSES, CaseFilter
 from dashboard.terminal import CASES_PER_TEAM, print_board
 from dashboard.whiteboard import STATUS_BY_KEY, Board, load_board
-from mapping.identifiers import Identifiers
 from mapping.schema import Status
 from store import history
 from store.views import NO_TEAM
 from sync.cli.app import App
 from sync.cli.output import UsageError, emit_json
-from sync.run.compile import pseudonym_key
 
 
 @click.command()
@@ -165,6 +163,9 @@ def board_for(
 def _caseload(app: App, authority: str | None, worker_id: str) -> frozenset[tuple[str, str]]:
     """The open cases of the worker, found by pseudonymising the id with the authority's key; the id
     lives only in this call's frame and is never logged, stored or echoed."""
+    from mapping.identifiers import Identifiers
+    from sync.run.compile import pseudonym_key
+
     if authority is None:
         raise UsageError("--worker needs the AUTHORITY whose key pseudonymises its workers' ids")
     la = app.config.authority(authority)
