@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from mapping.elements import DEFAULT_ELEMENT_KEYS
+from store import status_read
 from store.models import (
-    Authority,
     CaseElementStatusRow,
     CaseRow,
-    EvidenceRow,
     QuarantineRow,
     StatusChange,
     StreamPosition,
@@ -23,27 +22,7 @@ from store.views import NO_TEAM
 
 Row = dict[str, Any]
 
-_RUN_COLUMNS = (
-    "id",
-    "authority",
-    "trigger",
-    "requested_by",
-    "reason",
-    "mode",
-    "scope_case_ref",
-    "started_at",
-    "finished_at",
-    "outcome",
-    "read_count",
-    "written_count",
-    "unchanged_count",
-    "quarantined_count",
-    "not_evidence_count",
-    "deleted_count",
-    "orphaned_count",
-    "superseded_count",
-    "error",
-)
+_RUN_COLUMNS = status_read.RUN_COLUMNS
 
 
 def _plain(value: Any) -> Any:
@@ -63,19 +42,8 @@ def runs(engine: Engine, authority: str | None = None, limit: int = 50) -> list[
 
 def last_runs(engine: Engine) -> dict[str, Row]:
     """The latest run of each authority, and its latest successful one's finish time."""
-    latest = select(func.max(SyncRun.id)).group_by(SyncRun.authority)
-    success = (
-        select(SyncRun.authority, func.max(SyncRun.finished_at))
-        .where(SyncRun.outcome == "succeeded")
-        .group_by(SyncRun.authority)
-    )
-    found = {
-        r.authority: _run_dict(r) for r in _scalars(engine, select(SyncRun).where(SyncRun.id.in_(latest)))
-    }
     with engine.connect() as conn:
-        for authority, finished in conn.execute(success):
-            found.setdefault(authority, {})["last_success_at"] = _plain(finished)
-    return found
+        return status_read.last_runs(conn.connection)
 
 
 def quarantine(engine: Engine, authority: str | None = None, include_resolved: bool = False) -> list[Row]:
@@ -100,39 +68,17 @@ def quarantine(engine: Engine, authority: str | None = None, include_resolved: b
 
 
 def quarantine_counts(engine: Engine) -> dict[str, int]:
-    query = (
-        select(QuarantineRow.authority, func.count())
-        .where(QuarantineRow.resolved_at.is_(None))
-        .group_by(QuarantineRow.authority)
-    )
     with engine.connect() as conn:
-        return {authority: int(count) for authority, count in conn.execute(query).all()}
+        return status_read.quarantine_counts(conn.connection)
 
 
-ORPHAN_ALERT_SHARE = 0.05
-"""Above this share of an authority's evidence naming cases the store lacks, `status` flags it: the
-cases and evidence streams probably key cases differently."""
+ORPHAN_ALERT_SHARE = status_read.ORPHAN_ALERT_SHARE
 
 
 def orphan_counts(engine: Engine) -> dict[str, tuple[int, int]]:
     """Per authority: live evidence naming a case the store does not hold, and all live evidence."""
-    missing = case((CaseRow.case_ref.is_(None), 1), else_=0)
-    query = (
-        select(EvidenceRow.authority, func.sum(missing), func.count())
-        .select_from(EvidenceRow)
-        .outerjoin(
-            CaseRow,
-            and_(
-                CaseRow.authority == EvidenceRow.authority,
-                CaseRow.case_ref == EvidenceRow.case_ref,
-                CaseRow.deleted_on.is_(None),
-            ),
-        )
-        .where(EvidenceRow.deleted_on.is_(None))
-        .group_by(EvidenceRow.authority)
-    )
     with engine.connect() as conn:
-        return {a: (int(orphaned or 0), int(total)) for a, orphaned, total in conn.execute(query).all()}
+        return status_read.orphan_counts(conn.connection)
 
 
 def positions(engine: Engine, authority: str) -> dict[str, Row]:
@@ -280,13 +226,8 @@ def case_element_statuses(engine: Engine, authority: str | None = None) -> list[
 
 
 def open_case_count(engine: Engine) -> dict[str, int]:
-    query = (
-        select(CaseRow.authority, func.count())
-        .where(CaseRow.closed_on.is_(None), CaseRow.deleted_on.is_(None))
-        .group_by(CaseRow.authority)
-    )
     with engine.connect() as conn:
-        return {authority: int(count) for authority, count in conn.execute(query).all()}
+        return status_read.open_case_count(conn.connection)
 
 
 def _scalars(engine: Engine, query: Any) -> list[Any]:
@@ -297,5 +238,4 @@ def _scalars(engine: Engine, query: Any) -> list[Any]:
 def stored_authorities(engine: Engine) -> dict[str, str]:
     """Authorities the store holds data for, by code, with the name they were synced under."""
     with engine.connect() as conn:
-        rows = conn.execute(select(Authority.code, Authority.name))
-        return {str(code): str(name) for code, name in rows}
+        return status_read.stored_authorities(conn.connection)
