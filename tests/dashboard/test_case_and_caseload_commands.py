@@ -359,3 +359,57 @@ def test_a_board_loaded_for_a_capped_grid_builds_only_the_shown_cells_and_prints
         print_board(board, console, cases_per_team=1)
         printed.append(console.export_text())
     assert printed[0] == printed[1]
+
+
+def test_board_cells_read_as_rows_are_the_cells_of_each_case_built_from_its_records(
+    synced: tuple[Path, Engine],
+) -> None:
+    """The whiteboard reads every cell from plain rows; the case timeline builds a cell from the
+    case's status rows and source records one by one. The two must agree, cell for cell."""
+    from dashboard.cells import build_cell, element_evidence
+    from dashboard.whiteboard import ENGLAND, load_board, source_record
+    from mapping.elements import DEFAULT_ELEMENTS
+    from store import history
+
+    settings, store = synced
+    rules = {"mem-la": config.loader.load_config(settings).authority("mem-la").file.timeliness}
+    board = load_board(store, DEFAULT_ELEMENTS, {"mem-la": "Memory Council"}, rules=rules)
+    on = board.generated_at.astimezone(ENGLAND).date()
+    scales = 0
+    for case in board.cases:
+        records = [source_record(r) for r in history.case_evidence(store, "mem-la", case["case_ref"])]
+        evidence = element_evidence(records, on)
+        expected = {
+            row["element"]: build_cell(
+                row, evidence.get(row["element"]), rules["mem-la"].get(row["element"]), on
+            )
+            for row in history.case_statuses(store, "mem-la", case["case_ref"])
+        }
+        assert board.cells[("mem-la", case["case_ref"])] == expected
+        scales += sum(len(c.scale) for c in expected.values())
+    assert scales == 5  # the safety scale's five judgements are among the cells compared
+
+
+def test_board_json_in_pieces_is_the_json_of_the_whole_board(synced: tuple[Path, Engine]) -> None:
+    from dashboard.whiteboard import load_board
+    from mapping.elements import DEFAULT_ELEMENTS
+
+    board = load_board(synced[1], DEFAULT_ELEMENTS, {"mem-la": "Memory Council"})
+    assert board.cases
+    assert board.cells
+    assert "".join(board.json_chunks()) == json.dumps(board.as_json(), default=str)
+    piped = run_cli("--config", str(synced[0]), "dashboard", "--json")
+    assert json.loads(piped.stdout)["cases"] == json.loads(json.dumps(board.as_json()))["cases"]
+
+
+def test_the_no_team_board_carries_its_cells(synced: tuple[Path, Engine]) -> None:
+    from dashboard.whiteboard import load_board
+    from mapping.elements import DEFAULT_ELEMENTS
+    from store.views import NO_TEAM
+
+    with synced[1].begin() as conn:
+        conn.execute(text("UPDATE cases SET team = NULL WHERE team = 'South'"))
+    board = load_board(synced[1], DEFAULT_ELEMENTS, {"mem-la": "Memory Council"}, team=NO_TEAM)
+    [case] = board.cases
+    assert case["team"] is None
+    assert board.cells[("mem-la", case["case_ref"])]["mapping"].status.value == case["mapping"]
