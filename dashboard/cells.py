@@ -346,10 +346,10 @@ class CellBook:
 
     def cell(self, row: StatusTuple, evidence: Summary | None) -> Cell:
         """The cell of a status row with its element's live evidence summarised (or None)."""
-        authority, _, element, status, due_on, first, last, count = row
-        key = (authority, element, status, due_on, first, last, count, evidence)
+        key = (row[0], row[2:], evidence)  # all but the case reference
         found = self._built.get(key)
         if found is None:
+            authority, _, element, status, due_on, first, last, count = row
             scale, draft_on, planned_on = evidence or ((), None, None)
             facts = {
                 "element": element,

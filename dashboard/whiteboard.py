@@ -122,25 +122,22 @@ class Board:
         """`json.dumps(self.as_json(), default=str)`, the same text, in pieces: each distinct cell is
         encoded once however many cases share it, where encoding every cell's dict is most of the
         work of a board of thousands of cases."""
-        head = json.dumps(self._head(), default=str)
-        yield head[:-1] + ', "cases": ['
-
+        encode = json.JSONEncoder(default=str).encode  # json.dumps(..., default=str), made once
+        yield encode(self._head())[:-1] + ', "cases": ['
         encoded: dict[int, str] = {}
         for n, case in enumerate(self.cases):
             if "cells" in case:  # an element keyed `cells` would shadow the key: take the plain road
-                yield (", " if n else "") + json.dumps(self._case_json(case), default=str)
+                yield (", " if n else "") + encode(self._case_json(case))
                 continue
             cells = []
             for element, cell in self.cells.get((case["authority"], case["case_ref"]), {}).items():
                 # A cell is keyed by its own element, so the pair's text is the cell's to remember.
                 text = encoded.get(id(cell))
                 if text is None:
-                    text = f"{json.dumps(element)}: {json.dumps(cell.as_json(), default=str)}"
-                    encoded[id(cell)] = text
+                    text = encoded[id(cell)] = f"{encode(element)}: {encode(cell.as_json())}"
                 cells.append(text)
-            plain = json.dumps(case, default=str)[:-1]
-            yield f'{", " if n else ""}{plain}, "cells": {{{", ".join(cells)}}}}}'
-        yield f'], "teams": {json.dumps(self.teams, default=str)}}}'
+            yield f'{", " if n else ""}{encode(case)[:-1]}, "cells": {{{", ".join(cells)}}}}}'
+        yield f'], "teams": {encode(self.teams)}}}'
 
     def _head(self) -> dict[str, Any]:
         return {
