@@ -77,22 +77,12 @@ def case(engine: Engine, authority: str, case_ref: str) -> Row | None:
 
 def open_statuses(engine: Engine, authority: str | None = None, team: str | None = None) -> list[Row]:
     """Every `case_element_status` row of the open cases, optionally of one authority or team."""
-    query = select(*_STATUS_COLUMNS).join(
-        CaseRow,
-        and_(
-            CaseRow.authority == CaseElementStatusRow.authority,
-            CaseRow.case_ref == CaseElementStatusRow.case_ref,
-        ),
-    )
-    return _rows(engine, _scoped(query.where(_OPEN), authority, team))
+    return _rows(engine, _scoped(_of_open_cases(CaseElementStatusRow, *_STATUS_COLUMNS), authority, team))
 
 
 def open_evidence(engine: Engine, authority: str | None = None, team: str | None = None) -> list[Row]:
     """Every source record of the open cases, deleted ones included (they say so)."""
-    query = select(*_EVIDENCE_COLUMNS).join(
-        CaseRow, and_(CaseRow.authority == EvidenceRow.authority, CaseRow.case_ref == EvidenceRow.case_ref)
-    )
-    return _rows(engine, _scoped(query.where(_OPEN), authority, team))
+    return _rows(engine, _scoped(_of_open_cases(EvidenceRow, *_EVIDENCE_COLUMNS), authority, team))
 
 
 def open_cases(engine: Engine, authority: str | None = None, team: str | None = None) -> list[Row]:
@@ -105,48 +95,16 @@ def open_cases(engine: Engine, authority: str | None = None, team: str | None = 
     return [dict(zip(keys, row, strict=True)) for row in _tuples(engine, query, (4, 5))]
 
 
-CELL_STATUS_COLUMNS = (
-    "authority",
-    "case_ref",
-    "element",
-    "status",
-    "due_on",
-    "first_evidenced_on",
-    "last_evidenced_on",
-    "evidence_count",
-)
-"""What `status_tuples` returns per row, in order: the status row's part of a whiteboard cell."""
-LIVE_EVIDENCE_COLUMNS = (
-    "authority",
-    "case_ref",
-    "element",
-    "state",
-    "evidenced_on",
-    "scale_value",
-    "source_id",
-)
-"""What `live_evidence_tuples` returns per row, in order."""
-
-
 def status_tuples(
     engine: Engine, authority: str | None = None, team: str | None = None
 ) -> list[tuple[Any, ...]]:
-    """The open cases' status rows as plain tuples (`CELL_STATUS_COLUMNS`), dates as ISO text: the
-    whiteboard reads one per cell, so nothing is converted value by value on the way."""
+    """The open cases' status rows as plain tuples, dates as ISO text: authority, case reference,
+    element, status, due, first and last evidenced dates, evidence count. The whiteboard reads one
+    per cell, so nothing is converted value by value on the way."""
     s = CaseElementStatusRow
-    columns = (
-        s.authority,
-        s.case_ref,
-        s.element,
-        s.status,
-        *_as_text(s.due_on, s.first_evidenced_on, s.last_evidenced_on),
-        s.evidence_count,
-    )
-    query = select(*columns).join(
-        CaseRow, and_(CaseRow.authority == s.authority, CaseRow.case_ref == s.case_ref)
-    )
-    query = _scoped(query.where(_OPEN), authority, team)
-    return _tuples(engine, query, (4, 5, 6))
+    dates = _as_text(s.due_on, s.first_evidenced_on, s.last_evidenced_on)
+    query = _of_open_cases(s, s.authority, s.case_ref, s.element, s.status, *dates, s.evidence_count)
+    return _tuples(engine, _scoped(query, authority, team), (4, 5, 6))
 
 
 def live_evidence_tuples(
@@ -155,23 +113,20 @@ def live_evidence_tuples(
     team: str | None = None,
     case_keys: Iterable[tuple[str, str]] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """The open cases' live source records (neither deleted nor cancelled) as plain tuples
-    (`LIVE_EVIDENCE_COLUMNS`), dates as ISO text: what a cell's scale, draft and plan come from."""
+    """The open cases' live source records (neither deleted nor cancelled) as plain tuples, dates
+    as ISO text: authority, case reference, element, state, date, scale value, source id; what a
+    cell's scale, draft and plan come from. `case_keys`: only those cases' records."""
     e = EvidenceRow
-    columns = (
-        e.authority,
-        e.case_ref,
-        e.element,
-        e.state,
-        *_as_text(e.evidenced_on),
-        e.scale_value,
-        e.source_id,
-    )
-    query = select(*columns).join(
-        CaseRow, and_(CaseRow.authority == e.authority, CaseRow.case_ref == e.case_ref)
-    )
-    query = query.where(_OPEN, e.deleted_on.is_(None), e.state != EvidenceState.CANCELLED.value)
+    query = _of_open_cases(
+        e, e.authority, e.case_ref, e.element, e.state, *_as_text(e.evidenced_on), e.scale_value, e.source_id
+    ).where(e.deleted_on.is_(None), e.state != EvidenceState.CANCELLED.value)
     return _tuples(engine, _scoped(query, authority, team), (4,), (e.authority, e.case_ref), case_keys)
+
+
+def _of_open_cases(model: Any, *columns: Any) -> Any:
+    """`columns` of a table keyed by authority and case reference, for the open cases only."""
+    on_case = and_(CaseRow.authority == model.authority, CaseRow.case_ref == model.case_ref)
+    return select(*columns).join(CaseRow, on_case).where(_OPEN)
 
 
 def _as_text(*columns: Any) -> tuple[Any, ...]:
