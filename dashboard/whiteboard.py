@@ -177,7 +177,10 @@ def load_board(
     if case_filter.element:
         shown = tuple(e for e in elements if e.key == case_filter.element)
     keys = [e.key for e in elements]
-    statuses = history.status_tuples(engine, authority, team)
+    # Every cell built: each status row read whole, once. A capped grid: the statuses alone, and
+    # the rows of the cases it shows.
+    whole = cells_per_team is None
+    statuses = (history.status_tuples if whole else history.status_words)(engine, authority, team)
     every, counted = whiteboard_rows(history.open_cases(engine, authority, team), statuses)
     cases = [c for c in every if case_filter.keeps(c, keys)]
     teams = team_counts(cases, [e.key for e in shown] if case_filter.narrows else counted)
@@ -188,7 +191,15 @@ def load_board(
         cases=cases,
         teams=teams,
         generated_at=now,
-        cells=_cells(engine, first, statuses, authority, team, rules or {}, now.astimezone(ENGLAND).date()),
+        cells=_cells(
+            engine,
+            first,
+            statuses if whole else None,
+            authority,
+            team,
+            rules or {},
+            now.astimezone(ENGLAND).date(),
+        ),
     )
 
 
@@ -239,21 +250,22 @@ it, one pass over every open case of the scope costs less than the lookups."""
 def _cells(
     engine: Engine,
     cases: list[Row],
-    statuses: list[Any],
+    statuses: list[Any] | None,
     authority: str | None,
     team: str | None,
     rules: Mapping[str, TimelinessRules],
     on: date,
 ) -> dict[CaseKey, dict[str, Cell]]:
-    """Each wanted case's cells, from its status rows and its live records read as plain tuples: a
-    few cases' records by their references, many cases' in one pass over the scope."""
+    """Each wanted case's cells, from its status rows (read here when not given) and its live
+    records, as plain tuples: a few cases' rows by their references, many cases' in one pass."""
     wanted = {(c["authority"], c["case_ref"]) for c in cases}
     if not wanted:
         return {}
+    few = wanted if len(wanted) <= FEW_CASES else None
+    if statuses is None:
+        statuses = history.status_tuples(engine, authority, team, few)
     live: dict[tuple[str, str, str], list[LiveRecord]] = {}
-    for row in history.live_evidence_tuples(
-        engine, authority, team, wanted if len(wanted) <= FEW_CASES else None
-    ):
+    for row in history.live_evidence_tuples(engine, authority, team, few):
         # (authority, case, element) then (state, date, scale value, source id): a LiveRecord.
         key = row[:3]
         found = live.get(key)

@@ -96,15 +96,28 @@ def open_cases(engine: Engine, authority: str | None = None, team: str | None = 
 
 
 def status_tuples(
-    engine: Engine, authority: str | None = None, team: str | None = None
+    engine: Engine,
+    authority: str | None = None,
+    team: str | None = None,
+    case_keys: Iterable[tuple[str, str]] | None = None,
 ) -> list[tuple[Any, ...]]:
     """The open cases' status rows as plain tuples, dates as ISO text: authority, case reference,
     element, status, due, first and last evidenced dates, evidence count. The whiteboard reads one
-    per cell, so nothing is converted value by value on the way."""
+    per cell, so nothing is converted value by value on the way. `case_keys`: only those cases'."""
     s = CaseElementStatusRow
     dates = _as_text(s.due_on, s.first_evidenced_on, s.last_evidenced_on)
     query = _of_open_cases(s, s.authority, s.case_ref, s.element, s.status, *dates, s.evidence_count)
-    return _tuples(engine, _scoped(query, authority, team), (4, 5, 6))
+    return _tuples(engine, _scoped(query, authority, team), (4, 5, 6), (s.authority, s.case_ref), case_keys)
+
+
+def status_words(
+    engine: Engine, authority: str | None = None, team: str | None = None
+) -> list[tuple[Any, ...]]:
+    """The open cases' statuses alone, as plain tuples: authority, case reference, element, status;
+    all a grid and its team summary need of the cases whose cells are not shown."""
+    s = CaseElementStatusRow
+    query = _of_open_cases(s, s.authority, s.case_ref, s.element, s.status)
+    return _tuples(engine, _scoped(query, authority, team), ())
 
 
 def live_evidence_tuples(
