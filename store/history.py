@@ -10,14 +10,40 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, String, and_, or_, select, type_coerce
+from sqlalchemy import Date, Engine, Integer, Select, String, and_, column, or_, select, table, type_coerce
 from sqlalchemy.engine.cursor import CursorFetchStrategy
 
 from mapping.schema import EvidenceState
-from store.models import CaseElementStatusRow, CaseRow, EvidenceRow, StatusChange
 from store.views import NO_TEAM
 
 Row = dict[str, Any]
+
+# The columns read here, as plain Core tables: a board or a timeline needs no ORM, whose import is a
+# noticeable part of a command's start. `store.models` stays the schema; a test keeps these equal.
+CASES = table(
+    "cases",
+    *(column(name, String) for name in ("authority", "case_ref", "team", "worker", "case_type")),
+    *(column(name, Date) for name in ("opened_on", "closed_on", "cp_plan_start", "deleted_on")),
+)
+STATUSES = table(
+    "case_element_status",
+    *(column(name, String) for name in ("authority", "case_ref", "element", "status")),
+    *(column(name, Date) for name in ("first_evidenced_on", "last_evidenced_on", "due_on", "computed_on")),
+    *(column(name, Integer) for name in ("evidence_count", "latest_scale_value")),
+)
+EVIDENCE = table(
+    "evidence",
+    *(column(name, String) for name in ("authority", "case_ref", "source_id", "element", "kind", "state")),
+    *(column(name, Date) for name in ("evidenced_on", "deleted_on")),
+    column("scale_value", Integer),
+)
+CHANGES = table(
+    "status_changes",
+    *(column(name, Integer) for name in ("id", "run_id")),
+    *(column(name, String) for name in ("authority", "case_ref", "element", "status")),
+    *(column(name, Date) for name in ("from_date", "to_date")),
+)
+CaseRow, CaseElementStatusRow, EvidenceRow, StatusChange = CASES.c, STATUSES.c, EVIDENCE.c, CHANGES.c
 
 KEY_CHUNK = 500
 """Case references per IN list: well under every database's bound-parameter limit."""
@@ -139,7 +165,7 @@ def live_evidence_tuples(
 def _of_open_cases(model: Any, *columns: Any) -> Any:
     """`columns` of a table keyed by authority and case reference, for the open cases only."""
     on_case = and_(CaseRow.authority == model.authority, CaseRow.case_ref == model.case_ref)
-    return select(*columns).join(CaseRow, on_case).where(_OPEN)
+    return select(*columns).join(CASES, on_case).where(_OPEN)
 
 
 def _as_text(*columns: Any) -> tuple[Any, ...]:
