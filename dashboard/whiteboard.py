@@ -1,9 +1,10 @@
-"""The whiteboard as every dashboard shows it: the store's two views, the catalogue and one legend.
+"""The whiteboard as every dashboard shows it: the store's read model, the catalogue and one legend.
 
-Read from the `whiteboard` and `team_summary` views, and each cell's dates, scale and drafts from the
-status rows and source records of the open cases, so a dashboard can never show more than the read
-model holds: case references, case types, dates and element states. No worker column is read; a
-worker's caseload arrives as case references worked out from a pseudonym. The team is the unit.
+The rows of the `whiteboard` and `team_summary` views, worked out from one read of the open cases'
+status rows (which also give each cell its dates), and each cell's scale and drafts from their
+source records, so a dashboard can never show more than the read model holds: case references, case
+types, dates and element states. No worker column is read; a worker's caseload arrives as case
+references worked out from a pseudonym. The team is the unit.
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ def load_board(
     case_filter: CaseFilter | None = None,
     cells_per_team: int | None = None,
 ) -> Board:
-    """The board from the store's views, optionally for one authority or team, narrowed by a filter.
+    """The board from the store's read model, optionally for one authority or team, narrowed by a filter.
 
     `rules` (per authority) give each cell its review date; without them cells still carry the rest.
     `cells_per_team` builds cells only for each team's first cases (None: every case), for a view
