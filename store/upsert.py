@@ -241,10 +241,10 @@ def _set_wise(statement: UpdateBase, stage: TableClause, names: Sequence[str]) -
 
 def _generations(rows: Sequence[dict[str, Any]], distinct_on: Sequence[str]) -> Iterator[list[int]]:
     """Row positions in rounds: the first row of each key, then the second of each, and so on."""
-    if not distinct_on:
+    key = itemgetter(*distinct_on) if distinct_on else None
+    if key is None or len(set(map(key, rows))) == len(rows):
         yield list(range(len(rows)))
         return
-    key = itemgetter(*distinct_on)
     seen: dict[Any, int] = {}
     rounds: list[list[int]] = []
     for position, row in enumerate(rows):
