@@ -15,7 +15,19 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Dialect, Integer, Table, column, select, table
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Dialect,
+    Integer,
+    String,
+    Table,
+    Text,
+    column,
+    select,
+    table,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -191,27 +203,46 @@ def _execute_staged(
     columns = ", ".join(dialect.identifier_preparer.quote(c.name) for c in stage.c)
     driver = conn.connection.driver_connection
     assert driver is not None
+    # Created once per session, emptied before use: it may hold an earlier round's rows.
+    prepare = (
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage.name} ({definition}) ON COMMIT DELETE ROWS;"
+        f" DELETE FROM {stage.name}"
+    )
+    copy_in = f"COPY {stage.name} ({columns}) FROM STDIN"
     for generation in _generations(rows, distinct_on):
+        chunk = [rows[i] for i in generation]
+        values = zip(generation, *(_column(chunk, name, processors) for name in names), strict=True)
         with driver.cursor() as cursor:
-            # Created once per session, emptied before use: it may hold an earlier round's rows.
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage.name} ({definition}) ON COMMIT DELETE ROWS;"
-                f" DELETE FROM {stage.name}"
-            )
-            chunk = [rows[i] for i in generation]
-            values = zip(generation, *(_column(chunk, name, processors) for name in names), strict=True)
-            with cursor.copy(f"COPY {stage.name} ({columns}) FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
+            try:
+                cursor.execute(prepare)
+                with cursor.copy(copy_in) as copy:
+                    for row in values:
+                        copy.write_row(row)
+            except dialect.loaded_dbapi.Error as exc:
+                # As SQLAlchemy's own statements fail: wrapped, and a lost connection invalidated.
+                conn._handle_dbapi_exception(exc, copy_in, {}, cursor, None)
         conn.execute(staged)
     return True
 
 
 def _stage_table(dialect: Dialect, names: Sequence[str], types: Sequence[TypeEngine[Any]]) -> TableClause:
-    """The staging table for rows of these names and types: one per shape, named after it."""
-    shape = ",".join(f"{n}:{t.compile(dialect=dialect)}" for n, t in zip(names, types, strict=True))
+    """The staging table for rows of these names and types: one per shape, named after it.
+
+    Text and whole numbers are staged unbounded, so a value too long or too large for its column
+    fails in the statement, as it would row by row, and not in the COPY, whose error quotes the value.
+    """
+    staged = [_unbounded(t) for t in types]
+    shape = ",".join(f"{n}:{t.compile(dialect=dialect)}" for n, t in zip(names, staged, strict=True))
     name = f"stage_{hashlib.sha256(shape.encode()).hexdigest()[:16]}"
-    return table(name, column(_ORDER, Integer()), *(column(n, t) for n, t in zip(names, types, strict=True)))
+    return table(name, column(_ORDER, Integer()), *(column(n, t) for n, t in zip(names, staged, strict=True)))
+
+
+def _unbounded(type_: TypeEngine[Any]) -> TypeEngine[Any]:
+    if isinstance(type_, String):
+        return Text()
+    if isinstance(type_, Integer):
+        return BigInteger()
+    return type_
 
 
 def _set_wise(statement: UpdateBase, stage: TableClause, names: Sequence[str]) -> UpdateBase | None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from store.lookups import live_case_refs, stored_versions
 from store.tables import AUTHORITIES, CASES, CHANGES, EVIDENCE, POSITIONS, STATUSES
@@ -314,3 +315,16 @@ def test_lookups_and_marks_over_many_keys_agree_with_sqlite(stores: dict[str, En
     seen = {row["case_ref"] for row in stored(stores["postgresql"], CASES) if row["last_seen_run"] == 2}
     assert seen == set(versions)
     assert stored(stores["postgresql"], CASES) == stored(stores["sqlite"], CASES)
+
+
+def test_a_value_too_long_fails_a_staged_batch_as_row_by_row_without_quoting_the_value(
+    postgres_store: Engine,
+) -> None:
+    secret = "CASE-REF-NOT-FOR-LOGS" * 10
+    with postgres_store.begin() as conn:
+        upsert(conn, AUTHORITIES, [{"code": "la", "name": "LA", "updated_at": NOW}], keys=["code"])
+    for rows in ([a_form("F1", case_ref=secret)], [*filler(), a_form("F1", case_ref=secret)]):
+        with pytest.raises(DBAPIError, match="value too long") as failure, postgres_store.begin() as conn:
+            write_forms(conn, rows)
+        assert "CASE-REF-NOT-FOR-LOGS" not in str(failure.value)
+    assert forms_by_id(postgres_store) == {}
