@@ -27,6 +27,8 @@ def store_url(configured: str, base_dir: Path | None = None) -> str:
 def make_engine(url: str) -> Engine:
     """An engine whose SQLite connections use WAL, a busy timeout, foreign keys and immediate writes."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return _postgres_engine(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
@@ -50,5 +52,27 @@ def make_engine(url: str) -> Engine:
         # Take the write lock up front: a deferred transaction that reads and then writes can fail
         # with "database is locked" without waiting, where an immediate one waits its turn.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _postgres_engine(url: str) -> Engine:
+    """An engine whose PostgreSQL sessions plan every statement for its own values.
+
+    The driver prepares a statement it has run a few times, and the server then settles on one plan
+    for all values. For a long IN list of keys that plan filters every row of the authority against
+    every key: measured at 3.3 s a lookup with 100,000 records stored, against 10 ms planned for its
+    values, so a full sync slowed down the more it had written.
+    """
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # a session setting, outside any transaction
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET plan_cache_mode = force_custom_plan")
+        cursor.close()
+        dbapi_connection.autocommit = autocommit
 
     return engine

@@ -2,14 +2,19 @@
 
 Every function here runs on the caller's connection, inside its transaction where it has one. The
 status tables keep their own reads (`store.statuses`); the dashboards' read model is `store.read`.
+
+On PostgreSQL a batch's keys go as one array rather than IN lists: a cached plan for a long IN
+list filters every row of the authority against every key, which grows with the store, whereas one
+index probe per key (`_probe_per_key`) costs the same however large the store is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, any_, bindparam, func, select, true
+from sqlalchemy.dialects import postgresql
 
 from store.models import StreamPosition
 from store.tables import CASES, KEY_CHUNK, key_column
@@ -21,17 +26,61 @@ def stored_versions(
 ) -> dict[str, StoredVersion]:
     """What the store holds now for these records, to tell new, changed, unchanged and stale apart."""
     key = table.c[key_column(table)]
+    columns = [key, table.c.case_ref, table.c.content_hash, table.c.source_updated_at, table.c.deleted_on]
     found: dict[str, StoredVersion] = {}
-    wanted = sorted(set(keys))
-    for start in range(0, len(wanted), KEY_CHUNK):
-        rows = conn.execute(
-            select(
-                key, table.c.case_ref, table.c.content_hash, table.c.source_updated_at, table.c.deleted_on
-            ).where(table.c.authority == authority, key.in_(wanted[start : start + KEY_CHUNK]))
-        )
-        for ref, case_ref, content_hash, updated, deleted_on in rows:
+    for query in _lookups(conn, key, keys, columns, table.c.authority == authority):
+        for ref, case_ref, content_hash, updated, deleted_on in conn.execute(query):
             found[ref] = StoredVersion(case_ref, content_hash, updated, deleted_on is not None)
     return found
+
+
+def among(conn: Connection, column: ColumnElement[str], keys: Iterable[str]) -> Iterator[ColumnElement[bool]]:
+    """Conditions that together pick the rows whose `column` is one of `keys`, one statement each:
+    on PostgreSQL a single `= ANY(array)`, elsewhere IN lists of `KEY_CHUNK` keys. None for no keys."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return
+    if conn.dialect.name == "postgresql":
+        yield column == any_(bindparam(None, wanted, type_=postgresql.ARRAY(column.type)))
+        return
+    for start in range(0, len(wanted), KEY_CHUNK):
+        yield column.in_(wanted[start : start + KEY_CHUNK])
+
+
+def _lookups(
+    conn: Connection,
+    key: ColumnElement[str],
+    keys: Iterable[str],
+    columns: Sequence[ColumnElement[Any]],
+    *conditions: ColumnElement[bool],
+) -> Iterator[Select[Any]]:
+    """Queries that together read `columns` of the rows meeting `conditions` whose `key` is in `keys`."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return
+    if conn.dialect.name == "postgresql":
+        yield _probe_per_key(key, wanted, columns, *conditions)
+        return
+    for start in range(0, len(wanted), KEY_CHUNK):
+        yield select(*columns).where(*conditions, key.in_(wanted[start : start + KEY_CHUNK]))
+
+
+def _probe_per_key(
+    key: ColumnElement[str],
+    wanted: Sequence[str],
+    columns: Sequence[ColumnElement[Any]],
+    *conditions: ColumnElement[bool],
+) -> Select[Any]:
+    """One index lookup per wanted key, whatever the planner's statistics say (none, early in a first
+    sync): the LIMIT keeps the lateral subquery from being merged into a join the planner could turn
+    into a scan of the whole table. `key` and the other conditions name at most one row each."""
+    wanted_keys = (
+        func.unnest(bindparam(None, list(wanted), type_=postgresql.ARRAY(key.type)))
+        .table_valued("key")
+        .render_derived(name="wanted")
+    )
+    found = select(*columns).where(*conditions, key == wanted_keys.c.key).limit(1).lateral("found")
+    return select(*found.c).select_from(wanted_keys).join(found, true())
 
 
 def count_live(conn: Connection, table: Table, authority: str, case_ref: str | None = None) -> int:
@@ -68,16 +117,10 @@ def open_case_refs(conn: Connection, authority: str) -> list[str]:
 
 def live_case_refs(conn: Connection, authority: str, case_refs: Iterable[str]) -> set[str]:
     """Which of these cases the store holds, not deleted: evidence naming any other is orphaned."""
-    wanted = sorted(set(case_refs))
+    key = CASES.c.case_ref
     found: set[str] = set()
-    for start in range(0, len(wanted), KEY_CHUNK):
-        found.update(
-            conn.execute(
-                select(CASES.c.case_ref).where(
-                    CASES.c.authority == authority,
-                    CASES.c.deleted_on.is_(None),
-                    CASES.c.case_ref.in_(wanted[start : start + KEY_CHUNK]),
-                )
-            ).scalars()
-        )
+    for query in _lookups(
+        conn, key, case_refs, [key], CASES.c.authority == authority, CASES.c.deleted_on.is_(None)
+    ):
+        found.update(conn.execute(query).scalars())
     return found

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, func, or_, select, update
 
 from mapping.schema import Case, Evidence
+from store.lookups import among
 from store.models import QuarantineRow
-from store.tables import AUTHORITIES, CASES, EVIDENCE, KEY_CHUNK, POSITIONS, QUARANTINE, key_column
+from store.tables import AUTHORITIES, CASES, EVIDENCE, POSITIONS, QUARANTINE, key_column
 from store.upsert import upsert
 from store.versions import not_older
 
@@ -60,13 +61,9 @@ def write_evidence(
 
 def mark_seen(conn: Connection, table: Table, authority: str, keys: Iterable[str], run_id: int) -> None:
     """Note that a full read met these unchanged records, so they are not taken for vanished."""
-    key = table.c[key_column(table)]
-    wanted = sorted(set(keys))
-    for start in range(0, len(wanted), KEY_CHUNK):
+    for keys_among in among(conn, table.c[key_column(table)], keys):
         conn.execute(
-            update(table)
-            .where(table.c.authority == authority, key.in_(wanted[start : start + KEY_CHUNK]))
-            .values(last_seen_run=run_id)
+            update(table).where(table.c.authority == authority, keys_among).values(last_seen_run=run_id)
         )
 
 
@@ -146,15 +143,14 @@ def resolve_quarantine(
     conn: Connection, authority: str, stream: str, source_ids: Iterable[str], now: datetime
 ) -> None:
     """A record that now maps cleanly is no longer waiting in quarantine."""
-    wanted = sorted(set(source_ids))
-    for start in range(0, len(wanted), KEY_CHUNK):
+    for source_ids_among in among(conn, QUARANTINE.c.source_id, source_ids):
         conn.execute(
             update(QuarantineRow)
             .where(
                 QuarantineRow.authority == authority,
                 QuarantineRow.stream == stream,
                 QuarantineRow.resolved_at.is_(None),
-                QuarantineRow.source_id.in_(wanted[start : start + KEY_CHUNK]),
+                source_ids_among,
             )
             .values(resolved_at=now)
         )
