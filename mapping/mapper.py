@@ -88,6 +88,8 @@ class DateWindow:
         reasons = []
         for name in date_fields(type(record)) if names is None else names:
             value = getattr(record, name)
+            if value is None:
+                continue
             day = value.date() if isinstance(value, datetime) else value
             if isinstance(day, date) and not self.earliest <= day <= self.latest:
                 reasons.append(f"{name}: outside the plausible dates {self.earliest} to {self.latest}")
@@ -110,11 +112,16 @@ class CompiledStream:
     dates: DateWindow | None = None
     hash_content: Callable[[Case | Evidence], str] = field(init=False, repr=False, compare=False)
     date_fields: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    keyed_rows: bool = field(init=False, repr=False, compare=False)
+    """The record type's own `source_id` is the row's identity (evidence), set by the mapper."""
+    validate: Callable[[dict[str, Any]], Case | Evidence] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Worked out once per run rather than per record.
         object.__setattr__(self, "hash_content", content_hasher(self.target, self.hash_excludes))
         object.__setattr__(self, "date_fields", date_fields(self.target))
+        object.__setattr__(self, "keyed_rows", "source_id" in self.target.model_fields)
+        object.__setattr__(self, "validate", self.target.model_validate)
 
     def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[RecordOutcome]:
         return [
@@ -201,9 +208,9 @@ class CompiledStream:
         values["case_ref"] = self.identifiers.case_ref(values["case_ref"])
         if "worker" in values:
             values["worker"] = self.identifiers.worker(values["worker"])
-        if "source_id" in self.target.model_fields:
+        if self.keyed_rows:
             values["source_id"] = row_id
-        record = self.target.model_validate(values)
+        record = self.validate(values)
         return Mapped(record, source_id, self.hash_content(record), source_rows)
 
     @staticmethod
