@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
-from mapping.schema import CaseType, EvidenceState
+from mapping.schema import CaseType, EvidenceState, Status
 from mapping.status import STATUS_FIELDS, StatusValues
 from store.tables import CASES, CHANGES, EVIDENCE, KEY_CHUNK, STATUSES, TOUCHED
 from store.upsert import execute_many, upsert
@@ -45,6 +45,7 @@ class StoredEvidence(NamedTuple):
 
 
 _CASE_TYPES = {t.value: t for t in CaseType}
+_STATUS_TEXT = {s: s.value for s in Status}
 _STATES = {s.value: s for s in EvidenceState}
 ElementValues = Sequence[tuple[str, StatusValues]]
 """One case's statuses: each element with its values in `STATUS_FIELDS` order."""
@@ -140,7 +141,7 @@ def apply_statuses(
                 "authority": authority,
                 "case_ref": ref,
                 "element": element,
-                "status": status.value,
+                "status": _STATUS_TEXT[status],
                 "first_evidenced_on": first,
                 "last_evidenced_on": last,
                 "due_on": due,
@@ -188,7 +189,7 @@ def apply_statuses(
                     "authority": authority,
                     "case_ref": ref,
                     "element": element,
-                    "status": wanted[(ref, element)][0].value,
+                    "status": _STATUS_TEXT[wanted[(ref, element)][0]],
                     "from_date": on,
                     "to_date": None,
                     "run_id": run_id,

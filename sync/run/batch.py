@@ -40,6 +40,9 @@ class RunContext:
     live_cases: set[str] = field(default_factory=set)
     """Cases the store was found to hold during this run. One found stays held until the run ends:
     cases are read before evidence, and vanished records are marked deleted only after reading."""
+    touched_cases: set[str] = field(default_factory=set)
+    """Cases this run's batches noted as touched. A batch notes only those not noted yet: an earlier
+    batch's note is committed (a batch that fails ends the run), and statuses settle after reading."""
     open_quarantine: dict[str, bool] = field(default_factory=dict)
     """Per stream, whether quarantine may hold open rows a mapped record would resolve: asked of
     the store once per run, and set again whenever a batch quarantines something."""
@@ -165,7 +168,8 @@ def write_batch(
     if ctx.open_quarantine[stream]:
         writer.resolve_quarantine(conn, ctx.authority, stream, mapped_ids, ctx.now)
     # Statuses are settled once per run, not per batch: a case's evidence spans many batches.
-    statuses.touch_cases(conn, ctx.authority, touched)
+    statuses.touch_cases(conn, ctx.authority, touched - ctx.touched_cases)
+    ctx.touched_cases.update(touched)
     if position is not None:
         writer.save_position(conn, ctx.authority, stream, position, ctx.run_id, ctx.now)
     total = replace(ctx.counts)
