@@ -121,7 +121,8 @@ class CompiledStream:
         object.__setattr__(self, "hash_content", content_hasher(self.target, self.hash_excludes))
         object.__setattr__(self, "date_fields", date_fields(self.target))
         object.__setattr__(self, "keyed_rows", "source_id" in self.target.model_fields)
-        object.__setattr__(self, "validate", self.target.model_validate)
+        # `model_validate` without its per-call keyword handling: the same validator, the same errors.
+        object.__setattr__(self, "validate", self.target.__pydantic_validator__.validate_python)
 
     def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[RecordOutcome]:
         return [

@@ -23,6 +23,13 @@ class Unmatched(RuleFailure):
     """No map entry covers the value. (Patterns tolerate that: they give `UNMATCHED` instead.)"""
 
 
+def present(value: Any) -> Any:
+    """The value, or None where it is blank (`is_missing`)."""
+    if value is None or (type(value) is str and value and not (value[0] + value[-1]).isspace()):
+        return value  # the common cases, answered without a call
+    return None if is_missing(value) else value
+
+
 # Sources -----------------------------------------------------------------------------------------
 
 
@@ -46,10 +53,7 @@ class PathSource:
 
     def read(self, record: Mapping[str, Any]) -> Any:
         # Most paths are plain column names: look them up before walking.
-        value = record[self.path] if self.path in record else walk(record, self.segments)
-        if value is None or (type(value) is str and value and not (value[0] + value[-1]).isspace()):
-            return value  # the common cases, answered without a call
-        return None if is_missing(value) else value
+        return present(record[self.path] if self.path in record else walk(record, self.segments))
 
     def paths(self) -> tuple[str, ...]:
         return (self.path,)
@@ -225,14 +229,25 @@ class CompiledField:
     days: dict[str, date] | None = field(init=False, repr=False, compare=False)
     """A date field's days by their source text: a source writes few distinct dates, each parsed once."""
 
+    column: str | None = field(init=False, repr=False, compare=False)
+    """The source's path when it is one plain column, read here without a call to the source."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "dated", self.kind in (FieldKind.DATE, FieldKind.DATETIME))
+        source = self.source
+        plain = source.path if isinstance(source, PathSource) and len(source.segments) == 1 else None
+        object.__setattr__(self, "column", plain)
         parses = self.kind is FieldKind.DATE and isinstance(self.transform, ParseTime)
         object.__setattr__(self, "days", {} if parses else None)
 
     def evaluate(self, record: Mapping[str, Any]) -> Any:
         """The field's value for one record; raises `RuleFailure`, or `NoElement` for the element."""
-        raw = self.source.read(record)
+        if self.column is None:
+            raw = self.source.read(record)
+        else:
+            raw = record.get(self.column)  # what `PathSource.read` finds for a path of one segment
+            if raw is not None and not (type(raw) is str and raw and not (raw[0] + raw[-1]).isspace()):
+                raw = present(raw)
         days = self.days
         if days is not None and type(raw) is str:
             day = days.get(raw)
