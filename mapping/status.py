@@ -49,6 +49,8 @@ class StatusEvidence(Protocol):
 
 
 _COUNTS = frozenset(s for s in EvidenceState if s.counts_as_evidence)
+_NOTHING_DUE: StatusValues = (Status.NOT_STARTED, None, None, None, 0, None)
+"""An element with no records and no rule: what `status_values` gives it, whatever the case."""
 
 
 def element_status(
@@ -96,7 +98,12 @@ def case_status_values(
     by_element: dict[str, list[StatusEvidence]] = {}
     for record in evidence:
         by_element.setdefault(record.element, []).append(record)
-    return [status_values(case, by_element.get(key, ()), rules.get(key), on) for key in elements]
+    found = []
+    for key in elements:
+        records, rule = by_element.get(key), rules.get(key)
+        nothing = records is None and rule is None
+        found.append(_NOTHING_DUE if nothing else status_values(case, records or (), rule, on))
+    return found
 
 
 def case_statuses(
