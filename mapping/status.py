@@ -17,14 +17,7 @@ from typing import Protocol
 from mapping.schema import ElementStatus, EvidenceState, Status
 from mapping.timeliness import DatedCase, ElementRule, TimelinessRules, due_date
 
-STATUS_FIELDS = (
-    "status",
-    "first_evidenced_on",
-    "last_evidenced_on",
-    "due_on",
-    "evidence_count",
-    "latest_scale_value",
-)
+STATUS_FIELDS = tuple(name for name in ElementStatus.model_fields if name != "element")
 """The order of a `StatusValues` tuple: the stored columns of an element status."""
 
 StatusValues = tuple[Status, date | None, date | None, date | None, int, int | None]
