@@ -139,7 +139,7 @@ class CompiledStream:
 
     def map_record(self, record: Mapping[str, Any], source_rows: int = 1) -> list[RecordOutcome]:
         """The record's outcome; a record evidencing several elements is mapped once per element."""
-        if not isinstance(record, Mapping):
+        if type(record) is not dict and not isinstance(record, Mapping):
             return [Quarantined("record is not an object", canonical_hash(record), None, source_rows)]
         source_id, problems = self._source_id(record)
         values: dict[str, Any] = {"authority": self.authority}
@@ -166,7 +166,8 @@ class CompiledStream:
             except ValidationError as exc:
                 problems.extend(validation_reasons(exc))
             else:
-                problems.extend(self.dates.outside(mapped[0].record, self.date_fields) if self.dates else [])
+                if self.dates is not None:
+                    problems.extend(self.dates.outside(mapped[0].record, self.date_fields))
                 if not problems:
                     return list(mapped)
         row_ids = tuple(element_row_id(source_id, e) for e in elements or ()) if source_id else ()
