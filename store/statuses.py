@@ -128,28 +128,48 @@ def apply_statuses(
     """
     refs = sorted(statuses)
     stored = _stored(conn, authority, refs)
-    wanted = {(ref, element): values for ref, items in statuses.items() for element, values in items}
-    changed = [key for key, values in wanted.items() if stored.get(key) != values]
-    removed = [key for key in stored if key not in wanted]
-    moved = [key for key in changed if key not in stored or stored[key][0] != wanted[key][0]]
-
-    rows = []
-    for ref, element in changed:
-        status, first, last, due, count, scale = wanted[(ref, element)]
-        rows.append(
-            {
-                "authority": authority,
-                "case_ref": ref,
-                "element": element,
-                "status": _STATUS_TEXT[status],
-                "first_evidenced_on": first,
-                "last_evidenced_on": last,
-                "due_on": due,
-                "evidence_count": count,
-                "latest_scale_value": scale,
-                "computed_on": on,
-            }
-        )
+    rows: list[dict[str, Any]] = []  # status rows that differ from what is stored
+    moved: list[dict[str, Any]] = []  # change-log rows of statuses that are new or not as stored
+    ended: list[dict[str, Any]] = []  # open change-log rows to close
+    wanted: set[tuple[str, str]] = set()
+    for ref, items in statuses.items():
+        for element, values in items:
+            key = (ref, element)
+            wanted.add(key)
+            held = stored.get(key)
+            if held == values:
+                continue
+            status, first, last, due, count, scale = values
+            text = _STATUS_TEXT[status]
+            rows.append(
+                {
+                    "authority": authority,
+                    "case_ref": ref,
+                    "element": element,
+                    "status": text,
+                    "first_evidenced_on": first,
+                    "last_evidenced_on": last,
+                    "due_on": due,
+                    "evidence_count": count,
+                    "latest_scale_value": scale,
+                    "computed_on": on,
+                }
+            )
+            if held is None or held[0] != text:
+                moved.append(
+                    {
+                        "authority": authority,
+                        "case_ref": ref,
+                        "element": element,
+                        "status": text,
+                        "from_date": on,
+                        "to_date": None,
+                        "run_id": run_id,
+                    }
+                )
+                if held is not None:
+                    ended.append({"ref": ref, "el": element})
+    removed = [{"ref": ref, "el": element} for ref, element in stored if (ref, element) not in wanted]
     upsert(
         conn,
         STATUSES,
@@ -164,10 +184,9 @@ def apply_statuses(
                 STATUSES.c.case_ref == bindparam("ref"),
                 STATUSES.c.element == bindparam("el"),
             ),
-            [{"ref": ref, "el": element} for ref, element in removed],
+            removed,
         )
-    ended = [key for key in moved if key in stored] + removed
-    if ended:
+    if ended or removed:
         execute_many(
             conn,
             update(CHANGES)
@@ -178,25 +197,9 @@ def apply_statuses(
                 CHANGES.c.to_date.is_(None),
             )
             .values(to_date=on),
-            [{"ref": ref, "el": element} for ref, element in ended],
+            ended + removed,
         )
-    if moved:
-        execute_many(
-            conn,
-            CHANGES.insert(),
-            [
-                {
-                    "authority": authority,
-                    "case_ref": ref,
-                    "element": element,
-                    "status": _STATUS_TEXT[wanted[(ref, element)][0]],
-                    "from_date": on,
-                    "to_date": None,
-                    "run_id": run_id,
-                }
-                for ref, element in moved
-            ],
-        )
+    execute_many(conn, CHANGES.insert(), moved)
     for chunk in _chunks(refs):
         conn.execute(delete(TOUCHED).where(TOUCHED.c.authority == authority, TOUCHED.c.case_ref.in_(chunk)))
-    return len(changed) + len(removed)
+    return len(rows) + len(removed)
