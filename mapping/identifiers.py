@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -66,8 +66,11 @@ class Identifiers:
 
     policy: IdentifierPolicy
     key: bytes | None
+    pseudonymises_cases: bool = field(init=False, repr=False, compare=False)
+    """The policy read once, not per record."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "pseudonymises_cases", self.policy.case_ref == "pseudonymise")
         if self.policy.needs_key:
             if self.key is None:
                 raise ValueError(
@@ -78,7 +81,7 @@ class Identifiers:
             pseudonymise(self.key, "")  # fail now on a short key, not on the first record
 
     def case_ref(self, value: str) -> str:
-        return self._pseudonym(value) if self.policy.case_ref == "pseudonymise" else value
+        return self._pseudonym(value) if self.pseudonymises_cases else value
 
     def source_id(self, value: str) -> str:
         return self.case_ref(value)
@@ -87,7 +90,7 @@ class Identifiers:
         """A source reference fit to store or print: the pseudonym under the policy, never an overlong one."""
         if value is None:
             return None
-        stored = self.source_id(value)
+        stored = self.case_ref(value)  # `source_id`, without the extra call per record
         return stored if len(stored) <= MAX_REF_LENGTH else None
 
     def worker(self, value: str | None) -> str | None:

@@ -88,6 +88,8 @@ class DateWindow:
         reasons = []
         for name in date_fields(type(record)) if names is None else names:
             value = getattr(record, name)
+            if value is None:
+                continue
             day = value.date() if isinstance(value, datetime) else value
             if isinstance(day, date) and not self.earliest <= day <= self.latest:
                 reasons.append(f"{name}: outside the plausible dates {self.earliest} to {self.latest}")
@@ -110,11 +112,17 @@ class CompiledStream:
     dates: DateWindow | None = None
     hash_content: Callable[[Case | Evidence], str] = field(init=False, repr=False, compare=False)
     date_fields: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    keyed_rows: bool = field(init=False, repr=False, compare=False)
+    """The record type's own `source_id` is the row's identity (evidence), set by the mapper."""
+    validate: Callable[[dict[str, Any]], Case | Evidence] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Worked out once per run rather than per record.
         object.__setattr__(self, "hash_content", content_hasher(self.target, self.hash_excludes))
         object.__setattr__(self, "date_fields", date_fields(self.target))
+        object.__setattr__(self, "keyed_rows", "source_id" in self.target.model_fields)
+        # `model_validate` without its per-call keyword handling: the same validator, the same errors.
+        object.__setattr__(self, "validate", self.target.__pydantic_validator__.validate_python)
 
     def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[RecordOutcome]:
         return [
@@ -131,7 +139,7 @@ class CompiledStream:
 
     def map_record(self, record: Mapping[str, Any], source_rows: int = 1) -> list[RecordOutcome]:
         """The record's outcome; a record evidencing several elements is mapped once per element."""
-        if not isinstance(record, Mapping):
+        if type(record) is not dict and not isinstance(record, Mapping):
             return [Quarantined("record is not an object", canonical_hash(record), None, source_rows)]
         source_id, problems = self._source_id(record)
         values: dict[str, Any] = {"authority": self.authority}
@@ -158,7 +166,8 @@ class CompiledStream:
             except ValidationError as exc:
                 problems.extend(validation_reasons(exc))
             else:
-                problems.extend(self.dates.outside(mapped[0].record, self.date_fields) if self.dates else [])
+                if self.dates is not None:
+                    problems.extend(self.dates.outside(mapped[0].record, self.date_fields))
                 if not problems:
                     return list(mapped)
         row_ids = tuple(element_row_id(source_id, e) for e in elements or ()) if source_id else ()
@@ -201,9 +210,9 @@ class CompiledStream:
         values["case_ref"] = self.identifiers.case_ref(values["case_ref"])
         if "worker" in values:
             values["worker"] = self.identifiers.worker(values["worker"])
-        if "source_id" in self.target.model_fields:
+        if self.keyed_rows:
             values["source_id"] = row_id
-        record = self.target.model_validate(values)
+        record = self.validate(values)
         return Mapped(record, source_id, self.hash_content(record), source_rows)
 
     @staticmethod

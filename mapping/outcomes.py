@@ -130,7 +130,8 @@ def content_hasher(
     names = tuple(sorted(n for n in target.model_fields if n not in skipped))
 
     def hashed(record: Case | Evidence) -> str:
-        text = to_json({name: getattr(record, name) for name in names})
+        fields = record.__dict__
+        text = to_json({name: fields[name] for name in names})
         if not text.isascii():
             return canonical_hash(record.model_dump(mode="json", exclude=set(skipped)))
         return hashlib.sha256(text).hexdigest()

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from mapping.paths import Path, split_path, walk
 from mapping.timeformats import TimeFormat, as_local_date, as_utc
@@ -20,11 +20,14 @@ from mapping.values import RuleFailure, as_text, as_whole_number, describe, is_m
 
 
 class Unmatched(RuleFailure):
-    """No map entry or pattern covers the value. Patterns tolerate that; a map does not."""
+    """No map entry covers the value. (Patterns tolerate that: they give `UNMATCHED` instead.)"""
 
-    def __init__(self, message: str, *, tolerated: bool) -> None:
-        super().__init__(message)
-        self.tolerated = tolerated
+
+def present(value: Any) -> Any:
+    """The value, or None where it is blank (`is_missing`)."""
+    if value is None or (type(value) is str and value and not (value[0] + value[-1]).isspace()):
+        return value  # the common cases, answered without a call
+    return None if is_missing(value) else value
 
 
 # Sources -----------------------------------------------------------------------------------------
@@ -50,10 +53,7 @@ class PathSource:
 
     def read(self, record: Mapping[str, Any]) -> Any:
         # Most paths are plain column names: look them up before walking.
-        value = record[self.path] if self.path in record else walk(record, self.segments)
-        if value is None or (type(value) is str and value and not (value[0] + value[-1]).isspace()):
-            return value  # the common cases, answered without a call
-        return None if is_missing(value) else value
+        return present(record[self.path] if self.path in record else walk(record, self.segments))
 
     def paths(self) -> tuple[str, ...]:
         return (self.path,)
@@ -127,7 +127,6 @@ class ValueMap:
             return self.entries[key]
         raise Unmatched(
             f"{describe(value)} is not in the map: add it to the field's map or give the rule a default",
-            tolerated=False,
         )
 
 
@@ -157,18 +156,33 @@ class RegexPattern:
         return self.regex.search(text) is not None
 
 
+UNMATCHED: Final = object()
+"""What a pattern rule gives for a value no pattern covers: no value, which is not an error."""
+
+_MEMO_SIZE = 4096
+
+
 @dataclass(frozen=True)
 class PatternPick:
-    """The output of the first pattern that matches; none matching is no value, not an error."""
+    """The output of the first pattern that matches; none matching is no value, not an error.
+
+    A source has few distinct template names or step types, so each text's pick is remembered
+    (up to a bound) rather than matched against every pattern per record.
+    """
 
     patterns: tuple[GlobPattern | RegexPattern, ...]
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def apply(self, value: Any) -> Any:
+        """The first matching pattern's output, or `UNMATCHED`."""
         text = as_text(value)
-        for pattern in self.patterns:
-            if pattern.matches(text):
-                return pattern.output
-        raise Unmatched(f"{describe(value)} matches no pattern", tolerated=True)
+        memo = self.memo
+        if text in memo:
+            return memo[text]
+        picked = next((p.output for p in self.patterns if p.matches(text)), UNMATCHED)
+        if len(memo) < _MEMO_SIZE:
+            memo[text] = picked
+        return picked
 
 
 @dataclass(frozen=True)
@@ -212,41 +226,73 @@ class CompiledField:
     required: bool = False
     decides_element: bool = False
     dated: bool = field(init=False, repr=False, compare=False)
+    days: dict[str, date] | None = field(init=False, repr=False, compare=False)
+    """A date field's days by their source text: a source writes few distinct dates, each parsed once."""
+
+    column: str | None = field(init=False, repr=False, compare=False)
+    """The source's path when it is one plain column, read here without a call to the source."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dated", self.kind in (FieldKind.DATE, FieldKind.DATETIME))
+        source = self.source
+        plain = source.path if isinstance(source, PathSource) and len(source.segments) == 1 else None
+        object.__setattr__(self, "column", plain)
+        parses = self.kind is FieldKind.DATE and isinstance(self.transform, ParseTime)
+        object.__setattr__(self, "days", {} if parses else None)
 
     def evaluate(self, record: Mapping[str, Any]) -> Any:
         """The field's value for one record; raises `RuleFailure`, or `NoElement` for the element."""
-        raw = self.source.read(record)
+        if self.column is None:
+            raw = self.source.read(record)
+        else:
+            raw = record.get(self.column)  # what `PathSource.read` finds for a path of one segment
+            if raw is not None and not (type(raw) is str and raw and not (raw[0] + raw[-1]).isspace()):
+                raw = present(raw)
+        days = self.days
+        if days is not None and type(raw) is str:
+            day = days.get(raw)
+            if day is None:
+                day = self._evaluate(raw)
+                if len(days) < _MEMO_SIZE:
+                    days[raw] = day
+            return day
+        return self._evaluate(raw)
+
+    def _evaluate(self, raw: Any) -> Any:
         if raw is None:
             value = self.default
         else:
             try:
                 value = self.transform.apply(raw)
             except Unmatched as exc:
-                if self.decides_element and self.default is None:
-                    raise NoElement(raw) from None
-                if self.has_default:
-                    value = self.default
-                elif exc.tolerated:
-                    value = None
-                else:
-                    raise
-        if value is None and self.required:
-            where = " or ".join(self.source.paths())
-            missing = f"no value at {where}" if where else "no value"
-            raise RuleFailure(
-                f"{missing}, and the field is required: fill it in the source or read another column"
-            )
-        return self._as_kind(value) if self.dated else value
-
-    def _as_kind(self, value: Any) -> Any:
-        if self.kind is FieldKind.DATE and isinstance(value, date):
+                value = self._unmatched(raw, exc)
+            else:
+                if value is UNMATCHED:
+                    value = self._unmatched(raw, None)
+        if value is None:
+            if self.required:
+                where = " or ".join(self.source.paths())
+                missing = f"no value at {where}" if where else "no value"
+                raise RuleFailure(
+                    f"{missing}, and the field is required: fill it in the source or read another column"
+                )
+            return None
+        if not self.dated or not isinstance(value, date):
+            return value
+        if self.kind is FieldKind.DATE:
             return as_local_date(value, self.zone)
-        if self.kind is FieldKind.DATETIME and isinstance(value, date):
-            return as_utc(value, self.zone)
-        return value
+        return as_utc(value, self.zone)
+
+    def _unmatched(self, raw: Any, failure: Unmatched | None) -> Any:
+        """No map entry (`failure`) or pattern covers `raw`: the record is no practice evidence
+        (element rule), the default said out loud, no value (patterns), or the map's failure."""
+        if self.decides_element and self.default is None:
+            raise NoElement(raw) from None
+        if self.has_default:
+            return self.default
+        if failure is None:
+            return None
+        raise failure
 
 
 def field_kind(value_type: Any) -> FieldKind:

@@ -3,66 +3,116 @@
 States are taken as the source recorded them. A draft is `in_progress`, never `evidenced`; cancelled
 records never count; a late element stays visibly late (first evidenced after its due date) rather
 than being hidden, because the whiteboard is for learning, not for scoring.
+
+The function reads only a few facts of each record (`StatusCase`, `StatusEvidence`), so the
+write side can settle thousands of cases from plain rows without building a schema model each.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from typing import Protocol
 
-from mapping.schema import Case, ElementStatus, Evidence, EvidenceState, Status
-from mapping.timeliness import ElementRule, TimelinessRules, due_date
+from mapping.schema import ElementStatus, EvidenceState, Status
+from mapping.timeliness import DatedCase, ElementRule, TimelinessRules, due_date
+
+STATUS_FIELDS = tuple(name for name in ElementStatus.model_fields if name != "element")
+"""The order of a `StatusValues` tuple: the stored columns of an element status."""
+
+StatusValues = tuple[Status, date | None, date | None, date | None, int, int | None]
+
+
+class StatusCase(DatedCase, Protocol):
+    @property
+    def closed_on(self) -> date | None: ...
+
+
+class StatusEvidence(Protocol):
+    @property
+    def source_id(self) -> str: ...
+    @property
+    def element(self) -> str: ...
+    @property
+    def state(self) -> EvidenceState: ...
+    @property
+    def evidenced_on(self) -> date: ...
+    @property
+    def scale_value(self) -> int | None: ...
+
+
+_COUNTS = frozenset(s for s in EvidenceState if s.counts_as_evidence)
+_NOTHING_DUE: StatusValues = (Status.NOT_STARTED, None, None, None, 0, None)
+"""An element with no records and no rule: what `status_values` gives it, whatever the case."""
 
 
 def element_status(
-    element: str, case: Case, evidence: Iterable[Evidence], rule: ElementRule | None, on: date
+    element: str, case: StatusCase, evidence: Iterable[StatusEvidence], rule: ElementRule | None, on: date
 ) -> ElementStatus:
     """The status of one element of one case as it stands on `on`."""
-    as_of = min(on, case.closed_on) if case.closed_on else on
-    relevant = [
-        e
-        for e in evidence
-        if e.element == element and e.state is not EvidenceState.CANCELLED and e.evidenced_on <= as_of
-    ]
-    done = sorted((e for e in relevant if e.state.counts_as_evidence), key=_evidence_order)
-    due_on = due_date(rule, case) if rule else None
+    values = status_values(case, [e for e in evidence if e.element == element], rule, on)
+    return ElementStatus(element=element, **dict(zip(STATUS_FIELDS, values, strict=True)))
 
+
+def status_values(
+    case: StatusCase, evidence: Iterable[StatusEvidence], rule: ElementRule | None, on: date
+) -> StatusValues:
+    """`element_status` as a tuple in `STATUS_FIELDS` order, given only the element's own records."""
+    as_of = min(on, case.closed_on) if case.closed_on else on
+    relevant = [e for e in evidence if e.state is not EvidenceState.CANCELLED and e.evidenced_on <= as_of]
+    due_on = due_date(rule, case) if rule else None
+    done = [e for e in relevant if e.state in _COUNTS]
     if done:
+        done.sort(key=_evidence_order)
         last = done[-1]
         review_days = rule.review_every_days if rule else None
         needs_review = review_days is not None and as_of > last.evidenced_on + timedelta(days=review_days)
-        scaled = [e for e in done if e.scale_value is not None]
-        return ElementStatus(
-            element=element,
-            status=Status.REVIEW_DUE if needs_review else Status.EVIDENCED,
-            first_evidenced_on=done[0].evidenced_on,
-            last_evidenced_on=last.evidenced_on,
-            due_on=due_on,
-            evidence_count=len(done),
-            latest_scale_value=scaled[-1].scale_value if scaled else None,
-        )
-
+        scale = next((e.scale_value for e in reversed(done) if e.scale_value is not None), None)
+        status = Status.REVIEW_DUE if needs_review else Status.EVIDENCED
+        return (status, done[0].evidenced_on, last.evidenced_on, due_on, len(done), scale)
     if due_on is not None and as_of > due_on:
         status = Status.OVERDUE
     elif relevant:
         status = Status.IN_PROGRESS
     else:
         status = Status.NOT_STARTED
-    return ElementStatus(element=element, status=status, due_on=due_on, evidence_count=0)
+    return (status, None, None, due_on, 0, None)
+
+
+def case_status_values(
+    case: StatusCase,
+    evidence: Iterable[StatusEvidence],
+    elements: Sequence[str],
+    rules: TimelinessRules,
+    on: date,
+) -> list[StatusValues]:
+    """Every catalogue element's status for one case, in catalogue order, the evidence grouped by
+    element once rather than scanned per element."""
+    by_element: dict[str, list[StatusEvidence]] = {}
+    for record in evidence:
+        by_element.setdefault(record.element, []).append(record)
+    found = []
+    for key in elements:
+        records, rule = by_element.get(key), rules.get(key)
+        nothing = records is None and rule is None
+        found.append(_NOTHING_DUE if nothing else status_values(case, records or (), rule, on))
+    return found
 
 
 def case_statuses(
-    case: Case,
-    evidence: Iterable[Evidence],
+    case: StatusCase,
+    evidence: Iterable[StatusEvidence],
     elements: Sequence[str],
     rules: TimelinessRules,
     on: date,
 ) -> list[ElementStatus]:
     """Every catalogue element's status for one case, in catalogue order."""
-    records = list(evidence)
-    return [element_status(key, case, records, rules.get(key), on) for key in elements]
+    return [
+        ElementStatus(element=key, **dict(zip(STATUS_FIELDS, values, strict=True)))
+        for key, values in zip(elements, case_status_values(case, evidence, elements, rules, on), strict=True)
+    ]
 
 
-def _evidence_order(e: Evidence) -> tuple[date, int, str]:
+def _evidence_order(e: StatusEvidence) -> tuple[date, int, str]:
     # A total order, so that "latest scale value" does not depend on the order records arrived in.
     return (e.evidenced_on, -1 if e.scale_value is None else e.scale_value, e.source_id)

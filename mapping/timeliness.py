@@ -10,11 +10,23 @@ from collections.abc import Callable, Container
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import cache, lru_cache
+from typing import Protocol
 
 import holidays
 from pydantic import BaseModel, ConfigDict, Field
 
-from mapping.schema import Case, CaseType
+from mapping.schema import CaseType
+
+
+class DatedCase(Protocol):
+    """What a due date is worked out from: a `Case`, or a stored case's row."""
+
+    @property
+    def case_type(self) -> CaseType: ...
+    @property
+    def opened_on(self) -> date: ...
+    @property
+    def cp_plan_start(self) -> date | None: ...
 
 
 class Anchor(StrEnum):
@@ -23,7 +35,7 @@ class Anchor(StrEnum):
     OPENED = "opened"
     CP_PLAN_START = "cp_plan_start"
 
-    def of(self, case: Case) -> date | None:
+    def of(self, case: DatedCase) -> date | None:
         return case.opened_on if self is Anchor.OPENED else case.cp_plan_start
 
 
@@ -79,7 +91,7 @@ def _add_english_working_days(start: date, days: int) -> date:
 
 def due_date(
     rule: ElementRule,
-    case: Case,
+    case: DatedCase,
     bank_holidays: Callable[[], HolidayCalendar] = england_bank_holidays,
 ) -> date | None:
     """When the element is due for this case, or None when the LA set no deadline that applies."""

@@ -11,42 +11,44 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
-from mapping.schema import Case, CaseType, ElementStatus, Evidence, EvidenceState
+from mapping.schema import CaseType, EvidenceState, Status
+from mapping.status import STATUS_FIELDS, StatusValues
 from store.tables import CASES, CHANGES, EVIDENCE, KEY_CHUNK, STATUSES, TOUCHED
 from store.upsert import execute_many, upsert
 
-_STATUS_FIELDS = (
-    "status",
-    "first_evidenced_on",
-    "last_evidenced_on",
-    "due_on",
-    "evidence_count",
-    "latest_scale_value",
-)
-_CASE_FIELDS = (
-    "authority",
-    "case_ref",
-    "team",
-    "worker",
-    "case_type",
-    "opened_on",
-    "closed_on",
-    "cp_plan_start",
-)
-_EVIDENCE_FIELDS = (
-    "authority",
-    "source_id",
-    "case_ref",
-    "element",
-    "kind",
-    "state",
-    "evidenced_on",
-    "scale_value",
-)
+_CASE_FIELDS = ("case_ref", "case_type", "opened_on", "closed_on", "cp_plan_start")
+_EVIDENCE_FIELDS = ("case_ref", "source_id", "element", "state", "evidenced_on", "scale_value")
+
+
+class StoredCase(NamedTuple):
+    """What a status is computed from of a stored case (a `StatusCase`), without a model per row."""
+
+    case_ref: str
+    case_type: CaseType
+    opened_on: date
+    closed_on: date | None
+    cp_plan_start: date | None
+
+
+class StoredEvidence(NamedTuple):
+    """What a status is computed from of a stored evidence row (a `StatusEvidence`)."""
+
+    source_id: str
+    element: str
+    state: EvidenceState
+    evidenced_on: date
+    scale_value: int | None
+
+
+_CASE_TYPES = {t.value: t for t in CaseType}
+_STATUS_TEXT = {s: s.value for s in Status}
+_STATES = {s.value: s for s in EvidenceState}
+ElementValues = Sequence[tuple[str, StatusValues]]
+"""One case's statuses: each element with its values in `STATUS_FIELDS` order."""
 
 
 def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
@@ -66,7 +68,7 @@ def touched_case_refs(conn: Connection, authority: str) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
-def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> list[Case]:
+def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> list[StoredCase]:
     """The live cases among these refs, as the store holds them (validated when they were written)."""
     columns = [CASES.c[f] for f in _CASE_FIELDS]
     found = []
@@ -74,27 +76,26 @@ def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> li
         query = select(*columns).where(
             CASES.c.authority == authority, CASES.c.deleted_on.is_(None), CASES.c.case_ref.in_(chunk)
         )
-        for row in conn.execute(query):
-            fields = dict(zip(_CASE_FIELDS, row, strict=True))
-            fields["case_type"] = CaseType(fields["case_type"])
-            found.append(Case.model_construct(**fields))
+        for ref, case_type, opened, closed, cp_start in conn.execute(query):
+            found.append(StoredCase(ref, _CASE_TYPES[case_type], opened, closed, cp_start))
     return found
 
 
-def load_evidence(conn: Connection, authority: str, case_refs: Iterable[str]) -> dict[str, list[Evidence]]:
+def load_evidence(
+    conn: Connection, authority: str, case_refs: Iterable[str]
+) -> dict[str, list[StoredEvidence]]:
     """The live evidence of these cases, by case."""
     columns = [EVIDENCE.c[f] for f in _EVIDENCE_FIELDS]
-    by_case: dict[str, list[Evidence]] = {}
+    by_case: dict[str, list[StoredEvidence]] = {}
     for chunk in _chunks(case_refs):
         query = select(*columns).where(
             EVIDENCE.c.authority == authority,
             EVIDENCE.c.deleted_on.is_(None),
             EVIDENCE.c.case_ref.in_(chunk),
         )
-        for row in conn.execute(query):
-            fields = dict(zip(_EVIDENCE_FIELDS, row, strict=True))
-            fields["state"] = EvidenceState(fields["state"])
-            by_case.setdefault(fields["case_ref"], []).append(Evidence.model_construct(**fields))
+        for ref, source_id, element, state, on, scale in conn.execute(query):
+            record = StoredEvidence(source_id, element, _STATES[state], on, scale)
+            by_case.setdefault(ref, []).append(record)
     return by_case
 
 
@@ -102,7 +103,7 @@ StoredStatuses = dict[tuple[str, str], tuple[Any, ...]]
 
 
 def _stored(conn: Connection, authority: str, case_refs: Sequence[str]) -> StoredStatuses:
-    columns = [STATUSES.c.case_ref, STATUSES.c.element, *(STATUSES.c[f] for f in _STATUS_FIELDS)]
+    columns = [STATUSES.c.case_ref, STATUSES.c.element, *(STATUSES.c[f] for f in STATUS_FIELDS)]
     found: StoredStatuses = {}
     for chunk in _chunks(case_refs):
         query = select(*columns).where(STATUSES.c.authority == authority, STATUSES.c.case_ref.in_(chunk))
@@ -111,21 +112,10 @@ def _stored(conn: Connection, authority: str, case_refs: Sequence[str]) -> Store
     return found
 
 
-def _values(status: ElementStatus) -> tuple[Any, ...]:
-    return (
-        status.status.value,
-        status.first_evidenced_on,
-        status.last_evidenced_on,
-        status.due_on,
-        status.evidence_count,
-        status.latest_scale_value,
-    )
-
-
 def apply_statuses(
     conn: Connection,
     authority: str,
-    statuses: Mapping[str, Sequence[ElementStatus]],
+    statuses: Mapping[str, ElementValues],
     on: date,
     run_id: int | None,
 ) -> int:
@@ -138,24 +128,52 @@ def apply_statuses(
     """
     refs = sorted(statuses)
     stored = _stored(conn, authority, refs)
-    wanted = {(ref, s.element): _values(s) for ref, items in statuses.items() for s in items}
-    changed = [key for key, values in wanted.items() if stored.get(key) != values]
-    removed = [key for key in stored if key not in wanted]
-    moved = [key for key in changed if key not in stored or stored[key][0] != wanted[key][0]]
-
+    rows: list[dict[str, Any]] = []  # status rows that differ from what is stored
+    moved: list[dict[str, Any]] = []  # change-log rows of statuses that are new or not as stored
+    ended: list[dict[str, Any]] = []  # open change-log rows to close
+    wanted: set[tuple[str, str]] = set()
+    for ref, items in statuses.items():
+        for element, values in items:
+            key = (ref, element)
+            wanted.add(key)
+            held = stored.get(key)
+            if held == values:
+                continue
+            status, first, last, due, count, scale = values
+            text = _STATUS_TEXT[status]
+            rows.append(
+                {
+                    "authority": authority,
+                    "case_ref": ref,
+                    "element": element,
+                    "status": text,
+                    "first_evidenced_on": first,
+                    "last_evidenced_on": last,
+                    "due_on": due,
+                    "evidence_count": count,
+                    "latest_scale_value": scale,
+                    "computed_on": on,
+                }
+            )
+            if held is None or held[0] != text:
+                moved.append(
+                    {
+                        "authority": authority,
+                        "case_ref": ref,
+                        "element": element,
+                        "status": text,
+                        "from_date": on,
+                        "to_date": None,
+                        "run_id": run_id,
+                    }
+                )
+                if held is not None:
+                    ended.append({"ref": ref, "el": element})
+    removed = [{"ref": ref, "el": element} for ref, element in stored if (ref, element) not in wanted]
     upsert(
         conn,
         STATUSES,
-        [
-            {
-                "authority": authority,
-                "case_ref": ref,
-                "element": element,
-                **dict(zip(_STATUS_FIELDS, wanted[(ref, element)], strict=True)),
-                "computed_on": on,
-            }
-            for ref, element in changed
-        ],
+        rows,
         keys=["authority", "case_ref", "element"],
     )
     if removed:
@@ -166,10 +184,9 @@ def apply_statuses(
                 STATUSES.c.case_ref == bindparam("ref"),
                 STATUSES.c.element == bindparam("el"),
             ),
-            [{"ref": ref, "el": element} for ref, element in removed],
+            removed,
         )
-    ended = [key for key in moved if key in stored] + removed
-    if ended:
+    if ended or removed:
         execute_many(
             conn,
             update(CHANGES)
@@ -180,25 +197,9 @@ def apply_statuses(
                 CHANGES.c.to_date.is_(None),
             )
             .values(to_date=on),
-            [{"ref": ref, "el": element} for ref, element in ended],
+            ended + removed,
         )
-    if moved:
-        execute_many(
-            conn,
-            CHANGES.insert(),
-            [
-                {
-                    "authority": authority,
-                    "case_ref": ref,
-                    "element": element,
-                    "status": wanted[(ref, element)][0],
-                    "from_date": on,
-                    "to_date": None,
-                    "run_id": run_id,
-                }
-                for ref, element in moved
-            ],
-        )
+    execute_many(conn, CHANGES.insert(), moved)
     for chunk in _chunks(refs):
         conn.execute(delete(TOUCHED).where(TOUCHED.c.authority == authority, TOUCHED.c.case_ref.in_(chunk)))
-    return len(changed) + len(removed)
+    return len(rows) + len(removed)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, select
 
 from connectors.base import Rejected
 from mapping.outcomes import Mapped, NotPracticeEvidence, Quarantined, RecordOutcome
@@ -37,6 +37,15 @@ class RunContext:
     """Totals of committed batches only: the runner adds a batch's counts once it has committed."""
     unread_streams: set[str] = field(default_factory=set)
     """Streams where a full read met records it could not identify, so vanished ones cannot be told."""
+    live_cases: set[str] = field(default_factory=set)
+    """Cases the store was found to hold during this run. One found stays held until the run ends:
+    cases are read before evidence, and vanished records are marked deleted only after reading."""
+    touched_cases: set[str] = field(default_factory=set)
+    """Cases this run's batches noted as touched. A batch notes only those not noted yet: an earlier
+    batch's note is committed (a batch that fails ends the run), and statuses settle after reading."""
+    open_quarantine: dict[str, bool] = field(default_factory=dict)
+    """Per stream, whether quarantine may hold open rows a mapped record would resolve: asked of
+    the store once per run, and set again whenever a batch quarantines something."""
 
     @property
     def status_rules(self) -> StatusRules:
@@ -81,6 +90,15 @@ def _split(
         else:
             unchanged.append(key)
     return to_write, unchanged, touched
+
+
+def _holds_open_quarantine(conn: Connection, authority: str, stream: str) -> bool:
+    """Whether any open quarantine row of the stream names a source record a mapping could resolve."""
+    q = tables.QUARANTINE.c
+    query = select(q.source_id).where(
+        q.authority == authority, q.stream == stream, q.resolved_at.is_(None), q.source_id.is_not(None)
+    )
+    return conn.execute(query.limit(1)).first() is not None
 
 
 def write_batch(
@@ -132,7 +150,10 @@ def write_batch(
         if rejected or any(q.source_id is None for q in quarantined):
             ctx.unread_streams.add(stream)
     # Cases are read before evidence, so a case missing now is missing at the end of the run too.
-    present = lookups.live_case_refs(conn, ctx.authority, {e.case_ref for e, _ in evidence})
+    unknown = {e.case_ref for e, _ in evidence} - ctx.live_cases
+    if unknown:
+        ctx.live_cases.update(lookups.live_case_refs(conn, ctx.authority, unknown))
+    present = ctx.live_cases
     orphans = {e.source_id for e, _ in evidence if e.case_ref not in present}
     counts.orphaned = sum(1 for e, _ in evidence if e.source_id in orphans)
     counts.written = len(case_writes) + sum(1 for e, _ in evidence_writes if e.source_id not in orphans)
@@ -140,9 +161,15 @@ def write_batch(
 
     counts.quarantined = len(quarantined)
     writer.write_quarantine(conn, ctx.authority, ctx.run_id, quarantined, ctx.now)
-    writer.resolve_quarantine(conn, ctx.authority, stream, mapped_ids, ctx.now)
+    if quarantined:
+        ctx.open_quarantine[stream] = True
+    elif stream not in ctx.open_quarantine:
+        ctx.open_quarantine[stream] = _holds_open_quarantine(conn, ctx.authority, stream)
+    if ctx.open_quarantine[stream]:
+        writer.resolve_quarantine(conn, ctx.authority, stream, mapped_ids, ctx.now)
     # Statuses are settled once per run, not per batch: a case's evidence spans many batches.
-    statuses.touch_cases(conn, ctx.authority, touched)
+    statuses.touch_cases(conn, ctx.authority, touched - ctx.touched_cases)
+    ctx.touched_cases.update(touched)
     if position is not None:
         writer.save_position(conn, ctx.authority, stream, position, ctx.run_id, ctx.now)
     total = replace(ctx.counts)

@@ -9,8 +9,7 @@ from datetime import date
 
 from sqlalchemy import Connection, Engine
 
-from mapping.schema import Case, ElementStatus, Evidence
-from mapping.status import element_status
+from mapping.status import case_status_values
 from mapping.timeliness import TimelinessRules
 from store import statuses
 from store.lease import StoreLease
@@ -39,30 +38,21 @@ def recompute_cases(
     refs = sorted(set(case_refs))
     cases = {c.case_ref: c for c in statuses.load_cases(conn, authority, refs)}
     evidence = statuses.load_evidence(conn, authority, cases)
-    computed: dict[str, list[ElementStatus]] = {
-        ref: _statuses(cases[ref], evidence.get(ref, ()), how) if ref in cases else [] for ref in refs
-    }
     # A change takes effect on the day it is seen, but never before its case opens: a case that the
     # source already holds with a later opening date gets its first statuses from that date.
-    by_day: dict[date, dict[str, list[ElementStatus]]] = {}
-    for ref, computed_statuses in computed.items():
-        opened = cases[ref].opened_on if ref in cases else how.today
-        by_day.setdefault(max(how.today, opened), {})[ref] = computed_statuses
+    by_day: dict[date, dict[str, statuses.ElementValues]] = {}
+    for ref in refs:
+        case = cases.get(ref)
+        if case is None:
+            by_day.setdefault(how.today, {})[ref] = []
+            continue
+        values = case_status_values(case, evidence.get(ref, ()), how.elements, how.rules, how.today)
+        by_day.setdefault(max(how.today, case.opened_on), {})[ref] = list(
+            zip(how.elements, values, strict=True)
+        )
     for day, of_day in sorted(by_day.items()):
         statuses.apply_statuses(conn, authority, of_day, day, run_id)
     return len(cases)
-
-
-def _statuses(case: Case, evidence: Iterable[Evidence], how: StatusRules) -> list[ElementStatus]:
-    """`case_statuses`, with the case's evidence grouped by element once rather than scanned per
-    element (`element_status` keeps only its own element's records, so the result is the same)."""
-    by_element: dict[str, list[Evidence]] = {}
-    for record in evidence:
-        by_element.setdefault(record.element, []).append(record)
-    return [
-        element_status(key, case, by_element.get(key, ()), how.rules.get(key), how.today)
-        for key in how.elements
-    ]
 
 
 def settle(

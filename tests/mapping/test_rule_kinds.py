@@ -380,3 +380,27 @@ def test_a_map_with_an_explicit_null_default_leaves_codes_it_does_not_know_empty
     rule = {"path": "STEP_TYPE", "map": {"1300": "three_houses"}, "default": None}
     assert kind_of(rule, STEP_TYPE=1300) == "three_houses"
     assert kind_of(rule, STEP_TYPE=1201) is None
+
+
+def test_a_batch_maps_each_repeat_of_a_date_or_template_text_as_it_maps_the_first() -> None:
+    """Texts met again within a run (a source has few distinct dates and template names) give the
+    same result every time, and a text that fails keeps failing with the same reason."""
+    rule = {"path": "TEMPLATE", "patterns": [{"match": "three houses*", "value": "three_houses"}]}
+    mapping = compiled(
+        a_spec(evidence={"fields": {"kind": rule, "evidenced_on": {"path": "ON", "date": "iso"}}})
+    )
+    rows = [
+        an_evidence_row(ID=f"F{n}", TEMPLATE=template, ON=on)
+        for n, (template, on) in enumerate(
+            [("Three Houses", "2024-03-01"), ("Chronology", "31/02/2024"), ("three houses v2", "2024-03-01")]
+            * 2
+        )
+    ]
+    outcomes = mapping.map_batch("evidence", rows)
+    kinds = [
+        vars(o.record)["kind"] if isinstance(o, Mapped) else getattr(o, "reason", None) for o in outcomes
+    ]
+    reason = "evidenced_on: '31/02/2024' is not a date: expected YYYY-MM-DD (ISO 8601, a time may follow)"
+    assert kinds == ["three_houses", reason, "three_houses"] * 2
+    days = {vars(o.record)["evidenced_on"] for o in outcomes if isinstance(o, Mapped)}
+    assert days == {date(2024, 3, 1)}

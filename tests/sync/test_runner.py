@@ -203,6 +203,27 @@ def test_a_record_that_later_maps_cleanly_leaves_quarantine(setup) -> None:  # t
     assert [r["source_id"] for r in read.quarantine(store)] == ["F4"]
 
 
+def test_an_earlier_runs_quarantine_clears_in_a_run_that_quarantines_nothing(setup) -> None:  # type: ignore[no-untyped-def]
+    runner_for, store = setup
+    source = MemoryConnector(data=data())
+    runner_for(source).run("mem-la", cli_request())
+    # The source corrects both records; the next incremental run reads only the corrections.
+    source.data["cases"].append(a_case_record("C3", type="CIN", updated="2026-01-06T09:00:00"))
+    source.data["evidence"].append(a_form("F4", "C2", "Mapping", updated="2026-01-26T10:00:00"))
+    result = runner_for(source).run("mem-la", cli_request())
+    assert (result.counts.read, result.counts.written, result.counts.quarantined) == (2, 2, 0)
+    assert read.quarantine(store) == []
+
+
+def test_evidence_is_orphaned_batch_by_batch_until_its_case_is_held(setup) -> None:  # type: ignore[no-untyped-def]
+    runner_for, _store = setup
+    forms = [a_form(f"F{n}", case, "Mapping") for n, case in enumerate(["C1", "C9", "C1", "C9", "C2"])]
+    source = MemoryConnector(data={"cases": [a_case_record("C1"), a_case_record("C2")], "evidence": forms})
+    source.batch_size = 1
+    c = runner_for(source).run("mem-la", cli_request()).counts
+    assert (c.written, c.orphaned) == (5, 2)  # two cases, and the three forms of theirs
+
+
 def test_daily_recompute_moves_statuses_with_the_date(tmp_path: Path, sqlite_store: Engine) -> None:
     config = memory_config(tmp_path / "config")
     source = MemoryConnector(data={"cases": [a_case_record("C1")], "evidence": []})
