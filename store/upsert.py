@@ -121,7 +121,7 @@ def _iso_date(value: date | None) -> str | None:
 def _bind_processor(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
     """The type's bind processor; SQLite's own for dates formats through a dict per value, and
     `date.isoformat` writes the very same text for its default storage format."""
-    if type(impl) is sqlite.DATE and impl._storage_format == sqlite.DATE._storage_format:
+    if isinstance(impl, sqlite.DATE) and impl._storage_format == sqlite.DATE._storage_format:
         return _iso_date
     return impl.bind_processor(dialect)
 
