@@ -63,8 +63,17 @@ def touch_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> N
     upsert(conn, TOUCHED, rows, keys=["authority", "case_ref"], update=[])
 
 
-def touched_case_refs(conn: Connection, authority: str) -> list[str]:
-    query = select(TOUCHED.c.case_ref).where(TOUCHED.c.authority == authority).order_by(TOUCHED.c.case_ref)
+def touched_case_refs(
+    conn: Connection, authority: str, after: str = "", limit: int | None = None
+) -> list[str]:
+    """Touched cases in reference order, from just past `after`: a page at a time, so settling a
+    run that touched every case never holds all their references at once."""
+    query = (
+        select(TOUCHED.c.case_ref)
+        .where(TOUCHED.c.authority == authority, TOUCHED.c.case_ref > after)
+        .order_by(TOUCHED.c.case_ref)
+        .limit(limit)
+    )
     return list(conn.execute(query).scalars())
 
 

@@ -52,6 +52,29 @@ class RunContext:
         return StatusRules(self.elements, self.rules, self.today)
 
 
+RUN_MEMO_CASES = 20_000
+"""At most this many case references in each per-run memo. The memos only save asking the store
+again, so past this they start afresh: a run over a large caseload then repeats some lookups but
+holds no more memory than one over a small one."""
+
+
+def _live_cases(conn: Connection, ctx: RunContext, case_refs: set[str]) -> set[str]:
+    """This run's memo of live cases, holding at least those among `case_refs` the store has."""
+    if len(ctx.live_cases) > RUN_MEMO_CASES:
+        ctx.live_cases.clear()
+    unknown = case_refs - ctx.live_cases
+    if unknown:
+        ctx.live_cases.update(lookups.live_case_refs(conn, ctx.authority, unknown))
+    return ctx.live_cases
+
+
+def _note_touched(conn: Connection, ctx: RunContext, touched: set[str]) -> None:
+    if len(ctx.touched_cases) > RUN_MEMO_CASES:
+        ctx.touched_cases.clear()
+    statuses.touch_cases(conn, ctx.authority, touched - ctx.touched_cases)
+    ctx.touched_cases.update(touched)
+
+
 def _key(record: Case | Evidence) -> str:
     return record.case_ref if isinstance(record, Case) else record.source_id
 
@@ -150,10 +173,7 @@ def write_batch(
         if rejected or any(q.source_id is None for q in quarantined):
             ctx.unread_streams.add(stream)
     # Cases are read before evidence, so a case missing now is missing at the end of the run too.
-    unknown = {e.case_ref for e, _ in evidence} - ctx.live_cases
-    if unknown:
-        ctx.live_cases.update(lookups.live_case_refs(conn, ctx.authority, unknown))
-    present = ctx.live_cases
+    present = _live_cases(conn, ctx, {e.case_ref for e, _ in evidence})
     orphans = {e.source_id for e, _ in evidence if e.case_ref not in present}
     counts.orphaned = sum(1 for e, _ in evidence if e.source_id in orphans)
     counts.written = len(case_writes) + sum(1 for e, _ in evidence_writes if e.source_id not in orphans)
@@ -168,8 +188,7 @@ def write_batch(
     if ctx.open_quarantine[stream]:
         writer.resolve_quarantine(conn, ctx.authority, stream, mapped_ids, ctx.now)
     # Statuses are settled once per run, not per batch: a case's evidence spans many batches.
-    statuses.touch_cases(conn, ctx.authority, touched - ctx.touched_cases)
-    ctx.touched_cases.update(touched)
+    _note_touched(conn, ctx, touched)
     if position is not None:
         writer.save_position(conn, ctx.authority, stream, position, ctx.run_id, ctx.now)
     total = replace(ctx.counts)

@@ -66,13 +66,21 @@ def settle(
     """Recompute every touched case of the authority (and `also` these), chunk by chunk, each chunk
     in its own transaction that confirms the lease; returns how many cases were recomputed.
 
-    Touched cases left by a run that crashed are drained here too.
+    Touched cases left by a run that crashed are drained here too. The touched cases are read a
+    chunk at a time in the chunk's own transaction, so memory does not grow with the caseload.
     """
-    with engine.connect() as conn:
-        refs = sorted(set(statuses.touched_case_refs(conn, authority)).union(also))
     done = 0
-    for start in range(0, len(refs), SETTLE_CHUNK):
+    named = sorted(set(also))
+    for start in range(0, len(named), SETTLE_CHUNK):
         with engine.begin() as conn:
             lease.confirm(conn)
-            done += recompute_cases(conn, authority, refs[start : start + SETTLE_CHUNK], how, run_id)
-    return done
+            done += recompute_cases(conn, authority, named[start : start + SETTLE_CHUNK], how, run_id)
+    after = ""
+    while True:
+        with engine.begin() as conn:
+            lease.confirm(conn)
+            refs = statuses.touched_case_refs(conn, authority, after=after, limit=SETTLE_CHUNK)
+            if not refs:
+                return done
+            done += recompute_cases(conn, authority, refs, how, run_id)
+        after = refs[-1]

@@ -8,6 +8,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -129,7 +130,13 @@ def open_changes(store: Engine) -> set[tuple[str, str, str]]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(runs)
 def test_settled_statuses_equal_the_per_case_function_through_crashes(plan: list[Any]) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+    # Chunks and memos far smaller than the caseload, so paging through touched cases and memos
+    # starting afresh mid-run are exercised in every example.
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        mock.patch("sync.run.recompute.SETTLE_CHUNK", 2),
+        mock.patch("sync.run.batch.RUN_MEMO_CASES", 2),
+    ):
         folder = Path(tmp)
         config = memory_config(folder / "config")
         store = make_engine(f"sqlite:///{folder / 'store.db'}")
