@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from itertools import repeat
 from operator import itemgetter
 from typing import Any, cast
@@ -35,6 +35,9 @@ from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.types import NullType, TypeEngine
+
+from mapping.timeformats import as_utc
+from store.models import UtcDateTime
 
 # Bounds the memory of one executemany call.
 ROWS_PER_STATEMENT = 1000
@@ -118,11 +121,20 @@ def _iso_date(value: date | None) -> str | None:
     return None if value is None else date.isoformat(value)
 
 
+def _utc_text(value: datetime | None) -> str | None:
+    return None if value is None else as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def _bind_processor(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    """The type's bind processor; SQLite's own for dates formats through a dict per value, and
-    `date.isoformat` writes the very same text for its default storage format."""
+    """The type's bind processor. SQLite's own for dates and timestamps formats through a dict per
+    value; for their default storage formats `date.isoformat`, and `datetime.isoformat` of the UTC
+    time, write the very same text."""
     if isinstance(impl, sqlite.DATE) and impl._storage_format == sqlite.DATE._storage_format:
         return _iso_date
+    if isinstance(impl, UtcDateTime) and dialect.name == "sqlite":
+        stored = impl.impl_instance.dialect_impl(dialect)
+        if isinstance(stored, sqlite.DATETIME) and stored._storage_format == sqlite.DATETIME._storage_format:
+            return _utc_text
     return impl.bind_processor(dialect)
 
 

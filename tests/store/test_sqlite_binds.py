@@ -1,0 +1,48 @@
+"""The store's own fast formatting of dates and UTC timestamps for SQLite writes the very text
+SQLAlchemy's processors would, so rows written either way compare, sort and read back alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Column, Date, Integer, MetaData, Table, create_engine, insert, select, text
+
+from store.models import UtcDateTime
+from store.upsert import execute_many
+
+LONDON = ZoneInfo("Europe/London")
+TIMESTAMPS = [
+    None,
+    datetime(2026, 3, 29, 0, 30),  # naive: taken to be UTC already
+    datetime(2026, 3, 29, 1, 30, tzinfo=LONDON),  # the hour the clocks go forward
+    datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=LONDON),  # the repeated hour
+    datetime(2026, 1, 1, 23, 59, 59, 999_999, tzinfo=timezone(timedelta(hours=-5))),
+    datetime(1, 1, 1, tzinfo=UTC),
+    datetime(2026, 7, 1, 12, 0, 0, 1, tzinfo=UTC),
+]
+DATES = [None, date(1, 1, 1), date(999, 12, 31), date(2026, 2, 28)]
+
+
+def test_dates_and_timestamps_are_stored_as_sqlalchemy_would_store_them() -> None:
+    store = create_engine("sqlite://")
+    table = Table(
+        "t",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("at", UtcDateTime),
+        Column("on", Date),
+    )
+    table.metadata.create_all(store)
+    rows = [
+        {"id": n, "at": at, "on": on}
+        for n, (at, on) in enumerate((at, on) for at in TIMESTAMPS for on in DATES)
+    ]
+    with store.begin() as conn:
+        execute_many(conn, insert(table), rows)  # the fast path
+        conn.execute(insert(table), [{**row, "id": row["id"] + 1000} for row in rows])  # SQLAlchemy's
+        fast = conn.execute(text('SELECT id, at, "on" FROM t WHERE id < 1000 ORDER BY id')).all()
+        slow = conn.execute(text('SELECT id - 1000, at, "on" FROM t WHERE id >= 1000 ORDER BY id')).all()
+        read_back = conn.execute(select(table.c.at).where(table.c.id < 1000).order_by(table.c.id)).scalars()
+        assert fast == slow
+        assert list(read_back) == [None if row["at"] is None else row["at"].astimezone(UTC) for row in rows]
