@@ -7,16 +7,18 @@ file is picked up without a restart and no secret sits in a config object.
 from __future__ import annotations
 
 import base64
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import requests
 from pydantic import Field, model_validator
 
 from connectors.base import SecretResolver
 from connectors.config_blocks import StrictModel, check_secret_ref, require_secret
 from connectors.errors import FatalError
 from connectors.http import Clock, HttpClient, RequestAuth
+
+if TYPE_CHECKING:
+    import requests  # for annotations: an authenticator is handed requests' own objects
 
 
 class NoAuth(StrictModel):

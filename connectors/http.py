@@ -19,22 +19,20 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, NoReturn
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
-import requests
-import urllib3
 from pydantic import Field, PositiveFloat
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    retry_if_not_exception_type,
-    wait_exponential_jitter,
-)
 
 from connectors.config_blocks import StrictModel
 from connectors.errors import FatalError, RetriableError, RetryBudgetExhausted
+
+if TYPE_CHECKING:
+    # requests, urllib3 and tenacity are imported where a request is sent: loading an authority file
+    # (its Timeouts, RetryPolicy and auth models live here) then costs none of them.
+    import requests
+    from tenacity import RetryCallState
 
 Sleeper = Callable[[float], None]
 Clock = Callable[[], float]
@@ -121,10 +119,8 @@ class HttpClient:
         sleeper: Sleeper = time.sleep,
         clock: Clock = time.time,
     ) -> None:
-        self.session = requests.Session()
-        # TLS verification is always on; an LA with a private CA names its bundle instead.
-        self.session.verify = ca_bundle or True
-        self.session.headers.update(headers or {})
+        self.ca_bundle = ca_bundle
+        self.headers = dict(headers or {})
         self.timeouts = timeouts
         self.retry = retry
         self.sleeper = sleeper
@@ -151,8 +147,20 @@ class HttpClient:
             return self.timeouts.total
         return min(self.timeouts.total, self._waiting_at_terminal)
 
+    @cached_property
+    def session(self) -> requests.Session:
+        """Made at the first request, so that validating a config builds a connector without requests."""
+        import requests
+
+        session = requests.Session()
+        # TLS verification is always on; an LA with a private CA names its bundle instead.
+        session.verify = self.ca_bundle or True
+        session.headers.update(self.headers)
+        return session
+
     def close(self) -> None:
-        self.session.close()
+        if "session" in vars(self):  # never made: no request was sent
+            self.session.close()
 
     def get_json(
         self, url: str, params: Mapping[str, Any] | None = None, auth: RequestAuth | None = None
@@ -170,6 +178,8 @@ class HttpClient:
         basic: tuple[str, str] | None = None,
     ) -> JsonResponse:
         """Send with retries; return the parsed JSON body or raise a classified ConnectorError."""
+        from tenacity import Retrying, retry_if_exception_type, retry_if_not_exception_type
+
         deadline = self.clock() + self._total()
         retrying = Retrying(
             # A budget already spent (say, by the token request inside this one) ends the run as it is.
@@ -208,6 +218,8 @@ class HttpClient:
         basic: tuple[str, str] | None,
         deadline: float,
     ) -> requests.Response:
+        import requests
+
         request = requests.Request(method, url, params=dict(params or {}), data=data, auth=basic)
         prepared = self.session.prepare_request(request)
         if auth is not None:
@@ -240,6 +252,8 @@ class HttpClient:
     def _exchange_now(
         self, prepared: requests.PreparedRequest, here: str, timeout: tuple[float, float], deadline: float
     ) -> requests.Response:
+        import requests
+
         connect, read = timeout
         try:
             response = self.session.send(prepared, timeout=timeout, allow_redirects=True, stream=True)
@@ -265,6 +279,8 @@ class HttpClient:
 
     def _read_body(self, response: requests.Response, here: str, deadline: float) -> None:
         """Read the body piece by piece, giving up at the deadline however steadily it trickles in."""
+        import urllib3
+
         raw = response.raw
         pieces: list[bytes] = []
         try:
@@ -337,6 +353,8 @@ class HttpClient:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, HttpRetriable) and exc.retry_after is not None:
             return exc.retry_after
+        from tenacity import wait_exponential_jitter
+
         backoff = wait_exponential_jitter(
             multiplier=self.retry.backoff_initial_seconds,
             max=self.retry.backoff_max_seconds,
