@@ -7,16 +7,13 @@ identifiers, only keys on the allow-list pass; anything else is replaced by a ma
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
-import importlib.util
 import logging
 import sys
 import traceback
-from collections.abc import Callable, MutableMapping, Sequence
-from functools import partial
-from types import ModuleType
+from collections.abc import MutableMapping
 from typing import Any, TextIO
+
+import structlog
 
 ALLOWED_KEYS = frozenset(
     {
@@ -122,24 +119,9 @@ def withhold_exception_messages(
 
 
 def configure_logging(level: str = "info", stream: TextIO | None = None, json: bool | None = None) -> None:
-    """Set up structlog once per process: JSON when not on a terminal, readable output on one.
-
-    Importing structlog imports rich as well, a quarter of a second: a command that logs nothing
-    (`status`, `dashboard`) should not pay for it. So when structlog is not imported yet, the set-up
-    is applied the moment anything imports it, before any logger can be used.
-    """
+    """Set up structlog once per process: JSON when not on a terminal, readable output on one."""
     out = stream or sys.stderr
     as_json = not out.isatty() if json is None else json
-    set_up = partial(_configure_structlog, level, out, as_json)
-    if "structlog" in sys.modules:
-        set_up()
-    else:
-        _ConfigureOnImport.arrange(set_up)
-
-
-def _configure_structlog(level: str, out: TextIO, as_json: bool) -> None:
-    import structlog
-
     renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[
@@ -154,47 +136,6 @@ def _configure_structlog(level: str, out: TextIO, as_json: bool) -> None:
         logger_factory=structlog.PrintLoggerFactory(out),
         cache_logger_on_first_use=False,
     )
-
-
-class _ConfigureOnImport(importlib.abc.MetaPathFinder):
-    """Finds structlog for the first `import structlog` and applies the pending set-up once the
-    module has run, then steps aside: no logger exists before the set-up is in place."""
-
-    set_up: Callable[[], None] | None = None
-
-    @classmethod
-    def arrange(cls, set_up: Callable[[], None]) -> None:
-        cls.set_up = set_up  # a later call replaces an earlier one, as structlog.configure would
-        if not any(isinstance(finder, cls) for finder in sys.meta_path):
-            sys.meta_path.insert(0, cls())
-
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "structlog":
-            return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(fullname)
-        set_up, type(self).set_up = type(self).set_up, None
-        if spec is not None and spec.loader is not None and set_up is not None:
-            spec.loader = _ThenSetUp(spec.loader, set_up)
-        return spec
-
-
-class _ThenSetUp(importlib.abc.Loader):
-    def __init__(self, loader: importlib.abc.Loader, set_up: Callable[[], None]) -> None:
-        self.loader = loader
-        self.set_up = set_up
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module: ModuleType) -> None:
-        self.loader.exec_module(module)
-        self.set_up()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.loader, name)  # resource readers and the like: the real loader's own
 
 
 class _ToStructlog(logging.Handler):
@@ -213,8 +154,6 @@ class _ToStructlog(logging.Handler):
         fields: dict[str, Any] = {"logger": record.name}
         if record.exc_info and record.exc_info[0] is not None:
             fields["error_class"] = record.exc_info[0].__name__
-        import structlog
-
         structlog.get_logger("sofs_sync.stdlib").log(record.levelno, event, **fields)
 
 

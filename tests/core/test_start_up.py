@@ -1,9 +1,8 @@
 """Start-up imports only what a command needs: loading the configuration sends no request, so it
-imports no HTTP client, and a command that logs nothing does not import the logging library."""
+imports no HTTP client."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +29,7 @@ def test_loading_a_rest_authority_imports_no_http_client(example: Path) -> None:
     assert last_line(probe) == "['northshire', 'westshire'] []"
 
 
-def test_status_imports_neither_the_http_client_nor_structlog(example: Path) -> None:
+def test_status_imports_no_http_client(example: Path) -> None:
     (example.parent / "authorities" / "westshire.yaml").write_text(
         rest_authority_yaml("westshire", "http://127.0.0.1:9")
     )
@@ -39,21 +38,6 @@ def test_status_imports_neither_the_http_client_nor_structlog(example: Path) -> 
         "import sys; from sync.cli.main import cli\n"
         f"try: cli.main(['--config', {str(example)!r}, 'status'], prog_name='sofs-sync')\n"
         "except SystemExit as exc: assert exc.code == 0, exc.code\n"
-        f"print(sorted(m for m in {(*HTTP_CLIENT, 'structlog')!r} if m in sys.modules))"
+        f"print(sorted(m for m in {HTTP_CLIENT!r} if m in sys.modules))"
     )
     assert last_line(probe) == "[]"
-
-
-def test_the_logging_set_up_holds_for_structlog_imported_after_it() -> None:
-    probe = (
-        "import sys; from sync.cli.logs import configure_logging\n"
-        "configure_logging('info', sys.stdout, json=True)\n"
-        "assert 'structlog' not in sys.modules\n"
-        "import structlog\n"
-        "log = structlog.get_logger('sofs_sync.runner')\n"
-        "log.debug('below the level')\n"
-        "log.info('run started', run_id=7, case_ref='C-1')"
-    )
-    event = json.loads(last_line(probe))
-    assert (event["event"], event["level"], event["run_id"]) == ("run started", "info", 7)
-    assert event["case_ref"] == "[withheld]"
