@@ -32,6 +32,8 @@ security: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+# Medians of three alternated runs of each side; `make bench BENCH_ARGS=--large` for 1,000,000 forms.
+BENCH_ARGS ?= --repeat 3
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

@@ -6,7 +6,8 @@
 The raw floor (bench/raw.py) pages the same loopback REST API with requests, parses the JSON and
 upserts each page into SQLite with executemany under the store's own settings. Each side is timed
 as a whole process (start-up included): wall time, CPU time (user + system) and peak RSS from
-wait4. Incremental runs are timed inside one process, as the daemon runs them.
+wait4. Incremental runs are timed inside one process, as the daemon runs them. With `--repeat N`
+the sides run N times, alternated, and each figure is the median of its N measurements.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import argparse
 import json
 import os
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -113,22 +115,21 @@ def daemon_runs(settings: Path, url: str, share: float, log: Path) -> dict[str, 
     return result
 
 
-def postgres_side(root: Path, url: str) -> Measured | str:
-    """sofs-sync into a throwaway PostgreSQL cluster, or why there is none."""
+def median(runs: list[Measured]) -> Measured:
+    """Each figure's median over the runs, taken figure by figure."""
+    return Measured(*(statistics.median(getattr(m, f.name) for m in runs) for f in fields(Measured)))
+
+
+def postgres_cluster() -> Any:
+    """A throwaway PostgreSQL cluster, or why there is none."""
     try:
         from tests.pgcluster import PostgresUnavailable, start_cluster
     except ImportError as exc:
         return f"no PostgreSQL helper: {exc}"
     try:
-        cluster = start_cluster()
+        return start_cluster()
     except PostgresUnavailable as exc:
         return f"PostgreSQL not available: {exc}"
-    try:
-        settings = configure(root / "pg", rest_connector(url))
-        env = {**os.environ, "SOFS_SYNC_STORE_URL": cluster.create_database("bench")}
-        return sofs_sync(settings, root / "pg" / "sync.log", env)
-    finally:
-        cluster.stop()
 
 
 def main() -> None:
@@ -141,6 +142,9 @@ def main() -> None:
         "--changed", type=float, default=0.01, help="share of forms changed before an incremental run"
     )
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="run each side N times, alternated; report medians"
+    )
     parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
     args = parser.parse_args()
     forms = 1_000_000 if args.large else args.forms
@@ -158,21 +162,40 @@ def main() -> None:
         assert server.stdout is not None
         assert server.stdin is not None
         url = server.stdout.readline().strip()
+        cluster = None if args.no_postgres else postgres_cluster()
+        if isinstance(cluster, str):
+            results["sofs_sync_rest_postgres"] = cluster
+            cluster = None
         try:
-            results["raw_rest"] = asdict(raw("rest", url, root / "raw-rest"))
-            settings = configure(root / "rest", rest_connector(url))
-            results["sofs_sync_rest"] = asdict(sofs_sync(settings, root / "rest" / "sync.log"))
-            assert read_count(settings) == total, "sofs-sync read less than the source holds"
-            results["raw_sql"] = asdict(raw("sql", str(source), root / "raw-sql"))
-            sql_settings = configure(root / "sql", sql_connector(f"sqlite:///{source}"))
-            results["sofs_sync_sql"] = asdict(sofs_sync(sql_settings, root / "sql" / "sync.log"))
-            assert read_count(sql_settings) == total, "sofs-sync read less than the source holds"
-            if not args.no_postgres:
-                pg = postgres_side(root, url)
-                results["sofs_sync_rest_postgres"] = pg if isinstance(pg, str) else asdict(pg)
+            runs: dict[str, list[Measured]] = {}
+            for n in range(args.repeat):
+                runs.setdefault("raw_rest", []).append(raw("rest", url, root / f"raw-rest{n}"))
+                settings = configure(root / f"rest{n}", rest_connector(url))
+                runs.setdefault("sofs_sync_rest", []).append(
+                    sofs_sync(settings, root / f"rest{n}" / "sync.log")
+                )
+                assert read_count(settings) == total, "sofs-sync read less than the source holds"
+                if cluster is not None:
+                    pg_settings = configure(root / f"pg{n}", rest_connector(url))
+                    env = {**os.environ, "SOFS_SYNC_STORE_URL": cluster.create_database(f"bench{n}")}
+                    runs.setdefault("sofs_sync_rest_postgres", []).append(
+                        sofs_sync(pg_settings, root / f"pg{n}" / "sync.log", env)
+                    )
+                runs.setdefault("raw_sql", []).append(raw("sql", str(source), root / f"raw-sql{n}"))
+                sql_settings = configure(root / f"sql{n}", sql_connector(f"sqlite:///{source}"))
+                runs.setdefault("sofs_sync_sql", []).append(
+                    sofs_sync(sql_settings, root / f"sql{n}" / "sync.log")
+                )
+                assert read_count(sql_settings) == total, "sofs-sync read less than the source holds"
+            results["repeat"] = args.repeat
+            for key, measured in runs.items():
+                results[key] = asdict(median(measured))
+                results[f"{key}_runs"] = [asdict(m) for m in measured]
             # Last, because it changes the source.
-            results["incremental"] = daemon_runs(settings, url, args.changed, root / "rest" / "daemon.log")
+            results["incremental"] = daemon_runs(settings, url, args.changed, settings.parent / "daemon.log")
         finally:
+            if cluster is not None:
+                cluster.stop()
             server.stdin.close()
             server.wait()
     args.json.write_text(json.dumps(results, indent=2) + "\n")
@@ -181,7 +204,8 @@ def main() -> None:
 
 
 def print_table(r: dict[str, Any]) -> None:
-    print(f"{r['forms']:,} forms and {r['cases']:,} cases, {r['cpus']} CPUs")
+    medians = f", medians of {r['repeat']} runs" if r.get("repeat", 1) > 1 else ""
+    print(f"{r['forms']:,} forms and {r['cases']:,} cases, {r['cpus']} CPUs{medians}")
     print(f"{'side':<30}{'wall s':>9}{'CPU s':>9}{'peak RSS MiB':>14}{'x raw wall':>12}{'x raw CPU':>11}")
     rows = [
         ("raw floor, REST", "raw_rest", "raw_rest"),
@@ -200,6 +224,10 @@ def print_table(r: dict[str, Any]) -> None:
                 f"{m['wall_s'] / r[floor]['wall_s']:11.2f}x{m['cpu_s'] / r[floor]['cpu_s']:10.2f}x"
             )
     full = r["sofs_sync_rest"]["wall_s"]
+    pg = r.get("sofs_sync_rest_postgres")
+    if isinstance(pg, dict):
+        cpu = pg["cpu_s"] / r["sofs_sync_rest"]["cpu_s"]
+        print(f"{'PostgreSQL / SQLite (REST)':<30}{pg['wall_s'] / full:8.2f}x wall{cpu:8.2f}x CPU")
     for label, key in (
         ("incremental, nothing changed", "nothing_changed"),
         ("incremental, 1% changed", "changed"),
