@@ -121,13 +121,14 @@ def median(runs: list[Measured]) -> Measured:
 
 
 def postgres_cluster() -> Any:
-    """A throwaway PostgreSQL cluster, or why there is none."""
+    """A throwaway PostgreSQL cluster with the server's default durability (as SQLite's side keeps
+    the store's own settings), or why there is none."""
     try:
         from tests.pgcluster import PostgresUnavailable, start_cluster
     except ImportError as exc:
         return f"no PostgreSQL helper: {exc}"
     try:
-        return start_cluster()
+        return start_cluster(durable=True)
     except PostgresUnavailable as exc:
         return f"PostgreSQL not available: {exc}"
 

@@ -23,6 +23,20 @@ from store.upsert import upsert
 from store.versions import not_older
 
 
+def commit_without_waiting_for_disk(conn: Connection) -> None:
+    """Let this transaction's commit return before its log reaches the disk (PostgreSQL's
+    `synchronous_commit = off`, for this transaction only).
+
+    For a batch or a chunk of settled statuses only: each commits with what says it is done (the
+    stream position, the touched cases it clears), so a server crash that loses the last of them
+    loses those too, and the next run reads or settles them again. The run's own record commits
+    durably at its end, which flushes every commit before it. SQLite's `synchronous=NORMAL` in WAL
+    mode makes the same trade for the same reason.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+
 def ensure_authority(conn: Connection, code: str, name: str, now: datetime) -> None:
     upsert(conn, AUTHORITIES, [{"code": code, "name": name, "updated_at": now}], keys=["code"])
 

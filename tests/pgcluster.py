@@ -41,8 +41,9 @@ def free_port() -> int:
 class PostgresCluster:
     """One cluster in a temporary directory; `url(db)` gives a psycopg SQLAlchemy URL."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, durable: bool = False) -> None:
         self.bin_dir = bin_dir
+        self.durable = durable
         # Directly under the system temp dir: pytest's own tmp dirs are private to root, and the
         # server runs as the postgres user.
         self.root = Path(tempfile.mkdtemp(prefix="sofs-pg-"))
@@ -95,10 +96,11 @@ class PostgresCluster:
         self._run("pg_ctl", "-D", str(self.data), "-l", str(log), "-o", self._options(), "-w", "start")
 
     def _options(self) -> str:
-        return (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.sockets} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
+        where = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.sockets}"
+        if self.durable:
+            return where  # the server's own defaults, as in production: every commit reaches the disk
+        # Tests want speed: nothing they check depends on surviving a power cut.
+        return f"{where} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 
     def stop(self) -> None:
         """Best effort: stop the server and remove its files."""
@@ -111,9 +113,10 @@ class PostgresCluster:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_cluster() -> PostgresCluster:
-    """A started cluster, or PostgresUnavailable (having cleaned up after itself)."""
-    cluster = PostgresCluster(find_bin_dir())
+def start_cluster(durable: bool = False) -> PostgresCluster:
+    """A started cluster, or PostgresUnavailable (having cleaned up after itself). A durable one
+    keeps the server's default fsync and commit settings, for measuring what production would see."""
+    cluster = PostgresCluster(find_bin_dir(), durable)
     try:
         cluster.start()
     except (PostgresUnavailable, OSError, subprocess.TimeoutExpired) as exc:

@@ -138,6 +138,7 @@ def write_batch(
     Returns the batch's counts; the run's totals stored with it include them, `ctx.counts` does not
     until the caller has committed.
     """
+    writer.commit_without_waiting_for_disk(conn)
     counts = Counts(read=len(outcomes) + len(rejected) + superseded, superseded=superseded)
     cases: list[tuple[Case, str]] = []
     evidence: list[tuple[Evidence, str]] = []

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine
 
 from mapping.status import case_status_values
 from mapping.timeliness import TimelinessRules
-from store import statuses
+from store import statuses, writer
 from store.lease import StoreLease
 
 SETTLE_CHUNK = 1000
@@ -35,6 +35,7 @@ def recompute_cases(
 
     A case not (yet) in the store gets no statuses: its evidence waits and counts once the case comes.
     """
+    writer.commit_without_waiting_for_disk(conn)
     refs = sorted(set(case_refs))
     cases = {c.case_ref: c for c in statuses.load_cases(conn, authority, refs)}
     evidence = statuses.load_evidence(conn, authority, cases)

@@ -7,10 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 
+import sync.run.batch
 from store import read
 from store.lease import LeaseHeld, StoreLease
+from store.runs import Counts
 from store.schema import current_revision, head_revision, upgrade
 from sync.run.runner import Mode, RunOutcome, RunRequest, SyncRunner, Trigger
 from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config
@@ -89,3 +91,34 @@ def test_only_one_of_many_racing_writers_gets_the_lease_on_postgres(postgres_sto
         t.join()
     assert len(winners) == 1
     assert len(losers) == 5
+
+
+def test_batches_commit_without_waiting_for_disk_and_the_run_record_waits(
+    tmp_path: Path, postgres_store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch commits with its position, so a server crash that loses it loses the position too;
+    # the run's own record is written durably, which flushes the batches committed before it.
+    in_batches: list[str] = []
+    record_counts = sync.run.batch.record_counts
+
+    def noting_the_setting(conn: Connection, run_id: int, counts: Counts) -> None:
+        in_batches.append(conn.exec_driver_sql("SHOW synchronous_commit").scalar_one())
+        record_counts(conn, run_id, counts)
+
+    monkeypatch.setattr(sync.run.batch, "record_counts", noting_the_setting)
+    with postgres_store.begin() as conn:  # the test cluster's own default is off, production's on
+        database = conn.dialect.identifier_preparer.quote(
+            conn.exec_driver_sql("SELECT current_database()").scalar_one()
+        )
+        conn.exec_driver_sql(f"ALTER DATABASE {database} SET synchronous_commit = on")
+    postgres_store.dispose()
+    data = {"cases": [a_case_record("C1")], "evidence": [a_form("F1", "C1", "Safety Plan")]}
+    runner = SyncRunner(
+        memory_config(tmp_path / "config"),
+        postgres_store,
+        connector_factory=lambda _a: MemoryConnector(data=data, batch_size=1),
+    )
+    assert runner.run("mem-la", RunRequest(Trigger.CLI, "tester")).outcome is RunOutcome.SUCCEEDED
+    assert in_batches == ["off", "off"]
+    with postgres_store.begin() as conn:
+        assert conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
