@@ -14,6 +14,7 @@ from sqlalchemy import Date, Engine, Integer, Select, String, and_, column, or_,
 from sqlalchemy.engine.cursor import CursorFetchStrategy
 
 from mapping.schema import EvidenceState
+from store.keys import among
 from store.views import NO_TEAM
 
 Row = dict[str, Any]
@@ -44,9 +45,6 @@ CHANGES = table(
     *(column(name, Date) for name in ("from_date", "to_date")),
 )
 CaseRow, CaseElementStatusRow, EvidenceRow, StatusChange = CASES.c, STATUSES.c, EVIDENCE.c, CHANGES.c
-
-KEY_CHUNK = 500
-"""Case references per IN list: well under every database's bound-parameter limit."""
 
 _CASE_COLUMNS = (
     CaseRow.authority,
@@ -182,18 +180,18 @@ def _tuples(
 ) -> list[tuple[Any, ...]]:
     """The rows of `query` as the driver's own tuples; with `case_keys`, only those cases' rows,
     found through `key` (the authority and case reference columns) a chunk of references at a time."""
-    queries = [query]
-    if case_keys is not None and key is not None:
-        refs: dict[str, list[str]] = {}
-        for code, ref in sorted(set(case_keys)):
-            refs.setdefault(code, []).append(ref)
-        queries = [
-            query.where(key[0] == code, key[1].in_(found[start : start + KEY_CHUNK]))
-            for code, found in refs.items()
-            for start in range(0, len(found), KEY_CHUNK)
-        ]
     rows: list[tuple[Any, ...]] = []
     with engine.connect() as conn:
+        queries = [query]
+        if case_keys is not None and key is not None:
+            refs: dict[str, list[str]] = {}
+            for code, ref in case_keys:
+                refs.setdefault(code, []).append(ref)
+            queries = [
+                query.where(key[0] == code, refs_among)
+                for code, found in sorted(refs.items())
+                for refs_among in among(conn, key[1], found)
+            ]
         for each in queries:
             result = conn.execute(each)
             if type(result.cursor_strategy) is CursorFetchStrategy:
@@ -243,15 +241,10 @@ def worker_case_refs(engine: Engine, authority: str, worker: str) -> set[str]:
 
 def cases(engine: Engine, authority: str | None, case_refs: Iterable[str] | None = None) -> list[Row]:
     """Case skeletons of an authority (every one, or these references), closed ones included."""
-    if case_refs is None:
-        query = select(*_CASE_COLUMNS)
-        return _rows(engine, query.where(CaseRow.authority == authority) if authority else query)
-    refs = sorted(set(case_refs))
-    found: list[Row] = []
-    for start in range(0, len(refs), KEY_CHUNK):
-        query = select(*_CASE_COLUMNS).where(CaseRow.case_ref.in_(refs[start : start + KEY_CHUNK]))
-        found.extend(_rows(engine, query.where(CaseRow.authority == authority) if authority else query))
-    return found
+    query = select(*_CASE_COLUMNS)
+    if authority:
+        query = query.where(CaseRow.authority == authority)
+    return _rows(engine, query, CaseRow.case_ref, case_refs)
 
 
 def _scoped(query: Any, authority: str | None, team: str | None) -> Any:
@@ -264,12 +257,18 @@ def _scoped(query: Any, authority: str | None, team: str | None) -> Any:
     return query
 
 
-def _rows(engine: Engine, query: Select[Any] | Any) -> list[Row]:
+def _rows(
+    engine: Engine, query: Select[Any] | Any, key: Any = None, keys: Iterable[str] | None = None
+) -> list[Row]:
+    """The rows of `query`; with `keys`, only those whose `key` column is one of them."""
+    found: list[Row] = []
     with engine.connect() as conn:
-        result = conn.execute(query)
-        keys = list(result.keys())
-        # Plain tuples zipped with the keys once: a row's mapping view costs more than its values.
-        return [dict(zip(keys, map(_plain, row), strict=True)) for row in result]
+        for each in [query] if keys is None else [query.where(c) for c in among(conn, key, keys)]:
+            result = conn.execute(each)
+            names = list(result.keys())
+            # Plain tuples zipped with the keys once: a row's mapping view costs more than its values.
+            found.extend(dict(zip(names, map(_plain, row), strict=True)) for row in result)
+    return found
 
 
 def _plain(value: Any) -> Any:
@@ -284,10 +283,4 @@ def status_changes(
     query = select(*_CHANGE_COLUMNS).where(StatusChange.authority == authority)
     if since is not None:
         query = query.where(or_(StatusChange.to_date.is_(None), StatusChange.to_date > since))
-    if case_refs is None:
-        return _rows(engine, query)
-    refs = sorted(set(case_refs))
-    found: list[Row] = []
-    for start in range(0, len(refs), KEY_CHUNK):
-        found.extend(_rows(engine, query.where(StatusChange.case_ref.in_(refs[start : start + KEY_CHUNK]))))
-    return found
+    return _rows(engine, query, StatusChange.case_ref, case_refs)

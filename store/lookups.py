@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, any_, bindparam, func, select, true
+from sqlalchemy import ColumnElement, Connection, Select, Table, bindparam, func, select, true
 from sqlalchemy.dialects import postgresql
 
+from store.keys import among
 from store.models import StreamPosition
-from store.tables import CASES, KEY_CHUNK, key_column
+from store.tables import CASES, key_column
 from store.versions import StoredVersion
 
 
@@ -34,19 +35,6 @@ def stored_versions(
     return found
 
 
-def among(conn: Connection, column: ColumnElement[str], keys: Iterable[str]) -> Iterator[ColumnElement[bool]]:
-    """Conditions that together pick the rows whose `column` is one of `keys`, one statement each:
-    on PostgreSQL a single `= ANY(array)`, elsewhere IN lists of `KEY_CHUNK` keys. None for no keys."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return
-    if conn.dialect.name == "postgresql":
-        yield column == any_(bindparam(None, wanted, type_=postgresql.ARRAY(column.type)))
-        return
-    for start in range(0, len(wanted), KEY_CHUNK):
-        yield column.in_(wanted[start : start + KEY_CHUNK])
-
-
 def _lookups(
     conn: Connection,
     key: ColumnElement[str],
@@ -55,14 +43,13 @@ def _lookups(
     *conditions: ColumnElement[bool],
 ) -> Iterator[Select[Any]]:
     """Queries that together read `columns` of the rows meeting `conditions` whose `key` is in `keys`."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return
     if conn.dialect.name == "postgresql":
-        yield _probe_per_key(key, wanted, columns, *conditions)
+        wanted = sorted(set(keys))
+        if wanted:
+            yield _probe_per_key(key, wanted, columns, *conditions)
         return
-    for start in range(0, len(wanted), KEY_CHUNK):
-        yield select(*columns).where(*conditions, key.in_(wanted[start : start + KEY_CHUNK]))
+    for keys_among in among(conn, key, keys):
+        yield select(*columns).where(*conditions, keys_among)
 
 
 def _probe_per_key(

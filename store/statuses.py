@@ -9,7 +9,7 @@ the next run to drain, so the result converges to an uninterrupted run's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -17,7 +17,8 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 
 from mapping.schema import CaseType, EvidenceState, Status
 from mapping.status import STATUS_FIELDS, StatusValues
-from store.tables import CASES, CHANGES, EVIDENCE, KEY_CHUNK, STATUSES, TOUCHED
+from store.keys import among
+from store.tables import CASES, CHANGES, EVIDENCE, STATUSES, TOUCHED
 from store.upsert import execute_many, upsert
 
 _CASE_FIELDS = ("case_ref", "case_type", "opened_on", "closed_on", "cp_plan_start")
@@ -51,12 +52,6 @@ ElementValues = Sequence[tuple[str, StatusValues]]
 """One case's statuses: each element with its values in `STATUS_FIELDS` order."""
 
 
-def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
-    wanted = sorted(set(keys))
-    for start in range(0, len(wanted), KEY_CHUNK):
-        yield wanted[start : start + KEY_CHUNK]
-
-
 def touch_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> None:
     """Note cases whose statuses may have moved; a case already noted stays noted once."""
     rows = [{"authority": authority, "case_ref": ref} for ref in sorted(set(case_refs))]
@@ -81,9 +76,9 @@ def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> li
     """The live cases among these refs, as the store holds them (validated when they were written)."""
     columns = [CASES.c[f] for f in _CASE_FIELDS]
     found = []
-    for chunk in _chunks(case_refs):
+    for refs_among in among(conn, CASES.c.case_ref, case_refs):
         query = select(*columns).where(
-            CASES.c.authority == authority, CASES.c.deleted_on.is_(None), CASES.c.case_ref.in_(chunk)
+            CASES.c.authority == authority, CASES.c.deleted_on.is_(None), refs_among
         )
         for ref, case_type, opened, closed, cp_start in conn.execute(query):
             found.append(StoredCase(ref, _CASE_TYPES[case_type], opened, closed, cp_start))
@@ -96,11 +91,9 @@ def load_evidence(
     """The live evidence of these cases, by case."""
     columns = [EVIDENCE.c[f] for f in _EVIDENCE_FIELDS]
     by_case: dict[str, list[StoredEvidence]] = {}
-    for chunk in _chunks(case_refs):
+    for refs_among in among(conn, EVIDENCE.c.case_ref, case_refs):
         query = select(*columns).where(
-            EVIDENCE.c.authority == authority,
-            EVIDENCE.c.deleted_on.is_(None),
-            EVIDENCE.c.case_ref.in_(chunk),
+            EVIDENCE.c.authority == authority, EVIDENCE.c.deleted_on.is_(None), refs_among
         )
         for ref, source_id, element, state, on, scale in conn.execute(query):
             record = StoredEvidence(source_id, element, _STATES[state], on, scale)
@@ -114,8 +107,8 @@ StoredStatuses = dict[tuple[str, str], tuple[Any, ...]]
 def _stored(conn: Connection, authority: str, case_refs: Sequence[str]) -> StoredStatuses:
     columns = [STATUSES.c.case_ref, STATUSES.c.element, *(STATUSES.c[f] for f in STATUS_FIELDS)]
     found: StoredStatuses = {}
-    for chunk in _chunks(case_refs):
-        query = select(*columns).where(STATUSES.c.authority == authority, STATUSES.c.case_ref.in_(chunk))
+    for refs_among in among(conn, STATUSES.c.case_ref, case_refs):
+        query = select(*columns).where(STATUSES.c.authority == authority, refs_among)
         for case_ref, element, *values in conn.execute(query):
             found[(case_ref, element)] = tuple(values)
     return found
@@ -209,6 +202,6 @@ def apply_statuses(
             ended + removed,
         )
     execute_many(conn, CHANGES.insert(), moved)
-    for chunk in _chunks(refs):
-        conn.execute(delete(TOUCHED).where(TOUCHED.c.authority == authority, TOUCHED.c.case_ref.in_(chunk)))
+    for refs_among in among(conn, TOUCHED.c.case_ref, refs):
+        conn.execute(delete(TOUCHED).where(TOUCHED.c.authority == authority, refs_among))
     return len(rows) + len(removed)

@@ -24,8 +24,6 @@ AUTHORITIES: Table = Authority.__table__  # type: ignore[assignment]
 CHANGES: Table = StatusChange.__table__  # type: ignore[assignment]
 TOUCHED: Table = TouchedCase.__table__  # type: ignore[assignment]
 STREAM_TABLES: dict[str, Table] = {"cases": CASES, "evidence": EVIDENCE}
-KEY_CHUNK = 500
-"""Keys per IN (...) list: well inside every driver's parameter limit."""
 
 
 def key_column(table: Table) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, func, or_, select, update
 
 from mapping.schema import Case, Evidence
-from store.lookups import among
+from store.keys import among
 from store.models import QuarantineRow
 from store.tables import AUTHORITIES, CASES, EVIDENCE, POSITIONS, QUARANTINE, key_column
 from store.upsert import upsert
