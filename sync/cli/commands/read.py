@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -12,9 +12,10 @@ from store import status_read
 from store.status_read import ORPHAN_ALERT_SHARE
 from sync.cli.app import App
 from sync.cli.output import emit_json
+from sync.daemon.triggers import next_run
 
 if TYPE_CHECKING:
-    from config.schedule import Schedule
+    pass
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
@@ -52,7 +53,7 @@ def status(app: App, as_json: bool) -> None:
                 "enabled": authority.file.enabled,
                 "last_run": run or None,
                 "last_success_at": run.get("last_success_at"),
-                "next_run": _next_run(config.schedule_for(code), started, now).isoformat()
+                "next_run": next_run(config.schedule_for(code), started, now).isoformat()
                 if authority.file.enabled
                 else None,
                 "open_cases": open_cases.get(code, 0),
@@ -112,16 +113,6 @@ def status(app: App, as_json: bool) -> None:
             for r in result
         ],
     )
-
-
-def _next_run(schedule: Schedule, started: datetime | None, now: datetime) -> datetime:
-    """`sync.daemon.triggers.next_run`, with an interval after a run worked out here: apscheduler
-    is loaded only for a cron schedule or an authority that never ran (a test holds them equal)."""
-    if schedule.interval is not None and started is not None:
-        return max(started + timedelta(seconds=schedule.interval.total_seconds), now)
-    from sync.daemon.triggers import next_run
-
-    return next_run(schedule, started, now)
 
 
 def _orphans(orphaned: int, evidence: int, alert: bool) -> str:
