@@ -4,7 +4,9 @@
     .venv/bin/python -m bench.run --forms 20000 --json bench-results.json
 
 The raw floor (bench/raw.py) pages the same loopback REST API with requests, parses the JSON and
-upserts each page into SQLite with executemany under the store's own settings. Each side is timed
+upserts each page into SQLite with executemany under the store's own settings. A second raw side
+writes the rows a store holds after a full sync (cases, evidence, statuses, change log) into a store
+`sofs-sync init` made, to show how much of the distance is the store's own writes. Each side is timed
 as a whole process (start-up included): wall time, CPU time (user + system) and peak RSS from
 wait4. Incremental runs are timed inside one process, as the daemon runs them. With `--repeat N`
 the sides run N times, alternated, and each figure is the median of its N measurements.
@@ -107,6 +109,14 @@ def raw(kind: str, source: str, folder: Path) -> Measured:
     return measure(command, folder / "raw.log")
 
 
+def raw_rows(url: str, folder: Path) -> Measured:
+    """The raw writer of a store's rows, into a store `sofs-sync init` made (not timed)."""
+    settings = configure(folder, rest_connector(url))
+    subprocess.run([SOFS_SYNC, "--config", str(settings), "init"], check=True, capture_output=True)
+    command = [sys.executable, "-m", "bench.raw", "rows", url, str(folder / "store.db")]
+    return measure(command, folder / "raw.log")
+
+
 def daemon_runs(settings: Path, url: str, share: float, log: Path) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.daemon_runs", str(settings), AUTHORITY, url, str(share)]
     completed = subprocess.run(command, check=True, capture_output=True, text=True)
@@ -171,6 +181,7 @@ def main() -> None:
             runs: dict[str, list[Measured]] = {}
             for n in range(args.repeat):
                 runs.setdefault("raw_rest", []).append(raw("rest", url, root / f"raw-rest{n}"))
+                runs.setdefault("raw_rows", []).append(raw_rows(url, root / f"raw-rows{n}"))
                 settings = configure(root / f"rest{n}", rest_connector(url))
                 runs.setdefault("sofs_sync_rest", []).append(
                     sofs_sync(settings, root / f"rest{n}" / "sync.log")
@@ -210,6 +221,7 @@ def print_table(r: dict[str, Any]) -> None:
     print(f"{'side':<30}{'wall s':>9}{'CPU s':>9}{'peak RSS MiB':>14}{'x raw wall':>12}{'x raw CPU':>11}")
     rows = [
         ("raw floor, REST", "raw_rest", "raw_rest"),
+        ("raw, the store's rows, REST", "raw_rows", "raw_rest"),
         ("sofs-sync, REST -> SQLite", "sofs_sync_rest", "raw_rest"),
         ("raw floor, SQL", "raw_sql", "raw_sql"),
         ("sofs-sync, SQL -> SQLite", "sofs_sync_sql", "raw_sql"),
@@ -225,6 +237,10 @@ def print_table(r: dict[str, Any]) -> None:
                 f"{m['wall_s'] / r[floor]['wall_s']:11.2f}x{m['cpu_s'] / r[floor]['cpu_s']:10.2f}x"
             )
     full = r["sofs_sync_rest"]["wall_s"]
+    store_rows = r.get("raw_rows")
+    if isinstance(store_rows, dict):
+        cpu = r["sofs_sync_rest"]["cpu_s"] / store_rows["cpu_s"]
+        print(f"{'sofs-sync / the store rows':<30}{full / store_rows['wall_s']:8.2f}x wall{cpu:8.2f}x CPU")
     pg = r.get("sofs_sync_rest_postgres")
     if isinstance(pg, dict):
         cpu = pg["cpu_s"] / r["sofs_sync_rest"]["cpu_s"]
