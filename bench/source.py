@@ -10,18 +10,17 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sqlite3
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from tests.sources import TEMPLATES
+from tests.sources import TEMPLATES, build_sqlite_source, serving
 
 FORMS_PER_CASE = 7
 PAGE_SIZE = 1000
@@ -127,39 +126,8 @@ class _Api(BaseHTTPRequestHandler):
 @contextmanager
 def serve(records: Records) -> Iterator[str]:
     """Serve the records on 127.0.0.1 with page-number pagination and an `updated_since` filter."""
-    handler = type("Api", (_Api,), {"records": records, "pages": {}, "lock": threading.Lock()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def write_sqlite_source(path: Path, records: Records) -> str:
-    """The same records as a SQLite reporting database, for the sql connector."""
-    with sqlite3.connect(path) as db:
-        db.execute(
-            "CREATE TABLE cases (id TEXT PRIMARY KEY, team TEXT, type TEXT, opened TEXT, closed TEXT, "
-            "cp_start TEXT, updated TEXT)"
-        )
-        db.execute(
-            "CREATE TABLE forms (form_id TEXT PRIMARY KEY, case_id TEXT, template TEXT, status TEXT, "
-            "form_date TEXT, updated TEXT)"
-        )
-        db.execute("CREATE INDEX ix_cases_updated ON cases (updated, id)")
-        db.execute("CREATE INDEX ix_forms_updated ON forms (updated, form_id)")
-        db.executemany(
-            "INSERT INTO cases VALUES (:id, :team, :type, :opened, :closed, :cp_start, :updated)",
-            records.cases,
-        )
-        db.executemany(
-            "INSERT INTO forms VALUES (:form_id, :case_id, :template, :status, :form_date, :updated)",
-            records.forms,
-        )
-    return f"sqlite:///{path}"
+    with serving(_Api, records=records, pages={}, lock=threading.Lock()) as url:
+        yield url
 
 
 def main() -> None:
@@ -174,7 +142,7 @@ def main() -> None:
     args = parser.parse_args()
     records = Records(args.forms)
     if args.sqlite:
-        write_sqlite_source(args.sqlite, records)
+        build_sqlite_source(args.sqlite, records.cases, records.forms)
     with serve(records) as url:
         print(url, flush=True)
         sys.stdin.read()

@@ -70,6 +70,7 @@ def synthetic(
 
 
 def build_sqlite_source(path: Path, cases: list[dict[str, Any]], forms: list[dict[str, Any]]) -> str:
+    """The records as a SQLite reporting database, indexed on the cursors as a real one would be."""
     with sqlite3.connect(path) as db:
         db.execute(
             "CREATE TABLE cases (id TEXT PRIMARY KEY, team TEXT, type TEXT, opened TEXT, closed TEXT, "
@@ -79,6 +80,8 @@ def build_sqlite_source(path: Path, cases: list[dict[str, Any]], forms: list[dic
             "CREATE TABLE forms (form_id TEXT PRIMARY KEY, case_id TEXT, template TEXT, status TEXT, "
             "form_date TEXT, updated TEXT)"
         )
+        db.execute("CREATE INDEX ix_cases_updated ON cases (updated, id)")
+        db.execute("CREATE INDEX ix_forms_updated ON forms (updated, form_id)")
         db.executemany(
             "INSERT INTO cases VALUES (:id, :team, :type, :opened, :closed, :cp_start, :updated)", cases
         )
@@ -217,8 +220,15 @@ def loopback_api(
         "/cases": sorted(cases, key=lambda r: (r["updated"], r["id"])),
         "/forms": sorted(forms, key=lambda r: (r["updated"], r["form_id"])),
     }
-    handler = type("Api", (_Api,), {"data": ordered, "limited": limited or threading.Event()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    with serving(_Api, data=ordered, limited=limited or threading.Event()) as url:
+        yield url
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler], **attributes: Any) -> Iterator[str]:
+    """Serve a request handler, given these class attributes, on 127.0.0.1 from a thread; yield its
+    base URL and stop the server when the block ends."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type(handler.__name__, (handler,), attributes))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -7,14 +7,15 @@ only to a request carrying the issued token or the API key in the query string.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.sources import serving
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,5 @@ def secured_api(
         "/cases": sorted(cases, key=lambda r: (r["updated"], r["id"])),
         "/forms": sorted(forms, key=lambda r: (r["updated"], r["form_id"])),
     }
-    handler = type("Api", (_Api,), {"data": data, "credentials": credentials})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Api, data=data, credentials=credentials) as url:
+        yield url
