@@ -83,7 +83,7 @@ class CaseRow(Base):
 
 class EvidenceRow(Base):
     __tablename__ = "evidence"
-    __table_args__ = (Index("ix_evidence_case", "authority", "case_ref"),)
+    __table_args__ = (Index("ix_evidence_case_live", "authority", "case_ref", "deleted_on"),)
 
     # No foreign key to cases: evidence may arrive before its case and is linked when the case does.
     authority: Mapped[str] = mapped_column(ForeignKey("authorities.code"), primary_key=True)
