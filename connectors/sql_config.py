@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, PositiveInt, field_validator, model_validator
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from connectors.config_blocks import (
     Lookback,
@@ -26,6 +24,11 @@ def uses_param(query: str, name: str) -> bool:
 
 def database_url_without_credentials(url: str) -> str:
     """A database URL that carries no password, in its user info or in its query string."""
+    # SQLAlchemy is imported when a URL is checked, not when the models are built: `schema` and
+    # `new-authority` use the models and never check a URL.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -38,6 +41,9 @@ def database_url_without_credentials(url: str) -> str:
 
 def sqlite_relative_to(url: str, base: Path) -> str:
     """A SQLite URL whose relative path is taken from `base` (the file that names it); others as given."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:

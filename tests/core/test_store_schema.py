@@ -100,13 +100,14 @@ def test_statuses_stored_before_the_change_log_become_its_first_open_rows(tmp_pa
 def test_upgrading_a_stored_0004_keeps_its_evidence_and_counts_orphans_from_the_wider_index(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    url = (
-        f"sqlite:///{tmp_path / 's.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_database")
-    )
+    sqlite = f"sqlite:///{tmp_path / 's.db'}"
+    url = sqlite if backend == "sqlite" else request.getfixturevalue("postgres_database")
     engine = make_engine(url)
     upgrade(engine, "0004_superseded")
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO authorities (code, name, updated_at) VALUES ('la', 'LA', '2026-01-01')"))
+        conn.execute(
+            text("INSERT INTO authorities (code, name, updated_at) VALUES ('la', 'LA', '2026-01-01')")
+        )
         conn.execute(
             text(
                 "INSERT INTO cases (authority, case_ref, case_type, opened_on, content_hash, synced_at, "
@@ -114,7 +115,12 @@ def test_upgrading_a_stored_0004_keeps_its_evidence_and_counts_orphans_from_the_
                 "('la', 'C2', 'cp', '2026-01-01', 'h', '2026-01-02', '2026-02-01')"
             )
         )
-        evidence = [("E1", "C1", None), ("E2", "C1", None), ("E3", "C2", None), ("E4", "C9", None)]
+        evidence: list[tuple[str, str, str | None]] = [
+            ("E1", "C1", None),
+            ("E2", "C1", None),
+            ("E3", "C2", None),
+            ("E4", "C9", None),
+        ]
         evidence += [("E5", "C9", "2026-02-01")]  # deleted: counts nowhere
         for source_id, case_ref, deleted_on in evidence:
             conn.execute(
