@@ -53,6 +53,10 @@ STATUSES = (
 )
 STATUS_BY_KEY = {s.key: s for s in STATUSES}
 
+CASES_PER_TEAM = 25
+"""Case rows a team's grid shows by default: at thousands of open cases a full grid is minutes of
+scrolling (and of rendering); the summary says where the rest stand and --team shows them all."""
+
 CASE_TYPE_LABELS = {
     "early_help": "Early help",
     "cin": "CIN",

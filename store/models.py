@@ -65,6 +65,7 @@ class Authority(Base):
 
 class CaseRow(Base):
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_open", "authority", "case_ref", "closed_on", "deleted_on"),)
 
     authority: Mapped[str] = mapped_column(ForeignKey("authorities.code"), primary_key=True)
     case_ref: Mapped[str] = mapped_column(Ref, primary_key=True)

@@ -135,6 +135,8 @@ def test_upgrading_a_stored_0004_keeps_its_evidence_and_counts_orphans_from_the_
     indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("evidence")}
     assert indexes.get("ix_evidence_case_live") == ["authority", "case_ref", "deleted_on"]
     assert "ix_evidence_case" not in indexes
+    case_indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("cases")}
+    assert case_indexes.get("ix_cases_open") == ["authority", "case_ref", "closed_on", "deleted_on"]
     # E3 names a deleted case and E4 one never stored: two of four live records are orphaned.
     assert orphan_counts(engine) == {"la": (2, 4)}
     engine.dispose()
