@@ -74,8 +74,9 @@ def test_status_imports_nothing_it_does_not_use(initialised: Path, as_json: bool
     assert imported_by(args, NOT_FOR_STATUS) == []
 
 
-def test_status_as_json_imports_no_terminal_library(initialised: Path) -> None:
-    assert imported_by(["--config", str(initialised), "status", "--json"], ("rich",)) == []
+@pytest.mark.parametrize("command", ["status", "dashboard"])
+def test_json_output_imports_no_terminal_library(initialised: Path, command: str) -> None:
+    assert imported_by(["--config", str(initialised), command, "--json"], ("rich",)) == []
 
 
 @pytest.mark.parametrize(
