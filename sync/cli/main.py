@@ -190,7 +190,12 @@ def _usage_problems(exc: Exception) -> list[str] | None:
     default=None,
     help="Settings file (default: $SOFS_SYNC_CONFIG or config/sofs-sync.yaml).",
 )
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default=None,
+    help="For commands that write a log (sync, resync, run, init, ...); listings write none.",
+)
 @click.version_option(package_name="sofs-sync")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, log_level: str | None) -> None:
