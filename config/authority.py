@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from config.schedule import Schedule
 from mapping.identifiers import IdentifierPolicy
-from mapping.mapper import DateWindow
 from mapping.spec import AuthorityMapping
 from mapping.timeliness import ElementRule
+
+if TYPE_CHECKING:
+    from mapping.mapper import DateWindow
 
 
 class ConnectorBlock(BaseModel):
@@ -33,6 +36,9 @@ class PlausibleDates(BaseModel):
     """How far past today a date may lie (review dates and plans are set ahead, not decades ahead)."""
 
     def window(self, today: date) -> DateWindow:
+        # Imported here: the mapper (what a run compiles) is not needed to load the configuration.
+        from mapping.mapper import DateWindow
+
         try:
             latest = today.replace(year=today.year + self.years_ahead)
         except ValueError:  # 29 February into a common year
@@ -41,14 +47,17 @@ class PlausibleDates(BaseModel):
 
 
 class AuthorityFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")
     name: str = Field(min_length=1, max_length=200)
     enabled: bool = True
     schedule: Schedule | None = None
-    max_run_minutes: float | None = Field(default=None, gt=0)
-    """This authority's bound on one run; the settings' `max_run_minutes` when not given."""
+    max_run_minutes: float | None = Field(
+        default=None,
+        gt=0,
+        description="This authority's bound on one run; the settings' `max_run_minutes` when not given.",
+    )
     connector: ConnectorBlock
     identifiers: IdentifierPolicy = Field(default_factory=IdentifierPolicy)
     mapping: AuthorityMapping

@@ -27,7 +27,7 @@ def valid_cron(value: str | None) -> str | None:
 
 
 class Interval(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     hours: int = Field(default=0, ge=0)
     minutes: int = Field(default=0, ge=0)
@@ -47,14 +47,18 @@ class Interval(BaseModel):
 class Schedule(BaseModel):
     """Exactly one of `interval` or `cron` (five crontab fields), in `timezone` (UTC by default)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     interval: Interval | None = None
     cron: str | None = None
     timezone: str = "UTC"
-    misfire_grace_seconds: int = Field(default=600, ge=1)
-    """A run missed by less than this (daemon busy or briefly down) still happens; one missed by
-    more waits for the next fire time. Ten minutes covers a restart without replaying a backlog."""
+    misfire_grace_seconds: int = Field(
+        default=600,
+        ge=1,
+        description="A run missed by less than this (daemon busy or briefly down) still happens; one "
+        "missed by more waits for the next fire time. Ten minutes covers a restart without replaying "
+        "a backlog.",
+    )
 
     _known_zone = field_validator("timezone")(known_zone)
     _valid_cron = field_validator("cron")(valid_cron)

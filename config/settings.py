@@ -20,10 +20,13 @@ DEFAULT_CONFIG = Path("config/sofs-sync.yaml")
 
 
 class StoreSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
-    url: str = "sqlite:///sofs-sync.db"
-    """Any SQLAlchemy URL without a password; a relative SQLite path is relative to the settings file."""
+    url: str = Field(
+        default="sqlite:///sofs-sync.db",
+        description="Any SQLAlchemy URL without a password; a relative SQLite path is relative to the "
+        "settings file.",
+    )
     password_env: str | None = None
     password_file: str | None = None
 
@@ -31,16 +34,21 @@ class StoreSettings(BaseModel):
 
 
 class DaemonSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
-    status_recompute_cron: str = "15 0 * * *"
-    """When the daily job recomputes time-dependent statuses (overdue, review due)."""
+    status_recompute_cron: str = Field(
+        default="15 0 * * *",
+        description="When the daily job recomputes time-dependent statuses (overdue, review due).",
+    )
     timezone: str = "Europe/London"
 
     _valid_cron = field_validator("status_recompute_cron")(valid_cron)
     _valid_zone = field_validator("timezone")(known_zone)
-    unhealthy_after_hours: float = Field(default=26.0, gt=0)
-    """An authority whose last success is older than this makes /healthz answer 503."""
+    unhealthy_after_hours: float = Field(
+        default=26.0,
+        gt=0,
+        description="An authority whose last success is older than this makes /healthz answer 503.",
+    )
 
 
 class DashboardSettings(BaseModel):
@@ -52,18 +60,24 @@ class DashboardSettings(BaseModel):
 
 
 class SettingsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     authorities_dir: str = "authorities"
     elements: CatalogueChanges = Field(default_factory=CatalogueChanges)
-    schedule: Schedule = Field(default_factory=lambda: Schedule(interval=Interval(hours=1)))
-    """The default schedule for authorities whose file has none."""
+    schedule: Schedule = Field(
+        default_factory=lambda: Schedule(interval=Interval(hours=1)),
+        description="The default schedule for authorities whose file has none.",
+    )
     daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
-    max_run_minutes: float = Field(default=60, gt=0)
-    """A run still going after this ends `partial` after its current batch; the next run resumes."""
+    max_run_minutes: float = Field(
+        default=60,
+        gt=0,
+        description="A run still going after this ends `partial` after its current batch; the next run "
+        "resumes.",
+    )
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PositiveInt, field_validator, model_validator
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from pydantic import ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from connectors.config_blocks import (
     Lookback,
@@ -26,6 +24,11 @@ def uses_param(query: str, name: str) -> bool:
 
 def database_url_without_credentials(url: str) -> str:
     """A database URL that carries no password, in its user info or in its query string."""
+    # SQLAlchemy is imported when a URL is checked, not when the models are built: `schema` and
+    # `new-authority` use the models and never check a URL.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -38,6 +41,9 @@ def database_url_without_credentials(url: str) -> str:
 
 def sqlite_relative_to(url: str, base: Path) -> str:
     """A SQLite URL whose relative path is taken from `base` (the file that names it); others as given."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -55,6 +61,10 @@ class SqlStream(StrictModel):
     With a `cursor_field` the query must bind `:watermark` as `cursor >= :watermark` and order by the
     cursor (then by a tiebreak, and by `group_by` when set), so a stopped run can resume.
     """
+
+    # Descriptions are Field text here: reading this file's source for attribute docstrings at every
+    # start would find none.
+    model_config = ConfigDict(use_attribute_docstrings=False)
 
     query: str = Field(min_length=1)
     cursor_field: str | None = Field(default=None, description="result column holding the change time")
@@ -78,6 +88,8 @@ class SqlStream(StrictModel):
 
 class SqlConfig(StrictModel):
     """Any SQLAlchemy URL; the password, when one is needed, is referenced and set at connect time."""
+
+    model_config = ConfigDict(use_attribute_docstrings=False)
 
     type: Literal["sql"] = "sql"
     url: str = Field(min_length=1)

@@ -14,11 +14,15 @@ from rich.table import Table
 from rich.text import Text
 
 from dashboard.listing import pack
-from dashboard.whiteboard import CASE_TYPE_LABELS, STATUS_BY_KEY, STATUSES, Board, Row, TeamGroup
-
-CASES_PER_TEAM = 25
-"""Case rows a team's grid shows by default: at thousands of open cases a full grid is minutes of
-scrolling (and of rendering); the summary says where the rest stand and --team shows them all."""
+from dashboard.whiteboard import (
+    CASE_TYPE_LABELS,
+    CASES_PER_TEAM,
+    STATUS_BY_KEY,
+    STATUSES,
+    Board,
+    Row,
+    TeamGroup,
+)
 
 MARKS_FROM_WIDTH = 120
 """Below this many columns a cell is its symbol alone; from it, the cell's marks follow where they fit."""

@@ -9,8 +9,10 @@ references worked out from a pseudonym. The team is the unit.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -52,6 +54,10 @@ STATUSES = (
     StatusLook("overdue", "!", "Overdue", "nothing completed by the due date", "bold red"),
 )
 STATUS_BY_KEY = {s.key: s for s in STATUSES}
+
+CASES_PER_TEAM = 25
+"""Case rows a team's grid shows by default: at thousands of open cases a full grid is minutes of
+scrolling (and of rendering); the summary says where the rest stand and --team shows them all."""
 
 CASE_TYPE_LABELS = {
     "early_help": "Early help",
@@ -172,6 +178,40 @@ def load_board(
     `cells_per_team` builds cells only for each team's first cases (None: every case), for a view
     that shows no more: at thousands of open cases building every cell is most of the wait.
     """
+    with _rows_without_cycles():
+        return _load_board(
+            engine, elements, authorities, authority, team, now, rules, case_filter, cells_per_team
+        )
+
+
+@contextmanager
+def _rows_without_cycles() -> Iterator[None]:
+    """Pause Python's cycle collector while a board is read and built.
+
+    A board of thousands of cases is millions of new tuples, dicts and lists, none in a reference
+    cycle; as they pile up the collector walks them all again and again and frees nothing (a fifth
+    of the build, measured at 14,000 open cases). Reference counting still frees everything.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_board(
+    engine: Engine,
+    elements: tuple[Element, ...],
+    authorities: Mapping[str, str],
+    authority: str | None,
+    team: str | None,
+    now: datetime | None,
+    rules: Mapping[str, TimelinessRules] | None,
+    case_filter: CaseFilter | None,
+    cells_per_team: int | None,
+) -> Board:
     now = now or datetime.now(UTC)
     case_filter = case_filter or CaseFilter()
     shown = elements

@@ -65,6 +65,7 @@ class Authority(Base):
 
 class CaseRow(Base):
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_open", "authority", "case_ref", "closed_on", "deleted_on"),)
 
     authority: Mapped[str] = mapped_column(ForeignKey("authorities.code"), primary_key=True)
     case_ref: Mapped[str] = mapped_column(Ref, primary_key=True)
@@ -83,7 +84,7 @@ class CaseRow(Base):
 
 class EvidenceRow(Base):
     __tablename__ = "evidence"
-    __table_args__ = (Index("ix_evidence_case", "authority", "case_ref"),)
+    __table_args__ = (Index("ix_evidence_case_live", "authority", "case_ref", "deleted_on"),)
 
     # No foreign key to cases: evidence may arrive before its case and is linked when the case does.
     authority: Mapped[str] = mapped_column(ForeignKey("authorities.code"), primary_key=True)

@@ -15,10 +15,15 @@ from sync.cli.output import EXIT_USAGE
 
 
 class Entry(NamedTuple):
-    """Where a command lives and its one-line help, so `--help` lists commands without importing them."""
+    """Where a command lives and its one-line help, so `--help` lists commands without importing them.
+
+    `logs`: whether the command (or anything it imports) writes the structured log. A command that
+    only reads and prints does not, and starts without importing and configuring the logging
+    library; a test holds that such a command never imports it."""
 
     target: str
     summary: str
+    logs: bool = True
 
 
 COMMANDS: dict[str, Entry] = {
@@ -49,17 +54,22 @@ COMMANDS: dict[str, Entry] = {
     "status": Entry(
         "sync.cli.commands.read:status",
         "Per authority: last run, outcome, counts, next run, records in quarantine.",
+        logs=False,
     ),
     "runs": Entry(
-        "sync.cli.commands.read:runs", "Run history: trigger, who asked and why, outcome and counts."
+        "sync.cli.commands.read:runs",
+        "Run history: trigger, who asked and why, outcome and counts.",
+        logs=False,
     ),
     "quarantine": Entry(
         "sync.cli.commands.read:quarantine",
         "Records that could not be mapped, with the reason and the run that met them.",
+        logs=False,
     ),
     "dashboard": Entry(
         "sync.cli.commands.dashboard:dashboard",
         "The whiteboard: open cases by element status, and the team summary.",
+        logs=False,
     ),
     "publish": Entry(
         "sync.cli.commands.publish:publish_command",
@@ -68,10 +78,12 @@ COMMANDS: dict[str, Entry] = {
     "case": Entry(
         "sync.cli.commands.case:case",
         "One case's timeline: each element's records with dates, states, scale values, status changes.",
+        logs=False,
     ),
     "trends": Entry(
         "sync.cli.commands.trends:trends",
         "A team against its own past, week by week, per element, from the status change log.",
+        logs=False,
     ),
     "pseudonym": Entry(
         "sync.cli.commands.onboard:pseudonym",
@@ -178,15 +190,22 @@ def _usage_problems(exc: Exception) -> list[str] | None:
     default=None,
     help="Settings file (default: $SOFS_SYNC_CONFIG or config/sofs-sync.yaml).",
 )
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default=None,
+    help="For commands that write a log (sync, resync, run, init, ...); listings write none.",
+)
 @click.version_option(package_name="sofs-sync")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, log_level: str | None) -> None:
     """Sync Signs of Safety practice evidence from local authority systems into the store."""
-    from sync.cli.logs import configure_logging
-
     ctx.obj = App(config_path)
-    configure_logging(log_level or "warning")
+    entry = COMMANDS.get(ctx.invoked_subcommand or "")
+    if entry is None or entry.logs:
+        from sync.cli.logs import configure_logging
+
+        configure_logging(log_level or "warning")
 
 
 def main() -> None:

@@ -1,21 +1,60 @@
 """Start-up imports only what a command needs: loading the configuration sends no request, so it
-imports no HTTP client."""
+imports no HTTP client; a command that only reads and prints sets up no logging; `status` leaves out
+the whiteboard, the run engine and the scheduler, which it never uses."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from sync.cli.main import COMMANDS
 from tests.conftest import run_cli
 from tests.sources import rest_authority_yaml
 
 HTTP_CLIENT = ("requests", "tenacity", "urllib3")
+LOGGING = ("structlog",)
+NOT_FOR_STATUS = (
+    *HTTP_CLIENT,
+    *LOGGING,
+    "alembic",  # the store's revision is compared with a constant
+    "sqlalchemy.orm",  # the status queries run on the driver's connection
+    "jinja2",
+    "dashboard.whiteboard",
+    "dashboard.terminal",
+    "mapping.mapper",  # what a run compiles, not what a config load validates
+    "sync.run",
+)
 
 
 def last_line(probe: str) -> str:
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     return shown.stdout.strip().splitlines()[-1]
+
+
+def imported_by(args: list[str], watched: tuple[str, ...]) -> list[str]:
+    """Which of `watched` (modules or packages) a command line imports, run in a fresh interpreter."""
+    probe = (
+        "import json, sys; from sync.cli.main import cli\n"
+        f"try: cli.main({args!r}, prog_name='sofs-sync')\n"
+        "except SystemExit as exc: assert exc.code == 0, exc.code\n"
+        f"print(json.dumps(sorted(w for w in {watched!r} if any(m == w or m.startswith(w + '.') "
+        "for m in sys.modules))))"
+    )
+    found: list[str] = json.loads(last_line(probe))
+    return found
+
+
+@pytest.fixture
+def initialised(example: Path) -> Path:
+    (example.parent / "authorities" / "westshire.yaml").write_text(
+        rest_authority_yaml("westshire", "http://127.0.0.1:9")
+    )
+    assert run_cli("--config", str(example), "init").exit_code == 0
+    return example
 
 
 def test_loading_a_rest_authority_imports_no_http_client(example: Path) -> None:
@@ -29,15 +68,41 @@ def test_loading_a_rest_authority_imports_no_http_client(example: Path) -> None:
     assert last_line(probe) == "['northshire', 'westshire'] []"
 
 
-def test_status_imports_no_http_client(example: Path) -> None:
-    (example.parent / "authorities" / "westshire.yaml").write_text(
-        rest_authority_yaml("westshire", "http://127.0.0.1:9")
-    )
-    assert run_cli("--config", str(example), "init").exit_code == 0
+@pytest.mark.parametrize("as_json", [False, True])
+def test_status_imports_nothing_it_does_not_use(initialised: Path, as_json: bool) -> None:
+    args = ["--config", str(initialised), "status", *(["--json"] if as_json else [])]
+    assert imported_by(args, NOT_FOR_STATUS) == []
+
+
+@pytest.mark.parametrize("command", ["status", "dashboard"])
+def test_json_output_imports_no_terminal_library(initialised: Path, command: str) -> None:
+    assert imported_by(["--config", str(initialised), command, "--json"], ("rich",)) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["runs"],
+        ["quarantine"],
+        ["dashboard", "--json"],
+        ["trends", "northshire", "--json"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_a_command_that_only_reads_imports_no_logging_library(initialised: Path, args: list[str]) -> None:
+    assert not COMMANDS[args[0]].logs
+    assert imported_by(["--config", str(initialised), *args], LOGGING) == []
+
+
+@pytest.mark.parametrize("name", sorted(n for n, entry in COMMANDS.items() if not entry.logs))
+def test_a_command_registered_as_not_logging_has_no_logger_among_its_imports(name: str) -> None:
     probe = (
-        "import sys; from sync.cli.main import cli\n"
-        f"try: cli.main(['--config', {str(example)!r}, 'status'], prog_name='sofs-sync')\n"
-        "except SystemExit as exc: assert exc.code == 0, exc.code\n"
-        f"print(sorted(m for m in {HTTP_CLIENT!r} if m in sys.modules))"
+        f"import sys; from sync.cli.main import load_command; load_command({name!r})\n"
+        f"print(sorted(m for m in {LOGGING!r} if m in sys.modules))"
     )
     assert last_line(probe) == "[]"
+
+
+def test_a_command_that_writes_sets_up_its_log(initialised: Path) -> None:
+    assert COMMANDS["init"].logs
+    assert imported_by(["--config", str(initialised), "init"], LOGGING) == ["structlog"]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect, text
 
 from store.engine import make_engine, store_url
+from store.read import orphan_counts
 from store.schema import current_revision, head_revision, upgrade
 
 TABLES = {
@@ -92,3 +94,49 @@ def test_statuses_stored_before_the_change_log_become_its_first_open_rows(tmp_pa
             text("SELECT case_ref, element, status, from_date, to_date, run_id FROM status_changes")
         ).all()
     assert rows == [("C1", "mapping", "evidenced", "2026-01-31", None, None)]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_upgrading_a_stored_0004_keeps_its_evidence_and_counts_orphans_from_the_wider_index(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    sqlite = f"sqlite:///{tmp_path / 's.db'}"
+    url = sqlite if backend == "sqlite" else request.getfixturevalue("postgres_database")
+    engine = make_engine(url)
+    upgrade(engine, "0004_superseded")
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO authorities (code, name, updated_at) VALUES ('la', 'LA', '2026-01-01')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO cases (authority, case_ref, case_type, opened_on, content_hash, synced_at, "
+                "deleted_on) VALUES ('la', 'C1', 'cp', '2026-01-01', 'h', '2026-01-02', NULL), "
+                "('la', 'C2', 'cp', '2026-01-01', 'h', '2026-01-02', '2026-02-01')"
+            )
+        )
+        evidence: list[tuple[str, str, str | None]] = [
+            ("E1", "C1", None),
+            ("E2", "C1", None),
+            ("E3", "C2", None),
+            ("E4", "C9", None),
+        ]
+        evidence += [("E5", "C9", "2026-02-01")]  # deleted: counts nowhere
+        for source_id, case_ref, deleted_on in evidence:
+            conn.execute(
+                text(
+                    "INSERT INTO evidence (authority, source_id, case_ref, element, state, evidenced_on, "
+                    "content_hash, synced_at, deleted_on) VALUES ('la', :s, :c, 'mapping', 'completed', "
+                    "'2026-01-05', 'h', '2026-01-06', :d)"
+                ),
+                {"s": source_id, "c": case_ref, "d": deleted_on},
+            )
+    upgrade(engine)
+    indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("evidence")}
+    assert indexes.get("ix_evidence_case_live") == ["authority", "case_ref", "deleted_on"]
+    assert "ix_evidence_case" not in indexes
+    case_indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("cases")}
+    assert case_indexes.get("ix_cases_open") == ["authority", "case_ref", "closed_on", "deleted_on"]
+    # E3 names a deleted case and E4 one never stored: two of four live records are orphaned.
+    assert orphan_counts(engine) == {"la": (2, 4)}
+    engine.dispose()

@@ -13,8 +13,7 @@ from pathlib import Path
 import click
 
 from dashboard.caseload import LEGAL_STATUSES, CaseFilter
-from dashboard.terminal import CASES_PER_TEAM, print_board
-from dashboard.whiteboard import STATUS_BY_KEY, Board, load_board
+from dashboard.whiteboard import CASES_PER_TEAM, STATUS_BY_KEY, Board, load_board
 from mapping.schema import Status
 from store import history
 from store.views import NO_TEAM
@@ -116,6 +115,8 @@ def dashboard(
     if as_json:
         emit_json(board.as_json, compact=board.json_chunks)
     else:
+        from dashboard.terminal import print_board  # the terminal library, for a terminal only
+
         # One team, or one worker's caseload, is asked for in full; the whole board is capped per team.
         print_board(board, cases_per_team=CASES_PER_TEAM if capped else None)
 

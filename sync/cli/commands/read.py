@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from dashboard.listing import print_listing
 from store import status_read
 from store.status_read import ORPHAN_ALERT_SHARE
 from sync.cli.app import App
 from sync.cli.output import emit_json
 from sync.daemon.triggers import next_run
 
-if TYPE_CHECKING:
-    pass
-
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
 
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    from dashboard.listing import print_listing  # the terminal library, for a terminal only
+
     print_listing(title, columns, rows, prose=("reason", "error"))
 
 
