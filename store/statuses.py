@@ -19,10 +19,12 @@ from mapping.schema import CaseType, EvidenceState, Status
 from mapping.status import STATUS_FIELDS, StatusValues
 from store.keys import among
 from store.tables import CASES, CHANGES, EVIDENCE, STATUSES, TOUCHED
-from store.upsert import execute_many, upsert
+from store.upsert import execute_tuples, upsert, upsert_tuples
 
 _CASE_FIELDS = ("case_ref", "case_type", "opened_on", "closed_on", "cp_plan_start")
 _EVIDENCE_FIELDS = ("case_ref", "source_id", "element", "state", "evidenced_on", "scale_value")
+_STATUS_ROW = ("case_ref", "element", "status", *STATUS_FIELDS[1:])
+"""A status row as `apply_statuses` writes it: the authority and the day computed are the same for all."""
 
 
 class StoredCase(NamedTuple):
@@ -130,66 +132,45 @@ def apply_statuses(
     """
     refs = sorted(statuses)
     stored = _stored(conn, authority, refs)
-    rows: list[dict[str, Any]] = []  # status rows that differ from what is stored
-    moved: list[dict[str, Any]] = []  # change-log rows of statuses that are new or not as stored
-    ended: list[dict[str, Any]] = []  # open change-log rows to close
-    wanted: set[tuple[str, str]] = set()
+    rows: list[tuple[Any, ...]] = []  # status rows that differ from what is stored, as `_STATUS_ROW`
+    moved: list[tuple[str, str, str]] = []  # change-log rows of statuses new or not as stored
+    ended: list[tuple[str, str]] = []  # cases and elements whose open change-log row closes
     for ref, items in statuses.items():
         for element, values in items:
-            key = (ref, element)
-            wanted.add(key)
-            held = stored.get(key)
+            held = stored.get((ref, element))
             if held == values:
                 continue
-            status, first, last, due, count, scale = values
-            text = _STATUS_TEXT[status]
-            rows.append(
-                {
-                    "authority": authority,
-                    "case_ref": ref,
-                    "element": element,
-                    "status": text,
-                    "first_evidenced_on": first,
-                    "last_evidenced_on": last,
-                    "due_on": due,
-                    "evidence_count": count,
-                    "latest_scale_value": scale,
-                    "computed_on": on,
-                }
-            )
+            text = _STATUS_TEXT[values[0]]
+            rows.append((ref, element, text, *values[1:]))
             if held is None or held[0] != text:
-                moved.append(
-                    {
-                        "authority": authority,
-                        "case_ref": ref,
-                        "element": element,
-                        "status": text,
-                        "from_date": on,
-                        "to_date": None,
-                        "run_id": run_id,
-                    }
-                )
+                moved.append((ref, element, text))
                 if held is not None:
-                    ended.append({"ref": ref, "el": element})
-    removed = [{"ref": ref, "el": element} for ref, element in stored if (ref, element) not in wanted]
-    upsert(
+                    ended.append((ref, element))
+    removed: list[tuple[str, str]] = []
+    if stored:
+        wanted = {(ref, element) for ref, items in statuses.items() for element, _ in items}
+        removed = [key for key in stored if key not in wanted]
+    upsert_tuples(
         conn,
         STATUSES,
+        _STATUS_ROW,
         rows,
         keys=["authority", "case_ref", "element"],
+        constants={"authority": authority, "computed_on": on},
     )
     if removed:
-        execute_many(
+        execute_tuples(
             conn,
             delete(STATUSES).where(
                 STATUSES.c.authority == authority,
                 STATUSES.c.case_ref == bindparam("ref"),
                 STATUSES.c.element == bindparam("el"),
             ),
+            ("ref", "el"),
             removed,
         )
     if ended or removed:
-        execute_many(
+        execute_tuples(
             conn,
             update(CHANGES)
             .where(
@@ -199,9 +180,16 @@ def apply_statuses(
                 CHANGES.c.to_date.is_(None),
             )
             .values(to_date=on),
+            ("ref", "el"),
             ended + removed,
         )
-    execute_many(conn, CHANGES.insert(), moved)
+    execute_tuples(
+        conn,
+        CHANGES.insert(),
+        ("case_ref", "element", "status"),
+        moved,
+        constants={"authority": authority, "from_date": on, "to_date": None, "run_id": run_id},
+    )
     for refs_among in among(conn, TOUCHED.c.case_ref, refs):
         conn.execute(delete(TOUCHED).where(TOUCHED.c.authority == authority, refs_among))
     return len(rows) + len(removed)
