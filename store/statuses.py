@@ -47,6 +47,8 @@ class StoredEvidence(NamedTuple):
     scale_value: int | None
 
 
+_OPEN_CHANGE = CHANGES.insert()
+"""One statement for every chunk's change-log rows, so it is compiled once."""
 _CASE_TYPES = {t.value: t for t in CaseType}
 _STATUS_TEXT = {s: s.value for s in Status}
 _STATES = {s.value: s for s in EvidenceState}
@@ -71,7 +73,7 @@ def touched_case_refs(
         .order_by(TOUCHED.c.case_ref)
         .limit(limit)
     )
-    return list(conn.execute(query).scalars())
+    return list(conn.execute(query).scalars().all())
 
 
 def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> list[StoredCase]:
@@ -82,7 +84,7 @@ def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> li
         query = select(*columns).where(
             CASES.c.authority == authority, CASES.c.deleted_on.is_(None), refs_among
         )
-        for ref, case_type, opened, closed, cp_start in conn.execute(query):
+        for ref, case_type, opened, closed, cp_start in conn.execute(query).all():
             found.append(StoredCase(ref, _CASE_TYPES[case_type], opened, closed, cp_start))
     return found
 
@@ -97,7 +99,7 @@ def load_evidence(
         query = select(*columns).where(
             EVIDENCE.c.authority == authority, EVIDENCE.c.deleted_on.is_(None), refs_among
         )
-        for ref, source_id, element, state, on, scale in conn.execute(query):
+        for ref, source_id, element, state, on, scale in conn.execute(query).all():
             record = StoredEvidence(source_id, element, _STATES[state], on, scale)
             by_case.setdefault(ref, []).append(record)
     return by_case
@@ -111,7 +113,7 @@ def _stored(conn: Connection, authority: str, case_refs: Sequence[str]) -> Store
     found: StoredStatuses = {}
     for refs_among in among(conn, STATUSES.c.case_ref, case_refs):
         query = select(*columns).where(STATUSES.c.authority == authority, refs_among)
-        for case_ref, element, *values in conn.execute(query):
+        for case_ref, element, *values in conn.execute(query).all():
             found[(case_ref, element)] = tuple(values)
     return found
 
@@ -185,7 +187,7 @@ def apply_statuses(
         )
     execute_tuples(
         conn,
-        CHANGES.insert(),
+        _OPEN_CHANGE,
         ("case_ref", "element", "status"),
         moved,
         constants={"authority": authority, "from_date": on, "to_date": None, "run_id": run_id},

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import Any, cast
@@ -115,7 +116,7 @@ def execute_tuples(
 def _execute(conn: Connection, statement: UpdateBase, batch: _Rows, distinct_on: Sequence[str]) -> None:
     dialect = conn.dialect
     names = batch.names
-    compiled = statement.compile(dialect=dialect, column_keys=names)
+    compiled = _compiled(statement, dialect, tuple(names))
     if _stages(conn, batch.rows) and _execute_staged(conn, statement, compiled, batch, distinct_on):
         return
     fixed, processors = _processors(dialect, compiled, names)
@@ -135,6 +136,13 @@ def _execute(conn: Connection, statement: UpdateBase, batch: _Rows, distinct_on:
             conn.exec_driver_sql(compiled.string, list(values))
         else:
             conn.exec_driver_sql(compiled.string, [dict(zip(bound, v, strict=True)) for v in values])
+
+
+@lru_cache(maxsize=64)
+def _compiled(statement: UpdateBase, dialect: Dialect, names: tuple[str, ...]) -> SQLCompiler:
+    """The statement compiled for rows of these names. Statements are immutable, and an upsert's
+    is made once per shape (`_upsert_statement`), so a run compiles it once, not once per batch."""
+    return statement.compile(dialect=dialect, column_keys=list(names))
 
 
 def _processors(
@@ -233,21 +241,29 @@ def _upsert(
     update: Sequence[str] | None,
     where: Any,
 ) -> None:
-    dialect = conn.dialect.name
+    columns = tuple(update if update is not None else [c for c in batch.names if c not in keys])
+    statement = _upsert_statement(conn.dialect.name, table, tuple(keys), columns, where)
+    _execute(conn, statement, batch, distinct_on=keys)
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(
+    dialect: str, table: Table, keys: tuple[str, ...], columns: tuple[str, ...], where: Any
+) -> UpdateBase:
     insert_fn: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
     if insert_fn is None:
         raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {dialect}")
-    columns = update if update is not None else [c for c in batch.names if c not in keys]
     statement = insert_fn(table)
     excluded = statement.excluded
     if columns:
         condition: ColumnElement[bool] | None = where(table, excluded) if where is not None else None
-        statement = statement.on_conflict_do_update(
-            index_elements=list(keys), set_={c: excluded[c] for c in columns}, where=condition
+        return cast(
+            UpdateBase,
+            statement.on_conflict_do_update(
+                index_elements=list(keys), set_={c: excluded[c] for c in columns}, where=condition
+            ),
         )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=list(keys))
-    _execute(conn, statement, batch, distinct_on=keys)
+    return cast(UpdateBase, statement.on_conflict_do_nothing(index_elements=list(keys)))
 
 
 def _stages(conn: Connection, rows: Sequence[Row]) -> bool:
