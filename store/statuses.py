@@ -134,22 +134,30 @@ def apply_statuses(
     """
     refs = sorted(statuses)
     stored = _stored(conn, authority, refs)
-    rows: list[tuple[Any, ...]] = []  # status rows that differ from what is stored, as `_STATUS_ROW`
-    moved: list[tuple[str, str, str]] = []  # change-log rows of statuses new or not as stored
+    rows: list[tuple[Any, ...]]  # status rows that differ from what is stored, as `_STATUS_ROW`
+    moved: list[tuple[str, str, str]]  # change-log rows of statuses new or not as stored
     ended: list[tuple[str, str]] = []  # cases and elements whose open change-log row closes
-    for ref, items in statuses.items():
-        for element, values in items:
-            held = stored.get((ref, element))
-            if held == values:
-                continue
-            text = _STATUS_TEXT[values[0]]
-            rows.append((ref, element, text, *values[1:]))
-            if held is None or held[0] != text:
-                moved.append((ref, element, text))
-                if held is not None:
-                    ended.append((ref, element))
-    removed: list[tuple[str, str]] = []
-    if stored:
+    removed: list[tuple[str, str]] = []  # cases and elements that have no status any more
+    if not stored:  # cases met for the first time: every status is new
+        rows = [
+            (ref, element, _STATUS_TEXT[values[0]], *values[1:])
+            for ref, items in statuses.items()
+            for element, values in items
+        ]
+        moved = [row[:3] for row in rows]
+    else:
+        rows, moved = [], []
+        for ref, items in statuses.items():
+            for element, values in items:
+                held = stored.get((ref, element))
+                if held == values:
+                    continue
+                text = _STATUS_TEXT[values[0]]
+                rows.append((ref, element, text, *values[1:]))
+                if held is None or held[0] != text:
+                    moved.append((ref, element, text))
+                    if held is not None:
+                        ended.append((ref, element))
         wanted = {(ref, element) for ref, items in statuses.items() for element, _ in items}
         removed = [key for key in stored if key not in wanted]
     upsert_tuples(

@@ -171,6 +171,9 @@ def _processed(values: Iterable[Any], processor: Callable[[Any], Any] | None) ->
     if processor is not _iso_date and processor is not _utc_text:
         return map(processor, values)
     values = list(values)
+    # Mostly distinct values (source versions) gain nothing from a table, so a sample decides.
+    if len(set(values[:_SAMPLE])) > _SAMPLE // 2:
+        return map(processor, values)
     # Aware times in the repeated hour of a zone differ only in `fold`, yet are equal as keys.
     if processor is _utc_text and any(map(_FOLD, filter(None, values))):
         return map(processor, values)
@@ -179,6 +182,7 @@ def _processed(values: Iterable[Any], processor: Callable[[Any], Any] | None) ->
 
 
 _FOLD = attrgetter("fold")
+_SAMPLE = 64
 
 
 def _iso_date(value: date | None) -> str | None:
@@ -226,11 +230,12 @@ def upsert_tuples(
     rows: Sequence[tuple[Any, ...]],
     keys: Sequence[str],
     constants: Mapping[str, Any] | None = None,
+    where: Any = None,
 ) -> None:
     """`upsert` for rows given as tuples of `names` and values the same for every row given once,
-    as `execute_tuples` takes them; every column not in `keys` is updated."""
+    as `execute_tuples` takes them; every column not in `keys` is updated, where `where` holds."""
     if rows:
-        _upsert(conn, table, _Rows.of_tuples(names, rows, constants), keys, None, None)
+        _upsert(conn, table, _Rows.of_tuples(names, rows, constants), keys, None, where)
 
 
 def _upsert(
