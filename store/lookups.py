@@ -30,7 +30,7 @@ def stored_versions(
     columns = [key, table.c.case_ref, table.c.content_hash, table.c.source_updated_at, table.c.deleted_on]
     found: dict[str, StoredVersion] = {}
     for query in _lookups(conn, key, keys, columns, table.c.authority == authority):
-        for ref, case_ref, content_hash, updated, deleted_on in conn.execute(query).all():
+        for ref, case_ref, content_hash, updated, deleted_on in conn.execute(query):
             found[ref] = StoredVersion(case_ref, content_hash, updated, deleted_on is not None)
     return found
 

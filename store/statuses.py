@@ -84,7 +84,7 @@ def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> li
         query = select(*columns).where(
             CASES.c.authority == authority, CASES.c.deleted_on.is_(None), refs_among
         )
-        for ref, case_type, opened, closed, cp_start in conn.execute(query).all():
+        for ref, case_type, opened, closed, cp_start in conn.execute(query):
             found.append(StoredCase(ref, _CASE_TYPES[case_type], opened, closed, cp_start))
     return found
 
@@ -99,7 +99,7 @@ def load_evidence(
         query = select(*columns).where(
             EVIDENCE.c.authority == authority, EVIDENCE.c.deleted_on.is_(None), refs_among
         )
-        for ref, source_id, element, state, on, scale in conn.execute(query).all():
+        for ref, source_id, element, state, on, scale in conn.execute(query):
             record = StoredEvidence(source_id, element, _STATES[state], on, scale)
             by_case.setdefault(ref, []).append(record)
     return by_case
@@ -113,7 +113,7 @@ def _stored(conn: Connection, authority: str, case_refs: Sequence[str]) -> Store
     found: StoredStatuses = {}
     for refs_among in among(conn, STATUSES.c.case_ref, case_refs):
         query = select(*columns).where(STATUSES.c.authority == authority, refs_among)
-        for case_ref, element, *values in conn.execute(query).all():
+        for case_ref, element, *values in conn.execute(query):
             found[(case_ref, element)] = tuple(values)
     return found
 
