@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, Date, Integer, MetaData, Table, create_engine, insert, select, text
+import pytest
+from sqlalchemy import Column, Date, Engine, Integer, MetaData, Table, create_engine, insert, select, text
 
 from store.models import UtcDateTime
 from store.upsert import execute_many, execute_tuples
@@ -25,16 +26,24 @@ TIMESTAMPS = [
 DATES = [None, date(1, 1, 1), date(999, 12, 31), date(2026, 2, 28)]
 
 
-def test_dates_and_timestamps_are_stored_as_sqlalchemy_would_store_them() -> None:
-    store = create_engine("sqlite://")
-    table = Table(
-        "t",
-        MetaData(),
-        Column("id", Integer, primary_key=True),
-        Column("at", UtcDateTime),
-        Column("on", Date),
-    )
-    table.metadata.create_all(store)
+TABLE = Table(
+    "t",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime),
+    Column("on", Date),
+)
+
+
+@pytest.fixture
+def store() -> Engine:
+    engine = create_engine("sqlite://")
+    TABLE.metadata.create_all(engine)
+    return engine
+
+
+def test_dates_and_timestamps_are_stored_as_sqlalchemy_would_store_them(store: Engine) -> None:
+    table = TABLE
     rows = [
         {"id": n, "at": at, "on": on}
         for n, (at, on) in enumerate((at, on) for at in TIMESTAMPS for on in DATES)
@@ -49,16 +58,8 @@ def test_dates_and_timestamps_are_stored_as_sqlalchemy_would_store_them() -> Non
         assert list(read_back) == [None if row["at"] is None else row["at"].astimezone(UTC) for row in rows]
 
 
-def test_rows_given_as_tuples_with_shared_values_are_stored_as_dict_rows_are() -> None:
-    store = create_engine("sqlite://")
-    table = Table(
-        "t",
-        MetaData(),
-        Column("id", Integer, primary_key=True),
-        Column("at", UtcDateTime),
-        Column("on", Date),
-    )
-    table.metadata.create_all(store)
+def test_rows_given_as_tuples_with_shared_values_are_stored_as_dict_rows_are(store: Engine) -> None:
+    table = TABLE
     synced = datetime(2026, 3, 1, 9, 30, tzinfo=LONDON)
     with store.begin() as conn:
         execute_tuples(
