@@ -58,12 +58,29 @@ def status_values(
     case: StatusCase, evidence: Iterable[StatusEvidence], rule: ElementRule | None, on: date
 ) -> StatusValues:
     """`element_status` as a tuple in `STATUS_FIELDS` order, given only the element's own records."""
-    as_of = min(on, case.closed_on) if case.closed_on else on
-    relevant = [e for e in evidence if e.state is not EvidenceState.CANCELLED and e.evidenced_on <= as_of]
+    return _values_as_of(case, evidence, rule, _as_of(case, on))
+
+
+def _as_of(case: StatusCase, on: date) -> date:
+    """The day a case's statuses stand on: `on`, or the day it closed if that came first."""
+    return min(on, case.closed_on) if case.closed_on else on
+
+
+def _values_as_of(
+    case: StatusCase, evidence: Iterable[StatusEvidence], rule: ElementRule | None, as_of: date
+) -> StatusValues:
     due_on = due_date(rule, case) if rule else None
-    done = [e for e in relevant if e.state in _COUNTS]
+    done = []
+    relevant = False
+    for e in evidence:
+        if e.state is EvidenceState.CANCELLED or e.evidenced_on > as_of:
+            continue
+        relevant = True
+        if e.state in _COUNTS:
+            done.append(e)
     if done:
-        done.sort(key=_evidence_order)
+        if len(done) > 1:
+            done.sort(key=_evidence_order)
         last = done[-1]
         review_days = rule.review_every_days if rule else None
         needs_review = review_days is not None and as_of > last.evidenced_on + timedelta(days=review_days)
@@ -91,11 +108,12 @@ def case_status_values(
     by_element: dict[str, list[StatusEvidence]] = {}
     for record in evidence:
         by_element.setdefault(record.element, []).append(record)
+    as_of = _as_of(case, on)
     found = []
     for key in elements:
         records, rule = by_element.get(key), rules.get(key)
         nothing = records is None and rule is None
-        found.append(_NOTHING_DUE if nothing else status_values(case, records or (), rule, on))
+        found.append(_NOTHING_DUE if nothing else _values_as_of(case, records or (), rule, as_of))
     return found
 
 

@@ -92,14 +92,12 @@ def load_position(conn: Connection, authority: str, stream: str) -> dict[str, An
 
 
 def open_case_refs(conn: Connection, authority: str) -> list[str]:
-    return [
-        r
-        for (r,) in conn.execute(
-            select(CASES.c.case_ref)
-            .where(CASES.c.authority == authority, CASES.c.closed_on.is_(None), CASES.c.deleted_on.is_(None))
-            .order_by(CASES.c.case_ref)
-        )
-    ]
+    query = (
+        select(CASES.c.case_ref)
+        .where(CASES.c.authority == authority, CASES.c.closed_on.is_(None), CASES.c.deleted_on.is_(None))
+        .order_by(CASES.c.case_ref)
+    )
+    return list(conn.execute(query).scalars().all())
 
 
 def live_case_refs(conn: Connection, authority: str, case_refs: Iterable[str]) -> set[str]:
@@ -109,5 +107,5 @@ def live_case_refs(conn: Connection, authority: str, case_refs: Iterable[str]) -
     for query in _lookups(
         conn, key, case_refs, [key], CASES.c.authority == authority, CASES.c.deleted_on.is_(None)
     ):
-        found.update(conn.execute(query).scalars())
+        found.update(conn.execute(query).scalars().all())
     return found

@@ -19,10 +19,12 @@ from mapping.schema import CaseType, EvidenceState, Status
 from mapping.status import STATUS_FIELDS, StatusValues
 from store.keys import among
 from store.tables import CASES, CHANGES, EVIDENCE, STATUSES, TOUCHED
-from store.upsert import execute_many, upsert
+from store.upsert import execute_tuples, upsert, upsert_tuples
 
 _CASE_FIELDS = ("case_ref", "case_type", "opened_on", "closed_on", "cp_plan_start")
 _EVIDENCE_FIELDS = ("case_ref", "source_id", "element", "state", "evidenced_on", "scale_value")
+_STATUS_ROW = ("case_ref", "element", "status", *STATUS_FIELDS[1:])
+"""A status row as `apply_statuses` writes it: the authority and the day computed are the same for all."""
 
 
 class StoredCase(NamedTuple):
@@ -45,6 +47,8 @@ class StoredEvidence(NamedTuple):
     scale_value: int | None
 
 
+_OPEN_CHANGE = CHANGES.insert()
+"""One statement for every chunk's change-log rows, so it is compiled once."""
 _CASE_TYPES = {t.value: t for t in CaseType}
 _STATUS_TEXT = {s: s.value for s in Status}
 _STATES = {s.value: s for s in EvidenceState}
@@ -69,7 +73,7 @@ def touched_case_refs(
         .order_by(TOUCHED.c.case_ref)
         .limit(limit)
     )
-    return list(conn.execute(query).scalars())
+    return list(conn.execute(query).scalars().all())
 
 
 def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> list[StoredCase]:
@@ -130,66 +134,53 @@ def apply_statuses(
     """
     refs = sorted(statuses)
     stored = _stored(conn, authority, refs)
-    rows: list[dict[str, Any]] = []  # status rows that differ from what is stored
-    moved: list[dict[str, Any]] = []  # change-log rows of statuses that are new or not as stored
-    ended: list[dict[str, Any]] = []  # open change-log rows to close
-    wanted: set[tuple[str, str]] = set()
-    for ref, items in statuses.items():
-        for element, values in items:
-            key = (ref, element)
-            wanted.add(key)
-            held = stored.get(key)
-            if held == values:
-                continue
-            status, first, last, due, count, scale = values
-            text = _STATUS_TEXT[status]
-            rows.append(
-                {
-                    "authority": authority,
-                    "case_ref": ref,
-                    "element": element,
-                    "status": text,
-                    "first_evidenced_on": first,
-                    "last_evidenced_on": last,
-                    "due_on": due,
-                    "evidence_count": count,
-                    "latest_scale_value": scale,
-                    "computed_on": on,
-                }
-            )
-            if held is None or held[0] != text:
-                moved.append(
-                    {
-                        "authority": authority,
-                        "case_ref": ref,
-                        "element": element,
-                        "status": text,
-                        "from_date": on,
-                        "to_date": None,
-                        "run_id": run_id,
-                    }
-                )
-                if held is not None:
-                    ended.append({"ref": ref, "el": element})
-    removed = [{"ref": ref, "el": element} for ref, element in stored if (ref, element) not in wanted]
-    upsert(
+    rows: list[tuple[Any, ...]]  # status rows that differ from what is stored, as `_STATUS_ROW`
+    moved: list[tuple[str, str, str]]  # change-log rows of statuses new or not as stored
+    ended: list[tuple[str, str]] = []  # cases and elements whose open change-log row closes
+    removed: list[tuple[str, str]] = []  # cases and elements that have no status any more
+    if not stored:  # cases met for the first time: every status is new
+        rows = [
+            (ref, element, _STATUS_TEXT[values[0]], *values[1:])
+            for ref, items in statuses.items()
+            for element, values in items
+        ]
+        moved = [row[:3] for row in rows]
+    else:
+        rows, moved = [], []
+        for ref, items in statuses.items():
+            for element, values in items:
+                held = stored.get((ref, element))
+                if held == values:
+                    continue
+                text = _STATUS_TEXT[values[0]]
+                rows.append((ref, element, text, *values[1:]))
+                if held is None or held[0] != text:
+                    moved.append((ref, element, text))
+                    if held is not None:
+                        ended.append((ref, element))
+        wanted = {(ref, element) for ref, items in statuses.items() for element, _ in items}
+        removed = [key for key in stored if key not in wanted]
+    upsert_tuples(
         conn,
         STATUSES,
+        _STATUS_ROW,
         rows,
         keys=["authority", "case_ref", "element"],
+        constants={"authority": authority, "computed_on": on},
     )
     if removed:
-        execute_many(
+        execute_tuples(
             conn,
             delete(STATUSES).where(
                 STATUSES.c.authority == authority,
                 STATUSES.c.case_ref == bindparam("ref"),
                 STATUSES.c.element == bindparam("el"),
             ),
+            ("ref", "el"),
             removed,
         )
     if ended or removed:
-        execute_many(
+        execute_tuples(
             conn,
             update(CHANGES)
             .where(
@@ -199,9 +190,16 @@ def apply_statuses(
                 CHANGES.c.to_date.is_(None),
             )
             .values(to_date=on),
+            ("ref", "el"),
             ended + removed,
         )
-    execute_many(conn, CHANGES.insert(), moved)
+    execute_tuples(
+        conn,
+        _OPEN_CHANGE,
+        ("case_ref", "element", "status"),
+        moved,
+        constants={"authority": authority, "from_date": on, "to_date": None, "run_id": run_id},
+    )
     for refs_among in among(conn, TOUCHED.c.case_ref, refs):
         conn.execute(delete(TOUCHED).where(TOUCHED.c.authority == authority, refs_among))
     return len(rows) + len(removed)

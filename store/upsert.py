@@ -9,10 +9,12 @@ server's per-statement work, not the data, is what made one statement per row sl
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from itertools import repeat
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -52,6 +54,38 @@ _ORDER = "stage_order"
 """The staging column that keeps the rows' order, so serial ids are given in it as row by row."""
 
 
+Row = Mapping[str, Any] | Sequence[Any]
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Rows to bind and how to read a named value of one: by name from dicts, by position from
+    tuples; `constants` are the same for every row, so are given once rather than in each row."""
+
+    rows: Sequence[Row]
+    at: Mapping[str, str | int]
+    constants: Mapping[str, Any]
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.at, *self.constants]
+
+    @classmethod
+    def of_dicts(cls, rows: Sequence[Mapping[str, Any]]) -> _Rows:
+        return cls(rows, {name: name for name in rows[0]}, {})
+
+    @classmethod
+    def of_tuples(
+        cls, names: Sequence[str], rows: Sequence[tuple[Any, ...]], constants: Mapping[str, Any] | None
+    ) -> _Rows:
+        return cls(rows, {name: n for n, name in enumerate(names)}, dict(constants or {}))
+
+    def column(self, name: str, start: int, stop: int) -> Iterable[Any]:
+        if name in self.constants:
+            return repeat(self.constants[name], stop - start)
+        return map(itemgetter(self.at[name]), self.rows[start:stop])
+
+
 def execute_many(conn: Connection, statement: UpdateBase, rows: Sequence[dict[str, Any]]) -> None:
     """Run an INSERT, UPDATE or DELETE once per row through the driver's own executemany.
 
@@ -62,45 +96,64 @@ def execute_many(conn: Connection, statement: UpdateBase, rows: Sequence[dict[st
 
     On PostgreSQL many rows go through a staging table instead (`_execute_staged`), to the same end.
     """
-    _execute(conn, statement, rows, distinct_on=())
+    if rows:
+        _execute(conn, statement, _Rows.of_dicts(rows), distinct_on=())
 
 
-def _execute(
-    conn: Connection, statement: UpdateBase, rows: Sequence[dict[str, Any]], distinct_on: Sequence[str]
+def execute_tuples(
+    conn: Connection,
+    statement: UpdateBase,
+    names: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    constants: Mapping[str, Any] | None = None,
 ) -> None:
-    if not rows:
-        return
-    dialect = conn.dialect
-    compiled = statement.compile(dialect=dialect, column_keys=list(rows[0]))
-    if _stages(conn, rows) and _execute_staged(conn, statement, compiled, rows, distinct_on):
-        return
-    fixed, processors = _processors(dialect, compiled, rows[0])
-    names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+    """`execute_many` for rows given as tuples of the values of `names`, in that order, and values
+    the same for every row given once: no dict to build per row where rows come by the thousand."""
+    if rows:
+        _execute(conn, statement, _Rows.of_tuples(names, rows, constants), distinct_on=())
 
-    for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        chunk = rows[start : start + ROWS_PER_STATEMENT]
+
+def _execute(conn: Connection, statement: UpdateBase, batch: _Rows, distinct_on: Sequence[str]) -> None:
+    dialect = conn.dialect
+    names = batch.names
+    compiled = _compiled(statement, dialect, tuple(names))
+    if _stages(conn, batch.rows) and _execute_staged(conn, statement, compiled, batch, distinct_on):
+        return
+    fixed, processors = _processors(dialect, compiled, names)
+    bound = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+
+    for start in range(0, len(batch.rows), ROWS_PER_STATEMENT):
+        stop = min(start + ROWS_PER_STATEMENT, len(batch.rows))
         # Column by column, so the per-value work runs in C loops rather than a Python call per row.
         columns: list[Iterable[Any]] = []
-        for name in names:
+        for name in bound:
             if name in fixed:
-                columns.append(repeat(fixed[name], len(chunk)))
+                columns.append(repeat(fixed[name], stop - start))
             else:
-                columns.append(_column(chunk, name, processors))
+                columns.append(_processed(batch.column(name, start, stop), processors.get(name)))
         values = zip(*columns, strict=True)
         if compiled.positional:
             conn.exec_driver_sql(compiled.string, list(values))
         else:
-            conn.exec_driver_sql(compiled.string, [dict(zip(names, v, strict=True)) for v in values])
+            conn.exec_driver_sql(compiled.string, [dict(zip(bound, v, strict=True)) for v in values])
+
+
+@lru_cache(maxsize=64)
+def _compiled(statement: UpdateBase, dialect: Dialect, names: tuple[str, ...]) -> SQLCompiler:
+    """The statement compiled for rows of these names. Statements are immutable, and an upsert's
+    is made once per shape (`_upsert_statement`), so a run compiles it once, not once per batch."""
+    return statement.compile(dialect=dialect, column_keys=list(names))
 
 
 def _processors(
-    dialect: Dialect, compiled: SQLCompiler, row: dict[str, Any]
+    dialect: Dialect, compiled: SQLCompiler, names: Sequence[str]
 ) -> tuple[dict[str, Any], dict[str, Callable[[Any], Any]]]:
     """The values bound in the statement itself, processed; the bind processors of the rows' values."""
     fixed: dict[str, Any] = {}
     processors: dict[str, Callable[[Any], Any]] = {}
+    given = set(names)
     for name, bind in compiled.binds.items():
-        if name not in row:
+        if name not in given:
             fixed[name] = bind.effective_value
         processor = _bind_processor(bind.type.dialect_impl(dialect), dialect)
         if processor is not None:
@@ -110,11 +163,26 @@ def _processors(
     return fixed, processors
 
 
-def _column(
-    rows: Sequence[dict[str, Any]], name: str, processors: dict[str, Callable[[Any], Any]]
-) -> Iterable[Any]:
-    values = map(itemgetter(name), rows)
-    return map(processors[name], values) if name in processors else values
+def _processed(values: Iterable[Any], processor: Callable[[Any], Any] | None) -> Iterable[Any]:
+    """The values through their bind processor; our own date and timestamp formats once per distinct
+    value, as a batch holds few distinct dates and one sync time."""
+    if processor is None:
+        return values
+    if processor is not _iso_date and processor is not _utc_text:
+        return map(processor, values)
+    values = list(values)
+    # Mostly distinct values (source versions) gain nothing from a table, so a sample decides.
+    if len(set(values[:_SAMPLE])) > _SAMPLE // 2:
+        return map(processor, values)
+    # Aware times in the repeated hour of a zone differ only in `fold`, yet are equal as keys.
+    if processor is _utc_text and any(map(_FOLD, filter(None, values))):
+        return map(processor, values)
+    text = {value: processor(value) for value in dict.fromkeys(values)}
+    return map(text.__getitem__, values)
+
+
+_FOLD = attrgetter("fold")
+_SAMPLE = 64
 
 
 def _iso_date(value: date | None) -> str | None:
@@ -151,26 +219,59 @@ def upsert(
     `where(target_table, excluded)` may return a condition that must hold for an update to happen,
     which is how an older source version is kept from overwriting a newer one.
     """
-    if not rows:
-        return
-    dialect = conn.dialect.name
+    if rows:
+        _upsert(conn, table, _Rows.of_dicts(rows), keys, update, where)
+
+
+def upsert_tuples(
+    conn: Connection,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    keys: Sequence[str],
+    constants: Mapping[str, Any] | None = None,
+    where: Any = None,
+) -> None:
+    """`upsert` for rows given as tuples of `names` and values the same for every row given once,
+    as `execute_tuples` takes them; every column not in `keys` is updated, where `where` holds."""
+    if rows:
+        _upsert(conn, table, _Rows.of_tuples(names, rows, constants), keys, None, where)
+
+
+def _upsert(
+    conn: Connection,
+    table: Table,
+    batch: _Rows,
+    keys: Sequence[str],
+    update: Sequence[str] | None,
+    where: Any,
+) -> None:
+    columns = tuple(update if update is not None else [c for c in batch.names if c not in keys])
+    statement = _upsert_statement(conn.dialect.name, table, tuple(keys), columns, where)
+    _execute(conn, statement, batch, distinct_on=keys)
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(
+    dialect: str, table: Table, keys: tuple[str, ...], columns: tuple[str, ...], where: Any
+) -> UpdateBase:
     insert_fn: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
     if insert_fn is None:
         raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {dialect}")
-    columns = update if update is not None else [c for c in rows[0] if c not in keys]
     statement = insert_fn(table)
     excluded = statement.excluded
     if columns:
         condition: ColumnElement[bool] | None = where(table, excluded) if where is not None else None
-        statement = statement.on_conflict_do_update(
-            index_elements=list(keys), set_={c: excluded[c] for c in columns}, where=condition
+        return cast(
+            UpdateBase,
+            statement.on_conflict_do_update(
+                index_elements=list(keys), set_={c: excluded[c] for c in columns}, where=condition
+            ),
         )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=list(keys))
-    _execute(conn, statement, rows, distinct_on=keys)
+    return cast(UpdateBase, statement.on_conflict_do_nothing(index_elements=list(keys)))
 
 
-def _stages(conn: Connection, rows: Sequence[dict[str, Any]]) -> bool:
+def _stages(conn: Connection, rows: Sequence[Row]) -> bool:
     """Whether these rows go through a staging table: many of them, on PostgreSQL, in a transaction
     (the staging table empties at every commit) and with leave to create temporary tables."""
     if conn.dialect.name != "postgresql" or len(rows) < STAGE_MIN_ROWS:
@@ -188,7 +289,7 @@ def _execute_staged(
     conn: Connection,
     statement: UpdateBase,
     compiled: SQLCompiler,
-    rows: Sequence[dict[str, Any]],
+    batch: _Rows,
     distinct_on: Sequence[str],
 ) -> bool:
     """Copy the rows into a staging table and run the statement once against it; False, having done
@@ -200,7 +301,7 @@ def _execute_staged(
     exactly what running them one by one in order does (one INSERT cannot meet a key twice).
     """
     dialect = conn.dialect
-    names = [name for name in rows[0] if name in compiled.binds]
+    names = [name for name in batch.names if name in compiled.binds]
     types = [compiled.binds[name].type for name in names]
     if not names or any(isinstance(t, NullType) for t in types):
         return False
@@ -208,7 +309,7 @@ def _execute_staged(
     staged = _set_wise(statement, stage, names)
     if staged is None:
         return False
-    _, processors = _processors(dialect, compiled, rows[0])
+    _, processors = _processors(dialect, compiled, batch.names)
     definition = ", ".join(
         f"{dialect.identifier_preparer.quote(c.name)} {c.type.compile(dialect=dialect)}" for c in stage.c
     )
@@ -220,9 +321,10 @@ def _execute_staged(
     empty = f"DELETE FROM {stage.name}"  # nosec B608  # our own name, made from a hash
     prepare = f"{create}; {empty}"
     copy_in = f"COPY {stage.name} ({columns}) FROM STDIN"
-    for generation in _generations(rows, distinct_on):
-        chunk = [rows[i] for i in generation]
-        values = zip(generation, *(_column(chunk, name, processors) for name in names), strict=True)
+    for generation in _generations(batch, distinct_on):
+        chunk = _Rows([batch.rows[i] for i in generation], batch.at, batch.constants)
+        processed = (_processed(chunk.column(n, 0, len(generation)), processors.get(n)) for n in names)
+        values = zip(generation, *processed, strict=True)
         with driver.cursor() as cursor:
             try:
                 cursor.execute(prepare)
@@ -281,10 +383,16 @@ def _set_wise(statement: UpdateBase, stage: TableClause, names: Sequence[str]) -
     return cast(UpdateBase, visitors.replacement_traverse(statement, {}, staged_column))
 
 
-def _generations(rows: Sequence[dict[str, Any]], distinct_on: Sequence[str]) -> Iterator[list[int]]:
-    """Row positions in rounds: the first row of each key, then the second of each, and so on."""
-    key = itemgetter(*distinct_on) if distinct_on else None
-    if key is None or len(set(map(key, rows))) == len(rows):
+def _generations(batch: _Rows, distinct_on: Sequence[str]) -> Iterator[list[int]]:
+    """Row positions in rounds: the first row of each key, then the second of each, and so on.
+    A constant part of the key is the same for every row, so only the rest tells rows apart."""
+    rows = batch.rows
+    varying = [batch.at[name] for name in distinct_on if name not in batch.constants]
+    if not distinct_on:
+        yield list(range(len(rows)))
+        return
+    key: Callable[[Row], Any] = itemgetter(*varying) if varying else (lambda _row: ())
+    if len(set(map(key, rows))) == len(rows):
         yield list(range(len(rows)))
         return
     seen: dict[Any, int] = {}

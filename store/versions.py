@@ -6,9 +6,8 @@ content hash decides instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, or_
 
@@ -31,8 +30,9 @@ def not_older(table: Table, excluded: Any) -> Any:
     )
 
 
-@dataclass(frozen=True)
-class StoredVersion:
+class StoredVersion(NamedTuple):
+    """What the store holds of a record, read for every record of a batch: a tuple, cheap to make."""
+
     case_ref: str
     content_hash: str
     source_updated_at: datetime | None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, func, or_, select, update
@@ -19,7 +20,7 @@ from mapping.schema import Case, Evidence
 from store.keys import among
 from store.models import QuarantineRow
 from store.tables import AUTHORITIES, CASES, EVIDENCE, POSITIONS, QUARANTINE, key_column
-from store.upsert import upsert
+from store.upsert import upsert, upsert_tuples
 from store.versions import not_older
 
 
@@ -41,36 +42,32 @@ def ensure_authority(conn: Connection, code: str, name: str, now: datetime) -> N
     upsert(conn, AUTHORITIES, [{"code": code, "name": name, "updated_at": now}], keys=["code"])
 
 
+_CASE_FIELDS = tuple(f for f in Case.model_fields if f != "case_type")
+_EVIDENCE_FIELDS = tuple(f for f in Evidence.model_fields if f != "state")
+_case_values = attrgetter(*_CASE_FIELDS)
+_evidence_values = attrgetter(*_EVIDENCE_FIELDS)
+
+
+def _written(run_id: int, now: datetime) -> dict[str, Any]:
+    """What every record a batch writes shares: given once, not in each row."""
+    return {"synced_at": now, "last_seen_run": run_id, "deleted_on": None}
+
+
 def write_cases(conn: Connection, cases: Sequence[tuple[Case, str]], run_id: int, now: datetime) -> None:
-    rows = [
-        {
-            **vars(case),  # the validated fields as they are: no copy through model_dump per record
-            "case_type": case.case_type.value,
-            "content_hash": content_hash,
-            "synced_at": now,
-            "last_seen_run": run_id,
-            "deleted_on": None,
-        }
-        for case, content_hash in cases
-    ]
-    upsert(conn, CASES, rows, keys=["authority", "case_ref"], where=not_older)
+    # The validated fields as they are, read in one call per record: no copy through a dict per record.
+    rows = [(*_case_values(case), case.case_type.value, content_hash) for case, content_hash in cases]
+    names = (*_CASE_FIELDS, "case_type", "content_hash")
+    keys = ["authority", "case_ref"]
+    upsert_tuples(conn, CASES, names, rows, keys, _written(run_id, now), where=not_older)
 
 
 def write_evidence(
     conn: Connection, records: Sequence[tuple[Evidence, str]], run_id: int, now: datetime
 ) -> None:
-    rows = [
-        {
-            **vars(e),
-            "state": e.state.value,
-            "content_hash": content_hash,
-            "synced_at": now,
-            "last_seen_run": run_id,
-            "deleted_on": None,
-        }
-        for e, content_hash in records
-    ]
-    upsert(conn, EVIDENCE, rows, keys=["authority", "source_id"], where=not_older)
+    rows = [(*_evidence_values(e), e.state.value, content_hash) for e, content_hash in records]
+    names = (*_EVIDENCE_FIELDS, "state", "content_hash")
+    keys = ["authority", "source_id"]
+    upsert_tuples(conn, EVIDENCE, names, rows, keys, _written(run_id, now), where=not_older)
 
 
 def mark_seen(conn: Connection, table: Table, authority: str, keys: Iterable[str], run_id: int) -> None:

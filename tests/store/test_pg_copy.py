@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from store.lookups import live_case_refs, stored_versions
 from store.tables import AUTHORITIES, CASES, CHANGES, EVIDENCE, POSITIONS, STATUSES
-from store.upsert import STAGE_MIN_ROWS, execute_many, upsert
+from store.upsert import STAGE_MIN_ROWS, execute_many, upsert, upsert_tuples
 from store.versions import not_older
 from store.writer import mark_seen
 
@@ -328,3 +328,32 @@ def test_a_value_too_long_fails_a_staged_batch_as_row_by_row_without_quoting_the
             write_forms(conn, rows)
         assert "CASE-REF-NOT-FOR-LOGS" not in str(failure.value)
     assert forms_by_id(postgres_store) == {}
+
+
+def test_tuple_rows_with_shared_values_stage_and_keep_repeated_keys_in_order(
+    stores: dict[str, Engine],
+) -> None:
+    names = ("source_id", "case_ref", "element", "state", "evidenced_on", "source_updated_at", "content_hash")
+    shared = {"authority": "la", "synced_at": NOW, "last_seen_run": 1, "deleted_on": None}
+    first = [
+        (f"F{n:04d}", "C1", "safety_plan", "completed", date(2026, 2, 1), V1, "h")
+        for n in range(STAGE_MIN_ROWS)
+    ]
+    again = [
+        ("F0000", "C2", "danger", "draft", date(2026, 2, 2), V2, "newer"),
+        ("F0001", "C2", "danger", "draft", date(2026, 2, 2), V2, "second"),
+        ("F0001", "C3", "danger", "draft", date(2026, 2, 3), V3, "third, newest"),
+        ("F0001", "C4", "danger", "draft", date(2026, 2, 4), V1, "fourth, older"),
+    ]
+    keys = ["authority", "source_id"]
+
+    def write(conn: Connection) -> None:
+        upsert_tuples(conn, EVIDENCE, names, first + again, keys, shared, where=not_older)
+
+    on_both(stores, write)
+
+    forms = forms_by_id(stores["postgresql"])
+    assert len(forms) == STAGE_MIN_ROWS
+    assert (forms["F0000"]["content_hash"], forms["F0001"]["content_hash"]) == ("newer", "third, newest")
+    assert {(f["authority"], f["synced_at"], f["last_seen_run"]) for f in forms.values()} == {("la", NOW, 1)}
+    assert stored(stores["postgresql"], EVIDENCE) == stored(stores["sqlite"], EVIDENCE)

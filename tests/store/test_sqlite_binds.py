@@ -6,17 +6,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, Date, Integer, MetaData, Table, create_engine, insert, select, text
+import pytest
+from sqlalchemy import Column, Date, Engine, Integer, MetaData, Table, create_engine, insert, select, text
 
 from store.models import UtcDateTime
-from store.upsert import execute_many
+from store.upsert import execute_many, execute_tuples
 
 LONDON = ZoneInfo("Europe/London")
 TIMESTAMPS = [
     None,
     datetime(2026, 3, 29, 0, 30),  # naive: taken to be UTC already
     datetime(2026, 3, 29, 1, 30, tzinfo=LONDON),  # the hour the clocks go forward
-    datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=LONDON),  # the repeated hour
+    datetime(2026, 10, 25, 1, 30, tzinfo=LONDON),  # the repeated hour, first time round
+    datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=LONDON),  # equal to it as a key, an hour later
     datetime(2026, 1, 1, 23, 59, 59, 999_999, tzinfo=timezone(timedelta(hours=-5))),
     datetime(1, 1, 1, tzinfo=UTC),
     datetime(2026, 7, 1, 12, 0, 0, 1, tzinfo=UTC),
@@ -24,16 +26,24 @@ TIMESTAMPS = [
 DATES = [None, date(1, 1, 1), date(999, 12, 31), date(2026, 2, 28)]
 
 
-def test_dates_and_timestamps_are_stored_as_sqlalchemy_would_store_them() -> None:
-    store = create_engine("sqlite://")
-    table = Table(
-        "t",
-        MetaData(),
-        Column("id", Integer, primary_key=True),
-        Column("at", UtcDateTime),
-        Column("on", Date),
-    )
-    table.metadata.create_all(store)
+TABLE = Table(
+    "t",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime),
+    Column("on", Date),
+)
+
+
+@pytest.fixture
+def store() -> Engine:
+    engine = create_engine("sqlite://")
+    TABLE.metadata.create_all(engine)
+    return engine
+
+
+def test_dates_and_timestamps_are_stored_as_sqlalchemy_would_store_them(store: Engine) -> None:
+    table = TABLE
     rows = [
         {"id": n, "at": at, "on": on}
         for n, (at, on) in enumerate((at, on) for at in TIMESTAMPS for on in DATES)
@@ -46,3 +56,19 @@ def test_dates_and_timestamps_are_stored_as_sqlalchemy_would_store_them() -> Non
         read_back = conn.execute(select(table.c.at).where(table.c.id < 1000).order_by(table.c.id)).scalars()
         assert fast == slow
         assert list(read_back) == [None if row["at"] is None else row["at"].astimezone(UTC) for row in rows]
+
+
+def test_rows_given_as_tuples_with_shared_values_are_stored_as_dict_rows_are(store: Engine) -> None:
+    table = TABLE
+    synced = datetime(2026, 3, 1, 9, 30, tzinfo=LONDON)
+    with store.begin() as conn:
+        execute_tuples(
+            conn, insert(table), ("id", "on"), [(n, on) for n, on in enumerate(DATES)], {"at": synced}
+        )
+        execute_many(
+            conn, insert(table), [{"id": n + 1000, "on": on, "at": synced} for n, on in enumerate(DATES)]
+        )
+        tuples = conn.execute(text('SELECT id, at, "on" FROM t WHERE id < 1000 ORDER BY id')).all()
+        dicts = conn.execute(text('SELECT id - 1000, at, "on" FROM t WHERE id >= 1000 ORDER BY id')).all()
+        assert tuples == dicts
+        assert len(tuples) == len(DATES)
