@@ -146,7 +146,7 @@ class CompiledStream:
         elements: list[str] | None = None
         if self.element is not None:
             try:
-                decided = self.element.evaluate(record)
+                decided = self.element.read(record)
             except NoElement as nothing:
                 return [NotPracticeEvidence(source_id, _type_text(nothing.args[0]), source_rows)]
             except RuleFailure as exc:
@@ -156,7 +156,7 @@ class CompiledStream:
                 values[ELEMENT_FIELD] = decided
         for rule in self.fields:
             try:
-                values[rule.name] = rule.evaluate(record)
+                values[rule.name] = rule.read(record)
             except RuleFailure as exc:
                 problems.append(self._reason(rule, exc))
         if not problems:
@@ -198,7 +198,7 @@ class CompiledStream:
 
     def _source_id(self, record: Mapping[str, Any]) -> tuple[str | None, list[str]]:
         try:
-            raw = self.source_id.evaluate(record)
+            raw = self.source_id.read(record)
         except RuleFailure as exc:
             return None, [self._reason(self.source_id, exc)]
         stored = self.identifiers.reference(raw)
