@@ -316,8 +316,17 @@ def _shortcut(rule: CompiledField) -> Reader | None:
     return build(rule, rule.column)
 
 
+def _fallback(rule: CompiledField) -> Callable[[Mapping[str, Any], Any], Any]:
+    """What a shortcut does with a raw value it does not answer for: `evaluate` the record, except
+    that a field that is empty without a value (no default, not required) is answered at once."""
+    evaluate = rule.evaluate
+    if rule.default is not None or rule.required:
+        return lambda record, _raw: evaluate(record)
+    return lambda record, raw: None if raw is None else evaluate(record)
+
+
 def _text_reader(rule: CompiledField, column: str) -> Reader:
-    slow = rule.evaluate
+    slow = _fallback(rule)
 
     def text(record: Mapping[str, Any]) -> Any:
         raw = record.get(column)
@@ -325,14 +334,14 @@ def _text_reader(rule: CompiledField, column: str) -> Reader:
             stripped = raw.strip()
             if stripped:
                 return stripped
-        return slow(record)
+        return slow(record, raw)
 
     return text
 
 
 def _code_reader(rule: CompiledField, column: str) -> Reader:
     assert isinstance(rule.transform, ValueMap)
-    slow = rule.evaluate
+    slow = _fallback(rule)
     # Only codes as `as_text` leaves them, with an output `_evaluate` would return unchanged.
     known = {
         code: output
@@ -347,17 +356,20 @@ def _code_reader(rule: CompiledField, column: str) -> Reader:
             output = known.get(raw)
             if output is not None:
                 return output
-        return slow(record)
+        return slow(record, raw)
 
     return mapped
 
 
 def _pick_reader(rule: CompiledField, column: str) -> Reader:
     assert isinstance(rule.transform, PatternPick)
-    slow = rule.evaluate
+    slow = _fallback(rule)
     # The memo is keyed by `as_text` results, which never start or end with a space: a raw text
     # that does is not found there and takes the full path.
     picks = rule.transform.memo
+    # `default: null` on a field that does not decide the element: no pattern matching is no value.
+    unmatched_is_none = rule.has_default and rule.default is None
+    unmatched_is_none = unmatched_is_none and not rule.required and not rule.decides_element
 
     def picked(record: Mapping[str, Any]) -> Any:
         raw = record.get(column)
@@ -365,14 +377,16 @@ def _pick_reader(rule: CompiledField, column: str) -> Reader:
             output = picks.get(raw)
             if type(output) is str:
                 return output
-        return slow(record)
+            if output is UNMATCHED and unmatched_is_none:
+                return None
+        return slow(record, raw)
 
     return picked
 
 
 def _time_reader(rule: CompiledField, column: str) -> Reader | None:
     assert isinstance(rule.transform, ParseTime)
-    slow, days = rule.evaluate, rule.days
+    slow, days = _fallback(rule), rule.days
     if days is not None:
 
         def day(record: Mapping[str, Any]) -> Any:
@@ -381,7 +395,7 @@ def _time_reader(rule: CompiledField, column: str) -> Reader | None:
                 found = days.get(raw)
                 if found is not None:
                     return found
-            return slow(record)
+            return slow(record, raw)
 
         return day
     if rule.kind is not FieldKind.DATETIME or not isinstance(rule.transform.format, IsoFormat):
@@ -394,9 +408,9 @@ def _time_reader(rule: CompiledField, column: str) -> Reader | None:
             try:
                 parsed = parse(raw.strip())
             except ValueError:
-                return slow(record)  # blank or not ISO: the default, or the format's reason
+                return slow(record, raw)  # blank or not ISO: the default, or the format's reason
             return as_utc(parsed, zone)
-        return slow(record)
+        return slow(record, raw)
 
     return moment
 
