@@ -131,23 +131,45 @@ def content_hasher(
     text, whole numbers and nulls as they are, anything else by pydantic. A record holding
     non-ASCII text is hashed from `model_dump` instead, as `json.dumps` escapes what pydantic
     writes as it is.
+
+    Most fields hold few distinct values (the authority, an element, a state, a date), so each
+    field remembers the JSON of the texts, dates and nulls it has written, up to a bound. Only
+    those are remembered: values equal to one of them are written alike (a StrEnum member and its
+    value), which is not so for others (`True == 1`, and one instant in two time zones).
     """
     skipped = CONTENT_HASH_EXCLUDES | set(excluded)
-    keyed = tuple((json.dumps(n) + ":", n) for n in sorted(target.model_fields) if n not in skipped)
+    keyed = tuple(
+        (json.dumps(n) + ":", n, dict[Any, str]()) for n in sorted(target.model_fields) if n not in skipped
+    )
 
     def hashed(record: Case | Evidence) -> str:
         fields = record.__dict__
         parts = []
-        for key, name in keyed:
+        for key, name, written in keyed:
             value = fields[name]
-            write = _WRITERS.get(type(value))
-            text = write(value) if write is not None else _written(value)
+            text = written.get(value)
             if text is None:
-                return canonical_hash(record.model_dump(mode="json", exclude=set(skipped)))
-            parts.append(key + text)
+                write = _WRITERS.get(type(value))
+                json_value = write(value) if write is not None else _written(value)
+                if json_value is None:
+                    return canonical_hash(record.model_dump(mode="json", exclude=set(skipped)))
+                text = key + json_value
+                if len(written) < _MEMO_SIZE and (
+                    value is None or type(value) is date or isinstance(value, str)
+                ):
+                    written[value] = text
+            parts.append(text)
         return hashlib.sha256(("{" + ",".join(parts) + "}").encode()).hexdigest()
 
     return hashed
+
+
+_MEMO_SIZE = 4096
+
+
+def _rememberable(value: Any) -> bool:
+    """Texts, dates and nulls: values every value equal to them is written as."""
+    return value is None or type(value) is date or isinstance(value, str)
 
 
 def _text(value: str) -> str | None:
