@@ -325,23 +325,28 @@ def _fallback(rule: CompiledField) -> Callable[[Mapping[str, Any], Any], Any]:
     return lambda record, raw: None if raw is None else evaluate(record)
 
 
-def _text_reader(rule: CompiledField, column: str) -> Reader:
+def _looked_up(rule: CompiledField, column: str, answer: Callable[[str], Any]) -> Reader:
+    """A reader that answers a text value with `answer` (a strip, a map or memo lookup), when that
+    gives a value; an empty or missing answer goes to the full rule."""
     slow = _fallback(rule)
 
-    def text(record: Mapping[str, Any]) -> Any:
+    def looked_up(record: Mapping[str, Any]) -> Any:
         raw = record.get(column)
         if type(raw) is str:
-            stripped = raw.strip()
-            if stripped:
-                return stripped
+            value = answer(raw)
+            if value:
+                return value
         return slow(record, raw)
 
-    return text
+    return looked_up
+
+
+def _text_reader(rule: CompiledField, column: str) -> Reader:
+    return _looked_up(rule, column, str.strip)  # non-blank text, stripped as `as_text` does
 
 
 def _code_reader(rule: CompiledField, column: str) -> Reader:
     assert isinstance(rule.transform, ValueMap)
-    slow = _fallback(rule)
     # Only codes as `as_text` leaves them, with an output `_evaluate` would return unchanged.
     known = {
         code: output
@@ -349,16 +354,7 @@ def _code_reader(rule: CompiledField, column: str) -> Reader:
         if type(code) is str and code and code == code.strip()
         if output is not None and not (rule.dated and isinstance(output, date))
     }
-
-    def mapped(record: Mapping[str, Any]) -> Any:
-        raw = record.get(column)
-        if type(raw) is str:
-            output = known.get(raw)
-            if output is not None:
-                return output
-        return slow(record, raw)
-
-    return mapped
+    return _looked_up(rule, column, known.get)
 
 
 def _pick_reader(rule: CompiledField, column: str) -> Reader:
@@ -388,16 +384,7 @@ def _time_reader(rule: CompiledField, column: str) -> Reader | None:
     assert isinstance(rule.transform, ParseTime)
     slow, days = _fallback(rule), rule.days
     if days is not None:
-
-        def day(record: Mapping[str, Any]) -> Any:
-            raw = record.get(column)
-            if type(raw) is str:
-                found = days.get(raw)
-                if found is not None:
-                    return found
-            return slow(record, raw)
-
-        return day
+        return _looked_up(rule, column, days.get)  # a date field's text seen before
     if rule.kind is not FieldKind.DATETIME or not isinstance(rule.transform.format, IsoFormat):
         return None
     zone, parse = rule.zone, datetime.fromisoformat

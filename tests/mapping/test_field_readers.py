@@ -87,18 +87,18 @@ def outcome(read: Any, record: dict[str, Any]) -> tuple[str, Any]:
 def test_every_plain_column_transform_has_its_own_reader() -> None:
     specialised = {f.name: f.read.__name__ for f in FIELDS if f.read != f.evaluate}
     assert specialised == {
-        "source_id": "text",
-        "team": "mapped",
-        "worker": "text",
-        "case_ref": "text",
-        "case_type": "mapped",
-        "opened_on": "day",
-        "closed_on": "day",
-        "source_updated_at": "moment",
+        "source_id": "looked_up",  # text
+        "team": "looked_up",  # a map
+        "worker": "looked_up",
+        "case_ref": "looked_up",
+        "case_type": "looked_up",
+        "opened_on": "looked_up",  # an ISO date, by the day memo
+        "closed_on": "looked_up",  # a strptime date, by the day memo
+        "source_updated_at": "moment",  # an ISO datetime
         "element": "picked",
         "kind": "picked",
-        "state": "mapped",
-        "evidenced_on": "day",
+        "state": "looked_up",
+        "evidenced_on": "looked_up",
     }
 
 
