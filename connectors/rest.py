@@ -38,7 +38,7 @@ from connectors.incremental import later, load_watermark, minus, store_watermark
 from connectors.pagination import Page, PageState, PageWalk
 from connectors.rest_config import RestConfig, RestStream
 from mapping.outcomes import canonical_hash
-from mapping.paths import MISSING, keys_near, select
+from mapping.paths import MISSING, keys_near, lookup, select, split_path
 from mapping.timeformats import as_utc
 from mapping.values import RuleFailure
 
@@ -221,7 +221,8 @@ class RestConnector(Connector):
     ) -> Iterator[_PageResult]:
         """Walk the pages from `state`, refusing loops and APIs that ignore the page parameters."""
         walk = PageWalk(state)
-        previous_digest: str | None = None
+        previous: list[Record] = []
+        previous_first: str | None = None
         while True:
             try:
                 page_url, query = spec.pagination.request(state, url, params)
@@ -232,13 +233,19 @@ class RestConnector(Connector):
                 ) from None
             response = self.client.get_json(page_url, query, self.auth)
             records, rejected, newest, first_item = self._records(spec, response)
-            digest = canonical_hash(records)
-            if records and digest == previous_digest:
+            # Pages differ nearly always at their first record, whose hash is cheap: the whole
+            # pages' hashes are compared only when their first records' are the same.
+            first = canonical_hash(records[0]) if records else None
+            if (
+                first is not None
+                and first == previous_first
+                and canonical_hash(records) == canonical_hash(previous)
+            ):
                 raise FatalError(
                     f"{where('GET', response.url)}: a page repeated the previous page's records; "
                     "the API seems to ignore the pagination parameters"
                 )
-            previous_digest = digest
+            previous, previous_first = records, first
             page = Page(response.url, response.body, response.links, len(records) + len(rejected))
             next_state = spec.pagination.next(state, page)
             if next_state is not None:
@@ -261,27 +268,34 @@ class RestConnector(Connector):
         items: list[Any] = [] if found is None else [found] if isinstance(found, dict) else found
         if not isinstance(items, list):
             raise FatalError(f"{where('GET', response.url)}: {spec.records_path!r} is not a list of records")
-        records: list[Record] = []
+        first_item = next((i for i in items if isinstance(i, dict)), None)
+        inc = spec.incremental
+        if inc is None:
+            records = [item for item in items if isinstance(item, dict)]
+            return records, _not_objects(items, len(records)), None, first_item
+        records = []
         rejected: list[Rejected] = []
         newest: datetime | None = None
-        inc = spec.incremental
+        field, parse = inc.cursor_field, inc.cursor_time.parse
+        segments = split_path(field)
         for item in items:
             if not isinstance(item, dict):
                 rejected.append(Rejected("record is not a JSON object", raw_hash=canonical_hash(item)))
                 continue
-            if inc is not None:
-                try:
-                    changed = as_utc(inc.cursor_time.parse(select(item, inc.cursor_field)))
-                except RuleFailure:
-                    reason = (
-                        f"{inc.cursor_field} (the incremental cursor_field) is missing or not a time "
-                        f"in its cursor_format, {inc.cursor_format}"
-                    )
-                    rejected.append(Rejected(reason, raw_hash=canonical_hash(item)))
-                    continue
-                newest = later(newest, changed)
+            try:
+                # `select`, with the path split once: the whole dotted path is the first key it tries.
+                changed = as_utc(parse(item[field] if field in item else lookup(item, segments)))
+            except RuleFailure:
+                reason = (
+                    f"{field} (the incremental cursor_field) is missing or not a time "
+                    f"in its cursor_format, {inc.cursor_format}"
+                )
+                rejected.append(Rejected(reason, raw_hash=canonical_hash(item)))
+                continue
+            if newest is None or changed > newest:
+                newest = changed
             records.append(item)
-        return records, rejected, newest, next((i for i in items if isinstance(i, dict)), None)
+        return records, rejected, newest, first_item
 
     def _scrubbed(self, state: PageState) -> PageState:
         """Page states are stored in positions: a key the API echoed into a link must not be."""
@@ -303,6 +317,17 @@ class RestConnector(Connector):
             return self.rest.streams[stream]
         except KeyError:
             raise FatalError(f"unknown stream {stream!r}; configured: {sorted(self.rest.streams)}") from None
+
+
+def _not_objects(items: list[Any], objects: int) -> list[Rejected]:
+    """The page's items that are not JSON objects, each rejected and named by its hash."""
+    if objects == len(items):
+        return []
+    return [
+        Rejected("record is not a JSON object", raw_hash=canonical_hash(item))
+        for item in items
+        if not isinstance(item, dict)
+    ]
 
 
 def _stored(moment: datetime | None) -> str | None:

@@ -115,6 +115,10 @@ class CompiledStream:
     keyed_rows: bool = field(init=False, repr=False, compare=False)
     """The record type's own `source_id` is the row's identity (evidence), set by the mapper."""
     validate: Callable[[dict[str, Any]], Case | Evidence] = field(init=False, repr=False, compare=False)
+    readers: tuple[tuple[str, Callable[[Mapping[str, Any]], Any]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+    """Each field's name and reader, unpacked once rather than per record."""
 
     def __post_init__(self) -> None:
         # Worked out once per run rather than per record.
@@ -123,6 +127,7 @@ class CompiledStream:
         object.__setattr__(self, "keyed_rows", "source_id" in self.target.model_fields)
         # `model_validate` without its per-call keyword handling: the same validator, the same errors.
         object.__setattr__(self, "validate", self.target.__pydantic_validator__.validate_python)
+        object.__setattr__(self, "readers", tuple((rule.name, rule.read) for rule in self.fields))
 
     def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[RecordOutcome]:
         return [
@@ -146,40 +151,55 @@ class CompiledStream:
         elements: list[str] | None = None
         if self.element is not None:
             try:
-                decided = self.element.evaluate(record)
+                decided = self.element.read(record)
             except NoElement as nothing:
                 return [NotPracticeEvidence(source_id, _type_text(nothing.args[0]), source_rows)]
             except RuleFailure as exc:
                 problems.append(self._reason(self.element, exc))
             else:
-                elements = decided if isinstance(decided, list) else None
+                if isinstance(decided, list):
+                    elements = decided
                 values[ELEMENT_FIELD] = decided
-        for rule in self.fields:
+        for name, read in self.readers:
             try:
-                values[rule.name] = rule.evaluate(record)
+                values[name] = read(record)
             except RuleFailure as exc:
-                problems.append(self._reason(rule, exc))
+                problems.append(f"{name}: {exc}")
         if not problems:
             assert source_id is not None
-            try:
-                mapped = self._mapped_rows(values, source_id, elements, source_rows)
-            except ValidationError as exc:
-                problems.extend(validation_reasons(exc))
-            else:
-                if self.dates is not None:
-                    problems.extend(self.dates.outside(mapped[0].record, self.date_fields))
-                if not problems:
-                    return list(mapped)
+            mapped = self._checked(values, source_id, elements, source_rows, problems)
+            if mapped is not None:
+                return list(mapped)
         row_ids = tuple(element_row_id(source_id, e) for e in elements or ()) if source_id else ()
         return [Quarantined("; ".join(problems), canonical_hash(record), source_id, source_rows, row_ids)]
 
+    def _checked(
+        self,
+        values: dict[str, Any],
+        source_id: str,
+        elements: list[str] | None,
+        source_rows: int,
+        problems: list[str],
+    ) -> list[Mapped] | None:
+        """The record's rows if they pass the schema and the plausible dates, else None with the
+        reasons added to `problems`."""
+        try:
+            if elements is None:
+                mapped = [self._mapped(values, source_id, source_id, source_rows)]
+            else:
+                mapped = self._mapped_rows(values, source_id, elements, source_rows)
+        except ValidationError as exc:
+            problems.extend(validation_reasons(exc))
+            return None
+        if self.dates is not None:
+            problems.extend(self.dates.outside(mapped[0].record, self.date_fields))
+        return None if problems else mapped
+
     def _mapped_rows(
-        self, values: dict[str, Any], source_id: str, elements: list[str] | None, source_rows: int
+        self, values: dict[str, Any], source_id: str, elements: list[str], source_rows: int
     ) -> list[Mapped]:
-        """One evidence row, or one per element, each keyed by the record and the element; the
-        record's rows are counted once, on its first."""
-        if elements is None:
-            return [self._mapped(values, source_id, source_id, source_rows)]
+        """One evidence row per element, each keyed by the record and the element; the record's
+        rows are counted once, on its first."""
         return [
             self._mapped(
                 {**values, ELEMENT_FIELD: element},
@@ -198,7 +218,7 @@ class CompiledStream:
 
     def _source_id(self, record: Mapping[str, Any]) -> tuple[str | None, list[str]]:
         try:
-            raw = self.source_id.evaluate(record)
+            raw = self.source_id.read(record)
         except RuleFailure as exc:
             return None, [self._reason(self.source_id, exc)]
         stored = self.identifiers.reference(raw)
@@ -207,9 +227,11 @@ class CompiledStream:
         return stored, []
 
     def _mapped(self, values: dict[str, Any], source_id: str, row_id: str, source_rows: int) -> Mapped:
-        values["case_ref"] = self.identifiers.case_ref(values["case_ref"])
+        identifiers = self.identifiers
+        if identifiers.pseudonymises_cases:
+            values["case_ref"] = identifiers.case_ref(values["case_ref"])
         if "worker" in values:
-            values["worker"] = self.identifiers.worker(values["worker"])
+            values["worker"] = identifiers.worker(values["worker"])
         if self.keyed_rows:
             values["source_id"] = row_id
         record = self.validate(values)

@@ -16,6 +16,8 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from pydantic_core import to_json
@@ -123,20 +125,77 @@ def content_hasher(
 ) -> Callable[[Case | Evidence], str]:
     """`content_hash` for one record type, with the hashed fields sorted once instead of per record.
 
-    pydantic's JSON of a dict in sorted key order is the canonical JSON byte for byte while it is
-    ASCII (`json.dumps` escapes the rest), so only a record with non-ASCII text takes the slow path.
+    The JSON is written value by value, byte for byte as pydantic's `to_json` of the sorted fields
+    would write it (the hash of every stored record depends on it): ASCII text through the
+    standard library's string encoder, which escapes it the same way except for DEL, dates as ISO
+    text, whole numbers and nulls as they are, anything else by pydantic. A record holding
+    non-ASCII text is hashed from `model_dump` instead, as `json.dumps` escapes what pydantic
+    writes as it is.
+
+    Most fields hold few distinct values (the authority, an element, a state, a date), so each
+    field remembers the JSON of the texts, dates and nulls it has written, up to a bound. Only
+    those are remembered: values equal to one of them are written alike (a StrEnum member and its
+    value), which is not so for others (`True == 1`, and one instant in two time zones).
     """
     skipped = CONTENT_HASH_EXCLUDES | set(excluded)
-    names = tuple(sorted(n for n in target.model_fields if n not in skipped))
+    keyed = tuple(
+        (json.dumps(n) + ":", n, dict[Any, str]()) for n in sorted(target.model_fields) if n not in skipped
+    )
 
     def hashed(record: Case | Evidence) -> str:
         fields = record.__dict__
-        text = to_json({name: fields[name] for name in names})
-        if not text.isascii():
-            return canonical_hash(record.model_dump(mode="json", exclude=set(skipped)))
-        return hashlib.sha256(text).hexdigest()
+        parts = []
+        for key, name, written in keyed:
+            value = fields[name]
+            text = written.get(value)
+            if text is None:
+                write = _WRITERS.get(type(value))
+                json_value = write(value) if write is not None else _written(value)
+                if json_value is None:
+                    return canonical_hash(record.model_dump(mode="json", exclude=set(skipped)))
+                text = key + json_value
+                if len(written) < _MEMO_SIZE and (
+                    value is None or type(value) is date or isinstance(value, str)
+                ):
+                    written[value] = text
+            parts.append(text)
+        return hashlib.sha256(("{" + ",".join(parts) + "}").encode()).hexdigest()
 
     return hashed
+
+
+_MEMO_SIZE = 4096
+
+
+def _rememberable(value: Any) -> bool:
+    """Texts, dates and nulls: values every value equal to them is written as."""
+    return value is None or type(value) is date or isinstance(value, str)
+
+
+def _text(value: str) -> str | None:
+    """Text as `to_json` writes it, or None for non-ASCII text (the record then takes the slow path)."""
+    if not value.isascii():
+        return None
+    if "\x7f" in value:  # the one ASCII character `json.dumps` escapes and pydantic does not
+        return to_json(value).decode()
+    return encode_basestring_ascii(value)
+
+
+_WRITERS: dict[type, Callable[[Any], str | None]] = {
+    str: _text,
+    type(None): lambda _: "null",
+    int: int.__repr__,
+    date: lambda day: '"' + day.isoformat() + '"',
+}
+"""JSON for the exact types a schema record mostly holds (an enum, a bool or a datetime is not one)."""
+
+
+def _written(value: Any) -> str | None:
+    """The JSON of a value of another type, or None when it is not ASCII."""
+    if isinstance(value, str):  # a StrEnum member: its value, as text
+        return _text(value)
+    text = to_json(value)
+    return text.decode() if text.isascii() else None
 
 
 def _plain(value: Any) -> Any:

@@ -135,3 +135,28 @@ def test_epoch_cursors_and_nested_cursor_fields_are_read(server: ScriptedServer)
     (batch,) = read_all(rest_connector(server.url, stream))
 
     assert batch.position == {"watermark": "2026-01-01T12:00:00+00:00"}
+
+
+def test_a_cursor_field_whose_name_holds_a_dot_is_read_as_one_key(server: ScriptedServer) -> None:
+    items = [{"id": 1, "meta.changed": "2026-01-03T00:00:00Z", "meta": {"changed": "2026-01-09T00:00:00Z"}}]
+    server.on("/cases", Reply(json={"items": items}))
+    stream = {"incremental": {**INCREMENTAL, "cursor_field": "meta.changed"}}
+
+    (batch,) = read_all(rest_connector(server.url, stream))
+
+    assert batch.position == {"watermark": "2026-01-03T00:00:00+00:00"}
+
+
+def test_the_newest_cursor_of_a_page_is_its_latest_time_in_any_order_and_offset(
+    server: ScriptedServer,
+) -> None:
+    items = [
+        {"id": 1, "updated_at": "2026-01-05T10:00:00+02:00"},
+        {"id": 2, "updated_at": "2026-01-05T09:00:00Z"},
+        {"id": 3, "updated_at": "2026-01-04T23:00:00Z"},
+    ]
+    server.on("/cases", Reply(json={"items": items}))
+
+    (batch,) = read_all(rest_connector(server.url, {"incremental": INCREMENTAL}))
+
+    assert batch.position == {"watermark": "2026-01-05T09:00:00+00:00"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.errors import FatalError
+from mapping.outcomes import canonical_hash
 from tests.connectors.rest_builders import (
     PAGINATION_STYLES,
     ids_of,
@@ -244,3 +245,42 @@ def test_a_missing_records_path_names_the_keys_the_body_has(server: ScriptedServ
 
     with pytest.raises(FatalError, match=r"\(records_path\); the response body has: data, meta"):
         read_all(rest_connector(server.url))
+
+
+def test_an_api_that_ignores_the_page_parameters_is_stopped_at_the_repeated_page(
+    server: ScriptedServer,
+) -> None:
+    # The same full page for every page number (empty after a few, so a missed repeat ends the read).
+    server.handle(
+        "/cases", lambda r: Reply(json={"items": numbered(2) if int(r.param("page") or 1) < 5 else []})
+    )
+    stream = {"pagination": {"type": "page_number", "size": 2}}
+
+    with pytest.raises(FatalError, match="a page repeated the previous page's records"):
+        read_all(rest_connector(server.url, stream))
+    assert len(server.seen("/cases")) == 2
+
+
+def test_a_page_that_starts_with_the_previous_pages_first_record_but_goes_on_differently_is_read(
+    server: ScriptedServer,
+) -> None:
+    records = numbered(3)
+    pages = {"1": [records[0], records[1]], "2": [records[0], records[2]], "3": []}
+    server.handle("/cases", lambda r: Reply(json={"items": pages[r.param("page") or "1"]}))
+    stream = {"pagination": {"type": "page_number", "size": 2}}
+
+    batches = read_all(rest_connector(server.url, stream))
+
+    assert ids_of(batches) == [1, 2, 1, 3]
+
+
+def test_items_that_are_not_objects_are_rejected_by_hash_in_a_stream_without_a_cursor(
+    server: ScriptedServer,
+) -> None:
+    server.on("/cases", Reply(json={"items": [{"id": 1}, 7, {"id": 2}, ["a"]]}))
+
+    (batch,) = read_all(rest_connector(server.url))
+
+    assert ids_of([batch]) == [1, 2]
+    assert [r.reason for r in batch.rejected] == ["record is not a JSON object"] * 2
+    assert [r.raw_hash for r in batch.rejected] == [canonical_hash(7), canonical_hash(["a"])]
