@@ -18,7 +18,7 @@ _SECRET_LOOKING = re.compile(r"auth|key|token|secret|passw|cookie|signature", re
 class StrictModel(BaseModel):
     """Unknown keys are errors: a misspelt option, or an inline secret, must never pass silently."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def check_secret_ref(values: Any, name: str, *, required: bool = True) -> Any:

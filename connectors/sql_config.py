@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic import Field, PositiveInt, field_validator, model_validator
 
 from connectors.config_blocks import (
     Lookback,
@@ -62,10 +62,6 @@ class SqlStream(StrictModel):
     cursor (then by a tiebreak, and by `group_by` when set), so a stopped run can resume.
     """
 
-    # Descriptions are Field text here: reading this file's source for attribute docstrings at every
-    # start would find none.
-    model_config = ConfigDict(use_attribute_docstrings=False)
-
     query: str = Field(min_length=1)
     cursor_field: str | None = Field(default=None, description="result column holding the change time")
     initial_watermark: str | int = Field(default="1900-01-01", description="bound on the very first run")
@@ -88,8 +84,6 @@ class SqlStream(StrictModel):
 
 class SqlConfig(StrictModel):
     """Any SQLAlchemy URL; the password, when one is needed, is referenced and set at connect time."""
-
-    model_config = ConfigDict(use_attribute_docstrings=False)
 
     type: Literal["sql"] = "sql"
     url: str = Field(min_length=1)

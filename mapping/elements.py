@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Element(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
     label: str
@@ -51,7 +51,7 @@ DEFAULT_ELEMENT_KEYS: tuple[str, ...] = tuple(e.key for e in DEFAULT_ELEMENTS)
 class CatalogueChanges(BaseModel):
     """How a settings file changes the default catalogue: relabel, drop or add elements."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
     relabel: dict[str, str] = Field(default_factory=dict)
     drop: list[str] = Field(default_factory=list)

@@ -34,7 +34,7 @@ class IdentifierPolicy(BaseModel):
     written inline; whether it is there when needed is checked when the mapping is compiled.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     case_ref: Literal["keep", "pseudonymise"] = "keep"
     worker: Literal["pseudonymise", "keep", "drop"] = "pseudonymise"

@@ -24,7 +24,7 @@ from pydantic import (
 from mapping.timeformats import time_format
 from mapping.values import RuleFailure, as_text
 
-_STRICT = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+_STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
 def _yaml_scalar_as_path(path: Any) -> Any:
@@ -50,8 +50,11 @@ class Pattern(BaseModel):
 
     match: str | None = None
     regex: str | None = None
-    element: str | list[str] | None = None
-    """The element a match evidences, or a list when one form evidences several (each its own row)."""
+    element: str | list[str] | None = Field(
+        default=None,
+        description="The element a match evidences, or a list when one form evidences several (each "
+        "its own row).",
+    )
     value: Any = None
 
     @field_validator("regex")
@@ -110,9 +113,7 @@ class FieldRule(BaseModel):
     pattern does not match; `default: null` lets a map leave codes it does not know empty.
     """
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=False, use_attribute_docstrings=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
 
     path: FieldPath | None = None
     first_of: list[FieldPath] | None = Field(default=None, min_length=1)
@@ -197,8 +198,10 @@ class StreamMapping(BaseModel):
     gather: Gather | None = None
     source_id: FieldRule
     fields: dict[str, FieldRule]
-    system_fields: list[str] = Field(default_factory=list)
-    """Source columns (or schema fields) that CMS jobs rewrite; they never count as a change."""
+    system_fields: list[str] = Field(
+        default_factory=list,
+        description="Source columns (or schema fields) that CMS jobs rewrite; they never count as a change.",
+    )
 
 
 class AuthorityMapping(BaseModel):
@@ -206,8 +209,10 @@ class AuthorityMapping(BaseModel):
 
     model_config = _STRICT
 
-    timezone: str = "Europe/London"
-    """The zone of the source's clock: naive datetimes are read as local time there."""
+    timezone: str = Field(
+        default="Europe/London",
+        description="The zone of the source's clock: naive datetimes are read as local time there.",
+    )
     cases: StreamMapping
     evidence: StreamMapping
 

@@ -12,7 +12,6 @@ from enum import StrEnum
 from functools import cache, lru_cache
 from typing import Protocol
 
-import holidays
 from pydantic import BaseModel, ConfigDict, Field
 
 from mapping.schema import CaseType
@@ -40,9 +39,7 @@ class Anchor(StrEnum):
 
 
 class Due(BaseModel):
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", populate_by_name=True, use_attribute_docstrings=True
-    )
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     days: int = Field(ge=0, le=3650)
     working: bool = False
@@ -52,12 +49,13 @@ class Due(BaseModel):
 class ElementRule(BaseModel):
     """`due` N (working) days after an anchor; `review_every_days` after the last evidence."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     due: Due | None = None
     review_every_days: int | None = Field(default=None, ge=1, le=3650)
-    case_types: frozenset[CaseType] | None = None
-    """Only cases of these types get a due date; None means every type."""
+    case_types: frozenset[CaseType] | None = Field(
+        default=None, description="Only cases of these types get a due date; None means every type."
+    )
 
 
 TimelinessRules = dict[str, ElementRule]
@@ -67,7 +65,11 @@ HolidayCalendar = Container[date]
 
 @cache
 def england_bank_holidays() -> HolidayCalendar:
-    """England's bank holidays for any year asked about (the `holidays` package expands lazily)."""
+    """England's bank holidays for any year asked about (the `holidays` package expands lazily).
+
+    Imported here, not at module load: validating a config needs the rules, not the calendar."""
+    import holidays
+
     calendar: HolidayCalendar = holidays.country_holidays("GB", subdiv="ENG")
     return calendar
 

@@ -1,26 +1,33 @@
 """Start-up imports only what a command needs: loading the configuration sends no request, so it
 imports no HTTP client; a command that only reads and prints sets up no logging; `status` leaves out
-the whiteboard, the run engine and the scheduler, which it never uses."""
+the whiteboard, the run engine and the scheduler, which it never uses; no config model reads its own
+source file to find field descriptions."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from sync.cli.main import COMMANDS
 from tests.conftest import run_cli
 from tests.sources import rest_authority_yaml
 
+PROJECT_PACKAGES = ("config", "connectors", "mapping", "sync", "store", "dashboard", "demo")
 HTTP_CLIENT = ("requests", "tenacity", "urllib3")
 LOGGING = ("structlog",)
 NOT_FOR_STATUS = (
     *HTTP_CLIENT,
     *LOGGING,
     "alembic",  # the store's revision is compared with a constant
+    "holidays",  # the bank-holiday calendar is for due dates, which status does not work out
     "sqlalchemy.orm",  # the status queries run on the driver's connection
     "jinja2",
     "dashboard.whiteboard",
@@ -106,3 +113,34 @@ def test_a_command_registered_as_not_logging_has_no_logger_among_its_imports(nam
 def test_a_command_that_writes_sets_up_its_log(initialised: Path) -> None:
     assert COMMANDS["init"].logs
     assert imported_by(["--config", str(initialised), "init"], LOGGING) == ["structlog"]
+
+
+def project_models() -> Iterator[type[BaseModel]]:
+    """Every pydantic model defined in the project, after importing every project module (the
+    Alembic environment aside: it runs a migration when imported)."""
+    for name in PROJECT_PACKAGES:
+        package = importlib.import_module(name)
+        for module in pkgutil.walk_packages(package.__path__, f"{name}."):
+            if not module.name.startswith("store.migrations."):
+                importlib.import_module(module.name)
+    seen: set[type[BaseModel]] = set()
+    pending = [BaseModel]
+    while pending:
+        for model in pending.pop().__subclasses__():
+            if model not in seen:
+                seen.add(model)
+                pending.append(model)
+                if model.__module__.partition(".")[0] in PROJECT_PACKAGES:
+                    yield model
+
+
+def test_no_config_model_reads_its_own_source_at_start_up() -> None:
+    """`use_attribute_docstrings` has pydantic read and parse a model's source file in every process
+    that defines the model, tens of milliseconds per command; descriptions are `Field` text instead.
+    The setting is inherited, so a subclass of a model that sets it pays too."""
+    models = {f"{model.__module__}.{model.__qualname__}": model for model in project_models()}
+    assert {"mapping.spec.AuthorityMapping", "connectors.rest_config.RestConfig"} <= set(models)
+    reading_source = sorted(
+        name for name, model in models.items() if model.model_config.get("use_attribute_docstrings")
+    )
+    assert reading_source == []
