@@ -292,8 +292,7 @@ class RestConnector(Connector):
                 )
                 rejected.append(Rejected(reason, raw_hash=canonical_hash(item)))
                 continue
-            if newest is None or changed > newest:
-                newest = changed
+            newest = later(newest, changed)
             records.append(item)
         return records, rejected, newest, first_item
 

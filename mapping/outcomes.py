@@ -154,9 +154,7 @@ def content_hasher(
                 if json_value is None:
                     return canonical_hash(record.model_dump(mode="json", exclude=set(skipped)))
                 text = key + json_value
-                if len(written) < _MEMO_SIZE and (
-                    value is None or type(value) is date or isinstance(value, str)
-                ):
+                if len(written) < _MEMO_SIZE and _rememberable(value):
                     written[value] = text
             parts.append(text)
         return hashlib.sha256(("{" + ",".join(parts) + "}").encode()).hexdigest()
