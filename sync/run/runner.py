@@ -31,6 +31,7 @@ from store import lookups, writer
 from store.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
 from store.models import SyncRun
 from store.runs import Counts, audit, finish_run, start_run
+from store.tables import STREAM_TABLES
 from sync.run.batch import RunContext, write_batch
 from sync.run.compile import compile_for, stored_case_ref
 from sync.run.deletions import Resync, mark_vanished
@@ -279,6 +280,7 @@ class SyncRunner:
             for stream in streams:
                 before = ctx.counts.read
                 orphans_before = ctx.counts.orphaned
+                first_batch = True
                 for batch, position in self._batches(connector, compiled, stream, request):
                     lease.check()
                     incomplete += batch.incomplete
@@ -290,6 +292,10 @@ class SyncRunner:
                             conn, ctx, stream, outcomes, rejected, position, batch.superseded
                         )
                     ctx.counts.add(counts)
+                    if first_batch and stream in STREAM_TABLES:
+                        with self.engine.begin() as conn:
+                            writer.gather_first_statistics(conn, STREAM_TABLES[stream])
+                    first_batch = False
                     if self.on_batch is not None:
                         self.on_batch(authority.code, stream, ctx.counts)
                     log.debug(
