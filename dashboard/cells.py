@@ -328,7 +328,7 @@ class WorkingDayCount:
 
 
 StatusTuple = tuple[Any, ...]
-"""A status row as `store.history.status_tuples` reads it: authority, case reference, element,
+"""A status row as `store.read.history.status_tuples` reads it: authority, case reference, element,
 status, due, first and last evidenced dates (ISO text) and evidence count."""
 
 

@@ -13,9 +13,10 @@ from connectors.base import Rejected
 from mapping.outcomes import Mapped, NotPracticeEvidence, Quarantined, RecordOutcome
 from mapping.schema import Case, Evidence
 from mapping.timeliness import TimelinessRules
-from store import lookups, statuses, tables, writer
-from store.runs import Counts, record_counts
-from store.versions import is_older
+from store.schema import tables
+from store.write import lookups, statuses, writer
+from store.write.runs import Counts, record_counts
+from store.write.versions import is_older
 from sync.run.recompute import StatusRules
 
 R = TypeVar("R", Case, Evidence)

@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 import structlog
 from sqlalchemy import Connection, Engine
 
-from store import lookups, statuses, tables, writer
-from store.lease import StoreLease
-from store.runs import record_counts
+from store.schema import tables
+from store.write import lookups, statuses, writer
+from store.write.lease import StoreLease
+from store.write.runs import record_counts
 from sync.run.batch import RunContext
 from sync.run.errors import DeletionGuarded, NoSuchCase, NothingRead, UnreadRecords
 

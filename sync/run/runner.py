@@ -27,11 +27,10 @@ from connectors.errors import RetryBudgetExhausted
 from connectors.registry import connector_type
 from mapping.identifiers import Identifiers
 from mapping.mapper import CompiledMapping
-from store import lookups, writer
-from store.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
-from store.models import SyncRun
-from store.runs import Counts, audit, finish_run, start_run
-from store.tables import STREAM_TABLES
+from store.schema.tables import STREAM_TABLES, SyncRun
+from store.write import lookups, writer
+from store.write.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
+from store.write.runs import Counts, audit, finish_run, start_run
 from sync.run.batch import RunContext, write_batch
 from sync.run.compile import compile_for, stored_case_ref
 from sync.run.deletions import Resync, mark_vanished

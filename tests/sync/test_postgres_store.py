@@ -12,10 +12,10 @@ from sqlalchemy import Connection, Engine, inspect
 
 import sync.run.batch
 import sync.run.runner
-from store import read
-from store.lease import LeaseHeld, StoreLease
-from store.runs import Counts
-from store.schema import current_revision, head_revision, upgrade
+from store.read import queries
+from store.schema.upgrade import current_revision, head_revision, upgrade
+from store.write.lease import LeaseHeld, StoreLease
+from store.write.runs import Counts
 from sync.run.batch import RunContext
 from sync.run.runner import Mode, RunOutcome, RunRequest, SyncRunner, Trigger
 from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config
@@ -59,7 +59,7 @@ def test_sync_and_resync_on_postgres_give_the_whiteboard_and_deletions(
     )
     first = runner.run("mem-la", RunRequest(Trigger.CLI, "tester"))
     assert first.outcome is RunOutcome.SUCCEEDED
-    assert {r["case_ref"]: r["safety_plan"] for r in read.whiteboard(postgres_store)} == {
+    assert {r["case_ref"]: r["safety_plan"] for r in queries.whiteboard(postgres_store)} == {
         "C1": "evidenced",
         "C2": "not_started",
     }
@@ -69,7 +69,7 @@ def test_sync_and_resync_on_postgres_give_the_whiteboard_and_deletions(
     )
     assert again.counts.deleted == 1
     assert again.counts.unchanged == 3
-    summary = {(r["team"], r["element"]): r for r in read.team_summary(postgres_store)}
+    summary = {(r["team"], r["element"]): r for r in queries.team_summary(postgres_store)}
     assert summary[("South", "danger_statement")]["not_started"] == 1
 
 

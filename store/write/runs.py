@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, insert, update
 
-from store.models import AuditEntry, SyncRun
+from store.schema.tables import AuditEntry, SyncRun
 
 
 @dataclass

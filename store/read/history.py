@@ -14,8 +14,8 @@ from sqlalchemy import Date, Engine, Integer, Select, String, and_, column, or_,
 from sqlalchemy.engine.cursor import CursorFetchStrategy
 
 from mapping.schema import EvidenceState
-from store.keys import among
-from store.views import NO_TEAM
+from store.schema.keys import among
+from store.schema.views import NO_TEAM
 
 Row = dict[str, Any]
 

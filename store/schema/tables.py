@@ -14,6 +14,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -241,3 +242,20 @@ class Lease(Base):
     acquired_at: Mapped[datetime] = mapped_column(UtcDateTime())
     heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# The same tables as SQLAlchemy Core tables, for the set-based writes and lookups of a run.
+CASES: Table = CaseRow.__table__  # type: ignore[assignment]
+EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[assignment]
+STATUSES: Table = CaseElementStatusRow.__table__  # type: ignore[assignment]
+QUARANTINE: Table = QuarantineRow.__table__  # type: ignore[assignment]
+POSITIONS: Table = StreamPosition.__table__  # type: ignore[assignment]
+AUTHORITIES: Table = Authority.__table__  # type: ignore[assignment]
+CHANGES: Table = StatusChange.__table__  # type: ignore[assignment]
+TOUCHED: Table = TouchedCase.__table__  # type: ignore[assignment]
+STREAM_TABLES: dict[str, Table] = {"cases": CASES, "evidence": EVIDENCE}
+
+
+def key_column(table: Table) -> str:
+    """What names a record in its source: a case its reference, a piece of evidence its source id."""
+    return "case_ref" if table is CASES else "source_id"

@@ -17,11 +17,10 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, func, or_, select, update
 
 from mapping.schema import Case, Evidence
-from store.keys import among
-from store.models import QuarantineRow
-from store.tables import AUTHORITIES, CASES, EVIDENCE, POSITIONS, QUARANTINE, key_column
-from store.upsert import upsert, upsert_tuples
-from store.versions import not_older
+from store.schema.keys import among
+from store.schema.tables import AUTHORITIES, CASES, EVIDENCE, POSITIONS, QUARANTINE, QuarantineRow, key_column
+from store.write.upsert import upsert, upsert_tuples
+from store.write.versions import not_older
 
 
 def commit_without_waiting_for_disk(conn: Connection) -> None:
