@@ -26,6 +26,15 @@ MAY_IMPORT: dict[str, set[str]] = {
 """Who may import whom; a package always imports itself. For `sync`'s own sub-packages, which
 of them each may use: the run knows neither the daemon nor the command line."""
 
+STORE_ROOMS: dict[str, set[str]] = {
+    "store.schema": set(),
+    "store.write": {"store.schema"},
+    "store.read": {"store.schema"},
+    "dashboard": {"store.schema", "store.read"},
+}
+"""Which rooms of the store each may use, its own aside: the read and write sides meet only in the
+schema, and the dashboards never reach the write side."""
+
 
 def imported_modules(path: Path) -> set[str]:
     found: set[str] = set()
@@ -61,6 +70,32 @@ def test_the_run_knows_neither_the_daemon_nor_the_command_line(package: str) -> 
         if module.startswith("sync.") and ".".join(module.split(".")[:2]) not in MAY_IMPORT[package]
     }
     assert wrong == set()
+
+
+@pytest.mark.parametrize("package", sorted(STORE_ROOMS))
+def test_the_store_rooms_meet_only_in_the_schema(package: str) -> None:
+    wrong = {
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in modules_of(package)
+        for module in imported_modules(path)
+        if (room := _store_room(module)) is not None and room != package and room not in STORE_ROOMS[package]
+    }
+    assert wrong == set()
+
+
+def _store_room(module: str) -> str | None:
+    """`store.write` for `store.write.lease`; None for a module outside the store. The store's own
+    package, imported whole, counts as no room: it holds nothing but its docstring."""
+    parts = module.split(".")
+    if parts[0] != "store" or len(parts) < 2:
+        return None
+    return ".".join(parts[:2])
+
+
+def test_every_store_module_sits_in_a_room() -> None:
+    loose = {p.name for p in (ROOT / "store").glob("*.py")} - {"__init__.py"}
+    rooms = {f"store.{p.parent.name}" for p in (ROOT / "store").glob("*/__init__.py")}
+    assert (loose, rooms) == (set(), {r for r in STORE_ROOMS if r.startswith("store.")})
 
 
 def test_every_package_is_held_to_a_direction() -> None:
