@@ -292,7 +292,10 @@ def _days(n: int | None) -> str:
 
 
 class WorkingDayCount:
-    """`working_days_between` for many pairs of dates: each date's count of working days since the
+    """Fast twin of mapping.timeliness.working_days_between; held equal by
+    tests/dashboard/test_cell_inputs.py.
+
+    `working_days_between` for many pairs of dates: each date's count of working days since the
     first date asked about, each found by walking from its nearest known neighbour, so a board of
     thousands of late and overdue cells walks its calendar about once instead of once per cell.
     The count from `start` to `end` is the difference of their counts, as working days add up."""
@@ -329,7 +332,9 @@ status, due, first and last evidenced dates (ISO text) and evidence count."""
 
 
 class CellBook:
-    """Cells built once per distinct set of facts, and handed out again for every cell that shares
+    """Fast twin of dashboard.cells.build_cell per row; held equal by tests/dashboard/test_cell_inputs.py.
+
+    Cells built once per distinct set of facts, and handed out again for every cell that shares
     them: at thousands of open cases most cells repeat another's status, dates and evidence, and
     building one (working days, review date) costs more than looking it up."""
 

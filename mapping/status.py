@@ -111,7 +111,9 @@ def case_status_values(
     rules: TimelinessRules,
     on: date,
 ) -> list[StatusValues]:
-    """Every catalogue element's status for one case, in catalogue order, the evidence grouped by
+    """Fast twin of mapping.status.element_status per element; held equal by tests/core/test_status_rules.py.
+
+    Every catalogue element's status for one case, in catalogue order, the evidence grouped by
     element once rather than scanned per element."""
     by_element: dict[str, list[StatusEvidence]] = {}
     for record in evidence:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,18 @@ def test_no_package_holds_more_than_a_third_of_the_code() -> None:
     }
     total = sum(lines.values())
     assert {p: n for p, n in lines.items() if n > total / 3} == {}
+
+
+TWIN_MARKER = re.compile(r"Fast twin of ([^;\n]+); held equal by\s+(\S+?)\.(?:\s|\"\"\")")
+
+
+def test_every_fast_twin_names_its_reference_and_a_test_that_exists() -> None:
+    """A reader of a reference never meets its twin by surprise: each names them both."""
+    twins = [
+        (path.relative_to(ROOT), reference, test)
+        for package in sorted(p for p in MAY_IMPORT if "." not in p)
+        for path in modules_of(package)
+        for reference, test in TWIN_MARKER.findall(path.read_text())
+    ]
+    assert len(twins) >= 10
+    assert [(path, test) for path, _, test in twins if not (ROOT / test).is_file()] == []

@@ -1,4 +1,6 @@
-"""The one way to run a statement for many rows cheaply: the driver's executemany with SQLite's
+"""Fast twin of Connection.execute(statement, rows); held equal by tests/store/test_sqlite_binds.py.
+
+The one way to run a statement for many rows cheaply: the driver's executemany with SQLite's
 date and timestamp binds done once per value, or PostgreSQL's COPY into a staging table.
 
 On PostgreSQL a statement runs once per row only for a few rows. More rows are copied (COPY FROM
@@ -85,7 +87,9 @@ class Rows:
 
 
 def execute_many(conn: Connection, statement: UpdateBase, rows: Sequence[dict[str, Any]]) -> None:
-    """Run an INSERT, UPDATE or DELETE once per row through the driver's own executemany.
+    """Fast twin of Connection.execute(statement, rows); held equal by tests/store/test_sqlite_binds.py.
+
+    Runs an INSERT, UPDATE or DELETE once per row through the driver's own executemany.
 
     The statement is compiled once and each value goes through its column type's bind processor
     (dates, UTC timestamps, JSON), but none of SQLAlchemy's per-row machinery runs: on a batch of a
@@ -193,7 +197,9 @@ def _utc_text(value: datetime | None) -> str | None:
 
 
 def _bind_processor(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    """The type's bind processor. SQLite's own for dates and timestamps formats through a dict per
+    """Fast twin of SQLite's date and timestamp binds; held equal by tests/store/test_sqlite_binds.py.
+
+    The type's bind processor. SQLite's own for dates and timestamps formats through a dict per
     value; for their default storage formats `date.isoformat`, and `datetime.isoformat` of the UTC
     time, write the very same text."""
     if isinstance(impl, sqlite.DATE) and impl._storage_format == sqlite.DATE._storage_format:
@@ -226,7 +232,9 @@ def _execute_staged(
     batch: Rows,
     distinct_on: Sequence[str],
 ) -> bool:
-    """Copy the rows into a staging table and run the statement once against it; False, having done
+    """Fast twin of executemany row by row on PostgreSQL; held equal by tests/store/test_pg_copy.py.
+
+    Copy the rows into a staging table and run the statement once against it; False, having done
     nothing, for a statement that cannot be run that way with the same result.
 
     An INSERT becomes INSERT ... SELECT in the rows' order, its ON CONFLICT clause kept as it is; an

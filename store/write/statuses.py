@@ -126,7 +126,10 @@ def apply_statuses(
     on: date,
     run_id: int | None,
 ) -> int:
-    """Make these cases' stored statuses equal `statuses`, writing only what differs; forget them as
+    """Fast twin of storing mapping.status.case_statuses whole; held equal by
+    tests/sync/test_status_properties.py.
+
+    Make these cases' stored statuses equal `statuses`, writing only what differs; forget them as
     touched. A case mapped to no statuses (deleted, or not in the store) loses its rows.
 
     Every change of status (a case's first statuses included, and a status ending because its case
