@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, update
 
 from store.schema.tables import AuditEntry, SyncRun
 
+ACCOUNTED = ("written", "unchanged", "quarantined", "not_evidence", "orphaned", "superseded")
+"""Where each record read ends, in exactly one of these: the counts add up when `read` is their sum.
+Orphaned evidence is stored (its case may arrive later) but names a case the store does not have, so
+it is not counted as written; superseded rows were read but replaced by a later one of the same case
+(a child's earlier episodes in a statutory return), so they are neither written nor unchanged.
+`deleted` stands apart: it counts records a full read did not meet, not records it read."""
+
 
 @dataclass
 class Counts:
-    """What a run did with what it read.
-
-    read = written + unchanged + quarantined + not_evidence + orphaned + superseded: orphaned evidence is
-    stored (its case may arrive later) but names a case the store does not have, so it is not counted as
-    written; superseded rows were read but replaced by a later one of the same case (a child's earlier
-    episodes in a statutory return), so they are neither written nor unchanged.
-    """
+    """What a run did with what it read; `adds_up` is the rule its counts keep (see `ACCOUNTED`)."""
 
     read: int = 0
     written: int = 0
@@ -35,6 +38,19 @@ class Counts:
 
     def as_columns(self) -> dict[str, int]:
         return {f"{name}_count": value for name, value in asdict(self).items()}
+
+    def accounted(self) -> int:
+        """read = written + unchanged + quarantined + not practice evidence + orphaned + superseded:
+        this is the right-hand side."""
+        return sum(getattr(self, name) for name in ACCOUNTED)
+
+    def adds_up(self) -> bool:
+        return self.read == self.accounted()
+
+    @classmethod
+    def of_columns(cls, row: Mapping[str, Any]) -> Counts:
+        """The counts of a `sync_runs` row as the store and `runs --json` give it (`read_count`, ...)."""
+        return cls(**{name: int(row[f"{name}_count"] or 0) for name in cls.__dataclass_fields__})
 
 
 def start_run(

@@ -17,11 +17,12 @@ from prometheus_client.process_collector import ProcessCollector
 from sqlalchemy import Engine
 
 from store.read import queries
+from store.write.runs import ACCOUNTED
 from sync.run.runner import RunResult
 
 log = structlog.get_logger("sofs_sync.metrics")
 
-RESULTS = ("written", "unchanged", "quarantined", "not_evidence", "orphaned", "superseded", "deleted")
+RESULTS = (*ACCOUNTED, "deleted")
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400)
 """From a quiet incremental run (seconds) to a full resync of a large authority (hours)."""
 

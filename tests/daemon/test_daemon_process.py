@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from store.write.runs import Counts
 from tests.daemon.conftest import DaemonProcess, eventually, query, runs, write_config
 from tests.sources import build_sqlite_source, sql_authority_yaml, synthetic
 
@@ -98,13 +99,7 @@ def test_sigterm_mid_run_ends_after_a_committed_batch_and_exits_zero_within_the_
     assert run["outcome"] == "partial"
     assert run["error"].startswith("Stopped")
     assert 0 < run["read_count"] < len(cases), "the stop did not land mid-run"
-    assert run["read_count"] == (
-        run["written_count"]
-        + run["unchanged_count"]
-        + run["quarantined_count"]
-        + run["not_evidence_count"]
-        + run["orphaned_count"]
-    )
+    assert Counts.of_columns(run).adds_up()
     assert query(store, "SELECT * FROM leases") == []
 
     # Cases come first and the stop landed there: every case read was stored or quarantined, and

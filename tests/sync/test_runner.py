@@ -57,7 +57,7 @@ def test_counts_add_up_and_records_land(setup) -> None:  # type: ignore[no-untyp
     c = result.counts
     assert result.outcome is RunOutcome.SUCCEEDED
     assert (c.read, c.written, c.unchanged, c.quarantined, c.not_evidence, c.orphaned) == (8, 4, 0, 2, 1, 1)
-    assert c.read == c.written + c.unchanged + c.quarantined + c.not_evidence + c.orphaned
+    assert c.adds_up()
     assert next(r["reason"] for r in queries.quarantine(store)).startswith("case_type")
 
 
@@ -184,14 +184,7 @@ def test_quarantined_source_rejects_count_as_read_and_quarantined(setup) -> None
     bad = Rejected("not valid XML: line 3", source_id="drop.xml", raw_hash="ab" * 32)
     result = runner_for(MemoryConnector(data=data(), rejected={"cases": [bad]})).run("mem-la", cli_request())
     assert result.counts.quarantined == 3
-    assert (
-        result.counts.read
-        == result.counts.written
-        + result.counts.unchanged
-        + result.counts.quarantined
-        + result.counts.not_evidence
-        + result.counts.orphaned
-    )
+    assert result.counts.adds_up()
 
 
 def test_a_record_that_later_maps_cleanly_leaves_quarantine(setup) -> None:  # type: ignore[no-untyped-def]
@@ -406,7 +399,7 @@ def test_a_combined_form_evidences_two_elements_and_both_survive_a_resync(
     first = engine.run("mem-la", cli_request())
     c = first.counts
     assert (c.read, c.written) == (3, 3)  # one case, and the form as two evidence rows
-    assert c.read == c.written + c.unchanged + c.quarantined + c.not_evidence
+    assert c.adds_up()
     [row] = queries.whiteboard(sqlite_store)
     assert (row["danger_statement"], row["safety_goal"]) == ("evidenced", "evidenced")
 

@@ -7,6 +7,7 @@ import os
 
 import click
 
+from store.write.runs import ACCOUNTED
 from sync.cli.app import App
 from sync.cli.output import RunFailed, RunPartial, emit_json
 from sync.cli.progress import progress_reporter
@@ -20,6 +21,15 @@ def who_asked(by: str | None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return f"uid {os.getuid()}"
+
+
+_COUNT_WORDS = {
+    "not_evidence": "not practice evidence",
+    "orphaned": "evidence naming no stored case",
+    "superseded": "superseded by a later episode",
+    "deleted": "marked deleted",
+}
+_SHOWN_WHEN_MET = frozenset({"orphaned", "superseded", "deleted"})
 
 
 def report_runs(results: list[RunResult], as_json: bool) -> None:
@@ -39,18 +49,14 @@ def report_runs(results: list[RunResult], as_json: bool) -> None:
         )
     else:
         for r in results:
-            c = r.counts
-            line = (
-                f"{r.authority}: {r.outcome} (run {r.run_id}) read {c.read}, written {c.written}, "
-                f"unchanged {c.unchanged}, quarantined {c.quarantined}, "
-                f"not practice evidence {c.not_evidence}"
-            )
-            if c.orphaned:
-                line += f", evidence naming no stored case {c.orphaned}"
-            if c.superseded:
-                line += f", superseded by a later episode {c.superseded}"
-            if c.deleted:
-                line += f", marked deleted {c.deleted}"
+            counts = vars(r.counts)
+            # Where the records read went, in the order of the rule they add up by; rare ones only when met.
+            parts = [f"read {r.counts.read}"] + [
+                f"{_COUNT_WORDS.get(name, name)} {counts[name]}"
+                for name in (*ACCOUNTED, "deleted")
+                if counts[name] or name not in _SHOWN_WHEN_MET
+            ]
+            line = f"{r.authority}: {r.outcome} (run {r.run_id}) " + ", ".join(parts)
             click.echo(line + (f" - {r.error}" if r.error else ""))
     if any(r.outcome is RunOutcome.FAILED for r in results):
         raise RunFailed("a run failed; see `sofs-sync runs` for its error")
