@@ -57,6 +57,35 @@ class ElementTimeline:
 
 
 @dataclass(frozen=True)
+class ChronologyEntry:
+    """One line of the merged chronology: a practice record, or a status change the sync observed."""
+
+    on: date
+    element: ElementTimeline
+    event: SourceRecord | StatusChange
+    before: str | None
+    """For a status change, the status before it; None on the first the log holds."""
+
+    @property
+    def is_status(self) -> bool:
+        return isinstance(self.event, StatusChange)
+
+    def status_words(self) -> str:
+        """`not started → overdue`; the log's first row: `first seen by the sync: overdue (due 15 Jul)`."""
+        assert isinstance(self.event, StatusChange)
+        after = self.event.status.value
+        if self.before is not None:
+            return status_change_words(self.before, after)
+        cell = self.element.cell
+        due = (
+            f" (due {day_words(cell.due_on)})"
+            if cell is not None and cell.due_on and after == "overdue"
+            else ""
+        )
+        return f"first seen by the sync: {STATUS_WORDS.get(after, after)}{due}"
+
+
+@dataclass(frozen=True)
 class CaseTimeline:
     authority: str
     authority_name: str
@@ -83,6 +112,20 @@ class CaseTimeline:
             for r in sorted(e.records, key=record_order)
             if r.completed and r.scale_value is not None and r.evidenced_on <= self.on
         ]
+
+    def chronology(self) -> list[ChronologyEntry]:
+        """Every element's records and status changes in one dated list, oldest first: the practice
+        records first on a day, and each element's first status labelled as first seen by the sync."""
+        entries = []
+        for element in self.elements:
+            previous: str | None = None
+            for on, _, event in element.events():
+                if isinstance(event, SourceRecord):
+                    entries.append(ChronologyEntry(on, element, event, None))
+                elif isinstance(event, StatusChange):
+                    entries.append(ChronologyEntry(on, element, event, previous))
+                    previous = event.status.value
+        return sorted(entries, key=lambda e: (e.on, e.is_status))
 
     def as_json(self) -> dict[str, Any]:
         return {

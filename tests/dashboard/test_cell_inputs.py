@@ -7,7 +7,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.cells import WorkingDayCount
+from dashboard.cell_book import WorkingDayCount
 from mapping.timeliness import england_bank_holidays, working_days_between
 
 days = st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31))

@@ -158,6 +158,7 @@ def board_for(
         rules=rules,
         case_filter=case_filter,
         cells_per_team=cells_per_team,
+        current_months={code: a.file.evidence_current_months for code, a in app.config.authorities.items()},
     )
 
 
