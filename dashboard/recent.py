@@ -17,6 +17,7 @@ from dashboard.timeline import STATUS_WORDS
 from mapping.schema import EvidenceState
 
 BETTER, WORSE, LEVEL, FIRST = "better", "worse", "level", "first"
+"""The words `dashboard.since` uses too, so a move reads the same on the page and in the terminal."""
 ARROWS = {BETTER: "▲", WORSE: "▼", LEVEL: "=", FIRST: "+"}
 WINDOWS = (7, 14, 28)
 """The panel's choices, in days; the page holds the widest, the reader narrows it."""
@@ -61,7 +62,7 @@ def recent_moves(
     most recently moved first."""
     found = []
     for ref in case_refs:
-        moves = _status_moves(changes.get(ref, ()), on, days) + _scale_moves(records.get(ref, ()), on, days)
+        moves = _status_moves(changes.get(ref, ()), on, days) + scale_moves(records.get(ref, ()), on, days)
         if moves:
             moves.sort(key=lambda m: (m.on, m.direction != FIRST), reverse=True)
             found.append(CaseMoves(ref, tuple(moves)))
@@ -94,7 +95,7 @@ def _status_moves(changes: Iterable[StatusChange], on: date, days: int) -> list[
     return moves
 
 
-def _scale_moves(records: Iterable[Mapping[str, Any]], on: date, days: int) -> list[Move]:
+def scale_moves(records: Iterable[Mapping[str, Any]], on: date, days: int) -> list[Move]:
     """Each completed scaling judgement in the window against the one before it."""
     judged = sorted(
         (
