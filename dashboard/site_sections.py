@@ -102,6 +102,7 @@ class StoreSections:
             self.case_changes.get(key, []),
             la.file.timeliness,
             self.on,
+            current_months=la.file.evidence_current_months,
         )
         return render_timeline(found)
 

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dashboard.caseload import LEGAL_STATUSES
-from dashboard.cells import Cell, SourceRecord, build_cell, element_evidence, record_order
+from dashboard.cells import CURRENT_MONTHS, Cell, SourceRecord, build_cell, element_evidence, record_order
 from dashboard.changes import StatusChange
 from mapping.elements import Element
 from mapping.timeliness import TimelinessRules
@@ -166,6 +166,7 @@ def build_timeline(
     changes: Sequence[StatusChange],
     rules: TimelinessRules,
     on: date,
+    current_months: int = CURRENT_MONTHS,
 ) -> CaseTimeline:
     """The timeline from one case's status rows, source records and status change log rows."""
     closed = case.get("closed_on")
@@ -177,7 +178,10 @@ def build_timeline(
     timelines = []
     for element in [*elements, *(Element(key=k, label=k) for k in extra)]:
         row = by_element.get(element.key)
-        cell = build_cell(row, evidence.get(element.key), rules.get(element.key), as_of) if row else None
+        cell = None
+        if row:
+            rule = rules.get(element.key)
+            cell = build_cell(row, evidence.get(element.key), rule, as_of, current_months=current_months)
         timelines.append(
             ElementTimeline(
                 element=element,
