@@ -32,6 +32,7 @@ from dashboard.recent import WINDOWS, CaseMoves
 from dashboard.site_pages import (
     OVERDUE_BANDS,
     WALL_SECONDS,
+    CellMarkup,
     authority_path,
     no_deadline,
     rotation,
@@ -174,6 +175,7 @@ def _common(site: Site) -> dict[str, Any]:
         "elements": board.elements,
         "labels": {e.key: e.label for e in board.elements},
         "cell": board.cell,
+        "cell_html": CellMarkup(board, STATUS_BY_KEY),
         "recent": lambda group, element: group.recent(board.cells, element),
         "recent_since": recent_since,
         "no_deadline": no_deadline(board),

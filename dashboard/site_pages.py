@@ -14,8 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from markupsafe import Markup, escape
+
 from dashboard.cells import UP, Cell
-from dashboard.whiteboard import Board, Row, TeamGroup
+from dashboard.whiteboard import Board, Row, StatusLook, TeamGroup
 from mapping.schema import Status
 
 OVERDUE_BANDS = (
@@ -72,6 +74,50 @@ def no_deadline(board: Board) -> Callable[[TeamGroup, str], bool]:
         return bool(group.cases)
 
     return none_set
+
+
+class CellMarkup:
+    """Each team-grid cell's HTML, made once per distinct cell and handed out again: at thousands of
+    open cases most cells share another's facts (the board builds one `Cell` for them all), and the
+    grid's template spent most of a publish writing the same markup again. The template
+    `team_board.html.j2` made it before; `tests/demo/test_site_pages.py` reads it as a person would."""
+
+    def __init__(self, board: Board, looks: Mapping[str, StatusLook]) -> None:
+        self.board = board
+        self.looks = looks
+        self._made: dict[tuple[int, str, str], Markup] = {}
+
+    def __call__(self, case: Row, element: str) -> Markup:
+        look = self.looks.get(str(case.get(element)))
+        found = self.board.cell(case, element)
+        if look is None:
+            return Markup(  # noqa: S704  # nosec B704  # constant text
+                f'<td class="none" data-el="{escape(element)}"><span aria-hidden="true">\u2013</span>'
+                '<span class="sr">no status</span></td>'
+            )
+        key = (id(found), element, look.key)
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = _cell_markup(element, look, found)
+        return made
+
+
+def _cell_markup(element: str, look: StatusLook, cell: Cell | None) -> Markup:
+    """A grid cell: symbol, today's answer and marks as text, the full sentence behind a disclosure."""
+    aged = " aged" if cell is not None and cell.evidence_aged else ""
+    head = f'<td class="st {look.key}{aged}" data-el="{escape(element)}" data-status="{look.key}">'
+    if cell is None:
+        symbol = f'<span class="sym" aria-hidden="true">{look.symbol}</span>'
+        text = f'{symbol} <span class="label">{escape(look.label)}</span>'
+        return Markup(head + text + "</td>")  # noqa: S704  # nosec B704  # escaped above
+    marks = "".join(f'<span class="mark">{escape(m)}</span>' for m in cell.marks() if m != "no deadline")
+    return Markup(  # noqa: S704  # nosec B704  # every value escaped
+        head
+        + f'<details><summary><span class="sym" aria-hidden="true">{look.symbol}</span>'
+        + f'<span class="sr">{escape(look.label)}: </span><span class="today">{escape(cell.today())}</span>'
+        + (f'<span class="marks">{marks}</span>' if marks else "")
+        + f'</summary><p class="said">{escape(look.label)}: {escape(cell.words())}</p></details></td>'
+    )
 
 
 def wall_cases(board: Board, group: TeamGroup, limit: int = WALL_ROWS) -> list[Row]:
