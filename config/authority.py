@@ -69,6 +69,15 @@ class AuthorityFile(BaseModel):
         description="the largest share of live records a resync may mark deleted without --allow-deletions",
     )
     plausible_dates: PlausibleDates = Field(default_factory=PlausibleDates)
+    evidence_current_months: int = Field(
+        default=6,
+        ge=1,
+        le=60,
+        description=(
+            "evidence older than this many months is shown muted with its age: the whiteboard says "
+            "what is current practice, not only what was once done"
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ row and the case's source records; renderers choose how to show them. Pure: the 
 
 from __future__ import annotations
 
-from bisect import bisect, insort
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -70,7 +69,7 @@ def element_evidence(records: Iterable[SourceRecord], on: date) -> dict[str, Ele
     found: dict[str, ElementEvidence] = {}
     for element, live in by_element.items():
         scale, draft_on, planned_on = summarise_live(live, on.isoformat())
-        found[element] = ElementEvidence(scale, _date(draft_on), _date(planned_on))
+        found[element] = ElementEvidence(scale, as_date(draft_on), as_date(planned_on))
     return found
 
 
@@ -111,6 +110,12 @@ def record_order(record: SourceRecord) -> tuple[date, int, str]:
     return evidence_order(record.evidenced_on, record.scale_value, record.source_id)
 
 
+CURRENT_MONTHS = 6
+"""Evidence older than this is shown muted, unless an authority sets its own age."""
+RECENT_MONTHS = 3
+"""Summaries count evidence of the last three months beside evidence ever."""
+
+
 @dataclass(frozen=True)
 class Cell:
     """One element of one case as a person should see it: the status and the facts behind it."""
@@ -130,6 +135,10 @@ class Cell:
     scale: tuple[int, ...] = field(default=())
     draft_on: date | None = None
     planned_on: date | None = None
+    as_of: date | None = None
+    """The day the cell was worked out for: what `today` and the evidence's age are measured from."""
+    evidence_aged: bool = False
+    """The last completed evidence is older than the authority's current-evidence age: shown muted."""
 
     @property
     def late(self) -> bool:
@@ -168,6 +177,38 @@ class Cell:
             tags.append("no deadline")
         return tags
 
+    @property
+    def evidence_age_days(self) -> int | None:
+        if self.last_evidenced_on is None or self.as_of is None:
+            return None
+        return max((self.as_of - self.last_evidenced_on).days, 0)
+
+    def today(self) -> str:
+        """The answer to today's question in a few words, for the cell's face: `101 wd overdue`,
+        `review due since 7 May`, `due 22 Dec`, `18 Nov` (last evidenced), `14 Mar · 9 mo ago` (aged)."""
+        if self.status is Status.OVERDUE:
+            n = self.overdue_working_days
+            return f"{n} wd overdue" if n else f"overdue since {self._short(self.due_on)}"
+        if self.status is Status.REVIEW_DUE:
+            return (
+                f"review due since {self._short(self.review_due_on)}" if self.review_due_on else "review due"
+            )
+        if self.status is Status.EVIDENCED:
+            last = self._short(self.last_evidenced_on)
+            return f"{last} · {age_words(self.evidence_age_days)} ago" if self.evidence_aged else last
+        due = f"due {self._short(self.due_on)}" if self.due_on else None
+        if self.status is Status.IN_PROGRESS:
+            return f"draft · {due}" if due else "draft"
+        return due or "not started"
+
+    def _short(self, value: date | None) -> str:
+        """`7 May` within a year of the cell's day, `7 May 2025` further off."""
+        if value is None:
+            return "?"
+        if self.as_of is not None and abs((self.as_of - value).days) < 300:
+            return f"{value.day} {value:%b}"
+        return _day(value)
+
     def words(self) -> str:
         """The cell in a sentence, for a tooltip, a screen reader or the audit pack."""
         parts = [self._status_words()]
@@ -181,6 +222,10 @@ class Cell:
             parts.append(f"draft in progress since {_day(self.draft_on)}")
         if self.planned_on is not None:
             parts.append(f"planned for {_day(self.planned_on)}")
+        if self.evidence_aged:
+            parts.append(
+                f"last evidenced {age_words(self.evidence_age_days)} ago, past the authority's current age"
+            )
         return "; ".join(parts)
 
     def _status_words(self) -> str:
@@ -224,6 +269,8 @@ class Cell:
             "scale_trajectory": list(self.scale),
             "draft_on": _iso(self.draft_on),
             "planned_on": _iso(self.planned_on),
+            "evidence_aged": self.evidence_aged,
+            "today": self.today(),
             "marks": self.marks(),
             "words": self.words(),
         }
@@ -236,15 +283,17 @@ def build_cell(
     on: date,
     bank_holidays: HolidayCalendar | None = None,
     working_days: Callable[[date, date], int] | None = None,
+    current_months: int = CURRENT_MONTHS,
 ) -> Cell:
     """The cell of one `case_element_status` row (dates as dates or ISO strings) with its evidence.
 
-    `working_days(start, end)`, when given, counts as `working_days_between` does on the calendar."""
+    `working_days(start, end)`, when given, counts as `working_days_between` does on the calendar.
+    Evidence last completed before `current_months` ago is aged: a tick from last year is history."""
     calendar = bank_holidays if bank_holidays is not None else england_bank_holidays()
     if working_days is None:
         working_days = partial(working_days_between, bank_holidays=calendar)
     status = Status(row["status"])
-    due_on, first, last = (_date(row.get(k)) for k in ("due_on", "first_evidenced_on", "last_evidenced_on"))
+    due_on, first, last = (as_date(row.get(k)) for k in ("due_on", "first_evidenced_on", "last_evidenced_on"))
     late = None
     if due_on is not None and first is not None and first > due_on:
         # Done at the weekend after a Friday deadline is on time by the next working day.
@@ -265,10 +314,36 @@ def build_cell(
         scale=evidence.scale,
         draft_on=evidence.draft_on,
         planned_on=evidence.planned_on,
+        as_of=on,
+        evidence_aged=(
+            status is Status.EVIDENCED and last is not None and last < months_before(on, current_months)
+        ),
     )
 
 
-def _date(value: Any) -> date | None:
+def months_before(on: date, months: int) -> date:
+    """The same day `months` calendar months earlier, the month's last day where it is shorter."""
+    year, month = divmod(on.year * 12 + on.month - 1 - months, 12)
+    month += 1
+    for day in (on.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    return date(year, month, 28)
+
+
+def age_words(days: int | None) -> str:
+    """`3 wk`, `9 mo`, `2 yr`: how long ago, short enough for a grid cell."""
+    days = days or 0
+    if days < 60:
+        return f"{max(days // 7, 1)} wk" if days >= 7 else f"{days} d"
+    if days < 730:
+        return f"{days * 12 // 365} mo"
+    return f"{days // 365} yr"
+
+
+def as_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
@@ -289,84 +364,3 @@ def _day_words(value: date) -> str:
 
 def _days(n: int | None) -> str:
     return "1 working day" if n == 1 else f"{n or 0} working days"
-
-
-class WorkingDayCount:
-    """Fast twin of mapping.timeliness.working_days_between; held equal by
-    tests/dashboard/test_cell_inputs.py.
-
-    `working_days_between` for many pairs of dates: each date's count of working days since the
-    first date asked about, each found by walking from its nearest known neighbour, so a board of
-    thousands of late and overdue cells walks its calendar about once instead of once per cell.
-    The count from `start` to `end` is the difference of their counts, as working days add up."""
-
-    def __init__(self, calendar: HolidayCalendar) -> None:
-        self.calendar = calendar
-        self._dates: list[date] = []
-        self._counts: dict[date, int] = {}
-
-    def between(self, start: date, end: date) -> int:
-        return self._count(end) - self._count(start) if end > start else 0
-
-    def _count(self, day: date) -> int:
-        found = self._counts.get(day)
-        if found is not None:
-            return found
-        at = bisect(self._dates, day)
-        if at > 0:
-            before = self._dates[at - 1]
-            found = self._counts[before] + working_days_between(before, day, self.calendar)
-        elif self._dates:
-            after = self._dates[0]
-            found = self._counts[after] - working_days_between(day, after, self.calendar)
-        else:
-            found = 0
-        insort(self._dates, day)
-        self._counts[day] = found
-        return found
-
-
-StatusTuple = tuple[Any, ...]
-"""A status row as `store.read.history.status_tuples` reads it: authority, case reference, element,
-status, due, first and last evidenced dates (ISO text) and evidence count."""
-
-
-class CellBook:
-    """Fast twin of dashboard.cells.build_cell per row; held equal by tests/dashboard/test_cell_inputs.py.
-
-    Cells built once per distinct set of facts, and handed out again for every cell that shares
-    them: at thousands of open cases most cells repeat another's status, dates and evidence, and
-    building one (working days, review date) costs more than looking it up."""
-
-    def __init__(self, rules: Mapping[str, Mapping[str, ElementRule]], on: date) -> None:
-        self.rules = rules
-        self.on = on
-        self.calendar = england_bank_holidays()
-        self.working_days = WorkingDayCount(self.calendar)
-        self._built: dict[tuple[Any, ...], Cell] = {}
-
-    def cell(self, row: StatusTuple, evidence: Summary | None) -> Cell:
-        """The cell of a status row with its element's live evidence summarised (or None)."""
-        key = (row[0], row[2:], evidence)  # all but the case reference
-        found = self._built.get(key)
-        if found is None:
-            authority, _, element, status, due_on, first, last, count = row
-            scale, draft_on, planned_on = evidence or ((), None, None)
-            facts = {
-                "element": element,
-                "status": status,
-                "due_on": due_on,
-                "first_evidenced_on": first,
-                "last_evidenced_on": last,
-                "evidence_count": count,
-            }
-            found = build_cell(
-                facts,
-                ElementEvidence(scale, _date(draft_on), _date(planned_on)),
-                self.rules.get(authority, {}).get(element),
-                self.on,
-                self.calendar,
-                self.working_days.between,
-            )
-            self._built[key] = found
-        return found

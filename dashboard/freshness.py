@@ -34,20 +34,34 @@ class Freshness:
     """When the next successful sync after `last_success` should have finished; None when unscheduled."""
     scheduled: bool
     stale: bool
+    partial_at: datetime | None = None
+    """When the latest run ended partial, if it did: what it read is shown, and something is missing."""
+    partial_reason: str | None = None
+    """What that run could not read, as the run recorded it (a file, a page), never record content."""
 
     @property
     def state(self) -> str:
         if self.last_success is None:
-            return "never"
+            return "partial" if self.partial_at is not None else "never"
         if self.stale:
             return "stale"
         return "current" if self.scheduled else "unscheduled"
 
+    @property
+    def data_at(self) -> datetime | None:
+        """What the pages of this authority are as of: its last successful run, or else its partial one."""
+        return self.last_success or self.partial_at
+
     def sentence(self) -> str:
         """Plain words, so the state never rests on a colour or a symbol alone."""
+        partial = self._partial_words()
         if self.last_success is None:
+            if partial:
+                return f"{partial}. No run has yet read everything, so the cases shown may be incomplete"
             return "never synced successfully: no data from this authority is current"
         when = f"last successful sync {when_text(self.last_success)}"
+        if partial:
+            when = f"{when}; since then {partial[0].lower()}{partial[1:]}"
         if not self.scheduled:
             return f"{when}; syncs are not scheduled (authority disabled)"
         assert self.due_by is not None
@@ -55,11 +69,21 @@ class Freshness:
             return f"{when}. Out of date: a sync was due to succeed by {when_text(self.due_by)}"
         return f"{when}; next due by {when_text(self.due_by)}"
 
+    def _partial_words(self) -> str | None:
+        if self.partial_at is None:
+            return None
+        missing = f" (missing: {self.partial_reason})" if self.partial_reason else ""
+        return f"Latest sync {when_text(self.partial_at)} was partial: it kept what it read{missing}"
+
+
+ENGLAND = ZoneInfo("Europe/London")
+
 
 def when_text(moment: datetime) -> str:
-    """`4 Mar 2026, 09:15 UTC`: one unambiguous form for a wall or a screen reader."""
-    moment = moment.astimezone(UTC)
-    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+    """`4 Mar 2026, 09:15 GMT`, `4 Jul 2026, 10:15 BST`: UK local time, named, for a wall or a screen
+    reader in an English authority; a time a person reads is never an hour off in summer."""
+    moment = as_utc(moment).astimezone(ENGLAND)
+    return f"{moment.day} {moment:%b %Y, %H:%M} {moment:%Z}"
 
 
 def due_by(schedule: Schedule, last_success: datetime) -> datetime:
@@ -78,8 +102,12 @@ def judge(config: Config, last_runs: Mapping[str, Mapping[str, Any]], now: datet
     """Every configured authority, in code order, from the store's `last_runs`."""
     judged = []
     for code, authority in sorted(config.authorities.items()):
-        stamp = (last_runs.get(code) or {}).get("last_success_at")
+        run = last_runs.get(code) or {}
+        stamp = run.get("last_success_at")
         last = as_utc(datetime.fromisoformat(stamp)) if stamp else None
+        partial_at = None
+        if run.get("outcome") == "partial" and run.get("finished_at"):
+            partial_at = as_utc(datetime.fromisoformat(str(run["finished_at"])))
         scheduled = authority.file.enabled
         schedule = authority.file.schedule or config.settings.file.schedule
         due = due_by(schedule, last) if last is not None and scheduled else None
@@ -91,6 +119,17 @@ def judge(config: Config, last_runs: Mapping[str, Mapping[str, Any]], now: datet
                 due_by=due,
                 scheduled=scheduled,
                 stale=last is None or (due is not None and now > due),
+                partial_at=partial_at,
+                partial_reason=_missing(run.get("error")) if partial_at else None,
             )
         )
     return judged
+
+
+def _missing(error: Any) -> str | None:
+    """The part of a partial run's error that says what was not read: `IncompleteRead: X cannot be
+    read` -> `X cannot be read`. The error text is the run's own summary, never a record's content."""
+    if not error:
+        return None
+    text = " ".join(str(error).split())
+    return text.split(": ", 1)[1] if ": " in text else text

@@ -6,6 +6,7 @@ board (the store's views) and each case's element statuses.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -19,6 +20,11 @@ from dashboard.timeline import day_words, kind_words
 def plural(count: int, one: str, many: str | None = None) -> str:
     """`1 team`, `3 teams`: a sheet on a wall should not say `1 teams`."""
     return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def short_day(value: date) -> str:
+    """`18 Nov`: a recent day on a crowded page, where the year goes without saying."""
+    return f"{value.day} {value:%b}"
 
 
 def css_string(value: Any) -> Markup:
@@ -44,4 +50,5 @@ def environment() -> Environment:
     env.filters["plural"] = plural
     env.filters["cssstr"] = css_string
     env.filters["when"] = when_text
+    env.filters["short"] = short_day
     return env

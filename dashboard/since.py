@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from dashboard.changes import StatusChange, current, spells, status_on
+from dashboard.recent import Move, scale_moves
 from mapping.elements import Element
 from mapping.schema import Status
 from store.schema.views import NO_TEAM
@@ -56,6 +57,13 @@ class CaseChanges:
     case_ref: str
     case_type: str
     changes: tuple[ElementChange, ...]
+    scale: tuple[Move, ...] = ()
+    """Safety scale judgements since the day, each against the one before: `4 → 6`."""
+
+    @property
+    def new(self) -> bool:
+        """Every status is one the day did not have: a case new to the board, said in one line."""
+        return bool(self.changes) and all(c.direction == NEW for c in self.changes)
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,15 @@ class TeamChanges:
     cases: tuple[CaseChanges, ...]
 
     def count(self, direction: str) -> int:
-        return sum(1 for case in self.cases for change in case.changes if change.direction == direction)
+        """Cases with an element that moved this way; a new case counts once, as new."""
+        if direction == NEW:
+            return sum(1 for case in self.cases if case.new)
+        return sum(
+            1
+            for case in self.cases
+            if any(m.direction == direction for m in case.scale)
+            or (not case.new and any(c.direction == direction for c in case.changes))
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -74,12 +90,15 @@ class TeamChanges:
             "team": self.team,
             "open_cases": self.open_cases,
             "cases_changed": len(self.cases),
-            "elements": {d: self.count(d) for d in (BETTER, WORSE, LEVEL, NEW)},
+            "cases_by_direction": {d: self.count(d) for d in (BETTER, WORSE, LEVEL, NEW)},
             "cases": [
                 {
                     "case_ref": c.case_ref,
                     "case_type": c.case_type,
                     "changes": [change.as_json() for change in c.changes],
+                    "scale": [
+                        {"on": m.on.isoformat(), "move": m.words, "direction": m.direction} for m in c.scale
+                    ],
                 }
                 for c in self.cases
             ],
@@ -87,10 +106,16 @@ class TeamChanges:
 
 
 def changes_since(
-    changes: Iterable[StatusChange], since: date, cases: Sequence[Mapping[str, Any]], elements: Sequence[str]
+    changes: Iterable[StatusChange],
+    since: date,
+    cases: Sequence[Mapping[str, Any]],
+    elements: Sequence[str],
+    records: Mapping[tuple[str, str], Sequence[Mapping[str, Any]]] | None = None,
+    on: date | None = None,
 ) -> list[TeamChanges]:
     """Per team of `cases` (whiteboard rows), the cases with an element whose status is not the one it
-    held on `since`, each with from and to; teams in authority then team order, every team listed."""
+    held on `since`, each with from and to, and (given their `records` and the day `on`) the safety
+    scale judgements since; teams in authority then team order, every team listed."""
     by_key = spells(changes)
     teams: dict[tuple[str, str], list[CaseChanges]] = {}
     open_cases: dict[tuple[str, str], int] = {}
@@ -109,8 +134,13 @@ def changes_since(
             if before != now.status:
                 moved.append(ElementChange(element, before, now.status, now.from_date))
         found = teams.setdefault(team, [])
-        if moved:
-            found.append(CaseChanges(team[0], str(case["case_ref"]), str(case["case_type"]), tuple(moved)))
+        scale: tuple[Move, ...] = ()
+        if records is not None and on is not None:
+            judged = records.get((team[0], str(case["case_ref"])), ())
+            scale = tuple(scale_moves(judged, on, (on - since).days))
+        if moved or scale:
+            ref, kind = str(case["case_ref"]), str(case["case_type"])
+            found.append(CaseChanges(team[0], ref, kind, tuple(moved), scale))
     return [TeamChanges(a, t, open_cases[(a, t)], tuple(teams[(a, t)])) for a, t in sorted(teams)]
 
 
@@ -133,7 +163,7 @@ def print_since(
     console = console or Console()
     names = {e.key: e.label for e in elements}
     console.print(Text(f"Changes since {since.day} {since:%b %Y}", style="bold"))
-    console.print("▲ better  ▼ worse  = level  + no status on that day")
+    console.print("▲ better  ▼ worse  = level  + no status on that day; counts are of cases")
     for team in teams:
         counts = ", ".join(f"{team.count(d)} {d}" for d in (BETTER, WORSE, LEVEL, NEW) if team.count(d))
         console.print(
@@ -143,15 +173,27 @@ def print_since(
                 + (f" ({counts})" if counts else "")
             )
         )
+        width = max((len(case.case_ref) for case in team.cases), default=0)
         for case in team.cases:
-            for n, change in enumerate(case.changes):
-                before = (
-                    labels.get(change.before.value, change.before.value) if change.before else "no status"
-                )
-                console.print(
-                    f"  {case.case_ref if n == 0 else '':<28} {ARROWS[change.direction]} "
-                    f"{names.get(change.element, change.element)}: {before} → "
-                    f"{labels.get(change.after.value, change.after.value)} "
-                    f"({change.on.day} {change.on:%b})",
-                    highlight=False,
-                )
+            for n, line in enumerate(_case_lines(case, names, labels)):
+                console.print(f"  {case.case_ref if n == 0 else '':<{width}}  {line}", highlight=False)
+
+
+def _case_lines(case: CaseChanges, names: Mapping[str, str], labels: Mapping[str, str]) -> list[str]:
+    """One line for a new case, then one a scale move and one an element that moved."""
+    lines = []
+    if case.new:
+        first = min(c.on for c in case.changes)
+        lines.append(f"+ new case: {len(case.changes)} elements first seen ({first.day} {first:%b})")
+    for move in case.scale:
+        lines.append(
+            f"{ARROWS.get(move.direction, '+')} Safety scale {move.words} ({move.on.day} {move.on:%b})"
+        )
+    for change in [] if case.new else case.changes:
+        before = labels.get(change.before.value, change.before.value) if change.before else "no status"
+        after = labels.get(change.after.value, change.after.value)
+        element = names.get(change.element, change.element)
+        lines.append(
+            f"{ARROWS[change.direction]} {element}: {before} → {after} ({change.on.day} {change.on:%b})"
+        )
+    return lines

@@ -1,4 +1,5 @@
-"""The published whiteboard: a static site of an index, one page per team and one page per case.
+"""The published whiteboard: a static site of an index, a page per authority, one page per team (and
+its wall mode) and one page per case.
 
 One page per team, not one page of every team: a team's whiteboard is for its own supervision and
 audit, and teams side by side invite the league-table reading the practice warns against. The index
@@ -11,9 +12,7 @@ swapped onto the target with os.replace, so a reader never sees a half-written s
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -26,10 +25,34 @@ from markupsafe import Markup
 from sqlalchemy import Engine
 
 from config.loader import Config
+from dashboard.cells import RECENT_MONTHS, months_before
 from dashboard.freshness import Freshness, judge, when_text
 from dashboard.html import environment
+from dashboard.recent import WINDOWS, CaseMoves
+from dashboard.site_pages import (
+    OVERDUE_BANDS,
+    WALL_SECONDS,
+    CellMarkup,
+    authority_path,
+    no_deadline,
+    rotation,
+    row_facts,
+    service_today,
+    slug,
+    wall_cases,
+    wall_path,
+)
 from dashboard.site_sections import load_sections
-from dashboard.whiteboard import CASE_TYPE_LABELS, STATUS_BY_KEY, STATUSES, Board, Row, TeamGroup, load_board
+from dashboard.whiteboard import (
+    CASE_TYPE_LABELS,
+    ENGLAND,
+    STATUS_BY_KEY,
+    STATUSES,
+    Board,
+    Row,
+    TeamGroup,
+    load_board,
+)
 from store.read import queries
 
 TeamTrend = Callable[[TeamGroup], Markup | None]
@@ -41,14 +64,6 @@ CaseTimeline = Callable[[str, str], Markup | None]
 
 SITE_MARKER = ".sofs-sync-site"
 """Written into every published site, so publishing replaces only a folder it made itself."""
-
-
-def slug(text: str) -> str:
-    """A file name from a team name or case reference: safe letters kept, a short hash when any were not."""
-    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-").lower() or "x"
-    if safe == text:
-        return safe
-    return f"{safe[:60]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 
 @dataclass(frozen=True)
@@ -82,16 +97,18 @@ class Site:
     generated_at: datetime
     trend: TeamTrend = field(default=lambda group: None)
     timeline: CaseTimeline = field(default=lambda authority, case_ref: None)
+    moves: Callable[[TeamGroup], list[CaseMoves]] = field(default=lambda group: [])
+    """A team's cases that moved in the last weeks, for its changed-lately panel."""
+    service_trend: Callable[[str], Markup | None] = field(default=lambda code: None)
+    """An authority's weeks, for its page: the service against its own past."""
 
     def fresh(self, authority: str) -> Freshness | None:
         return next((f for f in self.freshness if f.authority == authority), None)
 
     def data_date(self, authorities: Sequence[str]) -> str:
-        """The oldest last successful sync among `authorities`: what a printed sheet is as of."""
-        stamps = [f.last_success for f in self.freshness if f.authority in authorities]
-        if not stamps or any(s is None for s in stamps):
-            return "no successful sync yet"
-        return when_text(min(s for s in stamps if s is not None))
+        """What a printed sheet is as of: the oldest data date among `authorities`, said as partial
+        where a partial run is all there is, and naming any authority with no data yet."""
+        return data_date([f for f in self.freshness if f.authority in authorities])
 
     def groups(self) -> list[TeamGroup]:
         return self.board.groups()
@@ -100,6 +117,23 @@ class Site:
         for case in group.cases:
             rows = self.element_rows.get((group.authority, str(case["case_ref"])), {})
             yield CasePage(case, group, [(e, rows.get(e.key)) for e in self.board.elements])
+
+
+def data_date(freshness: Sequence[Freshness]) -> str:
+    """`4 Dec 2026, 09:15 GMT`, `... (partial)`, `... ; Westvale: no sync yet`: the oldest data date of
+    these authorities, never hiding that one of them has none or only a partial read."""
+    stamps = [f.data_at for f in freshness if f.data_at is not None]
+    dated = [f for f in freshness if f.data_at is not None]
+    none = [f.name for f in freshness if f.data_at is None]
+    if not stamps:
+        return "no successful sync yet"
+    said = when_text(min(stamps))
+    if any(f.last_success is None for f in dated):
+        partial = ", ".join(f.name for f in dated if f.last_success is None)
+        said += f" (partial read: {partial})" if len(freshness) > 1 else " (partial read)"
+    if none:
+        said += f"; no sync yet: {', '.join(none)}"
+    return said
 
 
 def load_site(
@@ -114,7 +148,8 @@ def load_site(
     now = now or datetime.now(UTC)
     names = {code: a.name for code, a in config.authorities.items()}
     rules = {code: a.file.timeliness for code, a in config.authorities.items()}
-    board = load_board(engine, config.settings.catalogue, names, now=now, rules=rules)
+    months = {code: a.file.evidence_current_months for code, a in config.authorities.items()}
+    board = load_board(engine, config.settings.catalogue, names, now=now, rules=rules, current_months=months)
     rows: dict[tuple[str, str], dict[str, Row]] = {}
     for row in queries.case_element_statuses(engine):
         rows.setdefault((row["authority"], row["case_ref"]), {})[row["element"]] = row
@@ -122,20 +157,37 @@ def load_site(
     sections = load_sections(engine, config, now) if trend is None or timeline is None else None
     site.trend = trend or (sections.trend if sections else site.trend)
     site.timeline = timeline or (sections.timeline if sections else site.timeline)
+    if sections is not None:
+        site.moves = sections.moves
+        site.service_trend = sections.service_trend
     return site
 
 
 def _common(site: Site) -> dict[str, Any]:
     """What every page's templates are given."""
+    board = site.board
+    on = site.generated_at.astimezone(ENGLAND).date()
+    recent_since = months_before(on, RECENT_MONTHS)
     return {
         "statuses": STATUSES,
         "looks": STATUS_BY_KEY,
         "case_types": CASE_TYPE_LABELS,
-        "elements": site.board.elements,
-        "cell": site.board.cell,
+        "elements": board.elements,
+        "labels": {e.key: e.label for e in board.elements},
+        "cell": board.cell,
+        "cell_html": CellMarkup(board, STATUS_BY_KEY),
+        "recent": lambda group, element: group.recent(board.cells, element),
+        "recent_since": recent_since,
+        "no_deadline": no_deadline(board),
+        "row_facts": row_facts(board),
         "generated": when_text(site.generated_at),
+        "generated_iso": site.generated_at.isoformat(),
+        "on": on,
+        "windows": WINDOWS,
         "team_path": team_path,
         "case_path": case_path,
+        "authority_path": authority_path,
+        "wall_path": wall_path,
     }
 
 
@@ -159,8 +211,11 @@ def render_pages(site: Site) -> Iterator[tuple[str, str]]:
             groups=groups,
         ),
     )
+    yield from _authority_pages(site, common, authorities, groups)
     whiteboard = env.get_template("whiteboard.html.j2")
+    wall = env.get_template("wall.html.j2")
     case_template = env.get_template("case.html.j2")
+    following = rotation(groups)
     for group in groups:
         team = {
             **common,
@@ -170,7 +225,20 @@ def render_pages(site: Site) -> Iterator[tuple[str, str]]:
             "group": group,
         }
         title = f"{group.team}, {group.authority_name}"
-        yield team_path(group), whiteboard.render(**team, page_title=title, trend=site.trend(group))
+        yield (
+            team_path(group),
+            whiteboard.render(**team, page_title=title, trend=site.trend(group), moves=site.moves(group)),
+        )
+        yield (
+            wall_path(group),
+            wall.render(
+                **team,
+                page_title=f"Wall: {title}",
+                cases=wall_cases(site.board, group),
+                next_team=following[group.key],
+                seconds=WALL_SECONDS,
+            ),
+        )
         for page in site.case_pages(group):
             ref = str(page.case["case_ref"])
             yield (
@@ -182,6 +250,30 @@ def render_pages(site: Site) -> Iterator[tuple[str, str]]:
                     timeline=site.timeline(group.authority, ref),
                 ),
             )
+
+
+def _authority_pages(
+    site: Site, common: Mapping[str, Any], authorities: Sequence[str], groups: Sequence[TeamGroup]
+) -> Iterator[tuple[str, str]]:
+    """Each authority's page for its head of service: the service against its own past."""
+    template = environment().get_template("authority.html.j2")
+    for code in authorities:
+        name = site.board.authorities.get(code, code)
+        yield (
+            authority_path(code),
+            template.render(
+                **common,
+                root="../",
+                page_title=name,
+                code=code,
+                freshness=[f for f in [site.fresh(code)] if f is not None],
+                data_date=site.data_date([code]),
+                teams=[g for g in groups if g.authority == code],
+                today=service_today(site.board, code, common["recent_since"]),
+                bands=[label for label, _, _ in OVERDUE_BANDS],
+                trend=site.service_trend(code),
+            ),
+        )
 
 
 def render_board_page(board: Board, freshness: Sequence[Freshness], title: str) -> str:

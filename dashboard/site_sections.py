@@ -18,6 +18,7 @@ from config.loader import Config
 from dashboard.audit_pack import render_timeline
 from dashboard.changes import StatusChange
 from dashboard.html import environment
+from dashboard.recent import CaseMoves, recent_moves
 from dashboard.timeline import build_timeline
 from dashboard.trends import CaseSpan, Week, week_endings, weekly
 from dashboard.whiteboard import ENGLAND, NO_TEAM, Row, TeamGroup, source_record
@@ -101,34 +102,54 @@ class StoreSections:
             self.case_changes.get(key, []),
             la.file.timeliness,
             self.on,
+            current_months=la.file.evidence_current_months,
         )
         return render_timeline(found)
 
-    def trend_rows(self, group: TeamGroup, weeks: int = TREND_WEEKS) -> tuple[list[date], list[TrendRow]]:
-        """The team's own weeks per element; rows only for elements the log reaches in those weeks."""
+    def trend_rows(
+        self, group: TeamGroup | str, weeks: int = TREND_WEEKS
+    ) -> tuple[list[date], list[TrendRow]]:
+        """The team's own weeks per element (or, given an authority's code, the whole service's); rows
+        only for elements the log reaches in those weeks."""
         endings = week_endings(self.on, weeks)
+        authority, team = (group, None) if isinstance(group, str) else (group.authority, group.team)
         spans = [
             CaseSpan.from_row(c)
             for (code, _), c in self.cases.items()
-            if code == group.authority and str(c["team"] or NO_TEAM) == group.team
+            if code == authority and (team is None or str(c["team"] or NO_TEAM) == team)
         ]
         elements = self.config.settings.catalogue
-        found = weekly(self.changes.get(group.authority, []), spans, [e.key for e in elements], endings)
+        found = weekly(self.changes.get(authority, []), spans, [e.key for e in elements], endings)
         rows = [TrendRow(e, tuple(found[e.key])) for e in elements if any(w.recorded for w in found[e.key])]
         return endings, rows
 
     def trend(self, group: TeamGroup) -> Markup | None:
         """The team page's trend section, or None while the log holds nothing for the team's weeks."""
+        return self._trend(group, group.team)
+
+    def service_trend(self, code: str) -> Markup | None:
+        """The authority page's trend: every open case of the service, against the service's past."""
+        la = self.config.authorities.get(code)
+        return self._trend(code, la.name if la else code)
+
+    def _trend(self, group: TeamGroup | str, who: str) -> Markup | None:
         endings, rows = self.trend_rows(group)
         if not rows:
             return None
         html = (
             environment()
             .get_template("trend.html.j2")
-            .render(group=group, endings=endings, rows=rows, spark=(SPARK_WIDTH, SPARK_HEIGHT))
+            .render(who=who, endings=endings, rows=rows, spark=(SPARK_WIDTH, SPARK_HEIGHT))
         )
         # The template is autoescaped: its output is markup already.
         return Markup(html)  # noqa: S704  # nosec B704
+
+    def moves(self, group: TeamGroup) -> list[CaseMoves]:
+        """The team's cases that moved in the changed-lately panel's widest window."""
+        refs = [str(c["case_ref"]) for c in group.cases]
+        changes = {ref: self.case_changes.get((group.authority, ref), []) for ref in refs}
+        records = {ref: self.records.get((group.authority, ref), []) for ref in refs}
+        return recent_moves(refs, changes, records, self.on)
 
 
 def load_sections(engine: Engine, config: Config, now: datetime) -> StoreSections:

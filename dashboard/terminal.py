@@ -38,12 +38,17 @@ MARKS_KEY = (
 
 
 def print_board(
-    board: Board, console: Console | None = None, cases_per_team: int | None = CASES_PER_TEAM
+    board: Board,
+    console: Console | None = None,
+    cases_per_team: int | None = CASES_PER_TEAM,
+    compare: bool = False,
 ) -> None:
-    """The team summary, then the grid of open cases, one table per team, each at most
-    `cases_per_team` rows (None: every case) with a line on how to see the rest."""
+    """Each team on its own: its summary, one element a line, then its grid of open cases, at most
+    `cases_per_team` rows (None: every case) with a line on how to see the rest. Teams' tallies stand
+    side by side in one summary only with `compare`: the point is how a team moves, not where it ranks."""
     console = console or Console()
-    console.print(Text(f"Whiteboard: {len(board.cases)} open cases", style="bold"))
+    count = len(board.cases)
+    console.print(Text(f"Whiteboard: {count} open case{'' if count == 1 else 's'}", style="bold"))
     console.print(legend())
     widths = (
         max((len(str(c["case_ref"])) for c in board.cases), default=4),
@@ -59,21 +64,40 @@ def print_board(
         # Too narrow for words: number the columns and say once what the numbers stand for.
         headings = [str(n) for n in range(1, len(headings) + 1)]
         console.print("  ".join(f"{n} {e.label}" for n, e in zip(headings, board.elements, strict=True)))
-    if _summary_too_wide(board, headings, console.width):
+    if compare and _summary_too_wide(board, headings, console.width):
         print_narrow_summary(board, headings, console)
-    else:
+    elif compare:
         console.print(team_summary(board, headings))
     widest = _widest_cells(board, marks)
     for group in board.groups():
         if group.cases:
             console.print()
             console.print(grid_title(group), style="bold")
+            if not compare:
+                console.print(own_summary(board, group))
             shown = group if cases_per_team is None else replace(group, cases=group.cases[:cases_per_team])
             console.print(case_grid(board, shown, widths, headings, marks, widest))
             if wide and not marks:
                 print_case_marks(board, shown, console)
             if len(shown.cases) < len(group.cases):
                 console.print(_more_line(group, len(group.cases) - len(shown.cases)))
+
+
+def own_summary(board: Board, group: TeamGroup) -> Table:
+    """One team's counts, one element a line: fits 80 columns and sets no other team beside it."""
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), show_edge=False)
+    table.add_column("Element", no_wrap=True)
+    for look in STATUSES:
+        table.add_column(Text(look.symbol, style=look.colour), justify="right", no_wrap=True)
+    table.add_column("of", justify="right", no_wrap=True)
+    for element in board.elements:
+        counts = group.counts.get(element.key, {})
+        table.add_row(
+            element.label,
+            *[str(counts.get(look.key, 0)) for look in STATUSES],
+            str(counts.get("open_cases", 0)),
+        )
+    return table
 
 
 def _more_line(group: TeamGroup, hidden: int) -> Text:

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dashboard.caseload import LEGAL_STATUSES
-from dashboard.cells import Cell, SourceRecord, build_cell, element_evidence, record_order
+from dashboard.cells import CURRENT_MONTHS, Cell, SourceRecord, build_cell, element_evidence, record_order
 from dashboard.changes import StatusChange
 from mapping.elements import Element
 from mapping.timeliness import TimelinessRules
@@ -57,6 +57,35 @@ class ElementTimeline:
 
 
 @dataclass(frozen=True)
+class ChronologyEntry:
+    """One line of the merged chronology: a practice record, or a status change the sync observed."""
+
+    on: date
+    element: ElementTimeline
+    event: SourceRecord | StatusChange
+    before: str | None
+    """For a status change, the status before it; None on the first the log holds."""
+
+    @property
+    def is_status(self) -> bool:
+        return isinstance(self.event, StatusChange)
+
+    def status_words(self) -> str:
+        """`not started → overdue`; the log's first row: `first seen by the sync: overdue (due 15 Jul)`."""
+        assert isinstance(self.event, StatusChange)
+        after = self.event.status.value
+        if self.before is not None:
+            return status_change_words(self.before, after)
+        cell = self.element.cell
+        due = (
+            f" (due {day_words(cell.due_on)})"
+            if cell is not None and cell.due_on and after == "overdue"
+            else ""
+        )
+        return f"first seen by the sync: {STATUS_WORDS.get(after, after)}{due}"
+
+
+@dataclass(frozen=True)
 class CaseTimeline:
     authority: str
     authority_name: str
@@ -83,6 +112,20 @@ class CaseTimeline:
             for r in sorted(e.records, key=record_order)
             if r.completed and r.scale_value is not None and r.evidenced_on <= self.on
         ]
+
+    def chronology(self) -> list[ChronologyEntry]:
+        """Every element's records and status changes in one dated list, oldest first: the practice
+        records first on a day, and each element's first status labelled as first seen by the sync."""
+        entries = []
+        for element in self.elements:
+            previous: str | None = None
+            for on, _, event in element.events():
+                if isinstance(event, SourceRecord):
+                    entries.append(ChronologyEntry(on, element, event, None))
+                elif isinstance(event, StatusChange):
+                    entries.append(ChronologyEntry(on, element, event, previous))
+                    previous = event.status.value
+        return sorted(entries, key=lambda e: (e.on, e.is_status))
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -123,6 +166,7 @@ def build_timeline(
     changes: Sequence[StatusChange],
     rules: TimelinessRules,
     on: date,
+    current_months: int = CURRENT_MONTHS,
 ) -> CaseTimeline:
     """The timeline from one case's status rows, source records and status change log rows."""
     closed = case.get("closed_on")
@@ -134,7 +178,10 @@ def build_timeline(
     timelines = []
     for element in [*elements, *(Element(key=k, label=k) for k in extra)]:
         row = by_element.get(element.key)
-        cell = build_cell(row, evidence.get(element.key), rules.get(element.key), as_of) if row else None
+        cell = None
+        if row:
+            rule = rules.get(element.key)
+            cell = build_cell(row, evidence.get(element.key), rule, as_of, current_months=current_months)
         timelines.append(
             ElementTimeline(
                 element=element,

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from statistics import median
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -160,10 +161,22 @@ def print_trends(
         ),
     )
     for caption, figure in measures:
-        table = Table(title=caption, title_justify="left", title_style="bold", padding=(0, 1))
+        narrow = console.width < 100
+        table = Table(
+            title=caption,
+            title_justify="left",
+            title_style="bold",
+            padding=(0, 1),
+            box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
+            show_edge=not narrow,
+            collapse_padding=narrow,
+            pad_edge=not narrow,
+        )
         table.add_column("Element", no_wrap=True)
         for ending in endings:
-            table.add_column(f"{ending.day} {ending:%b}", justify="right", no_wrap=True)
+            # At 80 columns eight weeks fit only as day/month.
+            heading = f"{ending.day}/{ending.month}" if narrow else f"{ending.day} {ending:%b}"
+            table.add_column(heading, justify="right", no_wrap=True)
         for element in elements:
             if element.key in found:
                 table.add_row(element.label, *[figure(w) for w in found[element.key]])

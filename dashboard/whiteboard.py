@@ -21,8 +21,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from dashboard.caseload import CaseFilter, team_counts
-from dashboard.cells import Cell, CellBook, LiveRecord, SourceRecord, summarise_live
+from dashboard.cell_book import CellBook
+from dashboard.cells import (
+    RECENT_MONTHS,
+    Cell,
+    LiveRecord,
+    SourceRecord,
+    months_before,
+    summarise_live,
+)
 from mapping.elements import DEFAULT_ELEMENT_KEYS, Element
+from mapping.schema import Status
 from mapping.timeliness import TimelinessRules
 from store.read import history
 from store.schema.views import NO_TEAM
@@ -47,13 +56,23 @@ class StatusLook:
 
 
 STATUSES = (
-    StatusLook("evidenced", "✓", "Evidenced", "completed evidence is on the record", "green"),
+    StatusLook(
+        "evidenced", "✓", "Evidenced", "completed evidence on the record; the date is the latest", "green"
+    ),
     StatusLook("review_due", "↻", "Review due", "evidenced, but past the review interval", "yellow"),
     StatusLook("in_progress", "◐", "In progress", "a draft, nothing completed yet", "cyan"),
-    StatusLook("not_started", "○", "Not started", "nothing on the record, not yet due", "bright_black"),
+    StatusLook(
+        "not_started",
+        "○",
+        "Not started",
+        "nothing on the record; any due date not yet passed",
+        "bright_black",
+    ),
     StatusLook("overdue", "!", "Overdue", "nothing completed by the due date", "bold red"),
 )
 STATUS_BY_KEY = {s.key: s for s in STATUSES}
+
+EVIDENCED_NOW = frozenset({Status.EVIDENCED, Status.REVIEW_DUE})
 
 CASES_PER_TEAM = 25
 """Case rows a team's grid shows by default: at thousands of open cases a full grid is minutes of
@@ -86,6 +105,19 @@ class TeamGroup:
     def evidenced(self, element: str) -> int:
         """Open cases with completed evidence of the element that is not past its review interval."""
         return int(self.counts.get(element, {}).get("evidenced", 0))
+
+    def recent(
+        self, cells: Mapping[CaseKey, Mapping[str, Cell]], element: str, months: int = RECENT_MONTHS
+    ) -> int:
+        """Open cases whose element was last evidenced within `months`: current practice, beside ever."""
+        found = 0
+        for case in self.cases:
+            cell = cells.get((case["authority"], case["case_ref"]), {}).get(element)
+            if cell is not None and cell.last_evidenced_on is not None and cell.as_of is not None:
+                found += cell.status in EVIDENCED_NOW and cell.last_evidenced_on >= months_before(
+                    cell.as_of, months
+                )
+        return found
 
     def review_due(self, element: str) -> int:
         """Open cases evidenced once but past the review interval: counted apart, not as evidenced."""
@@ -171,6 +203,7 @@ def load_board(
     rules: Mapping[str, TimelinessRules] | None = None,
     case_filter: CaseFilter | None = None,
     cells_per_team: int | None = None,
+    current_months: Mapping[str, int] | None = None,
 ) -> Board:
     """The board from the store's read model, optionally for one authority or team, narrowed by a filter.
 
@@ -180,7 +213,16 @@ def load_board(
     """
     with _rows_without_cycles():
         return _load_board(
-            engine, elements, authorities, authority, team, now, rules, case_filter, cells_per_team
+            engine,
+            elements,
+            authorities,
+            authority,
+            team,
+            now,
+            rules,
+            case_filter,
+            cells_per_team,
+            current_months,
         )
 
 
@@ -211,6 +253,7 @@ def _load_board(
     rules: Mapping[str, TimelinessRules] | None,
     case_filter: CaseFilter | None,
     cells_per_team: int | None,
+    current_months: Mapping[str, int] | None = None,
 ) -> Board:
     now = now or datetime.now(UTC)
     case_filter = case_filter or CaseFilter()
@@ -240,6 +283,7 @@ def _load_board(
             team,
             rules or {},
             now.astimezone(ENGLAND).date(),
+            current_months,
         ),
     )
 
@@ -296,6 +340,7 @@ def _cells(
     team: str | None,
     rules: Mapping[str, TimelinessRules],
     on: date,
+    current_months: Mapping[str, int] | None = None,
 ) -> dict[CaseKey, dict[str, Cell]]:
     """Each wanted case's cells, from its status rows (read here when not given) and its live
     records, as plain tuples: a few cases' rows by their references, many cases' in one pass."""
@@ -316,7 +361,7 @@ def _cells(
             found.append(row[3:])
     today = on.isoformat()
     summaries = {key: summarise_live(records, today) for key, records in live.items()}
-    cell = CellBook(rules, on).cell
+    cell = CellBook(rules, on, current_months).cell
     cells: dict[CaseKey, dict[str, Cell]] = {}
     for row in statuses:
         key = row[:2]

@@ -322,11 +322,18 @@ def test_the_terminal_board_puts_the_summary_first_and_caps_each_team_saying_how
     board = load_board(synced[1], DEFAULT_ELEMENTS, {"mem-la": "Memory Council"})
     north = next(g for g in board.groups() if len(g.cases) == 2)
     console = Console(width=160, record=True)
-    print_board(board, console, cases_per_team=1)
+    print_board(board, console, cases_per_team=1, compare=True)
     capped = console.export_text()
     assert capped.index("Team summary") < capped.index(f"{north.team}: 2 open cases")
     assert f'1 more open case in {north.team}: sofs-sync dashboard mem-la --team "{north.team}"' in capped
     assert sum(ref in capped for ref in (c["case_ref"] for c in north.cases)) == 1
+    # Without --compare no summary sets teams side by side: each team's own counts head its grid.
+    console = Console(width=80, record=True)
+    print_board(board, console, cases_per_team=1)
+    own = console.export_text()
+    assert "Team summary" not in own
+    assert own.index(f"{north.team}: 2 open cases") < own.index(" Safety plan ")
+    assert max(len(line) for line in own.splitlines()) <= 80
 
     console = Console(width=160, record=True)
     print_board(board, console, cases_per_team=None)

@@ -7,7 +7,8 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.cells import CellBook, ElementEvidence, WorkingDayCount, build_cell
+from dashboard.cell_book import CellBook, WorkingDayCount
+from dashboard.cells import ElementEvidence, build_cell
 from mapping.schema import Status
 from mapping.timeliness import ElementRule, england_bank_holidays, working_days_between
 

@@ -171,3 +171,30 @@ def test_a_cell_explains_its_status_with_the_status_rule_itself(
         last,
     )["safety_plan"].scale
     assert (trajectory[-1] if trajectory else None) == on_the_day.latest_scale_value
+
+
+def test_a_cell_answers_todays_question_in_a_few_words() -> None:
+    overdue = build_cell(status_row("overdue", due_on="2026-05-25"), None, None, TODAY, NO_HOLIDAYS)
+    assert overdue.today() == "5 wd overdue"
+    rule = ElementRule(review_every_days=90)
+    review = status_row("review_due", first_evidenced_on="2026-02-01", last_evidenced_on="2026-02-01")
+    assert build_cell(review, None, rule, TODAY, NO_HOLIDAYS).today() == "review due since 3 May"
+    not_started = build_cell(status_row("not_started", due_on="2026-12-22"), None, None, TODAY, NO_HOLIDAYS)
+    assert not_started.today() == "due 22 Dec"
+    assert build_cell(status_row("not_started"), None, None, TODAY, NO_HOLIDAYS).today() == "not started"
+    done = status_row("evidenced", first_evidenced_on="2026-05-18", last_evidenced_on="2026-05-18")
+    assert build_cell(done, None, None, TODAY, NO_HOLIDAYS).today() == "18 May"
+
+
+def test_a_tick_past_the_authoritys_current_age_is_aged_and_says_how_old() -> None:
+    old = status_row("evidenced", first_evidenced_on="2025-08-01", last_evidenced_on="2025-11-30")
+    aged = build_cell(old, None, None, TODAY, NO_HOLIDAYS)
+    assert aged.evidence_aged
+    assert aged.today() == "30 Nov · 6 mo ago"
+    assert "past the authority's current age" in aged.words()
+    assert aged.as_json()["evidence_aged"] is True
+    # The authority's own age: a year.
+    assert not build_cell(old, None, None, TODAY, NO_HOLIDAYS, current_months=12).evidence_aged
+    # One day inside six months is current.
+    recent = status_row("evidenced", first_evidenced_on="2025-12-01", last_evidenced_on="2025-12-01")
+    assert not build_cell(recent, None, None, TODAY, NO_HOLIDAYS).evidence_aged

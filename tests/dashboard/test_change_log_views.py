@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from rich.console import Console
+
 from dashboard.changes import StatusChange, status_on
-from dashboard.since import BETTER, NEW, WORSE, changes_since, log_starts
+from dashboard.since import BETTER, NEW, WORSE, changes_since, log_starts, print_since
 from dashboard.trends import CaseSpan, week_endings, weekly
+from mapping.elements import DEFAULT_ELEMENTS
 from mapping.schema import Status
 
 SUPERVISION = date(2026, 11, 2)
@@ -50,7 +53,33 @@ def test_since_lists_each_element_that_moved_with_from_and_to() -> None:
         "safety_plan": (Status.OVERDUE, Status.EVIDENCED, date(2026, 11, 5), BETTER),
         "mapping": (Status.EVIDENCED, Status.REVIEW_DUE, date(2026, 11, 9), WORSE),
     }
-    assert team.as_json()["elements"] == {"better": 1, "worse": 1, "level": 0, "new": 0}
+    # Counted in cases: the one case moved both ways.
+    assert team.as_json()["cases_by_direction"] == {"better": 1, "worse": 1, "level": 0, "new": 0}
+
+
+def test_since_says_a_new_case_in_one_line_and_counts_it_once_with_its_scale_moves() -> None:
+    log = [spell("C3", element, Status.NOT_STARTED, date(2026, 11, 20)) for element in ELEMENTS]
+    judged = [
+        {
+            "element": "safety_scale",
+            "state": "completed",
+            "evidenced_on": day,
+            "scale_value": value,
+            "source_id": f"S{value}",
+            "deleted_on": None,
+        }
+        for day, value in (("2026-11-21", 3), ("2026-11-28", 5))
+    ]
+    case = whiteboard_row("C3") | {"opened_on": "2026-11-19"}
+    [team] = changes_since(log, SUPERVISION, [case], ELEMENTS, {("la", "C3"): judged}, date(2026, 12, 1))
+    assert team.as_json()["cases_by_direction"] == {"better": 1, "worse": 0, "level": 0, "new": 1}
+    console = Console(width=80, record=True)
+    print_since([team], SUPERVISION, DEFAULT_ELEMENTS, {}, console)
+    lines = console.export_text().splitlines()
+    assert f"  C3  + new case: {len(ELEMENTS)} elements first seen (20 Nov)" in lines
+    assert "      + Safety scale first judged 3 (21 Nov)" in lines
+    assert "      ▲ Safety scale 3 → 5 (28 Nov)" in lines
+    assert max(len(line) for line in lines) <= 80
 
 
 def test_a_status_that_moved_and_came_back_is_not_a_change() -> None:

@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 
 from config.loader import Config, load_config
 from dashboard import site as site_module
-from dashboard.freshness import judge
-from dashboard.site import NotASite, load_site, publish
+from dashboard.freshness import judge, when_text
+from dashboard.site import NotASite, data_date, load_site, publish
 from store.schema.engine import make_engine, store_url
 from sync.daemon.scheduler import Daemon
 from tests.daemon.conftest import write_config
@@ -65,10 +65,35 @@ def test_data_is_out_of_date_once_the_next_scheduled_sync_and_its_allowance_have
     assert judged["nightly-la"].due_by == datetime(2026, 3, 4, 3, 10, tzinfo=UTC)
     assert judged["nightly-la"].state == "stale"
     assert (
-        "Out of date: a sync was due to succeed by 4 Mar 2026, 03:10 UTC" in judged["nightly-la"].sentence()
+        "Out of date: a sync was due to succeed by 4 Mar 2026, 03:10 GMT" in judged["nightly-la"].sentence()
     )
     assert judged["off-la"].state == "unscheduled"
     assert "not scheduled" in judged["off-la"].sentence()
+
+
+def test_times_a_person_reads_are_uk_local_time_named_gmt_or_bst() -> None:
+    assert when_text(datetime(2026, 1, 15, 9, 15, tzinfo=UTC)) == "15 Jan 2026, 09:15 GMT"
+    assert when_text(datetime(2026, 7, 4, 9, 15, tzinfo=UTC)) == "4 Jul 2026, 10:15 BST"
+
+
+def test_a_partial_run_is_said_as_partial_with_what_it_could_not_read(config: Config) -> None:
+    partial = {
+        "outcome": "partial",
+        "finished_at": "2026-07-04T09:15:00+00:00",
+        "error": "IncompleteRead: forms/export_20260704.csv cannot be read",
+    }
+    judged = {f.authority: f for f in judge(config, {"hourly-la": partial}, NOW)}
+    said = judged["hourly-la"].sentence()
+    assert judged["hourly-la"].state == "partial"
+    assert "never synced" not in said
+    assert "4 Jul 2026, 10:15 BST was partial" in said
+    assert "missing: forms/export_20260704.csv cannot be read" in said
+    # The index's data date names what is partial and what has none, never "no successful sync yet".
+    both = data_date([judged["hourly-la"], judged["nightly-la"]])
+    assert both == "4 Jul 2026, 10:15 BST (partial read: SQL Test Council); no sync yet: SQL Test Council"
+    synced = judge(config, {"hourly-la": success(NOW), "nightly-la": partial}, NOW)
+    assert data_date(synced).startswith("4 Mar 2026, 12:00 GMT")
+    assert data_date([f for f in synced if f.authority == "off-la"]) == "no successful sync yet"
 
 
 def test_an_authority_never_synced_is_said_to_be_so(config: Config) -> None:
@@ -92,7 +117,7 @@ def test_publishing_swaps_a_link_to_a_new_folder_and_removes_the_old_one(
         "." + out.resolve().name.lstrip("."),
         "whiteboard",
     ]
-    assert "4 Mar 2026, 13:00 UTC" in (out / "index.html").read_text()
+    assert "4 Mar 2026, 13:00 GMT" in (out / "index.html").read_text()
 
 
 def test_a_failed_publish_leaves_the_previous_site_whole(

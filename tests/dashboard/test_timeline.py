@@ -65,3 +65,49 @@ def test_the_timeline_fragment_stands_alone_for_a_case_page() -> None:
     assert "<html" not in fragment
     assert "<h3>Safety scale</h3>" in fragment
     assert 'aria-label="Safety scale over time: 2 on 3 Jan 2026, 4 on 3 Feb 2026"' in fragment
+
+
+def test_the_chronology_merges_every_element_and_labels_the_first_status_as_first_seen_by_the_sync() -> None:
+    records = [
+        SourceRecord("M1", "mapping", None, "completed", date(2026, 2, 1)),
+        SourceRecord("D1", "danger_statement", None, "completed", date(2026, 4, 20)),
+    ]
+    changes = [
+        # The sync first ran on 13 Mar: the danger statement had been overdue since 15 Feb.
+        StatusChange("la", "C1", "danger_statement", Status.OVERDUE, date(2026, 3, 13), date(2026, 4, 20)),
+        StatusChange("la", "C1", "danger_statement", Status.EVIDENCED, date(2026, 4, 20)),
+        StatusChange("la", "C1", "mapping", Status.EVIDENCED, date(2026, 3, 13)),
+    ]
+    rows = [
+        {
+            "element": "danger_statement",
+            "status": "evidenced",
+            "due_on": "2026-02-15",
+            "first_evidenced_on": "2026-04-20",
+            "last_evidenced_on": "2026-04-20",
+        },
+        {
+            "element": "mapping",
+            "status": "evidenced",
+            "first_evidenced_on": "2026-02-01",
+            "last_evidenced_on": "2026-02-01",
+        },
+    ]
+    timeline = build_timeline("la", "LA", CASE, DEFAULT_ELEMENTS, rows, records, changes, {}, TODAY)
+    said = [
+        (e.on.isoformat(), e.element.element.key, e.status_words() if e.is_status else e.event.source_id)
+        for e in timeline.chronology()
+    ]
+    assert said == [
+        ("2026-02-01", "mapping", "M1"),
+        ("2026-03-13", "mapping", "first seen by the sync: evidenced"),
+        ("2026-03-13", "danger_statement", "first seen by the sync: overdue (due 15 Feb 2026)"),
+        ("2026-04-20", "danger_statement", "D1"),
+        ("2026-04-20", "danger_statement", "overdue → evidenced"),
+    ]
+    # Mapping last evidenced four months ago: current by default, aged where the authority says three.
+    mapping = next(e.cell for e in timeline.elements if e.element.key == "mapping")
+    assert mapping is not None
+    assert not mapping.evidence_aged
+    strict = build_timeline("la", "LA", CASE, DEFAULT_ELEMENTS, rows, records, changes, {}, TODAY, 3)
+    assert next(e.cell for e in strict.elements if e.element.key == "mapping").evidence_aged  # type: ignore[union-attr]

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +23,9 @@ import pytest
 
 from demo.layout import DemoPaths
 from tests.conftest import run_cli
+from tests.demo.conftest import AXE, missing
 
-ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-WIDTHS = (1400, 1024)
+WIDTHS = (1920, 1400, 1024)
 A3_LANDSCAPE_INCHES = (420 / 25.4, 297 / 25.4)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -43,46 +40,25 @@ return {scroll: document.documentElement.scrollWidth, inner: window.innerWidth, 
 """
 
 
-def missing(what: str, how: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is not installed, and CI is set: .ci/run should have installed it ({how})")
-    pytest.skip(f"{what} is not installed ({how}); CI runs this test")
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    if chromium is None:
-        missing("chromium", "apt-get install chromium")
-    if driver_path is None:
-        missing("chromedriver", "apt-get install chromium-driver")
-    if not AXE.is_file():
-        missing("axe-core", "npm install --prefix .cache/axe axe-core@4")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(chromium)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('profile')}")
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-@pytest.fixture(scope="module")
-def site(demo_dir: Path) -> Path:
-    return DemoPaths(demo_dir).site
-
-
 def page_kinds(site: Path) -> dict[str, Path]:
-    """The index, the team page with the most cases, and a case page of that team."""
+    """The index, an authority page, the team page with the most cases, its wall mode, a case page of
+    that team, and that case's audit pack (written beside the site by `case --html`)."""
     teams = sorted(site.glob("teams/*/*.html"), key=lambda p: -p.read_text().count('scope="row" class="ref"'))
     case = re.search(r'<th scope="row" class="ref"><a href="\.\./\.\./([^"]+)"', teams[0].read_text())
     assert case is not None
-    return {"index": site / "index.html", "team": teams[0], "case": site / case.group(1)}
+    wall = site / "wall" / teams[0].parent.name / teams[0].name
+    pack = site.parent / "pack" / f"{teams[0].parent.name}-{Path(case.group(1)).stem}.html"
+    if not pack.exists():
+        ref = re.search(r"<h1>Case (\S+) ", (site / case.group(1)).read_text())
+        assert ref is not None
+        settings = str(DemoPaths(site.parent).settings)
+        result = run_cli(
+            "--config", settings, "case", teams[0].parent.name, ref.group(1), "--html", str(pack)
+        )
+        assert result.exit_code == 0, result.output
+    authority = site / "authorities" / f"{teams[0].parent.name}.html"
+    kinds = {"index": site / "index.html", "authority": authority, "team": teams[0], "wall": wall}
+    return kinds | {"case": site / case.group(1), "pack": pack}
 
 
 def axe_violations(driver: Any) -> list[dict[str, Any]]:
@@ -98,11 +74,11 @@ def axe_violations(driver: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("kind", ["index", "team", "case"])
+@pytest.mark.parametrize("kind", ["index", "authority", "team", "wall", "case", "pack"])
 def test_each_page_kind_fits_its_width_and_passes_axe(
     browser: Any, site: Path, kind: str, width: int, tmp_path: Path
 ) -> None:
-    browser.set_window_size(width, 1000)
+    browser.set_window_size(width, 1080 if kind == "wall" else 1000)
     browser.get(page_kinds(site)[kind].as_uri())
     layout = browser.execute_script(OVERFLOW_SCRIPT)
     assert width - 20 <= layout["inner"] <= width, "headless, the viewport is the window's width"
@@ -188,24 +164,26 @@ def test_printed_every_page_is_a3_landscape_with_title_team_data_date_and_page_n
 def test_a_team_page_says_each_status_in_words_and_symbol_not_colour_alone(site: Path) -> None:
     team = page_kinds(site)["team"].read_text()
     cells = re.findall(
-        r'<td class="st (\w+)"><span class="shown" aria-hidden="true"><span class="sym">(.)</span> '
-        r'<span class="label">([^<]+)</span>(.*?)</span><span class="sr">([^<]+)</span></td>',
+        r'<td class="st (\w+)[^"]*" data-el="\w+" data-status="\w+"><details><summary><span class="sym" '
+        r'aria-hidden="true">(.)</span><span class="sr">([^<]+): </span><span class="today">([^<]+)</span>'
+        r'(.*?)</summary><p class="said">([^<]+)</p></details></td>',
         team,
     )
     assert cells
     labels = {"evidenced": "Evidenced", "review_due": "Review due", "in_progress": "In progress"}
     labels |= {"not_started": "Not started", "overdue": "Overdue"}
-    assert all(labels[key] == words for key, _, words, _, _ in cells)
-    assert len({symbol for _, symbol, _, _, _ in cells}) == len({key for key, _, _, _, _ in cells})
-    # What the eye reads as symbol, word and marks, a screen reader hears as one sentence.
-    for key, _, _, _, sentence in cells:
-        assert sentence.lower().startswith(labels[key].lower().split()[0])
-    late = [(marks, said) for _, _, _, marks, said in cells if re.search(r">late \d+ wd<", marks)]
+    assert all(labels[key] == words for key, _, words, _, _, _ in cells)
+    assert len({symbol for _, symbol, _, _, _, _ in cells}) == len({key for key, _, _, _, _, _ in cells})
+    # What the eye reads as symbol, today's answer and marks, the opened cell says as one sentence.
+    for _key, _, label, _, _, sentence in cells:
+        assert sentence.startswith(f"{label}: ")
+    late = [(marks, said) for _, _, _, _, marks, said in cells if re.search(r">late \d+ wd<", marks)]
     assert late
     assert all("working day" in said and "late (due" in said for _, said in late)
-    scaled = [said for _, _, _, marks, said in cells if re.search(r'class="mark">\d+', marks)]
+    scaled = [said for _, _, _, _, marks, said in cells if re.search(r'class="mark">\d+', marks)]
     assert scaled
     assert all("scale " in said for said in scaled)
+    assert "not yet due" not in team
 
 
 def test_no_page_compares_teams_side_by_side(site: Path) -> None:
@@ -215,9 +193,9 @@ def test_no_page_compares_teams_side_by_side(site: Path) -> None:
 
 
 def test_dashboard_html_writes_the_chosen_board_as_one_self_contained_page(
-    browser: Any, demo_dir: Path, tmp_path: Path
+    browser: Any, site: Path, tmp_path: Path
 ) -> None:
-    settings = str(DemoPaths(demo_dir).settings)
+    settings = str(DemoPaths(site.parent).settings)
     board = json.loads(run_cli("--config", settings, "dashboard", "northmoor", "--json").output)
     team = max({c["team"] for c in board["cases"]}, key=lambda t: sum(c["team"] == t for c in board["cases"]))
     refs = {c["case_ref"] for c in board["cases"] if c["team"] == team}

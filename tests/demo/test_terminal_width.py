@@ -11,7 +11,14 @@ import pytest
 from demo.layout import DemoPaths
 from tests.conftest import run_cli
 
-COMMANDS = ("dashboard", "status", "runs", "quarantine")
+COMMANDS = (
+    "dashboard",
+    "status",
+    "runs",
+    "quarantine",
+    "dashboard --compare",
+    "dashboard westvale --since 2026-01-01",
+)
 
 
 def shown(demo_dir: Path, columns: int, *args: str) -> str:
@@ -35,13 +42,13 @@ def words(text: str) -> str:
 def test_every_line_fits_the_terminal_and_nothing_is_cut_short(
     demo_dir: Path, command: str, columns: int
 ) -> None:
-    output = shown(demo_dir, columns, command)
+    output = shown(demo_dir, columns, *command.split())
     assert max(len(line) for line in output.splitlines()) <= columns
     assert "…" not in output
 
 
 def test_at_80_columns_team_names_and_authorities_stand_whole(demo_dir: Path) -> None:
-    dashboard = shown(demo_dir, 80, "dashboard")
+    dashboard = shown(demo_dir, 80, "dashboard", "--compare")
     teams = {"Family Safeguarding A", "Looked After Children", "Central Locality", "(no team)"}
     lines = {line.strip() for line in dashboard.splitlines()}
     assert teams <= lines, "each team of the summary has a line of its own"
@@ -105,3 +112,24 @@ def test_from_120_columns_every_cells_marks_show_whole_with_their_key(demo_dir: 
     for mark in marks:
         assert mark in output, f"{mark!r} is shown whole"
     assert "late n wd: first completed n working days after the due date" in words(output)
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_trends_fit_the_terminal_with_weeks_as_day_and_month(demo_dir: Path, columns: int) -> None:
+    output = shown(demo_dir, columns, "trends", "westvale")
+    assert max(len(line) for line in output.splitlines()) <= columns
+    assert "…" not in output
+    if columns == 80:
+        assert re.search(r"\b\d{1,2}/\d{1,2}\b", output)
+
+
+def test_a_worker_id_with_no_open_cases_is_said_not_shown_as_an_empty_caseload(demo_dir: Path) -> None:
+    output = shown(demo_dir, 80, "dashboard", "northmoor", "--worker", "NO-SUCH-WORKER")
+    assert "No open case of northmoor has that worker" in output
+    assert "NO-SUCH-WORKER" not in output
+    assert "0 open cases" not in output
+
+
+def test_an_element_is_chosen_by_its_label_as_well_as_its_key(demo_dir: Path) -> None:
+    by_label = json.loads(shown(demo_dir, 80, "dashboard", "northmoor", "--element", "Safety plan", "--json"))
+    assert [e["key"] for e in by_label["elements"]] == ["safety_plan"]

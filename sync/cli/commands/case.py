@@ -71,6 +71,7 @@ def load_timeline(app: App, authority: str, ref: str) -> CaseTimeline:
         changes,
         la.file.timeliness,
         datetime.now(ENGLAND).date(),
+        current_months=la.file.evidence_current_months,
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from dashboard.caseload import LEGAL_STATUSES, CaseFilter
-from dashboard.whiteboard import CASES_PER_TEAM, STATUS_BY_KEY, Board, load_board
+from dashboard.whiteboard import CASES_PER_TEAM, ENGLAND, STATUS_BY_KEY, Board, load_board
 from mapping.schema import Status
 from store.read import history
 from store.schema.views import NO_TEAM
@@ -37,7 +37,9 @@ from sync.cli.output import UsageError, emit_json
     type=click.Choice(sorted(LEGAL_STATUSES), case_sensitive=False),
     help="Only cases of this legal status.",
 )
-@click.option("--element", help="Only this element's column (and, with --status, its status).")
+@click.option(
+    "--element", help="Only this element's column (and, with --status, its status): its key or its label."
+)
 @click.option(
     "--status",
     type=click.Choice([s.value for s in Status]),
@@ -55,6 +57,11 @@ from sync.cli.output import UsageError, emit_json
     metavar="DATE",
     help="What changed since DATE (e.g. the last supervision), per team, from the status change log.",
 )
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Every team's tallies side by side in one summary; by default each team stands on its own.",
+)
 @click.pass_obj
 def dashboard(
     app: App,
@@ -67,6 +74,7 @@ def dashboard(
     worker_id: str | None,
     since: datetime | None,
     html_file: Path | None,
+    compare: bool,
 ) -> None:
     """The whiteboard: open cases by element status, and the team summary.
 
@@ -76,9 +84,12 @@ def dashboard(
     if authority:
         app.config.authority(authority)
     keys = [e.key for e in app.config.settings.catalogue]
+    labels = {e.label.lower(): e.key for e in app.config.settings.catalogue}
+    element = labels.get(element.lower(), element) if element is not None else None
     if element is not None and element not in keys:
         raise click.BadParameter(
-            f"unknown element {element!r}; elements: {', '.join(keys)}", param_hint="--element"
+            f"unknown element {element!r}; elements: {', '.join(keys)} (or their labels)",
+            param_hint="--element",
         )
     case_filter = CaseFilter(
         legal_status=legal_status.upper() if legal_status else None,
@@ -109,6 +120,12 @@ def dashboard(
             return
     if worker_id is not None and not as_json:
         # Neither the id nor its pseudonym is printed: the manager knows whose caseload they asked for.
+        if not case_filter.case_refs:
+            click.echo(
+                f"No open case of {authority} has that worker. Check the id as the case system shows it; "
+                "a worker with no open cases shows nothing either."
+            )
+            return
         click.echo(
             f"One worker's caseload: {len(board.cases)} open case{'' if len(board.cases) == 1 else 's'}."
         )
@@ -118,7 +135,7 @@ def dashboard(
         from dashboard.terminal import print_board  # the terminal library, for a terminal only
 
         # One team, or one worker's caseload, is asked for in full; the whole board is capped per team.
-        print_board(board, cases_per_team=CASES_PER_TEAM if capped else None)
+        print_board(board, cases_per_team=CASES_PER_TEAM if capped else None, compare=compare)
 
 
 def _write_page(
@@ -158,6 +175,7 @@ def board_for(
         rules=rules,
         case_filter=case_filter,
         cells_per_team=cells_per_team,
+        current_months={code: a.file.evidence_current_months for code, a in app.config.authorities.items()},
     )
 
 
@@ -191,7 +209,12 @@ def _show_since(app: App, board: Board, since: date, as_json: bool) -> None:
         )
         changes.extend(StatusChange.from_row(r) for r in rows)
     keys = [e.key for e in board.elements]
-    teams = changes_since(changes, since, board.cases, keys)
+    records: dict[tuple[str, str], list[dict[str, object]]] = {}
+    for code in sorted({c["authority"] for c in board.cases}):
+        for row in history.open_evidence(engine, code):
+            records.setdefault((code, str(row["case_ref"])), []).append(row)
+    on = board.generated_at.astimezone(ENGLAND).date()
+    teams = changes_since(changes, since, board.cases, keys, records, on)
     starts = log_starts(changes)
     if as_json:
         emit_json(
