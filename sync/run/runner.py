@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -376,5 +376,5 @@ def _scope_ref(authority: Authority, request: RunRequest) -> str | None:
 
 
 def _stored_refs(rejected: list[Rejected], identifiers: Identifiers) -> list[Rejected]:
-    """A connector's rejects name records by the source's own reference: store the pseudonym, bounded."""
-    return [replace(r, source_id=identifiers.reference(r.source_id)) for r in rejected]
+    """A connector's rejects name records by the source's own reference: store them as the policy says."""
+    return [r.told(identifiers) for r in rejected]
