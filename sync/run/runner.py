@@ -42,6 +42,7 @@ from sync.run.errors import (
     MostlyOrphaned,
     Stopped,
     TimeLimitReached,
+    not_started,
     safe_error,
 )
 from sync.run.recompute import StatusRules, settle
@@ -85,7 +86,8 @@ class RunRequest:
 
 @dataclass(frozen=True)
 class RunResult:
-    run_id: int
+    run_id: int | None
+    """None when the store could not take even the run's row."""
     authority: str
     outcome: RunOutcome
     counts: Counts
@@ -129,16 +131,10 @@ class SyncRunner:
     def run(self, code: str, request: RunRequest) -> RunResult:
         """One run of one authority; never raises for a failed run, it records and returns it."""
         authority = self.config.authority(code)
-        run_id = start_run(
-            self.engine,
-            authority=code,
-            trigger=request.trigger,
-            requested_by=request.requested_by,
-            reason=request.reason,
-            mode=request.mode,
-            scope_case_ref=_scope_ref(authority, request),
-            started_at=self.clock(),
-        )
+        try:
+            run_id = self._start_run(authority, request)
+        except DBAPIError as exc:
+            return self._not_started(authority, request, exc)
         bound = log.bind(run_id=run_id, authority=code, mode=str(request.mode), trigger=str(request.trigger))
         ctx = RunContext(
             authority=code,
@@ -179,14 +175,40 @@ class SyncRunner:
             outcome, error = RunOutcome.FAILED, safe_error(exc, request.case_ref)
             expected = isinstance(exc, (*EXPECTED_FAILURES, OperationalError))
             bound.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
+        try:
+            # Recorded while the lease is held: the next run cannot start, find this one still
+            # `running` and call it interrupted.
+            result = self._finish(run_id, code, outcome, ctx.counts, error)
         finally:
             try:
                 lease.__exit__(None, None, None)
             except Exception as exc:  # noqa: BLE001 - e.g. the store went away; the lease expires anyway
                 bound.warning("lease not released", error_class=type(exc).__name__)
-        result = self._finish(run_id, code, outcome, ctx.counts, error)
         bound.info("run finished", outcome=str(outcome), **vars(ctx.counts))
         return result
+
+    def _start_run(self, authority: Authority, request: RunRequest) -> int:
+        return start_run(
+            self.engine,
+            authority=authority.code,
+            trigger=request.trigger,
+            requested_by=request.requested_by,
+            reason=request.reason,
+            mode=request.mode,
+            scope_case_ref=_scope_ref(authority, request),
+            started_at=self.clock(),
+        )
+
+    def _not_started(self, authority: Authority, request: RunRequest, exc: DBAPIError) -> RunResult:
+        """The store refused the run's first row (locked, or unreachable): a failed run, recorded if
+        the store takes the row a moment later, reported in one line either way."""
+        error = not_started(exc)
+        log.error("run not started: the store refused it", authority=authority.code, error=error)
+        try:
+            run_id = self._start_run(authority, request)
+        except DBAPIError:
+            return RunResult(None, authority.code, RunOutcome.FAILED, Counts(), error)
+        return self._finish(run_id, authority.code, RunOutcome.FAILED, Counts(), error)
 
     def _finish(
         self, run_id: int, code: str, outcome: RunOutcome, counts: Counts, error: str | None
