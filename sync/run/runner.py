@@ -22,10 +22,9 @@ from config.authority import Authority
 from config.errors import ConfigError
 from config.loader import Config
 from config.secrets import resolve_secret
-from connectors.base import Batch, CaseFilterUnsupported, Connector, Rejected
+from connectors.base import Batch, CaseFilterUnsupported, Connector
 from connectors.errors import RetryBudgetExhausted
 from connectors.registry import connector_type
-from mapping.identifiers import Identifiers
 from mapping.mapper import CompiledMapping
 from store import lookups, writer
 from store.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
@@ -86,8 +85,7 @@ class RunRequest:
 
 @dataclass(frozen=True)
 class RunResult:
-    run_id: int | None
-    """None when the store could not take even the run's row."""
+    run_id: int | None  # None: the store could not take even the run's row
     authority: str
     outcome: RunOutcome
     counts: Counts
@@ -175,15 +173,14 @@ class SyncRunner:
             outcome, error = RunOutcome.FAILED, safe_error(exc, request.case_ref)
             expected = isinstance(exc, (*EXPECTED_FAILURES, OperationalError))
             bound.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
+        except BaseException:
+            _release(lease, bound)  # interrupted: the run stays `running` for the next to close
+            raise
         try:
-            # Recorded while the lease is held: the next run cannot start, find this one still
-            # `running` and call it interrupted.
+            # Recorded while the lease is held: no next run can find it `running` and call it interrupted.
             result = self._finish(run_id, code, outcome, ctx.counts, error)
         finally:
-            try:
-                lease.__exit__(None, None, None)
-            except Exception as exc:  # noqa: BLE001 - e.g. the store went away; the lease expires anyway
-                bound.warning("lease not released", error_class=type(exc).__name__)
+            _release(lease, bound)
         bound.info("run finished", outcome=str(outcome), **vars(ctx.counts))
         return result
 
@@ -200,8 +197,7 @@ class SyncRunner:
         )
 
     def _not_started(self, authority: Authority, request: RunRequest, exc: DBAPIError) -> RunResult:
-        """The store refused the run's first row (locked, or unreachable): a failed run, recorded if
-        the store takes the row a moment later, reported in one line either way."""
+        """The store refused the run's first row: a failed run, recorded if the store takes it now."""
         error = not_started(exc)
         log.error("run not started: the store refused it", authority=authority.code, error=error)
         try:
@@ -307,7 +303,7 @@ class SyncRunner:
                     lease.check()
                     incomplete += batch.incomplete
                     outcomes = compiled.map_batch(stream, batch.records)
-                    rejected = _stored_refs(batch.rejected, compiled.stream(stream).identifiers)
+                    rejected = [r.told(compiled.stream(stream).identifiers) for r in batch.rejected]
                     with self.engine.begin() as conn:
                         lease.confirm(conn)
                         counts = write_batch(
@@ -377,6 +373,13 @@ class SyncRunner:
             return settle(self.engine, lease, code, how, None, also=refs)
 
 
+def _release(lease: StoreLease, bound: structlog.typing.FilteringBoundLogger) -> None:
+    try:
+        lease.__exit__(None, None, None)
+    except Exception as exc:  # noqa: BLE001 - e.g. the store went away; the lease expires anyway
+        bound.warning("lease not released", error_class=type(exc).__name__)
+
+
 def _refuse_mostly_orphaned(read: int, orphaned: int) -> None:
     """Evidence is kept for cases that may arrive later, but a run where most of it names no stored
     case is a configuration problem (the streams key cases differently), not a green run."""
@@ -395,8 +398,3 @@ def _scope_ref(authority: Authority, request: RunRequest) -> str | None:
         return stored_case_ref(authority, request.case_ref)
     except ConfigError:
         return None  # the key is missing: the run itself fails on it and says so
-
-
-def _stored_refs(rejected: list[Rejected], identifiers: Identifiers) -> list[Rejected]:
-    """A connector's rejects name records by the source's own reference: store them as the policy says."""
-    return [r.told(identifiers) for r in rejected]
