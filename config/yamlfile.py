@@ -38,10 +38,21 @@ def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode, d
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
 
 
+MAX_CONFIG_BYTES = 1_000_000
+"""A settings or authority file is a few kilobytes; one past a megabyte is a mistake (a data file
+saved under the wrong name) and would take minutes to parse before being refused anyway."""
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     """Parse one config file that must hold a mapping at its top level."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                [f"{path}: larger than {MAX_CONFIG_BYTES // 1_000_000} MB; a config file is a few kilobytes"]
+            )
+        text = raw.decode("utf-8")
     except OSError as exc:
         raise ConfigError([f"{path}: cannot be read: {exc.strerror}"]) from None
     except UnicodeDecodeError as exc:

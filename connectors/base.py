@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel
 
 from connectors.errors import FatalError
+from mapping.identifiers import Identifiers
 
 Record = dict[str, Any]
 Position = dict[str, Any]
@@ -32,6 +33,14 @@ class Rejected:
     reason: str
     source_id: str | None = None
     raw_hash: str | None = None
+    named: str | None = None
+    """A source reference the reason names at mapping.identifiers.REFERENCE; shown only through `told`."""
+
+    def told(self, identifiers: Identifiers) -> Rejected:
+        """The reject as it may be stored or shown: every reference through the authority's policy."""
+        return Rejected(
+            identifiers.told(self.reason, self.named), identifiers.reference(self.source_id), self.raw_hash
+        )
 
 
 @dataclass(frozen=True)

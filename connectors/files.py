@@ -29,7 +29,6 @@ from connectors.base import (
     CheckReport,
     Connector,
     Position,
-    Rejected,
     SecretResolver,
     StreamSample,
 )
@@ -108,7 +107,7 @@ class FilesConnector(Connector):
                 parsed = spec.format.parse(drop.members)
             except BadFile as exc:
                 processed.add(drop.content_hash)
-                rejected = Rejected(str(exc), source_id=drop.name, raw_hash=drop.content_hash)
+                rejected = exc.rejected(drop.name, drop.content_hash)
                 yield Batch([], {"processed": sorted(processed)}, [rejected], [f"{drop.name} cannot be read"])
                 delivered_any = True
                 continue
@@ -163,7 +162,7 @@ class FilesConnector(Connector):
                         StreamSample(name, parsed.records[:sample_size], parsed.rejected[:sample_size])
                     )
                 except BadFile as exc:
-                    reason = Rejected(str(exc), source_id=drops[0].name, raw_hash=drops[0].content_hash)
+                    reason = exc.rejected(drops[0].name, drops[0].content_hash)
                     samples.append(StreamSample(name, [], [reason]))
                     problems.append(f"stream {name}: {drops[0].name} cannot be read: {exc}")
         except RetriableError as exc:

@@ -2,7 +2,9 @@
 
 Every request has a total deadline (`timeouts.total`) over all its attempts and waits, and the body is
 read a piece at a time against it: the read timeout bounds only the gap between two pieces, so a
-server dripping a byte a second would otherwise hold a run for ever.
+server dripping a byte a second would otherwise hold a run for ever. The body is also read against a
+byte limit (`max_response_mb`): a page that never ends, or one far larger than any sane page, fails
+the request as soon as it passes the limit, so the process never holds more than one bounded body.
 
 Retries follow the house rule: 429 and 503 wait what `Retry-After` says, other 5xx and dropped
 connections back off exponentially with jitter up to a cap, all within one retry budget per connector
@@ -40,6 +42,11 @@ Clock = Callable[[], float]
 
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 BODY_PIECE = 64 * 1024
+MEGABYTE = 1_000_000
+DEFAULT_MAX_RESPONSE_MB = 16
+"""16 MB is 16,000 records of 1 kB, past the page sizes APIs are asked for. A parsed page costs some
+25 times its bytes until its batch is stored (a 63 MB page of small records took a sync to 1.57 GB,
+a 15.5 MB one to 455 MB, docs/reliability.md), so the limit is what bounds memory per authority."""
 
 
 class Timeouts(StrictModel):
@@ -65,6 +72,10 @@ class HttpRetriable(RetriableError):
 
 class Unauthorized(FatalError):
     """HTTP 401: the credentials were refused."""
+
+
+class ResponseTooLarge(FatalError):
+    """A body past the byte limit: asking again would only read the same endless or oversized page."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +129,9 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         sleeper: Sleeper = time.sleep,
         clock: Clock = time.time,
+        max_response_mb: int = DEFAULT_MAX_RESPONSE_MB,
     ) -> None:
+        self.max_body_bytes = max_response_mb * MEGABYTE
         self.ca_bundle = ca_bundle
         self.headers = dict(headers or {})
         self.timeouts = timeouts
@@ -278,11 +291,13 @@ class HttpClient:
             raise HttpRetriable(f"{here}: request failed ({type(exc).__name__})") from None
 
     def _read_body(self, response: requests.Response, here: str, deadline: float) -> None:
-        """Read the body piece by piece, giving up at the deadline however steadily it trickles in."""
+        """Read the body piece by piece, giving up at the deadline however steadily it trickles in, and
+        at the byte limit however fast it comes (decompressed bytes count, so a small gzip bomb does too)."""
         import urllib3
 
         raw = response.raw
         pieces: list[bytes] = []
+        size = 0
         try:
             while True:
                 if self.clock() > deadline:
@@ -290,6 +305,13 @@ class HttpClient:
                 piece = raw.read1(BODY_PIECE, decode_content=True)
                 if not piece:
                     break
+                size += len(piece)
+                if size > self.max_body_bytes:
+                    pieces.clear()
+                    raise ResponseTooLarge(
+                        f"{here}: the response passed {self.max_body_bytes // MEGABYTE} MB, the connector's "
+                        "max_response_mb; ask for smaller pages, or raise the limit if the source cannot"
+                    )
                 pieces.append(piece)
         except urllib3.exceptions.ReadTimeoutError:
             raise HttpRetriable(f"{here}: the body stalled for {self.timeouts.read}s") from None

@@ -79,6 +79,7 @@ class RestConnector(Connector):
             headers=config.headers,
             sleeper=sleeper,
             clock=clock,
+            max_response_mb=config.max_response_mb,
         )
         self.auth = config.auth.build(secrets, self.client)
 

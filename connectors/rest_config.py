@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from connectors.auth import AuthConfig, NoAuth
 from connectors.config_blocks import Lookback, StrictModel, check_required_streams, no_credentials
-from connectors.http import RetryPolicy, Timeouts
+from connectors.http import DEFAULT_MAX_RESPONSE_MB, RetryPolicy, Timeouts
 from connectors.pagination import PaginationConfig, SinglePage
 from mapping.timeformats import CURSOR_FORMATS, TimeFormat, time_format
 
@@ -85,6 +85,12 @@ class RestConfig(StrictModel):
     headers: dict[str, str] = Field(default_factory=dict)
     timeouts: Timeouts = Field(default_factory=Timeouts)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    max_response_mb: int = Field(
+        default=DEFAULT_MAX_RESPONSE_MB,
+        ge=1,
+        le=1024,
+        description="the largest response body read, in MB; a larger or endless one fails the run",
+    )
     auth: AuthConfig = Field(default_factory=NoAuth)
     streams: dict[str, RestStream]
 

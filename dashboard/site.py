@@ -6,14 +6,11 @@ audit, and teams side by side invite the league-table reading the practice warns
 lists authorities and teams alphabetically with no figures to compare. Every page says when each of
 its authorities last synced and whether that is older than its schedule allows.
 
-Published whole or not at all: the site is written to a folder beside the target, then a symlink is
-swapped onto the target with os.replace, so a reader never sees a half-written site.
+Published whole or not at all, into a folder beside the target swapped in by `dashboard.publishing`.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -321,44 +318,3 @@ def write_site(folder: Path, site: Site) -> int:
         target.write_text(text, encoding="utf-8")
         pages += relative.endswith(".html")
     return pages
-
-
-class NotASite(Exception):
-    """The target is a folder publishing did not make: it is left alone."""
-
-
-def publish(out: Path, site: Site) -> int:
-    """Publish the site at `out` atomically; returns the number of pages.
-
-    `out` becomes a symlink to a sibling folder `.NAME.<id>`: the new site is written beside it, a
-    temporary link to it is os.replace'd onto `out` (atomic on POSIX), then the old folder goes.
-    """
-    out = out.absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    previous = _previous_target(out)
-    fresh = out.parent / f".{out.name}.{uuid.uuid4().hex[:12]}"
-    try:
-        pages = write_site(fresh, site)
-        link = out.parent / f".{out.name}.link-{uuid.uuid4().hex[:8]}"
-        link.symlink_to(fresh.name)
-        if out.is_dir() and not out.is_symlink():
-            # A site from before publishing used a link: moved aside once, then swapped like any other.
-            previous = out.parent / f".{out.name}.{uuid.uuid4().hex[:12]}"
-            out.rename(previous)
-        os.replace(link, out)
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
-    if previous is not None and previous.resolve() != fresh.resolve():
-        shutil.rmtree(previous, ignore_errors=True)
-    return pages
-
-
-def _previous_target(out: Path) -> Path | None:
-    if out.is_symlink():
-        return out.parent / os.readlink(out)
-    if not out.exists():
-        return None
-    if out.is_dir() and ((out / SITE_MARKER).exists() or not any(out.iterdir())):
-        return None
-    raise NotASite(f"{out} exists and is not a site published here; give a new or empty folder")

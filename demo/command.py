@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from dashboard.site import load_site, publish
+from dashboard.publishing import publish
+from dashboard.site import load_site
 from dashboard.terminal import print_board
 from demo.build import (
     DEFAULT_PORT,

@@ -23,6 +23,16 @@ the length. 26 characters also fit comfortably in the schema's 128-character ref
 MIN_KEY_BYTES = 16
 MAX_REF_LENGTH = 128
 """The store's reference columns; a longer source reference is unusable as a key and not kept."""
+REFERENCE = "{reference}"
+"""Where a message names a source reference. Only `Identifiers.told` fills it in, so every message
+(quarantine reasons, `check` output, errors) shows a reference the one way the policy allows."""
+WITHHELD = "one"
+"""What stands for the reference where no policy is at hand: "lists child one twice" reads as meant."""
+
+
+def withheld(message: str) -> str:
+    """A message naming a reference, for a place that knows no identifier policy: the reference left out."""
+    return message.replace(REFERENCE, WITHHELD)
 
 
 class IdentifierPolicy(BaseModel):
@@ -92,6 +102,13 @@ class Identifiers:
             return None
         stored = self.case_ref(value)  # `source_id`, without the extra call per record
         return stored if len(stored) <= MAX_REF_LENGTH else None
+
+    def told(self, message: str, reference: str | None) -> str:
+        """A message naming `reference` at REFERENCE: its pseudonym under pseudonymisation, the
+        authority's own reference when kept, never one too long to store."""
+        if reference is None or REFERENCE not in message:
+            return withheld(message)
+        return message.replace(REFERENCE, self.reference(reference) or "an overlong reference")
 
     def worker(self, value: str | None) -> str | None:
         if value is None or self.policy.worker == "drop":

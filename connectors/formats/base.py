@@ -8,10 +8,25 @@ from pathlib import Path
 
 from connectors.base import Record, Rejected
 from connectors.config_blocks import StrictModel
+from mapping.identifiers import withheld
 
 
 class BadFile(Exception):
-    """A drop that cannot be read whole (bad XML, bad encoding, wrong columns); it loads nothing."""
+    """A drop that cannot be read whole (bad XML, bad encoding, wrong columns); it loads nothing.
+
+    A source reference it names goes in `named`, marked in the message by REFERENCE: `str()` leaves it
+    out, and `rejected` hands it to the identifier policy."""
+
+    def __init__(self, message: str, named: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.named = named
+
+    def __str__(self) -> str:
+        return withheld(self.message)
+
+    def rejected(self, drop: str, content_hash: str) -> Rejected:
+        return Rejected(self.message, source_id=drop, raw_hash=content_hash, named=self.named)
 
 
 @dataclass(frozen=True)

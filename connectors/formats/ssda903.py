@@ -16,6 +16,7 @@ from connectors.base import Record, Rejected
 from connectors.formats.base import BadFile, FileFormat, Parsed
 from connectors.formats.delimited import read_table
 from connectors.formats.episodes import latest_episodes
+from mapping.identifiers import REFERENCE
 from mapping.outcomes import canonical_hash
 
 HEADER_NEVER_KEPT = frozenset({"DOB", "UPN", "MOTHER", "MC_DOB"})
@@ -99,7 +100,8 @@ class Ssda903Format(FileFormat):
                 continue
             if child in children:
                 raise BadFile(
-                    f"{path.name} lists one child twice (data row {number} repeats an earlier CHILD)"
+                    f"{path.name} lists child {REFERENCE} twice (data row {number} repeats an earlier CHILD)",
+                    named=child,
                 )
             children[child] = {k: v for k, v in row.items() if k not in HEADER_NEVER_KEPT}
         return children

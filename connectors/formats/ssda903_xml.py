@@ -20,6 +20,7 @@ from defusedxml.ElementTree import parse
 from connectors.base import Record
 from connectors.formats.base import BadFile, FileFormat, Parsed, wrong_root
 from connectors.formats.ssda903 import REVIEW_NEVER_KEPT, episode_records, is_xml
+from mapping.identifiers import REFERENCE
 
 ROOT = "EXPSSDA903"
 RENAMED = {"CHILDID": "CHILD", "PL": "PLACE"}
@@ -50,7 +51,7 @@ class Ssda903XmlFormat(FileFormat):
             if header is None or child is None:
                 raise BadFile(f"{path.name} has a CHILD without a HEADER/CHILDID")
             if child in children:
-                raise BadFile(f"{path.name} lists child {child} twice")
+                raise BadFile(f"{path.name} lists child {REFERENCE} twice", named=child)
             children[child] = {"CHILD": child, **{name: _text(header.find(name)) for name in HEADER_KEPT}}
             reviews[child] = [
                 {k: v for k, v in _fields(review).items() if k not in REVIEW_NEVER_KEPT}

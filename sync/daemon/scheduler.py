@@ -30,7 +30,8 @@ from config.authority import Authority
 from config.errors import ConfigError
 from config.loader import Config, load_config
 from connectors.base import Connector
-from dashboard.site import load_site, publish
+from dashboard.publishing import publish
+from dashboard.site import load_site
 from store.read import queries
 from store.write.lease import LeaseHeld, utc_now
 from sync.daemon.endpoint import Endpoint

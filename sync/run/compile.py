@@ -39,6 +39,11 @@ def compile_for(authority: Authority, elements: Sequence[str], today: date | Non
         raise ConfigError([f"{authority.path}: {problem}" for problem in exc.problems]) from None
 
 
+def identifiers_for(authority: Authority) -> Identifiers:
+    """The authority's identifier policy with its key: how its references are stored and shown."""
+    return Identifiers(authority.file.identifiers, pseudonym_key(authority))
+
+
 def stored_case_ref(authority: Authority, source_ref: str) -> str:
     """The case reference as the store holds it: the LA's own, or its pseudonym under the LA's key."""
-    return Identifiers(authority.file.identifiers, pseudonym_key(authority)).case_ref(source_ref)
+    return identifiers_for(authority).case_ref(source_ref)

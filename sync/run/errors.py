@@ -77,3 +77,9 @@ def safe_error(exc: BaseException, case_ref: str | None = None) -> str:
     if isinstance(exc, DBAPIError):
         return f"store error: {type(exc.orig).__name__}"
     return f"{type(exc).__name__} (see the daemon's log for the traceback)"
+
+
+def not_started(exc: BaseException) -> str:
+    """Why a run never started, the store having refused its first row or its opening: one line, the
+    same whether the failed run could be recorded or not."""
+    return safe_error(exc).split(";")[0] + "; the run did not start"

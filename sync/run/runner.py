@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -22,10 +22,9 @@ from config.authority import Authority
 from config.errors import ConfigError
 from config.loader import Config
 from config.secrets import resolve_secret
-from connectors.base import Batch, CaseFilterUnsupported, Connector, Rejected
+from connectors.base import Batch, CaseFilterUnsupported, Connector
 from connectors.errors import RetryBudgetExhausted
 from connectors.registry import connector_type
-from mapping.identifiers import Identifiers
 from mapping.mapper import CompiledMapping
 from store.schema.tables import STREAM_TABLES, SyncRun
 from store.write import lookups, writer
@@ -41,6 +40,7 @@ from sync.run.errors import (
     MostlyOrphaned,
     Stopped,
     TimeLimitReached,
+    not_started,
     safe_error,
 )
 from sync.run.recompute import StatusRules, settle
@@ -84,7 +84,7 @@ class RunRequest:
 
 @dataclass(frozen=True)
 class RunResult:
-    run_id: int
+    run_id: int | None  # None: the store could not take even the run's row
     authority: str
     outcome: RunOutcome
     counts: Counts
@@ -128,16 +128,10 @@ class SyncRunner:
     def run(self, code: str, request: RunRequest) -> RunResult:
         """One run of one authority; never raises for a failed run, it records and returns it."""
         authority = self.config.authority(code)
-        run_id = start_run(
-            self.engine,
-            authority=code,
-            trigger=request.trigger,
-            requested_by=request.requested_by,
-            reason=request.reason,
-            mode=request.mode,
-            scope_case_ref=_scope_ref(authority, request),
-            started_at=self.clock(),
-        )
+        try:
+            run_id = self._start_run(authority, request)
+        except DBAPIError as exc:
+            return self._not_started(authority, request, exc)
         bound = log.bind(run_id=run_id, authority=code, mode=str(request.mode), trigger=str(request.trigger))
         ctx = RunContext(
             authority=code,
@@ -178,14 +172,38 @@ class SyncRunner:
             outcome, error = RunOutcome.FAILED, safe_error(exc, request.case_ref)
             expected = isinstance(exc, (*EXPECTED_FAILURES, OperationalError))
             bound.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
+        except BaseException:
+            _release(lease, bound)  # interrupted: the run stays `running` for the next to close
+            raise
+        try:
+            # Recorded while the lease is held: no next run can find it `running` and call it interrupted.
+            result = self._finish(run_id, code, outcome, ctx.counts, error)
         finally:
-            try:
-                lease.__exit__(None, None, None)
-            except Exception as exc:  # noqa: BLE001 - e.g. the store went away; the lease expires anyway
-                bound.warning("lease not released", error_class=type(exc).__name__)
-        result = self._finish(run_id, code, outcome, ctx.counts, error)
+            _release(lease, bound)
         bound.info("run finished", outcome=str(outcome), **vars(ctx.counts))
         return result
+
+    def _start_run(self, authority: Authority, request: RunRequest) -> int:
+        return start_run(
+            self.engine,
+            authority=authority.code,
+            trigger=request.trigger,
+            requested_by=request.requested_by,
+            reason=request.reason,
+            mode=request.mode,
+            scope_case_ref=_scope_ref(authority, request),
+            started_at=self.clock(),
+        )
+
+    def _not_started(self, authority: Authority, request: RunRequest, exc: DBAPIError) -> RunResult:
+        """The store refused the run's first row: a failed run, recorded if the store takes it now."""
+        error = not_started(exc)
+        log.error("run not started: the store refused it", authority=authority.code, error=error)
+        try:
+            run_id = self._start_run(authority, request)
+        except DBAPIError:
+            return RunResult(None, authority.code, RunOutcome.FAILED, Counts(), error)
+        return self._finish(run_id, authority.code, RunOutcome.FAILED, Counts(), error)
 
     def _finish(
         self, run_id: int, code: str, outcome: RunOutcome, counts: Counts, error: str | None
@@ -284,7 +302,7 @@ class SyncRunner:
                     lease.check()
                     incomplete += batch.incomplete
                     outcomes = compiled.map_batch(stream, batch.records)
-                    rejected = _stored_refs(batch.rejected, compiled.stream(stream).identifiers)
+                    rejected = [r.told(compiled.stream(stream).identifiers) for r in batch.rejected]
                     with self.engine.begin() as conn:
                         lease.confirm(conn)
                         counts = write_batch(
@@ -354,6 +372,13 @@ class SyncRunner:
             return settle(self.engine, lease, code, how, None, also=refs)
 
 
+def _release(lease: StoreLease, bound: structlog.typing.FilteringBoundLogger) -> None:
+    try:
+        lease.__exit__(None, None, None)
+    except Exception as exc:  # noqa: BLE001 - e.g. the store went away; the lease expires anyway
+        bound.warning("lease not released", error_class=type(exc).__name__)
+
+
 def _refuse_mostly_orphaned(read: int, orphaned: int) -> None:
     """Evidence is kept for cases that may arrive later, but a run where most of it names no stored
     case is a configuration problem (the streams key cases differently), not a green run."""
@@ -372,8 +397,3 @@ def _scope_ref(authority: Authority, request: RunRequest) -> str | None:
         return stored_case_ref(authority, request.case_ref)
     except ConfigError:
         return None  # the key is missing: the run itself fails on it and says so
-
-
-def _stored_refs(rejected: list[Rejected], identifiers: Identifiers) -> list[Rejected]:
-    """A connector's rejects name records by the source's own reference: store the pseudonym, bounded."""
-    return [replace(r, source_id=identifiers.reference(r.source_id)) for r in rejected]

@@ -291,7 +291,7 @@ def test_ssda903_naming_a_child_twice_is_refused_without_quoting_the_child(
     (tmp_path / "header.csv").write_text("\n".join([*lines, lines[1]]) + "\n")
     child = lines[1].split(",")[0]
 
-    with pytest.raises(BadFile, match=r"header\.csv lists one child twice") as refused:
+    with pytest.raises(BadFile, match=r"header\.csv lists child one twice") as refused:
         ssda903.parse(ssda903.members(tmp_path / "episodes.csv"))
     assert child not in str(refused.value)
 

@@ -135,7 +135,9 @@ def run_trials(settings: Path, check_positions: bool) -> None:
         # The finishing run goes through the same command in this process, sparing a start-up.
         finish = run_cli("--config", str(settings), "sync", "--json")
         assert finish.exit_code == 0, f"trial {trial}: {finish.output}"
-        assert json.loads(finish.output)[0]["outcome"] == "succeeded", f"trial {trial}: {finish.output}"
+        # Only the command's own output: the loopback server in this process may report a dropped
+        # connection (the killed client's) on stderr at any moment.
+        assert json.loads(finish.stdout)[0]["outcome"] == "succeeded", f"trial {trial}: {finish.output}"
         assert snapshot(store) == expected, f"trial {trial} did not converge"
     # Most kills must land after some batches committed and before the last, or they tested little.
     assert mid_run >= TRIALS // 2, f"only {mid_run} of {TRIALS} kills landed mid-run"

@@ -16,7 +16,7 @@ from mapping.mapper import CompiledMapping
 from mapping.outcomes import Mapped
 from sync.cli.app import App
 from sync.cli.output import RunFailed, emit_json
-from sync.run.compile import compile_for, stored_case_ref
+from sync.run.compile import compile_for, identifiers_for, stored_case_ref
 from sync.run.runner import build_connector
 
 
@@ -33,6 +33,7 @@ def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
     config = app.config
     la = config.authority(authority)
     compiled = compile_for(la, config.settings.element_keys)
+    identifiers = identifiers_for(la)
     try:
         with build_connector(la) as connector:
             report = connector.check(sample_size)
@@ -49,7 +50,7 @@ def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
         "detail": report.detail,
         "problems": problems,
         "notes": report.notes,
-        "unreadable": [asdict(r) for s in report.samples for r in s.rejected],
+        "unreadable": [asdict(r.told(identifiers)) for s in report.samples for r in s.rejected],
         "coverage": asdict(coverage(compiled, samples)),
     }
     if as_json:

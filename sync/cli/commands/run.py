@@ -6,11 +6,14 @@ import getpass
 import os
 
 import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from store.write.runs import ACCOUNTED
 from sync.cli.app import App
 from sync.cli.output import RunFailed, RunPartial, emit_json
 from sync.cli.progress import progress_reporter
+from sync.run.errors import not_started
 from sync.run.runner import Mode, RunOutcome, RunRequest, RunResult, SyncRunner, Trigger
 
 
@@ -56,12 +59,22 @@ def report_runs(results: list[RunResult], as_json: bool) -> None:
                 for name in (*ACCOUNTED, "deleted")
                 if counts[name] or name not in _SHOWN_WHEN_MET
             ]
-            line = f"{r.authority}: {r.outcome} (run {r.run_id}) " + ", ".join(parts)
+            recorded = f"run {r.run_id}" if r.run_id is not None else "not recorded"
+            line = f"{r.authority}: {r.outcome} ({recorded}) " + ", ".join(parts)
             click.echo(line + (f" - {r.error}" if r.error else ""))
     if any(r.outcome is RunOutcome.FAILED for r in results):
         raise RunFailed("a run failed; see `sofs-sync runs` for its error")
     if any(r.outcome is RunOutcome.PARTIAL for r in results):
         raise RunPartial("a run ended partial; see its error above and `sofs-sync runs`")
+
+
+def store_for_runs(app: App) -> Engine:
+    """The store, or a failed run in one line when it cannot even be opened (exit 1, like any run
+    the store failed; a store not brought up by `init` stays a usage error)."""
+    try:
+        return app.ready_engine()
+    except OperationalError as exc:
+        raise RunFailed(not_started(exc)) from None
 
 
 by_option = click.option("--by", help="Who asked for this run (default: the OS user).")
@@ -79,7 +92,7 @@ def sync_command(app: App, authorities: tuple[str, ...], by: str | None, as_json
     codes = list(authorities) or config.enabled_codes()
     for code in codes:
         config.authority(code)
-    runner = SyncRunner(config, app.ready_engine())
+    runner = SyncRunner(config, store_for_runs(app))
     results = []
     for code in codes:
         with progress_reporter(code, enabled=not as_json) as on_batch:
@@ -114,7 +127,7 @@ def resync(
         raise click.BadParameter("give a reason", param_hint="--reason")
     config = app.config
     config.authority(authority)
-    runner = SyncRunner(config, app.ready_engine())
+    runner = SyncRunner(config, store_for_runs(app))
     request = RunRequest(
         Trigger.MANUAL,
         who_asked(by),
