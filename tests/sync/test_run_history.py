@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-import store.engine
+import store.schema.engine
 import sync.run.runner as runner_module
 from store.schema.engine import make_engine
 from store.schema.tables import SyncRun
@@ -68,7 +68,7 @@ def test_a_runs_outcome_is_recorded_before_its_lease_is_released(
 
 @pytest.fixture
 def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store.engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(store.schema.engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
 
 
 @pytest.mark.usefixtures("short_busy_timeout")
