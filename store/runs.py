@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, insert, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from store.models import AuditEntry, SyncRun
 
@@ -14,20 +14,40 @@ from store.models import AuditEntry, SyncRun
 class Counts:
     """What a run did with what it read.
 
-    read = written + unchanged + quarantined + not_evidence + orphaned + superseded: orphaned evidence is
-    stored (its case may arrive later) but names a case the store does not have, so it is not counted as
-    written; superseded rows were read but replaced by a later one of the same case (a child's earlier
-    episodes in a statutory return), so they are neither written nor unchanged.
+    read = written + unchanged + quarantined + not_evidence + orphaned + superseded + duplicates, and
+    written = inserted + updated (see `balance`): orphaned evidence is stored (its case may arrive
+    later) but names a case the store does not have, so it is not counted as written; superseded rows
+    were read but replaced by a later one of the same case (a child's earlier episodes in a statutory
+    return); duplicates were rows of a key the read held more than once, passed over for the row the
+    stream's rule keeps. A refused run's counts say what publishing would have done.
     """
 
     read: int = 0
     written: int = 0
+    inserted: int = 0
+    updated: int = 0
     unchanged: int = 0
     quarantined: int = 0
     not_evidence: int = 0
     deleted: int = 0
     orphaned: int = 0
     superseded: int = 0
+    duplicates: int = 0
+    ahead: int = 0
+    """Records whose change time lay past now beyond the tolerance: the watermark was held at now."""
+
+    def balance(self) -> int:
+        """What `read` holds beyond the records the run accounted for: 0 when the counts add up."""
+        accounted = (
+            self.written
+            + self.unchanged
+            + self.quarantined
+            + self.not_evidence
+            + self.orphaned
+            + self.superseded
+            + self.duplicates
+        )
+        return self.read - accounted
 
     def add(self, other: Counts) -> None:
         for name, value in asdict(other).items():
@@ -73,7 +93,13 @@ def record_counts(conn: Connection, run_id: int, counts: Counts) -> None:
 
 
 def finish_run(
-    engine: Engine, run_id: int, outcome: str, finished_at: datetime, counts: Counts, error: str | None = None
+    engine: Engine,
+    run_id: int,
+    outcome: str,
+    finished_at: datetime,
+    counts: Counts,
+    error: str | None = None,
+    notes: str | None = None,
 ) -> None:
     with engine.begin() as conn:
         conn.execute(
@@ -81,6 +107,8 @@ def finish_run(
             .where(SyncRun.id == run_id)
             .values(outcome=outcome, finished_at=finished_at, error=error, **counts.as_columns())
         )
+        if notes:
+            add_note(conn, run_id, notes)
 
 
 def audit(
@@ -99,3 +127,26 @@ def audit(
             at=at, actor=actor, action=action, authority=authority, scope=scope, reason=reason, run_id=run_id
         )
     )
+
+
+def load_counts(conn: Connection, run_id: int) -> Counts:
+    """A run's recorded counts, for the run that carries its staged read on."""
+    columns = [getattr(SyncRun, f"{name}_count") for name in Counts.__dataclass_fields__]
+    row = conn.execute(select(*columns).where(SyncRun.id == run_id)).one()
+    return Counts(*(int(v or 0) for v in row))
+
+
+def stage_of_run(conn: Connection, run_id: int, authority: str) -> tuple[str | None, str, str | None]:
+    """Where a run's staged rows stand, its mode and the case it covered; (None, "", None) for a run
+    of another authority or none."""
+    row = conn.execute(
+        select(SyncRun.stage, SyncRun.mode, SyncRun.scope_case_ref).where(
+            SyncRun.id == run_id, SyncRun.authority == authority
+        )
+    ).first()
+    return (None, "", None) if row is None else (row[0], str(row[1]), row[2])
+
+
+def add_note(conn: Connection, run_id: int, note: str) -> None:
+    notes = func.coalesce(SyncRun.notes + "; ", "") + note
+    conn.execute(update(SyncRun).where(SyncRun.id == run_id).values(notes=notes))

@@ -1,4 +1,4 @@
-"""`sync` and `resync`: runs started from the command line, recorded with who asked and why."""
+"""`sync`, `resync`, `accept` and `discard` from the command line, recorded with who asked and why."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import getpass
 import os
 
 import click
+from sqlalchemy import Engine
 
 from sync.cli.app import App
-from sync.cli.output import RunFailed, RunPartial, emit_json
+from sync.cli.output import RunFailed, RunPartial, UsageError, emit_json
 from sync.cli.progress import progress_reporter
+from sync.run.errors import NotRefused
 from sync.run.runner import Mode, RunOutcome, RunRequest, RunResult, SyncRunner, Trigger
 
 
@@ -32,6 +34,7 @@ def report_runs(results: list[RunResult], as_json: bool) -> None:
                     "authority": r.authority,
                     "outcome": r.outcome,
                     "error": r.error,
+                    "notes": r.notes,
                     "counts": vars(r.counts),
                 }
                 for r in results
@@ -40,20 +43,34 @@ def report_runs(results: list[RunResult], as_json: bool) -> None:
     else:
         for r in results:
             c = r.counts
+            # A refused run's counts say what publishing would have done: none of it was.
+            would = "would insert" if r.outcome is RunOutcome.REFUSED else "inserted"
             line = (
-                f"{r.authority}: {r.outcome} (run {r.run_id}) read {c.read}, written {c.written}, "
-                f"unchanged {c.unchanged}, quarantined {c.quarantined}, "
+                f"{r.authority}: {r.outcome} (run {r.run_id}) read {c.read}, {would} {c.inserted}, "
+                f"updated {c.updated}, unchanged {c.unchanged}, quarantined {c.quarantined}, "
                 f"not practice evidence {c.not_evidence}"
             )
             if c.orphaned:
                 line += f", evidence naming no stored case {c.orphaned}"
             if c.superseded:
                 line += f", superseded by a later episode {c.superseded}"
+            if c.duplicates:
+                line += f", duplicate rows passed over {c.duplicates}"
             if c.deleted:
                 line += f", marked deleted {c.deleted}"
             click.echo(line + (f" - {r.error}" if r.error else ""))
+            if r.notes:
+                click.echo(f"  note: {r.notes}")
+            if r.outcome is RunOutcome.REFUSED:
+                click.echo(
+                    "  nothing was published. Fix the cause and sync again, or publish this read anyway "
+                    f"with `sofs-sync accept {r.run_id} --reason ...`, or drop it with "
+                    f"`sofs-sync discard {r.run_id} --reason ...`"
+                )
     if any(r.outcome is RunOutcome.FAILED for r in results):
         raise RunFailed("a run failed; see `sofs-sync runs` for its error")
+    if any(r.outcome is RunOutcome.REFUSED for r in results):
+        raise RunPartial("a run was refused by its guards; see its error above and `sofs-sync runs`")
     if any(r.outcome is RunOutcome.PARTIAL for r in results):
         raise RunPartial("a run ended partial; see its error above and `sofs-sync runs`")
 
@@ -121,3 +138,52 @@ def resync(
         runner.on_batch = on_batch
         result = runner.run(authority, request)
     report_runs([result], as_json)
+
+
+@click.command()
+@click.argument("run_id", type=int)
+@click.option(
+    "--reason", required=True, help="Why this read may be published past its guards; kept in the audit log."
+)
+@by_option
+@json_option
+@click.pass_obj
+def accept(app: App, run_id: int, reason: str, by: str | None, as_json: bool) -> None:
+    """Publish a refused run's read anyway, past its guards, recorded with who and why."""
+    if not reason.strip():
+        raise click.BadParameter("give a reason", param_hint="--reason")
+    engine = app.ready_engine()
+    authority = _authority_of(engine, run_id)
+    runner = SyncRunner(app.config, engine)
+    request = RunRequest(
+        Trigger.MANUAL, who_asked(by), Mode.ACCEPT, reason=reason.strip(), accepted_run=run_id
+    )
+    report_runs([runner.run(authority, request)], as_json)
+
+
+@click.command()
+@click.argument("run_id", type=int)
+@click.option("--reason", required=True, help="Why this read is dropped; kept in the audit log.")
+@by_option
+@click.pass_obj
+def discard(app: App, run_id: int, reason: str, by: str | None) -> None:
+    """Drop a refused run's staged read, recorded with who and why; dashboards never saw it."""
+    if not reason.strip():
+        raise click.BadParameter("give a reason", param_hint="--reason")
+    engine = app.ready_engine()
+    authority = _authority_of(engine, run_id)
+    runner = SyncRunner(app.config, engine)
+    try:
+        runner.discard(authority, run_id, who_asked(by), reason.strip())
+    except NotRefused as exc:
+        raise UsageError(str(exc)) from None
+    click.echo(f"{authority}: run {run_id}'s staged read discarded")
+
+
+def _authority_of(engine: Engine, run_id: int) -> str:
+    from store.read import run_authority
+
+    authority = run_authority(engine, run_id)
+    if authority is None:
+        raise UsageError(f"there is no run {run_id}; see `sofs-sync runs`")
+    return authority
