@@ -16,7 +16,7 @@ from pathlib import Path
 import requests
 
 from config.loader import load_config
-from store.engine import make_engine, store_url
+from store.schema.engine import make_engine, store_url
 from sync.cli.logs import configure_logging
 from sync.run.runner import RunRequest, SyncRunner, Trigger
 

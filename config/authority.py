@@ -15,7 +15,7 @@ from mapping.spec import AuthorityMapping
 from mapping.timeliness import ElementRule
 
 if TYPE_CHECKING:
-    from mapping.mapper import DateWindow
+    from mapping.dates import DateWindow
 
 
 class ConnectorBlock(BaseModel):
@@ -37,7 +37,7 @@ class PlausibleDates(BaseModel):
 
     def window(self, today: date) -> DateWindow:
         # Imported here: the mapper (what a run compiles) is not needed to load the configuration.
-        from mapping.mapper import DateWindow
+        from mapping.dates import DateWindow
 
         try:
             latest = today.replace(year=today.year + self.years_ahead)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mapping.schema import Status
-from store.views import NO_TEAM
+from store.schema.views import NO_TEAM
 
 Row = dict[str, Any]
 

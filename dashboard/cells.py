@@ -11,11 +11,12 @@ from __future__ import annotations
 from bisect import bisect, insort
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache, partial
 from typing import Any
 
 from mapping.schema import EvidenceState, Status
+from mapping.status import COUNTING_STATE_VALUES, evidence_order, review_due_on
 from mapping.timeliness import ElementRule, HolidayCalendar, england_bank_holidays, working_days_between
 
 UP, DOWN, SAME = "up", "down", "same"
@@ -43,7 +44,7 @@ class SourceRecord:
 
     @property
     def completed(self) -> bool:
-        return self.live and EvidenceState(self.state).counts_as_evidence
+        return self.live and self.state in COUNTING_STATE_VALUES
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,6 @@ LiveRecord = tuple[str, str, int | None, str]
 date as ISO text, scale value, source id."""
 Summary = tuple[tuple[int, ...], str | None, str | None]
 """An `ElementEvidence` with its dates as ISO text: scale trajectory, draft date, planned date."""
-COMPLETED_STATES = frozenset(s.value for s in EvidenceState if s.counts_as_evidence)
 
 
 def summarise_live(live: Sequence[LiveRecord], on: str) -> Summary:
@@ -88,28 +88,27 @@ def summarise_live(live: Sequence[LiveRecord], on: str) -> Summary:
         state, day, scale_value, _ = live[0]
         if day > on:
             return (), None, day
-        if state in COMPLETED_STATES:
+        if state in COUNTING_STATE_VALUES:
             return ((scale_value,) if scale_value is not None else ()), None, None
         return (), day, None
     past = sorted((r for r in live if r[1] <= on), key=_live_order)
     planned = min((r[1] for r in live if r[1] > on), default=None)
-    done = [r for r in past if r[0] in COMPLETED_STATES]
+    done = [r for r in past if r[0] in COUNTING_STATE_VALUES]
     since = done[-1][1] if done else None
     draft = max(
-        (r[1] for r in past if r[0] not in COMPLETED_STATES and (since is None or r[1] >= since)),
+        (r[1] for r in past if r[0] not in COUNTING_STATE_VALUES and (since is None or r[1] >= since)),
         default=None,
     )
     return tuple(r[2] for r in done if r[2] is not None), draft, planned
 
 
 def _live_order(record: LiveRecord) -> tuple[str, int, str]:
-    # record_order on the rows as read.
-    return (record[1], -1 if record[2] is None else record[2], record[3])
+    return evidence_order(record[1], record[2], record[3])
 
 
 def record_order(record: SourceRecord) -> tuple[date, int, str]:
-    # The order mapping.status uses, so the trajectory ends on the status row's latest scale value.
-    return (record.evidenced_on, -1 if record.scale_value is None else record.scale_value, record.source_id)
+    # The status rule's own order, so the trajectory ends on the status row's latest scale value.
+    return evidence_order(record.evidenced_on, record.scale_value, record.source_id)
 
 
 @dataclass(frozen=True)
@@ -251,10 +250,7 @@ def build_cell(
         # Done at the weekend after a Friday deadline is on time by the next working day.
         late = working_days(due_on, first) or None
     overdue = working_days(due_on, on) if status is Status.OVERDUE and due_on else None
-    review_due_on = None
-    if rule is not None and rule.review_every_days is not None and last is not None:
-        # mapping.status: review is due the day after the interval has run from the last evidence.
-        review_due_on = last + timedelta(days=rule.review_every_days + 1)
+    review_from = review_due_on(last, rule) if last is not None else None
     evidence = evidence or ElementEvidence()
     return Cell(
         element=str(row["element"]),
@@ -265,7 +261,7 @@ def build_cell(
         evidence_count=int(row.get("evidence_count") or 0),
         late_working_days=late,
         overdue_working_days=overdue,
-        review_due_on=review_due_on,
+        review_due_on=review_from,
         scale=evidence.scale,
         draft_on=evidence.draft_on,
         planned_on=evidence.planned_on,
@@ -296,7 +292,10 @@ def _days(n: int | None) -> str:
 
 
 class WorkingDayCount:
-    """`working_days_between` for many pairs of dates: each date's count of working days since the
+    """Fast twin of mapping.timeliness.working_days_between; held equal by
+    tests/dashboard/test_cell_inputs.py.
+
+    `working_days_between` for many pairs of dates: each date's count of working days since the
     first date asked about, each found by walking from its nearest known neighbour, so a board of
     thousands of late and overdue cells walks its calendar about once instead of once per cell.
     The count from `start` to `end` is the difference of their counts, as working days add up."""
@@ -328,12 +327,14 @@ class WorkingDayCount:
 
 
 StatusTuple = tuple[Any, ...]
-"""A status row as `store.history.status_tuples` reads it: authority, case reference, element,
+"""A status row as `store.read.history.status_tuples` reads it: authority, case reference, element,
 status, due, first and last evidenced dates (ISO text) and evidence count."""
 
 
 class CellBook:
-    """Cells built once per distinct set of facts, and handed out again for every cell that shares
+    """Fast twin of dashboard.cells.build_cell per row; held equal by tests/dashboard/test_cell_inputs.py.
+
+    Cells built once per distinct set of facts, and handed out again for every cell that shares
     them: at thousands of open cases most cells repeat another's status, dates and evidence, and
     building one (working days, review date) costs more than looking it up."""
 

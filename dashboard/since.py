@@ -18,7 +18,7 @@ from rich.text import Text
 from dashboard.changes import StatusChange, current, spells, status_on
 from mapping.elements import Element
 from mapping.schema import Status
-from store.views import NO_TEAM
+from store.schema.views import NO_TEAM
 
 BETTER, WORSE, NEW, LEVEL = "better", "worse", "new", "level"
 

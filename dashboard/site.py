@@ -30,7 +30,7 @@ from dashboard.freshness import Freshness, judge, when_text
 from dashboard.html import environment
 from dashboard.site_sections import load_sections
 from dashboard.whiteboard import CASE_TYPE_LABELS, STATUS_BY_KEY, STATUSES, Board, Row, TeamGroup, load_board
-from store import read
+from store.read import queries
 
 TeamTrend = Callable[[TeamGroup], Markup | None]
 """The hook for a team's trend: given the team, an HTML fragment for its trend section, or None
@@ -116,9 +116,9 @@ def load_site(
     rules = {code: a.file.timeliness for code, a in config.authorities.items()}
     board = load_board(engine, config.settings.catalogue, names, now=now, rules=rules)
     rows: dict[tuple[str, str], dict[str, Row]] = {}
-    for row in read.case_element_statuses(engine):
+    for row in queries.case_element_statuses(engine):
         rows.setdefault((row["authority"], row["case_ref"]), {})[row["element"]] = row
-    site = Site(board, judge(config, read.last_runs(engine), now), rows, now)
+    site = Site(board, judge(config, queries.last_runs(engine), now), rows, now)
     sections = load_sections(engine, config, now) if trend is None or timeline is None else None
     site.trend = trend or (sections.trend if sections else site.trend)
     site.timeline = timeline or (sections.timeline if sections else site.timeline)

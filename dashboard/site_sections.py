@@ -22,7 +22,7 @@ from dashboard.timeline import build_timeline
 from dashboard.trends import CaseSpan, Week, week_endings, weekly
 from dashboard.whiteboard import ENGLAND, NO_TEAM, Row, TeamGroup, source_record
 from mapping.elements import Element
-from store import history
+from store.read import history
 
 TREND_WEEKS = 8
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 96, 26, 3

@@ -24,8 +24,8 @@ from dashboard.caseload import CaseFilter, team_counts
 from dashboard.cells import Cell, CellBook, LiveRecord, SourceRecord, summarise_live
 from mapping.elements import DEFAULT_ELEMENT_KEYS, Element
 from mapping.timeliness import TimelinessRules
-from store import history
-from store.views import NO_TEAM
+from store.read import history
+from store.schema.views import NO_TEAM
 
 Row = dict[str, Any]
 CaseKey = tuple[str, str]

@@ -30,8 +30,8 @@ from demo.build import (
 from demo.history import REPLAY_WEEKS, is_fresh, replay_history
 from demo.layout import REST_AUTHORITY, DemoPaths
 from demo.server import base_url, bind, serve_until_stopped, serving
-from store import read
-from store.engine import STORE_URL_ENV
+from store.read import queries
+from store.schema.engine import STORE_URL_ENV
 from sync.cli.app import App
 from sync.cli.commands.dashboard import board_for
 from sync.cli.commands.run import report_runs, sync_command
@@ -101,7 +101,7 @@ def demo(ctx: click.Context, folder: Path, size: int, seed: int, port: int | Non
     board = board_for(app)
     print_board(board, Console())
     pages = publish(paths.site, load_site(app.engine, app.config))
-    held = sum(read.quarantine_counts(app.engine).values())
+    held = sum(queries.quarantine_counts(app.engine).values())
     app.engine.dispose()
     _next_steps(paths, port, held, pages, time.monotonic() - started)
 

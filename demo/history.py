@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import Engine
 
 from config.loader import Config
-from store import read
+from store.read import queries
 from sync.run.runner import RunRequest, RunResult, SyncRunner, Trigger
 
 REPLAY_WEEKS = 12
@@ -24,7 +24,7 @@ DAILY_WEEKS = 4
 
 def is_fresh(engine: Engine) -> bool:
     """No run has ever been recorded: the store has no history yet."""
-    return not read.runs(engine, limit=1)
+    return not queries.runs(engine, limit=1)
 
 
 def replay_history(config: Config, engine: Engine, today: date, weeks: int = REPLAY_WEEKS) -> list[RunResult]:

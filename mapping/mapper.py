@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +23,7 @@ from mapping.checks import (
     elements_mapped,
     mapping_problems,
 )
+from mapping.dates import DateWindow, date_fields
 from mapping.gather import gather_forms
 from mapping.identifiers import MAX_REF_LENGTH, IdentifierPolicy, Identifiers
 from mapping.outcomes import (
@@ -34,6 +34,7 @@ from mapping.outcomes import (
     canonical_hash,
     content_hasher,
 )
+from mapping.readers import Reader, reader
 from mapping.reasons import validation_reasons
 from mapping.rules import (
     AsScale,
@@ -61,39 +62,10 @@ from mapping.values import RuleFailure, as_text, describe
 
 ELEMENT_ROW_SEPARATOR = "#"
 
-_DATED = (FieldKind.DATE, FieldKind.DATETIME)
-
 
 def element_row_id(source_id: str, element: str) -> str:
     """The evidence row's identity when one source record evidences several elements."""
     return f"{source_id}{ELEMENT_ROW_SEPARATOR}{element}"
-
-
-def date_fields(target: type[BaseModel]) -> tuple[str, ...]:
-    """The fields of a record type that can hold a date or a datetime, in declaration order."""
-    return tuple(n for n, info in target.model_fields.items() if field_kind(info.annotation) in _DATED)
-
-
-@dataclass(frozen=True)
-class DateWindow:
-    """The dates an authority's records can plausibly carry; a 1899 or 2099 is a typo, not evidence."""
-
-    earliest: date
-    latest: date
-
-    def outside(self, record: Case | Evidence, names: Iterable[str] | None = None) -> list[str]:
-        """A reason per date field outside the window, naming the field and the window, not the value.
-
-        `names` are the record's date fields (`date_fields`), when the caller has them to hand."""
-        reasons = []
-        for name in date_fields(type(record)) if names is None else names:
-            value = getattr(record, name)
-            if value is None:
-                continue
-            day = value.date() if isinstance(value, datetime) else value
-            if isinstance(day, date) and not self.earliest <= day <= self.latest:
-                reasons.append(f"{name}: outside the plausible dates {self.earliest} to {self.latest}")
-        return reasons
 
 
 @dataclass(frozen=True)
@@ -115,10 +87,10 @@ class CompiledStream:
     keyed_rows: bool = field(init=False, repr=False, compare=False)
     """The record type's own `source_id` is the row's identity (evidence), set by the mapper."""
     validate: Callable[[dict[str, Any]], Case | Evidence] = field(init=False, repr=False, compare=False)
-    readers: tuple[tuple[str, Callable[[Mapping[str, Any]], Any]], ...] = field(
-        init=False, repr=False, compare=False
-    )
-    """Each field's name and reader, unpacked once rather than per record."""
+    readers: tuple[tuple[str, Reader], ...] = field(init=False, repr=False, compare=False)
+    """Each field's name and reader (`mapping.readers`), unpacked once rather than per record."""
+    read_source_id: Reader = field(init=False, repr=False, compare=False)
+    read_element: Reader | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Worked out once per run rather than per record.
@@ -127,7 +99,9 @@ class CompiledStream:
         object.__setattr__(self, "keyed_rows", "source_id" in self.target.model_fields)
         # `model_validate` without its per-call keyword handling: the same validator, the same errors.
         object.__setattr__(self, "validate", self.target.__pydantic_validator__.validate_python)
-        object.__setattr__(self, "readers", tuple((rule.name, rule.read) for rule in self.fields))
+        object.__setattr__(self, "readers", tuple((rule.name, reader(rule)) for rule in self.fields))
+        object.__setattr__(self, "read_source_id", reader(self.source_id))
+        object.__setattr__(self, "read_element", reader(self.element) if self.element else None)
 
     def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[RecordOutcome]:
         return [
@@ -149,9 +123,9 @@ class CompiledStream:
         source_id, problems = self._source_id(record)
         values: dict[str, Any] = {"authority": self.authority}
         elements: list[str] | None = None
-        if self.element is not None:
+        if self.element is not None and self.read_element is not None:
             try:
-                decided = self.element.read(record)
+                decided = self.read_element(record)
             except NoElement as nothing:
                 return [NotPracticeEvidence(source_id, _type_text(nothing.args[0]), source_rows)]
             except RuleFailure as exc:
@@ -218,7 +192,7 @@ class CompiledStream:
 
     def _source_id(self, record: Mapping[str, Any]) -> tuple[str | None, list[str]]:
         try:
-            raw = self.source_id.read(record)
+            raw = self.read_source_id(record)
         except RuleFailure as exc:
             return None, [self._reason(self.source_id, exc)]
         stored = self.identifiers.reference(raw)

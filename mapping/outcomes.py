@@ -123,7 +123,9 @@ def content_hash(record: Case | Evidence, excluded: Iterable[str] = ()) -> str:
 def content_hasher(
     target: type[Case] | type[Evidence], excluded: Iterable[str] = ()
 ) -> Callable[[Case | Evidence], str]:
-    """`content_hash` for one record type, with the hashed fields sorted once instead of per record.
+    """Fast twin of mapping.outcomes.canonical_hash; held equal by tests/mapping/test_field_readers.py.
+
+    `content_hash` for one record type, with the hashed fields sorted once instead of per record.
 
     The JSON is written value by value, byte for byte as pydantic's `to_json` of the sorted fields
     would write it (the hash of every stored record depends on it): ASCII text through the

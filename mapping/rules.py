@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import Any, Final, Protocol
 
 from mapping.paths import Path, split_path, walk
-from mapping.timeformats import IsoFormat, TimeFormat, as_local_date, as_utc
+from mapping.timeformats import TimeFormat, as_local_date, as_utc
 from mapping.values import RuleFailure, as_text, as_whole_number, describe, is_missing
 
 
@@ -231,9 +231,6 @@ class CompiledField:
 
     column: str | None = field(init=False, repr=False, compare=False)
     """The source's path when it is one plain column, read here without a call to the source."""
-    read: Reader = field(init=False, repr=False, compare=False)
-    """`evaluate`, or a shortcut built for this field's kind of rule that gives the same value for
-    the common values and hands every other value to `evaluate` (see `_shortcut`)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dated", self.kind in (FieldKind.DATE, FieldKind.DATETIME))
@@ -242,10 +239,11 @@ class CompiledField:
         object.__setattr__(self, "column", plain)
         parses = self.kind is FieldKind.DATE and isinstance(self.transform, ParseTime)
         object.__setattr__(self, "days", {} if parses else None)
-        object.__setattr__(self, "read", _shortcut(self) or self.evaluate)
 
     def evaluate(self, record: Mapping[str, Any]) -> Any:
-        """The field's value for one record; raises `RuleFailure`, or `NoElement` for the element."""
+        """The field's value for one record; raises `RuleFailure`, or `NoElement` for the element.
+
+        The reference: `mapping.readers` holds its fast twins, one per kind of rule."""
         if self.column is None:
             raw = self.source.read(record)
         else:
@@ -297,117 +295,6 @@ class CompiledField:
         if failure is None:
             return None
         raise failure
-
-
-Reader = Callable[[Mapping[str, Any]], Any]
-
-
-def _shortcut(rule: CompiledField) -> Reader | None:
-    """A reader for a field whose source is one plain column, specialised to its transform.
-
-    Each shortcut answers only for values where `evaluate` would give the very same result with no
-    default, failure or conversion left to apply (non-blank text, a code the map knows with a plain
-    output, a text the pattern memo or the day memo has seen, ISO text); every other value goes to
-    `evaluate`, so defaults, required checks and quarantine reasons are unchanged.
-    """
-    build = _SHORTCUTS.get(type(rule.transform))
-    if rule.column is None or build is None:
-        return None
-    return build(rule, rule.column)
-
-
-def _fallback(rule: CompiledField) -> Callable[[Mapping[str, Any], Any], Any]:
-    """What a shortcut does with a raw value it does not answer for: `evaluate` the record, except
-    that a field that is empty without a value (no default, not required) is answered at once."""
-    evaluate = rule.evaluate
-    if rule.default is not None or rule.required:
-        return lambda record, _raw: evaluate(record)
-    return lambda record, raw: None if raw is None else evaluate(record)
-
-
-def _looked_up(rule: CompiledField, column: str, answer: Callable[[str], Any]) -> Reader:
-    """A reader that answers a text value with `answer` (a strip, a map or memo lookup), when that
-    gives a value; an empty or missing answer goes to the full rule."""
-    slow = _fallback(rule)
-
-    def looked_up(record: Mapping[str, Any]) -> Any:
-        raw = record.get(column)
-        if type(raw) is str:
-            value = answer(raw)
-            if value:
-                return value
-        return slow(record, raw)
-
-    return looked_up
-
-
-def _text_reader(rule: CompiledField, column: str) -> Reader:
-    return _looked_up(rule, column, str.strip)  # non-blank text, stripped as `as_text` does
-
-
-def _code_reader(rule: CompiledField, column: str) -> Reader:
-    assert isinstance(rule.transform, ValueMap)
-    # Only codes as `as_text` leaves them, with an output `_evaluate` would return unchanged.
-    known = {
-        code: output
-        for code, output in rule.transform.entries.items()
-        if type(code) is str and code and code == code.strip()
-        if output is not None and not (rule.dated and isinstance(output, date))
-    }
-    return _looked_up(rule, column, known.get)
-
-
-def _pick_reader(rule: CompiledField, column: str) -> Reader:
-    assert isinstance(rule.transform, PatternPick)
-    slow = _fallback(rule)
-    # The memo is keyed by `as_text` results, which never start or end with a space: a raw text
-    # that does is not found there and takes the full path.
-    picks = rule.transform.memo
-    # `default: null` on a field that does not decide the element: no pattern matching is no value.
-    unmatched_is_none = rule.has_default and rule.default is None
-    unmatched_is_none = unmatched_is_none and not rule.required and not rule.decides_element
-
-    def picked(record: Mapping[str, Any]) -> Any:
-        raw = record.get(column)
-        if type(raw) is str:
-            output = picks.get(raw)
-            if type(output) is str:
-                return output
-            if output is UNMATCHED and unmatched_is_none:
-                return None
-        return slow(record, raw)
-
-    return picked
-
-
-def _time_reader(rule: CompiledField, column: str) -> Reader | None:
-    assert isinstance(rule.transform, ParseTime)
-    slow, days = _fallback(rule), rule.days
-    if days is not None:
-        return _looked_up(rule, column, days.get)  # a date field's text seen before
-    if rule.kind is not FieldKind.DATETIME or not isinstance(rule.transform.format, IsoFormat):
-        return None
-    zone, parse = rule.zone, datetime.fromisoformat
-
-    def moment(record: Mapping[str, Any]) -> Any:
-        raw = record.get(column)
-        if type(raw) is str:
-            try:
-                parsed = parse(raw.strip())
-            except ValueError:
-                return slow(record, raw)  # blank or not ISO: the default, or the format's reason
-            return as_utc(parsed, zone)
-        return slow(record, raw)
-
-    return moment
-
-
-_SHORTCUTS: dict[type, Callable[[CompiledField, str], Reader | None]] = {
-    AsText: _text_reader,
-    ValueMap: _code_reader,
-    PatternPick: _pick_reader,
-    ParseTime: _time_reader,
-}
 
 
 def field_kind(value_type: Any) -> FieldKind:

@@ -6,13 +6,16 @@ than being hidden, because the whiteboard is for learning, not for scoring.
 
 The function reads only a few facts of each record (`StatusCase`, `StatusEvidence`), so the
 write side can settle thousands of cases from plain rows without building a schema model each.
+The read side explains a status with the same pieces of the rule, from here: what counts as
+evidence (`COUNTING_STATE_VALUES`), the order of an element's records (`evidence_order`) and when a
+review falls due (`review_due_on`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from mapping.schema import ElementStatus, EvidenceState, Status
 from mapping.timeliness import DatedCase, ElementRule, TimelinessRules, due_date
@@ -41,7 +44,12 @@ class StatusEvidence(Protocol):
     def scale_value(self) -> int | None: ...
 
 
-_COUNTS = frozenset(s for s in EvidenceState if s.counts_as_evidence)
+COUNTING_STATES = frozenset(s for s in EvidenceState if s.counts_as_evidence)
+"""The states that evidence an element: completed or authorised. A draft is work in progress and a
+cancelled record never counts."""
+COUNTING_STATE_VALUES = frozenset(s.value for s in COUNTING_STATES)
+"""`COUNTING_STATES` as the store writes them, for rows read as text."""
+Day = TypeVar("Day", date, str)
 _NOTHING_DUE: StatusValues = (Status.NOT_STARTED, None, None, None, 0, None)
 """An element with no records and no rule: what `status_values` gives it, whatever the case."""
 
@@ -76,14 +84,14 @@ def _values_as_of(
         if e.state is EvidenceState.CANCELLED or e.evidenced_on > as_of:
             continue
         relevant = True
-        if e.state in _COUNTS:
+        if e.state in COUNTING_STATES:
             done.append(e)
     if done:
         if len(done) > 1:
-            done.sort(key=_evidence_order)
+            done.sort(key=_record_order)
         last = done[-1]
-        review_days = rule.review_every_days if rule else None
-        needs_review = review_days is not None and as_of > last.evidenced_on + timedelta(days=review_days)
+        review_from = review_due_on(last.evidenced_on, rule)
+        needs_review = review_from is not None and as_of >= review_from
         scale = next((e.scale_value for e in reversed(done) if e.scale_value is not None), None)
         status = Status.REVIEW_DUE if needs_review else Status.EVIDENCED
         return (status, done[0].evidenced_on, last.evidenced_on, due_on, len(done), scale)
@@ -103,7 +111,9 @@ def case_status_values(
     rules: TimelinessRules,
     on: date,
 ) -> list[StatusValues]:
-    """Every catalogue element's status for one case, in catalogue order, the evidence grouped by
+    """Fast twin of mapping.status.element_status per element; held equal by tests/core/test_status_rules.py.
+
+    Every catalogue element's status for one case, in catalogue order, the evidence grouped by
     element once rather than scanned per element."""
     by_element: dict[str, list[StatusEvidence]] = {}
     for record in evidence:
@@ -131,6 +141,20 @@ def case_statuses(
     ]
 
 
-def _evidence_order(e: StatusEvidence) -> tuple[date, int, str]:
-    # A total order, so that "latest scale value" does not depend on the order records arrived in.
-    return (e.evidenced_on, -1 if e.scale_value is None else e.scale_value, e.source_id)
+def evidence_order(evidenced_on: Day, scale_value: int | None, source_id: str) -> tuple[Day, int, str]:
+    """Where a record stands among its element's records: by date, then scale value (none first),
+    then source id. A total order, so "latest scale value" does not depend on the order records
+    arrived in. The date may be ISO text, which sorts as the dates do."""
+    return (evidenced_on, -1 if scale_value is None else scale_value, source_id)
+
+
+def review_due_on(last_evidenced_on: date, rule: ElementRule | None) -> date | None:
+    """The first day an evidenced element is due a review: the day after the authority's review
+    interval has run from its last evidence; None where the authority set no interval."""
+    if rule is None or rule.review_every_days is None:
+        return None
+    return last_evidenced_on + timedelta(days=rule.review_every_days + 1)
+
+
+def _record_order(e: StatusEvidence) -> tuple[date, int, str]:
+    return evidence_order(e.evidenced_on, e.scale_value, e.source_id)

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine
 
-from store.engine import make_engine
-from store.schema import upgrade
+from store.schema.engine import make_engine
+from store.schema.upgrade import upgrade
 from tests.pgcluster import PostgresCluster, PostgresUnavailable, start_cluster
 
 

@@ -37,7 +37,7 @@ class App:
 
         from config.errors import ConfigError
         from config.secrets import SecretError, resolve_secret
-        from store.engine import make_engine, store_url
+        from store.schema.engine import make_engine, store_url
 
         settings = self.config.settings
         url = make_url(store_url(settings.file.store.url, settings.base_dir))
@@ -51,7 +51,7 @@ class App:
 
     def ready_engine(self) -> Engine:
         """The store, refusing to run against one that `init` has not brought up to date."""
-        from store.schema import is_current
+        from store.schema.upgrade import is_current
 
         if not is_current(self.engine):
             raise StoreNotReady("the store is missing or out of date: run `sofs-sync init` first")

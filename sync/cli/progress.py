@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from store.runs import Counts
+from store.write.runs import Counts
 
 OnBatch = Callable[[str, str, Counts], None]
 

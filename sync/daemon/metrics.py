@@ -16,12 +16,13 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.process_collector import ProcessCollector
 from sqlalchemy import Engine
 
-from store import read
+from store.read import queries
+from store.write.runs import ACCOUNTED
 from sync.run.runner import RunResult
 
 log = structlog.get_logger("sofs_sync.metrics")
 
-RESULTS = ("written", "unchanged", "quarantined", "not_evidence", "orphaned", "superseded", "deleted")
+RESULTS = (*ACCOUNTED, "deleted")
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400)
 """From a quiet incremental run (seconds) to a full resync of a large authority (hours)."""
 
@@ -38,9 +39,9 @@ class StoreCollector:
 
     def collect(self) -> Iterator[Metric]:
         try:
-            last = read.last_runs(self.store)
-            quarantined = read.quarantine_counts(self.store)
-            orphans = read.orphan_counts(self.store)
+            last = queries.last_runs(self.store)
+            quarantined = queries.quarantine_counts(self.store)
+            orphans = queries.orphan_counts(self.store)
         except Exception as exc:  # noqa: BLE001 - a scrape never fails because the store is away
             log.warning("metrics: the store cannot be read", error_class=type(exc).__name__)
             return

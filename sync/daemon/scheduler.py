@@ -31,8 +31,8 @@ from config.errors import ConfigError
 from config.loader import Config, load_config
 from connectors.base import Connector
 from dashboard.site import load_site, publish
-from store import read
-from store.lease import LeaseHeld, utc_now
+from store.read import queries
+from store.write.lease import LeaseHeld, utc_now
 from sync.daemon.endpoint import Endpoint
 from sync.daemon.health import Health, Observed, judge
 from sync.daemon.jobs import (
@@ -254,7 +254,7 @@ class Daemon:
         try:
             with self.store.connect() as conn:
                 conn.execute(text("SELECT 1"))
-            last = read.last_runs(self.store)
+            last = queries.last_runs(self.store)
         except Exception as exc:  # noqa: BLE001 - reported as unhealthy, by class only
             store_error = type(exc).__name__
         thread = getattr(self.scheduler, "_thread", None)

@@ -16,9 +16,9 @@ from connectors.base import Rejected
 from mapping.outcomes import Mapped, NotPracticeEvidence, Quarantined, RecordOutcome
 from mapping.schema import Case, Evidence
 from mapping.timeliness import TimelinessRules
-from store import staging
-from store.runs import Counts, record_counts
-from store.staging import StagedQuarantineItem, StreamState
+from store.write import staging, writer
+from store.write.runs import Counts, record_counts
+from store.write.staging import StagedQuarantineItem, StreamState
 from sync.run.recompute import StatusRules
 
 
@@ -45,6 +45,8 @@ class RunContext:
     store once per run, so runs with nothing waiting stage nothing for it."""
     notes: list[str] = field(default_factory=list)
     """What a person should know of the run that is not an error."""
+    stage_open: bool = False
+    """The run's staging area holds its read, not yet published or refused."""
 
     @property
     def status_rules(self) -> StatusRules:
@@ -70,6 +72,7 @@ def stage_batch(conn: Connection, ctx: RunContext, batch: BatchRead, config_hash
     Returns the batch's counts; the run's totals stored with it include them, `ctx.counts` does not
     until the caller has committed.
     """
+    writer.commit_without_waiting_for_disk(conn)  # a batch lost with the server is read again
     stream = batch.stream
     counts = Counts(
         read=len(batch.outcomes) + len(batch.rejected) + batch.superseded,
@@ -122,7 +125,7 @@ def stage_batch(conn: Connection, ctx: RunContext, batch: BatchRead, config_hash
         kept = [r.source_id for r in batch.rejected if r.source_id is not None]
         kept += [key for o in batch.outcomes if isinstance(o, Quarantined) for key in o.stored_ids]
         staging.stage_kept(conn, ctx.run_id, stream, kept)
-        if any(q.source_id is None for q in quarantined):
+        if batch.rejected or any(q.source_id is None for q in quarantined):
             state.unreadable = True
     staging.save_stream(conn, ctx.run_id, stream, state)
     ctx.next_seq += len(cases) + len(evidence)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from connectors.errors import ConnectorError
-from store.lease import LeaseLost
+from store.write.lease import LeaseLost
 
 
 class EndsPartial(Exception):

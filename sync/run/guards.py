@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from config.authority import Guards
-from store.publish import Measures
+from store.write.publish import Measures
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine
 
 from config.authority import Guards
-from store import publish, staging
-from store.lease import StoreLease
-from store.publish import Measures
-from store.runs import Counts
-from store.staging import Stage, StreamState
+from store.write import publish, staging
+from store.write.lease import StoreLease
+from store.write.publish import Measures
+from store.write.runs import Counts
+from store.write.staging import Stage, StreamState
 from sync.run.batch import RunContext
 from sync.run.errors import NoSuchCase
 from sync.run.guards import StreamRead, Trip, judge
@@ -123,6 +123,7 @@ def counts_of(ctx: RunContext, measures: Measures) -> Counts:
     counts.orphaned = sum(m.orphaned for m in measures.streams.values())
     counts.duplicates = sum(m.rows - m.keys for m in measures.streams.values())
     counts.deleted = sum(m.vanished for m in measures.streams.values())
+    counts.staged = 0
     return counts
 
 
@@ -166,6 +167,7 @@ def publish_run(
             ("; ".join(short) + (" (nothing marked deleted)" if scope.full_read else "")) if short else None
         )
         finish(conn, counts, shortfall)
+    ctx.stage_open = False
     return shortfall
 
 

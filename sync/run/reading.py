@@ -19,10 +19,10 @@ from config.authority import Authority
 from connectors.base import Batch, CaseFilterUnsupported, Connector, Rejected
 from mapping.identifiers import Identifiers
 from mapping.mapper import CompiledMapping
-from store import lookups, staging
-from store.lease import StoreLease
-from store.runs import Counts, load_counts, record_counts, stage_of_run
-from store.staging import Stage
+from store.write import lookups, staging
+from store.write.lease import StoreLease
+from store.write.runs import Counts, load_counts, record_counts, stage_of_run
+from store.write.staging import Stage
 from sync.run.batch import BatchRead, RunContext, stage_batch
 from sync.run.compile import stream_config_hash
 from sync.run.errors import NotRefused, Stopped, TimeLimitReached
@@ -112,6 +112,7 @@ class StagedRead:
 
     def _take_stage(self, conn: Connection) -> None:
         staging.set_stage(conn, self.ctx.run_id, Stage.OPEN)
+        self.ctx.stage_open = True
         self.ctx.streams.update(staging.load_streams(conn, self.ctx.run_id))
         self.ctx.next_seq = staging.next_seq(conn, self.ctx.run_id)
 

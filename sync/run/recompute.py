@@ -11,8 +11,8 @@ from sqlalchemy import Connection, Engine
 
 from mapping.status import case_status_values
 from mapping.timeliness import TimelinessRules
-from store import statuses, writer
-from store.lease import StoreLease
+from store.write import statuses, writer
+from store.write.lease import StoreLease
 
 SETTLE_CHUNK = 1000
 """Cases per transaction: small enough to keep each commit short, large enough to batch the SQL."""

@@ -28,11 +28,11 @@ from config.secrets import resolve_secret
 from connectors.base import Connector
 from connectors.errors import RetryBudgetExhausted
 from connectors.registry import connector_type
-from store import lookups, staging, writer
-from store.lease import LeaseHeld, StoreLease, utc_now
-from store.models import SyncRun
-from store.runs import Counts, add_note, audit, finish_run, record_counts, stage_of_run, start_run
-from store.staging import Stage
+from store.schema.tables import SyncRun
+from store.write import lookups, staging, writer
+from store.write.lease import LeaseHeld, StoreLease, utc_now
+from store.write.runs import Counts, audit, finish_run, record_counts, stage_of_run, start_run
+from store.write.staging import Stage
 from sync.run.batch import RunContext
 from sync.run.compile import compile_for, stored_case_ref
 from sync.run.errors import EXPECTED_FAILURES, EndsPartial, NotRefused, ReadShortfall, safe_error
@@ -175,24 +175,33 @@ class SyncRunner:
             self._record_start(authority, request, ctx.run_id)
             self._sync(authority, request, ctx, lease)
         except Refused as refused:
-            ctx.counts = refused.counts
+            ctx.counts, ctx.stage_open = refused.counts, False
             logger.warning("run refused: nothing published", guards=", ".join(t.guard for t in refused.trips))
             return RunOutcome.REFUSED, f"refused: {refused}"
-        except RetryBudgetExhausted as exc:
+        except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
+            return self._ended_early(exc, request, ctx, logger)
+        return RunOutcome.SUCCEEDED, None
+
+    def _ended_early(
+        self, exc: Exception, request: RunRequest, ctx: RunContext, logger: Any
+    ) -> tuple[RunOutcome, str | None]:
+        """How a run that did not publish ended; its staged read waits for the next run to carry on."""
+        if ctx.stage_open:
+            ctx.counts.left_staged()
+        error = safe_error(exc, request.case_ref)
+        if isinstance(exc, RetryBudgetExhausted):
             # Rate limited part way: what was staged waits for the next run. Down from the start: failed.
             outcome = RunOutcome.PARTIAL if ctx.counts.read else RunOutcome.FAILED
             logger.warning(
                 "run ended early: retry budget spent", outcome=str(outcome), error_class=type(exc).__name__
             )
-            return outcome, safe_error(exc, request.case_ref)
-        except EndsPartial as exc:
+            return outcome, error
+        if isinstance(exc, EndsPartial):
             logger.warning("run ended early", error_class=type(exc).__name__)
-            return RunOutcome.PARTIAL, safe_error(exc, request.case_ref)
-        except Exception as exc:
-            expected = isinstance(exc, (*EXPECTED_FAILURES, OperationalError))
-            logger.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
-            return RunOutcome.FAILED, safe_error(exc, request.case_ref)
-        return RunOutcome.SUCCEEDED, None
+            return RunOutcome.PARTIAL, error
+        expected = isinstance(exc, (*EXPECTED_FAILURES, OperationalError))
+        logger.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
+        return RunOutcome.FAILED, error
 
     def _sync(self, authority: Authority, request: RunRequest, ctx: RunContext, lease: StoreLease) -> None:
         """Read every stream into the run's staging area, then publish it whole or refuse it."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from store.write.runs import Counts
 from tests.conftest import run_cli
 
 
@@ -89,15 +90,7 @@ def test_sync_of_the_example_writes_the_whiteboard_and_records_who_asked(example
     [run] = json.loads(result.output)
     counts = run["counts"]
     assert run["outcome"] == "succeeded"
-    assert (
-        counts["read"]
-        == counts["written"]
-        + counts["unchanged"]
-        + counts["quarantined"]
-        + counts["not_evidence"]
-        + counts["orphaned"]
-        + counts["superseded"]
-    )
+    assert Counts(**counts).adds_up()
     [recorded] = json.loads(run_cli("--config", str(example), "runs", "northshire", "--json").output)
     assert (recorded["trigger"], recorded["requested_by"]) == ("cli", "ops-anna")
     board = json.loads(run_cli("--config", str(example), "dashboard", "northshire", "--json").output)

@@ -121,7 +121,7 @@ def project_models() -> Iterator[type[BaseModel]]:
     for name in PROJECT_PACKAGES:
         package = importlib.import_module(name)
         for module in pkgutil.walk_packages(package.__path__, f"{name}."):
-            if not module.name.startswith("store.migrations."):
+            if not module.name.startswith("store.schema.migrations."):
                 importlib.import_module(module.name)
     seen: set[type[BaseModel]] = set()
     pending = [BaseModel]

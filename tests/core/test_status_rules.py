@@ -158,3 +158,12 @@ def test_review_falls_due_for_every_element_whose_rule_sets_an_interval() -> Non
         rule = ElementRule(review_every_days=42)
         assert element_status(element, a_case(), [done], rule, date(2026, 3, 15)).status is Status.EVIDENCED
         assert element_status(element, a_case(), [done], rule, date(2026, 3, 16)).status is Status.REVIEW_DUE
+
+
+@given(evidence_lists(), days, st.sampled_from([ELEMENTS, [*ELEMENTS, "safety_network"], []]))
+def test_a_cases_statuses_at_once_equal_each_elements_status_on_its_own(
+    records: list, offset: int, elements: list[str]
+) -> None:
+    on = date(2026, 1, 5) + timedelta(days=offset)
+    together = case_statuses(a_case(), records, elements, RULES, on)
+    assert together == [element_status(e, a_case(), records, RULES.get(e), on) for e in elements]

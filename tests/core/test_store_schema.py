@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from store.engine import make_engine, store_url
-from store.read import orphan_counts
-from store.schema import current_revision, head_revision, upgrade
+from store.read.queries import orphan_counts
+from store.schema.engine import make_engine, store_url
+from store.schema.upgrade import current_revision, head_revision, upgrade
 
 TABLES = {
     "authorities",
@@ -63,7 +63,7 @@ def test_views_answer_on_an_empty_store(sqlite_store) -> None:
 
 
 def test_the_head_revision_constant_follows_the_migrations_folder() -> None:
-    from store.schema import HEAD_REVISION
+    from store.schema.upgrade import HEAD_REVISION
 
     assert head_revision() == HEAD_REVISION
 
@@ -71,7 +71,7 @@ def test_the_head_revision_constant_follows_the_migrations_folder() -> None:
 def test_stored_version_compares_naive_and_aware_times_as_utc() -> None:
     from datetime import UTC, datetime
 
-    from store.versions import StoredVersion
+    from store.write.versions import StoredVersion
 
     stored = StoredVersion("C1", "h", datetime(2026, 1, 10, 9, 0), deleted=False)
     assert stored.is_newer_than(datetime(2026, 1, 10, 8, 59, tzinfo=UTC))

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from store.engine import make_engine
-from store.schema import upgrade
+from store.schema.engine import make_engine
+from store.schema.upgrade import upgrade
 
 SOFS_SYNC = str(Path(sys.executable).with_name("sofs-sync"))
 T = TypeVar("T")

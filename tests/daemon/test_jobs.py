@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from config.errors import ConfigError
 from config.loader import Config, load_config
-from store.lease import StoreLease
+from store.write.lease import StoreLease
 from sync.daemon.jobs import RECOMPUTE_ID, changes, plan
 from sync.daemon.scheduler import Daemon, DaemonOptions
 from tests.daemon.conftest import write_config

@@ -8,7 +8,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, create_engine
 
-from store.runs import Counts
+from store.write.runs import Counts
 from sync.daemon.metrics import DaemonMetrics
 from sync.run.runner import RunOutcome, RunRequest, RunResult, SyncRunner, Trigger
 from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config

@@ -18,7 +18,7 @@ import structlog
 from sqlalchemy import Column, MetaData, Table, Text, create_engine
 
 from config.loader import load_config
-from store.schema import upgrade
+from store.schema.upgrade import upgrade
 from sync.cli.app import App
 from sync.cli.logs import configure_logging, route_stdlib_logging
 from sync.daemon.scheduler import Daemon

@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 
 from dashboard.whiteboard import load_board
 from mapping.elements import DEFAULT_ELEMENTS
-from store import read, status_read
-from store.engine import make_engine
-from store.schema import upgrade
+from store.read import queries, status_read
+from store.schema.engine import make_engine
+from store.schema.upgrade import upgrade
 from sync.run.runner import RunRequest, SyncRunner, Trigger
 from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config
 
@@ -57,7 +57,7 @@ def test_the_board_and_status_counts_on_postgres_equal_those_on_sqlite(
         assert status_read.open_case_count(conn.connection) == {"mem-la": 2}
         runs = status_read.last_runs(conn.connection)
     stamps = ("started_at", "finished_at", "last_success_at")
-    on_sqlite_runs = read.last_runs(sqlite_store)
+    on_sqlite_runs = queries.last_runs(sqlite_store)
     assert {k: v for k, v in runs["mem-la"].items() if k not in stamps} == {
         k: v for k, v in on_sqlite_runs["mem-la"].items() if k not in stamps
     }

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine, inspect, text
 
 import config.loader
-from store.engine import make_engine
-from store.schema import upgrade
+from store.schema.engine import make_engine
+from store.schema.upgrade import upgrade
 from sync.run.compile import stored_case_ref
 from sync.run.runner import Mode, RunRequest, SyncRunner, Trigger
 from tests.conftest import run_cli
@@ -369,7 +369,7 @@ def test_board_cells_read_as_rows_are_the_cells_of_each_case_built_from_its_reco
     from dashboard.cells import build_cell, element_evidence
     from dashboard.whiteboard import ENGLAND, load_board, source_record
     from mapping.elements import DEFAULT_ELEMENTS
-    from store import history
+    from store.read import history
 
     settings, store = synced
     rules = {"mem-la": config.loader.load_config(settings).authority("mem-la").file.timeliness}
@@ -405,7 +405,7 @@ def test_board_json_in_pieces_is_the_json_of_the_whole_board(synced: tuple[Path,
 def test_the_no_team_board_carries_its_cells(synced: tuple[Path, Engine]) -> None:
     from dashboard.whiteboard import load_board
     from mapping.elements import DEFAULT_ELEMENTS
-    from store.views import NO_TEAM
+    from store.schema.views import NO_TEAM
 
     with synced[1].begin() as conn:
         conn.execute(text("UPDATE cases SET team = NULL WHERE team = 'South'"))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dashboard.cells import DOWN, SAME, UP, SourceRecord, build_cell, element_evidence
 from mapping.schema import Status
+from mapping.status import element_status
 from mapping.timeliness import ElementRule
+from tests.builders import a_case, evidence
 
 NO_HOLIDAYS: frozenset[date] = frozenset()
 TODAY = date(2026, 6, 1)  # a Monday
@@ -138,3 +143,31 @@ def test_review_date_comes_from_the_rule_and_the_last_evidence() -> None:
 def test_done_at_the_weekend_after_a_friday_deadline_is_not_late() -> None:
     row = status_row("evidenced", due_on="2026-08-07", first_evidenced_on="2026-08-08")
     assert not build_cell(row, None, None, TODAY, NO_HOLIDAYS).late
+
+
+@given(
+    st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31)),
+    st.integers(min_value=1, max_value=400),
+    st.lists(st.tuples(st.integers(0, 60), st.none() | st.integers(0, 10)), min_size=1, max_size=6),
+)
+def test_a_cell_explains_its_status_with_the_status_rule_itself(
+    first: date, review_every: int, later: list[tuple[int, int | None]]
+) -> None:
+    """The review date a cell shows is the first day the status rule says review due, and its
+    scale trajectory ends on the scale value the status row holds."""
+    rule = ElementRule(review_every_days=review_every)
+    records = [
+        evidence("safety_plan", first + timedelta(days=days), scale_value=scale, source_id=f"F{n}")
+        for n, (days, scale) in enumerate(later)
+    ]
+    last = max(r.evidenced_on for r in records)
+    shown = build_cell(status_row("evidenced", last_evidenced_on=last), None, rule, TODAY, NO_HOLIDAYS)
+    assert shown.review_due_on is not None
+    before = element_status("safety_plan", a_case(), records, rule, shown.review_due_on - timedelta(days=1))
+    on_the_day = element_status("safety_plan", a_case(), records, rule, shown.review_due_on)
+    assert (before.status, on_the_day.status) == (Status.EVIDENCED, Status.REVIEW_DUE)
+    trajectory = element_evidence(
+        [SourceRecord(r.source_id, r.element, None, r.state, r.evidenced_on, r.scale_value) for r in records],
+        last,
+    )["safety_plan"].scale
+    assert (trajectory[-1] if trajectory else None) == on_the_day.latest_scale_value

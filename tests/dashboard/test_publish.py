@@ -12,7 +12,7 @@ from config.loader import Config, load_config
 from dashboard import site as site_module
 from dashboard.freshness import judge
 from dashboard.site import NotASite, load_site, publish
-from store.engine import make_engine, store_url
+from store.schema.engine import make_engine, store_url
 from sync.daemon.scheduler import Daemon
 from tests.daemon.conftest import write_config
 from tests.sources import sql_authority_yaml

@@ -8,9 +8,10 @@ from typing import Any
 
 import yaml
 
+from mapping.dates import DateWindow
 from mapping.elements import DEFAULT_ELEMENT_KEYS
 from mapping.identifiers import IdentifierPolicy
-from mapping.mapper import CompiledMapping, DateWindow, compile_mapping
+from mapping.mapper import CompiledMapping, compile_mapping
 from mapping.outcomes import Mapped, RecordOutcome
 from mapping.spec import AuthorityMapping
 

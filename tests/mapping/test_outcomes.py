@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mapping.mapper import DateWindow
+from mapping.dates import DateWindow
 from mapping.outcomes import (
     Mapped,
     NotPracticeEvidence,

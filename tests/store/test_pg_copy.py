@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from store.lookups import live_case_refs, stored_versions
-from store.tables import AUTHORITIES, CASES, CHANGES, EVIDENCE, POSITIONS, STATUSES
-from store.upsert import STAGE_MIN_ROWS, execute_many, upsert, upsert_tuples
-from store.versions import not_older
-from store.writer import mark_seen
+from store.schema.tables import AUTHORITIES, CASES, CHANGES, EVIDENCE, POSITIONS, STATUSES
+from store.write.bulk import STAGE_MIN_ROWS, execute_many
+from store.write.lookups import live_case_refs, stored_versions
+from store.write.upsert import upsert, upsert_tuples
+from store.write.versions import not_older
+from store.write.writer import mark_seen
 
 pytestmark = pytest.mark.postgres
 

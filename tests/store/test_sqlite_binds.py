@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Column, Date, Engine, Integer, MetaData, Table, create_engine, insert, select, text
 
-from store.models import UtcDateTime
-from store.upsert import execute_many, execute_tuples
+from store.schema.tables import UtcDateTime
+from store.write.bulk import execute_many, execute_tuples
 
 LONDON = ZoneInfo("Europe/London")
 TIMESTAMPS = [

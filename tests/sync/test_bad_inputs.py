@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectors.files import FilesConfig, FilesConnector
+from store.write.runs import Counts
 from tests.conftest import run_cli
 from tests.connectors.conftest import FakeSecrets
 
@@ -177,13 +178,7 @@ def test_a_corpus_of_bad_drops_syncs_without_crashing_and_counts_add_up(
     ):
         assert f"{unreadable} cannot be read" in result["error"]
     counts = result["counts"]
-    assert counts["read"] == (
-        counts["written"]
-        + counts["unchanged"]
-        + counts["quarantined"]
-        + counts["not_evidence"]
-        + counts["orphaned"]
-    )
+    assert Counts(**counts).adds_up()
     # Five bad census files or children and two implausible dates; five bad form files and three bad
     # rows. The overlong and huge ids are stored as pseudonyms, like any other under pseudonymisation.
     assert counts["quarantined"] == 15

@@ -22,8 +22,8 @@ from config.authority import Authority
 from config.loader import Config, load_config
 from config.secrets import resolve_secret
 from connectors.rest import RestConnector
-from store.engine import make_engine
-from store.schema import upgrade
+from store.schema.engine import make_engine
+from store.schema.upgrade import upgrade
 from sync.run.runner import Mode, RunOutcome, RunRequest, RunResult, SyncRunner, Trigger
 from tests.conftest import run_cli
 from tests.connectors.conftest import FakeTime

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-import store.engine
-from store.engine import make_engine
-from store.lease import LEASE_SECONDS, utc_now
-from store.models import CaseRow, EvidenceRow, SyncRun
-from store.schema import upgrade
+import store.schema.engine
+from store.schema.engine import make_engine
+from store.schema.tables import CaseRow, EvidenceRow, SyncRun
+from store.schema.upgrade import upgrade
+from store.write.lease import LEASE_SECONDS, utc_now
 from sync.run.runner import RunOutcome, RunRequest, SyncRunner, Trigger
 from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config
 
@@ -76,7 +76,7 @@ def test_a_run_waits_for_a_writer_that_lets_go_and_then_completes(tmp_path: Path
 def test_a_store_locked_past_the_busy_timeout_fails_the_run_in_a_line_and_the_next_run_completes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store.engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(store.schema.engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
     path = tmp_path / "store.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)

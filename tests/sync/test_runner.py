@@ -14,9 +14,9 @@ from sqlalchemy.exc import OperationalError
 import sync.run.batch
 from connectors.base import Rejected
 from connectors.errors import FatalError
-from store import read
-from store.lease import StoreLease
-from store.models import AuditEntry, CaseRow, EvidenceRow
+from store.read import queries
+from store.schema.tables import AuditEntry, CaseRow, EvidenceRow
+from store.write.lease import StoreLease
 from sync.run.compile import stored_case_ref
 from sync.run.runner import Mode, RunOutcome, RunRequest, SyncRunner, Trigger, safe_error
 from tests.sync.memory import AUTHORITY_YAML, MemoryConnector, a_case_record, a_form, memory_config
@@ -57,8 +57,8 @@ def test_counts_add_up_and_records_land(setup) -> None:  # type: ignore[no-untyp
     c = result.counts
     assert result.outcome is RunOutcome.SUCCEEDED
     assert (c.read, c.written, c.unchanged, c.quarantined, c.not_evidence, c.orphaned) == (8, 4, 0, 2, 1, 1)
-    assert c.read == c.written + c.unchanged + c.quarantined + c.not_evidence + c.orphaned
-    assert next(r["reason"] for r in read.quarantine(store)).startswith("case_type")
+    assert c.adds_up()
+    assert next(r["reason"] for r in queries.quarantine(store)).startswith("case_type")
 
 
 def test_second_run_resumes_from_the_stored_position(setup) -> None:  # type: ignore[no-untyped-def]
@@ -94,18 +94,18 @@ def test_evidence_before_its_case_is_kept_and_linked_when_the_case_arrives(setup
     runner_for(MemoryConnector(data={"cases": [], "evidence": [a_form("F1", "C1", "Safety Plan")]})).run(
         "mem-la", cli_request()
     )
-    assert read.whiteboard(store) == []
+    assert queries.whiteboard(store) == []
     runner_for(MemoryConnector(data={"cases": [a_case_record("C1")], "evidence": []})).run(
         "mem-la", cli_request()
     )
-    [row] = read.whiteboard(store)
+    [row] = queries.whiteboard(store)
     assert row["safety_plan"] == "evidenced"
 
 
 def test_whiteboard_shows_statuses_as_the_source_recorded_them(setup) -> None:  # type: ignore[no-untyped-def]
     runner_for, store = setup
     runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
-    rows = {r["case_ref"]: r for r in read.whiteboard(store)}
+    rows = {r["case_ref"]: r for r in queries.whiteboard(store)}
     assert rows["C1"]["danger_statement"] == "evidenced"
     assert rows["C1"]["safety_plan"] == "in_progress"
     assert rows["C2"]["safety_plan"] == "not_started"
@@ -130,20 +130,20 @@ def test_resync_marks_vanished_records_deleted_and_audits_who_and_why(setup) -> 
         assert sorted(deleted) == ["F1", "F5"]
         entry = conn.execute(select(AuditEntry)).one()
     assert (entry.actor, entry.reason, entry.scope) == ("admin", "source cleanup", "all records")
-    rows = {r["case_ref"]: r for r in read.whiteboard(store)}
+    rows = {r["case_ref"]: r for r in queries.whiteboard(store)}
     assert set(rows) == {"C1"}
     assert rows["C1"]["danger_statement"] == "not_started"
 
 
-def test_full_resync_that_reads_nothing_keeps_stored_records(setup) -> None:  # type: ignore[no-untyped-def]
+def test_full_resync_that_reads_nothing_is_refused_and_keeps_stored_records(setup) -> None:  # type: ignore[no-untyped-def]
     runner_for, store = setup
     runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     result = runner_for(MemoryConnector(data={"cases": [], "evidence": []})).run(
         "mem-la", cli_request(Mode.FULL, reason="x")
     )
-    assert result.outcome is RunOutcome.PARTIAL
-    assert "not marked deleted" in (result.error or "")
-    assert len(read.whiteboard(store)) == 2
+    assert result.outcome is RunOutcome.REFUSED
+    assert "returned no records; 5 stored records were kept" in (result.error or "")
+    assert len(queries.whiteboard(store)) == 2
 
 
 def test_per_case_resync_reads_only_that_case(setup) -> None:  # type: ignore[no-untyped-def]
@@ -159,15 +159,19 @@ def test_per_case_resync_reads_only_that_case(setup) -> None:  # type: ignore[no
     assert result.counts.deleted == 1
 
 
-def test_retry_budget_exhausted_ends_partial_keeping_what_was_committed(setup) -> None:  # type: ignore[no-untyped-def]
+def test_retry_budget_exhausted_ends_partial_publishing_nothing_and_the_next_run_carries_on(setup) -> None:  # type: ignore[no-untyped-def]
     runner_for, store = setup
     result = runner_for(MemoryConnector(data=data(), fail_after_batches=2)).run("mem-la", cli_request())
     assert result.outcome is RunOutcome.PARTIAL
     assert result.counts.read == 3
-    assert read.positions(store, "mem-la")["cases"]["position"] == {"offset": 3}
+    assert queries.positions(store, "mem-la") == {}
+    assert queries.whiteboard(store) == []
     resumed = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     assert resumed.outcome is RunOutcome.SUCCEEDED
-    assert resumed.counts.read == 5
+    assert "carried on run 1's staged read" in (resumed.notes or "")
+    assert resumed.counts.read == 8
+    assert resumed.counts.adds_up()
+    assert queries.positions(store, "mem-la")["cases"]["position"] == {"offset": 3}
 
 
 def test_a_second_run_while_the_lease_is_held_is_recorded_skipped(setup) -> None:  # type: ignore[no-untyped-def]
@@ -176,7 +180,7 @@ def test_a_second_run_while_the_lease_is_held_is_recorded_skipped(setup) -> None
         result = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     assert result.outcome is RunOutcome.SKIPPED
     assert "being synced by process" in (result.error or "")
-    assert read.runs(store)[0]["outcome"] == "skipped"
+    assert queries.runs(store)[0]["outcome"] == "skipped"
 
 
 def test_quarantined_source_rejects_count_as_read_and_quarantined(setup) -> None:  # type: ignore[no-untyped-def]
@@ -184,14 +188,7 @@ def test_quarantined_source_rejects_count_as_read_and_quarantined(setup) -> None
     bad = Rejected("not valid XML: line 3", source_id="drop.xml", raw_hash="ab" * 32)
     result = runner_for(MemoryConnector(data=data(), rejected={"cases": [bad]})).run("mem-la", cli_request())
     assert result.counts.quarantined == 3
-    assert (
-        result.counts.read
-        == result.counts.written
-        + result.counts.unchanged
-        + result.counts.quarantined
-        + result.counts.not_evidence
-        + result.counts.orphaned
-    )
+    assert result.counts.adds_up()
 
 
 def test_a_record_that_later_maps_cleanly_leaves_quarantine(setup) -> None:  # type: ignore[no-untyped-def]
@@ -200,7 +197,7 @@ def test_a_record_that_later_maps_cleanly_leaves_quarantine(setup) -> None:  # t
     fixed = data()
     fixed["cases"][2]["type"] = "CIN"
     runner_for(MemoryConnector(data=fixed)).run("mem-la", cli_request(Mode.FULL, reason="fixed"))
-    assert [r["source_id"] for r in read.quarantine(store)] == ["F4"]
+    assert [r["source_id"] for r in queries.quarantine(store)] == ["F4"]
 
 
 def test_an_earlier_runs_quarantine_clears_in_a_run_that_quarantines_nothing(setup) -> None:  # type: ignore[no-untyped-def]
@@ -212,7 +209,7 @@ def test_an_earlier_runs_quarantine_clears_in_a_run_that_quarantines_nothing(set
     source.data["evidence"].append(a_form("F4", "C2", "Mapping", updated="2026-01-26T10:00:00"))
     result = runner_for(source).run("mem-la", cli_request())
     assert (result.counts.read, result.counts.written, result.counts.quarantined) == (2, 2, 0)
-    assert read.quarantine(store) == []
+    assert queries.quarantine(store) == []
 
 
 def test_evidence_is_orphaned_batch_by_batch_until_its_case_is_held(setup) -> None:  # type: ignore[no-untyped-def]
@@ -230,10 +227,10 @@ def test_daily_recompute_moves_statuses_with_the_date(tmp_path: Path, sqlite_sto
     SyncRunner(
         config, sqlite_store, today=lambda: date(2026, 1, 21), connector_factory=lambda _a: source
     ).run("mem-la", cli_request())
-    assert read.whiteboard(sqlite_store)[0]["safety_plan"] == "not_started"
+    assert queries.whiteboard(sqlite_store)[0]["safety_plan"] == "not_started"
     later = SyncRunner(config, sqlite_store, today=lambda: date(2026, 3, 1))
     assert later.recompute("mem-la") == 1
-    assert read.whiteboard(sqlite_store)[0]["safety_plan"] == "overdue"
+    assert queries.whiteboard(sqlite_store)[0]["safety_plan"] == "overdue"
     with sqlite_store.connect() as conn:
         assert conn.execute(
             text("SELECT due_on FROM case_element_status WHERE element='safety_plan'")
@@ -251,7 +248,8 @@ def test_full_resync_with_unreadable_records_marks_nothing_deleted(setup) -> Non
     )
     assert result.outcome is RunOutcome.PARTIAL
     assert result.counts.deleted == 0
-    assert {r["case_ref"] for r in read.whiteboard(store)} == {"C1", "C2"}
+    assert "nothing marked deleted" in (result.error or "")
+    assert {r["case_ref"] for r in queries.whiteboard(store)} == {"C1", "C2"}
 
 
 def test_full_resync_keeps_records_that_now_fail_to_map(setup) -> None:  # type: ignore[no-untyped-def]
@@ -266,7 +264,7 @@ def test_full_resync_keeps_records_that_now_fail_to_map(setup) -> None:  # type:
             conn.execute(select(EvidenceRow.deleted_on).where(EvidenceRow.source_id == "F1")).scalar_one()
             is None
         )
-    assert {r["case_ref"]: r for r in read.whiteboard(store)}["C1"]["danger_statement"] == "evidenced"
+    assert {r["case_ref"]: r for r in queries.whiteboard(store)}["C1"]["danger_statement"] == "evidenced"
 
 
 def test_a_batch_never_commits_after_the_lease_was_taken_over(setup) -> None:  # type: ignore[no-untyped-def]
@@ -281,7 +279,7 @@ def test_a_batch_never_commits_after_the_lease_was_taken_over(setup) -> None:  #
     result = runner.run("mem-la", cli_request())
     assert result.outcome is RunOutcome.FAILED
     assert "LeaseLost" in (result.error or "")
-    assert read.positions(store, "mem-la")["cases"]["position"] == {"offset": 2}
+    assert queries.positions(store, "mem-la") == {}
     assert result.counts.read == 2
 
 
@@ -296,7 +294,7 @@ def test_a_store_error_taking_the_lease_is_recorded_as_a_failed_run(
     monkeypatch.setattr(StoreLease, "acquire", locked)
     result = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     assert result.outcome is RunOutcome.FAILED
-    assert read.runs(store)[0]["outcome"] == "failed"
+    assert queries.runs(store)[0]["outcome"] == "failed"
 
 
 def test_per_case_resync_records_the_case_only_as_its_pseudonym(
@@ -345,7 +343,7 @@ def test_a_batch_that_fails_to_commit_is_not_counted(setup, monkeypatch: pytest.
     result = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     assert result.outcome is RunOutcome.FAILED
     assert result.counts.read == 2
-    assert read.runs(store)[0]["read_count"] == 2
+    assert queries.runs(store)[0]["read_count"] == 2
 
 
 def test_a_source_down_from_the_start_is_a_failed_run_not_a_partial_one(setup) -> None:
@@ -384,7 +382,7 @@ def test_an_element_the_authority_added_shows_on_the_whiteboard(tmp_path: Path, 
     SyncRunner(config, sqlite_store, today=lambda: TODAY, connector_factory=lambda _a: source).run(
         "mem-la", cli_request()
     )
-    [row] = read.whiteboard(sqlite_store)
+    [row] = queries.whiteboard(sqlite_store)
     assert row["family_network_meeting"] == "evidenced"
     assert row["safety_plan"] == "not_started"
 
@@ -406,24 +404,24 @@ def test_a_combined_form_evidences_two_elements_and_both_survive_a_resync(
     first = engine.run("mem-la", cli_request())
     c = first.counts
     assert (c.read, c.written) == (3, 3)  # one case, and the form as two evidence rows
-    assert c.read == c.written + c.unchanged + c.quarantined + c.not_evidence
-    [row] = read.whiteboard(sqlite_store)
+    assert c.adds_up()
+    [row] = queries.whiteboard(sqlite_store)
     assert (row["danger_statement"], row["safety_goal"]) == ("evidenced", "evidenced")
 
     # The form still in the source but no longer mapping keeps both its rows through a full resync.
     form["date"] = "not a date"
     result = engine.run("mem-la", cli_request(Mode.FULL, reason="x"))
     assert result.counts.deleted == 0
-    [row] = read.whiteboard(sqlite_store)
+    [row] = queries.whiteboard(sqlite_store)
     assert (row["danger_statement"], row["safety_goal"]) == ("evidenced", "evidenced")
 
     # Once it maps again, it leaves quarantine.
     form["date"] = "2026-01-10"
     engine.run("mem-la", cli_request(Mode.FULL, reason="form fixed"))
-    assert [q for q in read.quarantine(sqlite_store) if q.get("resolved_at") is None] == []
+    assert [q for q in queries.quarantine(sqlite_store) if q.get("resolved_at") is None] == []
 
 
-def test_a_resync_past_the_deletion_guard_deletes_nothing_and_ends_partial(setup) -> None:  # type: ignore[no-untyped-def]
+def test_a_resync_past_the_deletion_guard_is_refused_and_deletes_nothing(setup) -> None:  # type: ignore[no-untyped-def]
     runner_for, store = setup
     runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     smaller = data()
@@ -431,9 +429,9 @@ def test_a_resync_past_the_deletion_guard_deletes_nothing_and_ends_partial(setup
 
     result = runner_for(MemoryConnector(data=smaller)).run("mem-la", cli_request(Mode.FULL, reason="x"))
 
-    assert result.outcome is RunOutcome.PARTIAL
-    assert result.counts.deleted == 0
-    assert "would mark 1 of the authority's 5 live records (20%) deleted" in (result.error or "")
+    assert result.outcome is RunOutcome.REFUSED
+    assert result.counts.deleted == 1  # what publishing would have marked: none of it was
+    assert "would mark 1 of 5 (20%) live records deleted" in (result.error or "")
     assert "deletion guard of 10%" in (result.error or "")
     assert "--allow-deletions" in (result.error or "")
     with store.connect() as conn:
@@ -510,8 +508,10 @@ def test_a_run_past_its_wall_clock_limit_ends_partial_and_the_next_resumes(
 
     first = engine(MinutesPerLook(1)).run("mem-la", cli_request())
     assert first.outcome is RunOutcome.PARTIAL
-    assert "TimeLimitReached: reached its 3-minute limit; the next run resumes" in (first.error or "")
+    assert "TimeLimitReached: reached its 3-minute limit; the next run carries on from here" in (
+        first.error or ""
+    )
     assert 0 < first.counts.read < 8
     resumed = engine(MinutesPerLook(0)).run("mem-la", cli_request())
     assert resumed.outcome is RunOutcome.SUCCEEDED
-    assert first.counts.read + resumed.counts.read == 8
+    assert resumed.counts.read == 8

@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 
 from config.loader import Config
 from mapping.elements import DEFAULT_ELEMENT_KEYS
-from store import read
-from store.engine import make_engine
-from store.models import StatusChange, TouchedCase
-from store.schema import upgrade
+from store.read import queries
+from store.schema.engine import make_engine
+from store.schema.tables import StatusChange, TouchedCase
+from store.schema.upgrade import upgrade
 from sync.run.runner import Mode, RunOutcome, RunRequest, SyncRunner, Trigger
 from tests.sync.memory import Crash, CrashingConnector, MemoryConnector, a_case_record, a_form, memory_config
 
@@ -49,7 +49,7 @@ def source(*forms: dict[str, object], cases: tuple[str, ...] = ("C1",)) -> Memor
 
 
 def history(store: Engine, case_ref: str = "C1", element: str | None = None) -> list[dict[str, object]]:
-    rows = read.case_status_changes(store, "mem-la", case_ref)
+    rows = queries.case_status_changes(store, "mem-la", case_ref)
     return [r for r in rows if element is None or r["element"] == element]
 
 
@@ -85,7 +85,7 @@ def test_a_change_closes_the_old_status_and_opens_the_new_on_the_runs_date(
     ]
     assert mapping[1]["previous_status"] == "not_started"
     assert mapping[1]["run_id"] == second
-    since = read.status_changes_since(sqlite_store, "mem-la", NEXT_DAY)
+    since = queries.status_changes_since(sqlite_store, "mem-la", NEXT_DAY)
     assert since == [
         {
             "on": "2026-02-02",
@@ -98,7 +98,7 @@ def test_a_change_closes_the_old_status_and_opens_the_new_on_the_runs_date(
             "run_id": second,
         }
     ]
-    assert read.status_changes_since(sqlite_store, "mem-la", NEXT_DAY, team="South") == []
+    assert queries.status_changes_since(sqlite_store, "mem-la", NEXT_DAY, team="South") == []
 
 
 def test_no_change_of_status_writes_no_change_row(sqlite_store: Engine, sync) -> None:  # type: ignore[no-untyped-def]
@@ -108,7 +108,7 @@ def test_no_change_of_status_writes_no_change_row(sqlite_store: Engine, sync) ->
     sync(source(a_form("F1", "C1", "Mapping")), on=NEXT_DAY, mode=Mode.FULL)
     sync(source(a_form("F1", "C1", "Mapping"), a_form("F2", "C1", "Mapping 2")), on=NEXT_DAY, mode=Mode.FULL)
     assert change_log(sqlite_store) == before
-    assert read.status_changes_since(sqlite_store, "mem-la", NEXT_DAY) == []
+    assert queries.status_changes_since(sqlite_store, "mem-la", NEXT_DAY) == []
     with sqlite_store.connect() as conn:
         count = conn.execute(
             text("SELECT evidence_count FROM case_element_status WHERE element = 'mapping'")
@@ -133,7 +133,7 @@ def test_a_deleted_case_ends_its_statuses_without_a_new_one(sqlite_store: Engine
     sync(source(kept, cases=("C1", "C2")))
     sync(source(kept, cases=("C2",)), on=NEXT_DAY, mode=Mode.FULL)
     assert all(r["to_date"] == "2026-02-02" for r in history(sqlite_store, "C1"))
-    ended = read.status_changes_since(sqlite_store, "mem-la", NEXT_DAY)
+    ended = queries.status_changes_since(sqlite_store, "mem-la", NEXT_DAY)
     assert {(e["case_ref"], e["previous_status"], e["status"]) for e in ended} == {
         ("C1", "not_started", None)
     }
@@ -190,7 +190,7 @@ def test_a_crash_mid_read_publishes_nothing_and_the_next_run_carries_it_on_as_a_
         connector_factory=lambda _a: source(*forms, cases=cases),
     ).run("mem-la", RunRequest(Trigger.CLI, "tester"))
     assert change_log(sqlite_store) == change_log(clean_store)
-    assert read.whiteboard(sqlite_store) == read.whiteboard(clean_store)
+    assert queries.whiteboard(sqlite_store) == queries.whiteboard(clean_store)
 
 
 def test_a_case_the_source_holds_before_it_opens_has_no_status_dated_before_its_opening(

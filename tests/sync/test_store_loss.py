@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, inspect, select
 
-from store.engine import make_engine
-from store.lease import LEASE_SECONDS, utc_now
-from store.models import CaseRow, EvidenceRow, SyncRun
-from store.schema import current_revision, head_revision, upgrade
+from store.schema.engine import make_engine
+from store.schema.tables import CaseRow, EvidenceRow, SyncRun
+from store.schema.upgrade import current_revision, head_revision, upgrade
+from store.write.lease import LEASE_SECONDS, utc_now
 from sync.run.runner import RunOutcome, RunRequest, SyncRunner, Trigger
 from tests.pgcluster import PostgresCluster, PostgresUnavailable, start_cluster
 from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config

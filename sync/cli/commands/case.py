@@ -12,7 +12,7 @@ from dashboard.changes import StatusChange
 from dashboard.timeline import CaseTimeline, build_timeline, print_timeline
 from dashboard.whiteboard import ENGLAND, source_record
 from mapping.identifiers import PSEUDONYM_HEX_DIGITS, PSEUDONYM_PREFIX
-from store import history
+from store.read import history
 from sync.cli.app import App
 from sync.cli.output import UsageError, emit_json
 from sync.run.compile import stored_case_ref

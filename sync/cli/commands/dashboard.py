@@ -15,8 +15,8 @@ import click
 from dashboard.caseload import LEGAL_STATUSES, CaseFilter
 from dashboard.whiteboard import CASES_PER_TEAM, STATUS_BY_KEY, Board, load_board
 from mapping.schema import Status
-from store import history
-from store.views import NO_TEAM
+from store.read import history
+from store.schema.views import NO_TEAM
 from sync.cli.app import App
 from sync.cli.output import UsageError, emit_json
 
@@ -126,11 +126,11 @@ def _write_page(
 ) -> None:
     from dashboard.freshness import judge
     from dashboard.site import write_board_page
-    from store import read
+    from store.read import queries
 
     # Every authority the page shows says when it last synced; with none selected, every authority.
     shown = {authority} if authority else set(app.config.authorities)
-    runs = read.last_runs(app.ready_engine())
+    runs = queries.last_runs(app.ready_engine())
     fresh = [f for f in judge(app.config, runs, board.generated_at) if f.authority in shown]
     title = board.authorities.get(authority, authority) if authority else "All authorities"
     if team:

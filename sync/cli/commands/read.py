@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from store import status_read
-from store.status_read import ORPHAN_ALERT_SHARE
+from store.read import status_read
+from store.read.status_read import ORPHAN_ALERT_SHARE
 from sync.cli.app import App
 from sync.cli.output import emit_json
 from sync.daemon.triggers import next_run
@@ -156,9 +156,9 @@ def runs(app: App, authority: str | None, limit: int, as_json: bool) -> None:
     """Run history: trigger, who asked and why, outcome and counts."""
     if authority:
         app.config.authority(authority)
-    from store import read
+    from store.read import queries
 
-    rows = read.runs(app.ready_engine(), authority, limit)
+    rows = queries.runs(app.ready_engine(), authority, limit)
     if as_json:
         emit_json(rows)
         return
@@ -177,9 +177,9 @@ def quarantine(app: App, authority: str | None, include_resolved: bool, as_json:
     """Records that could not be mapped, with the reason and the run that met them."""
     if authority:
         app.config.authority(authority)
-    from store import read
+    from store.read import queries
 
-    rows = read.quarantine(app.ready_engine(), authority, include_resolved)
+    rows = queries.quarantine(app.ready_engine(), authority, include_resolved)
     if as_json:
         emit_json(rows)
         return

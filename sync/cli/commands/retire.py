@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from store.lease import LeaseHeld, StoreLease, utc_now
-from store.retire import retire_authority
-from store.runs import Counts, audit, finish_run, start_run
+from store.write.lease import LeaseHeld, StoreLease, utc_now
+from store.write.retire import retire_authority
+from store.write.runs import Counts, audit, finish_run, start_run
 from sync.cli.app import App
 from sync.cli.commands.run import by_option, who_asked
 from sync.cli.output import EXIT_USAGE

@@ -8,6 +8,7 @@ import os
 import click
 from sqlalchemy import Engine
 
+from store.write.runs import ACCOUNTED
 from sync.cli.app import App
 from sync.cli.output import RunFailed, RunPartial, UsageError, emit_json
 from sync.cli.progress import progress_reporter
@@ -22,6 +23,16 @@ def who_asked(by: str | None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return f"uid {os.getuid()}"
+
+
+_COUNT_WORDS = {
+    "not_evidence": "not practice evidence",
+    "orphaned": "evidence naming no stored case",
+    "superseded": "superseded by a later episode",
+    "duplicates": "duplicate rows passed over",
+    "deleted": "marked deleted",
+}
+_SHOWN_WHEN_MET = frozenset({"orphaned", "superseded", "duplicates", "deleted"})
 
 
 def report_runs(results: list[RunResult], as_json: bool) -> None:
@@ -42,22 +53,17 @@ def report_runs(results: list[RunResult], as_json: bool) -> None:
         )
     else:
         for r in results:
-            c = r.counts
-            # A refused run's counts say what publishing would have done: none of it was.
+            counts = vars(r.counts)
+            # Where the records read went, in the order of the rule they add up by; rare ones only when
+            # met. A refused run's counts say what publishing would have done: none of it was.
             would = "would insert" if r.outcome is RunOutcome.REFUSED else "inserted"
-            line = (
-                f"{r.authority}: {r.outcome} (run {r.run_id}) read {c.read}, {would} {c.inserted}, "
-                f"updated {c.updated}, unchanged {c.unchanged}, quarantined {c.quarantined}, "
-                f"not practice evidence {c.not_evidence}"
-            )
-            if c.orphaned:
-                line += f", evidence naming no stored case {c.orphaned}"
-            if c.superseded:
-                line += f", superseded by a later episode {c.superseded}"
-            if c.duplicates:
-                line += f", duplicate rows passed over {c.duplicates}"
-            if c.deleted:
-                line += f", marked deleted {c.deleted}"
+            names = ("inserted", "updated", *(n for n in ACCOUNTED if n != "written"), "deleted")
+            parts = [f"read {r.counts.read}"] + [
+                f"{would if name == 'inserted' else _COUNT_WORDS.get(name, name)} {counts[name]}"
+                for name in names
+                if counts[name] or name not in _SHOWN_WHEN_MET
+            ]
+            line = f"{r.authority}: {r.outcome} (run {r.run_id}) " + ", ".join(parts)
             click.echo(line + (f" - {r.error}" if r.error else ""))
             if r.notes:
                 click.echo(f"  note: {r.notes}")
@@ -181,7 +187,7 @@ def discard(app: App, run_id: int, reason: str, by: str | None) -> None:
 
 
 def _authority_of(engine: Engine, run_id: int) -> str:
-    from store.read import run_authority
+    from store.read.queries import run_authority
 
     authority = run_authority(engine, run_id)
     if authority is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from store.schema import current_revision, upgrade
+from store.schema.upgrade import current_revision, upgrade
 from sync.cli.app import App
 
 

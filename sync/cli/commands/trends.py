@@ -10,8 +10,8 @@ from dashboard.changes import StatusChange
 from dashboard.timeline import day_words
 from dashboard.trends import CaseSpan, print_trends, trends_json, week_endings, weekly
 from dashboard.whiteboard import ENGLAND
-from store import history
-from store.views import NO_TEAM
+from store.read import history
+from store.schema.views import NO_TEAM
 from sync.cli.app import App
 from sync.cli.output import UsageError, emit_json
 

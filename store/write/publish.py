@@ -35,8 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from store.models import UtcDateTime
-from store.staging import (
+from store.schema.staged import (
     STAGED_CASES,
     STAGED_EVIDENCE,
     STAGED_KEPT,
@@ -44,8 +43,9 @@ from store.staging import (
     STAGED_QUARANTINE,
     STAGED_STREAMS,
 )
-from store.tables import CASES, EVIDENCE, POSITIONS, QUARANTINE, TOUCHED, key_column
-from store.versions import not_older
+from store.schema.tables import CASES, EVIDENCE, POSITIONS, QUARANTINE, TOUCHED, UtcDateTime, key_column
+from store.write.versions import not_older
+from store.write.writer import gather_first_statistics
 
 LIVE = {"cases": CASES, "evidence": EVIDENCE}
 STAGED = {"cases": STAGED_CASES, "evidence": STAGED_EVIDENCE}
@@ -344,7 +344,11 @@ def publish_positions(conn: Connection, authority: str, run_id: int, now: dateti
 
 
 def analyse_staged(conn: Connection) -> None:
-    """Give PostgreSQL's planner the staged tables' sizes before the set-wise statements join them."""
-    if conn.dialect.name == "postgresql":
-        for table in (STAGED_CASES, STAGED_EVIDENCE):
-            conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}")
+    """Give PostgreSQL's planner the staged tables' sizes, and a fresh store's live tables their first
+    statistics, before the set-wise statements join them: the writer's decision, not the runner's."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in (STAGED_CASES, STAGED_EVIDENCE):
+        conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}")
+    for table in LIVE.values():
+        gather_first_statistics(conn, table)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, MetaData, Table, delete, inspect
 
-from store.models import Base
+from store.schema.tables import Base
 
 RETIRED_TABLES = (
     "case_element_status",

@@ -14,8 +14,8 @@ from sqlalchemy import Date, Engine, Integer, Select, String, and_, column, or_,
 from sqlalchemy.engine.cursor import CursorFetchStrategy
 
 from mapping.schema import EvidenceState
-from store.keys import among
-from store.views import NO_TEAM
+from store.schema.keys import among
+from store.schema.views import NO_TEAM
 
 Row = dict[str, Any]
 
@@ -178,7 +178,9 @@ def _tuples(
     key: tuple[Any, Any] | None = None,
     case_keys: Iterable[tuple[str, str]] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """The rows of `query` as the driver's own tuples; with `case_keys`, only those cases' rows,
+    """Fast twin of store.read.history._rows; held equal by tests/store/test_read_model.py.
+
+    The rows of `query` as the driver's own tuples; with `case_keys`, only those cases' rows,
     found through `key` (the authority and case reference columns) a chunk of references at a time."""
     rows: list[tuple[Any, ...]] = []
     with engine.connect() as conn:

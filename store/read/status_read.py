@@ -35,6 +35,7 @@ RUN_COLUMNS = (
     "orphaned_count",
     "superseded_count",
     "duplicates_count",
+    "staged_count",
     "ahead_count",
     "error",
     "stage",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from store.views import team_summary_sql, whiteboard_sql
+from store.schema.views import team_summary_sql, whiteboard_sql
 
 revision = '0001'
 down_revision = None

@@ -17,9 +17,10 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 
 from mapping.schema import CaseType, EvidenceState, Status
 from mapping.status import STATUS_FIELDS, StatusValues
-from store.keys import among
-from store.tables import CASES, CHANGES, EVIDENCE, STATUSES, TOUCHED
-from store.upsert import execute_tuples, upsert, upsert_tuples
+from store.schema.keys import among
+from store.schema.tables import CASES, CHANGES, EVIDENCE, STATUSES, TOUCHED
+from store.write.bulk import execute_tuples
+from store.write.upsert import upsert, upsert_tuples
 
 _CASE_FIELDS = ("case_ref", "case_type", "opened_on", "closed_on", "cp_plan_start")
 _EVIDENCE_FIELDS = ("case_ref", "source_id", "element", "state", "evidenced_on", "scale_value")
@@ -125,7 +126,10 @@ def apply_statuses(
     on: date,
     run_id: int | None,
 ) -> int:
-    """Make these cases' stored statuses equal `statuses`, writing only what differs; forget them as
+    """Fast twin of storing mapping.status.case_statuses whole; held equal by
+    tests/sync/test_status_properties.py.
+
+    Make these cases' stored statuses equal `statuses`, writing only what differs; forget them as
     touched. A case mapped to no statuses (deleted, or not in the store) loses its rows.
 
     Every change of status (a case's first statuses included, and a status ending because its case

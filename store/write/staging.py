@@ -2,7 +2,7 @@
 
 Each batch is staged in its own transaction with the stream's position and running counts, so a
 run that stops or crashes is carried on by the next from exactly where it stood. Nothing here
-touches a live table: publishing (`store.publish`) is the only way staged rows reach one.
+touches a live table: publishing (`store.write.publish`) is the only way staged rows reach one.
 """
 
 from __future__ import annotations
@@ -12,27 +12,21 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from mapping.schema import Case, Evidence
-from store.models import (
-    StagedCase,
-    StagedEvidence,
-    StagedKept,
-    StagedMapped,
-    StagedQuarantine,
-    StagedStream,
-    SyncRun,
+from store.schema.staged import (
+    STAGED_CASES,
+    STAGED_EVIDENCE,
+    STAGED_KEPT,
+    STAGED_MAPPED,
+    STAGED_QUARANTINE,
+    STAGED_STREAMS,
+    STAGED_TABLES,
 )
-from store.upsert import execute_tuples, upsert
-
-STAGED_CASES: Table = StagedCase.__table__  # type: ignore[assignment]
-STAGED_EVIDENCE: Table = StagedEvidence.__table__  # type: ignore[assignment]
-STAGED_QUARANTINE: Table = StagedQuarantine.__table__  # type: ignore[assignment]
-STAGED_KEPT: Table = StagedKept.__table__  # type: ignore[assignment]
-STAGED_MAPPED: Table = StagedMapped.__table__  # type: ignore[assignment]
-STAGED_STREAMS: Table = StagedStream.__table__  # type: ignore[assignment]
-STAGED_TABLES = (STAGED_CASES, STAGED_EVIDENCE, STAGED_QUARANTINE, STAGED_KEPT, STAGED_MAPPED, STAGED_STREAMS)
+from store.schema.tables import SyncRun
+from store.write.bulk import execute_tuples
+from store.write.upsert import upsert
 
 _CASE_FIELDS = tuple(f for f in Case.model_fields if f != "case_type")
 _EVIDENCE_FIELDS = tuple(f for f in Evidence.model_fields if f != "state")
@@ -174,7 +168,7 @@ def load_streams(conn: Connection, run_id: int) -> dict[str, StreamState]:
         s.unreadable,
         s.incomplete,
     ).where(s.run_id == run_id)
-    return {row[0]: StreamState(*row[1:]) for row in conn.execute(query)}  # type: ignore[arg-type]
+    return {row[0]: StreamState(*row[1:]) for row in conn.execute(query)}  # type: ignore[call-arg]
 
 
 @dataclass(frozen=True)

@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from store.models import AuditEntry, SyncRun
+from store.schema.tables import AuditEntry, SyncRun
+
+ACCOUNTED = (
+    "written",
+    "unchanged",
+    "quarantined",
+    "not_evidence",
+    "orphaned",
+    "superseded",
+    "duplicates",
+    "staged",
+)
+"""Where each record read ends, in exactly one of these: the counts add up when `read` is their sum,
+and `written` is `inserted` + `updated`. Orphaned evidence is stored (its case may arrive later) but
+names a case the store does not have, so it is not counted as written; superseded rows were read but
+replaced by a later one of the same case (a child's earlier episodes in a statutory return);
+duplicates are rows of a key the read held more than once, passed over for the row the stream's rule
+keeps; staged rows wait, unpublished, for the next run to carry the read on (after a stop or a time
+limit). `deleted` stands apart: it counts records a full read did not meet, not records it read; so
+does `ahead`: records whose change time lay past now, counted above as well."""
 
 
 @dataclass
 class Counts:
-    """What a run did with what it read.
+    """What a run did with what it read; `adds_up` is the rule its counts keep (see `ACCOUNTED`).
 
-    read = written + unchanged + quarantined + not_evidence + orphaned + superseded + duplicates, and
-    written = inserted + updated (see `balance`): orphaned evidence is stored (its case may arrive
-    later) but names a case the store does not have, so it is not counted as written; superseded rows
-    were read but replaced by a later one of the same case (a child's earlier episodes in a statutory
-    return); duplicates were rows of a key the read held more than once, passed over for the row the
-    stream's rule keeps. A refused run's counts say what publishing would have done.
+    A refused run's counts say what publishing would have done, and none of it was.
     """
 
     read: int = 0
@@ -33,21 +49,10 @@ class Counts:
     orphaned: int = 0
     superseded: int = 0
     duplicates: int = 0
+    staged: int = 0
+    """Rows read into the run's staging area and not yet published: the next run carries them on."""
     ahead: int = 0
     """Records whose change time lay past now beyond the tolerance: the watermark was held at now."""
-
-    def balance(self) -> int:
-        """What `read` holds beyond the records the run accounted for: 0 when the counts add up."""
-        accounted = (
-            self.written
-            + self.unchanged
-            + self.quarantined
-            + self.not_evidence
-            + self.orphaned
-            + self.superseded
-            + self.duplicates
-        )
-        return self.read - accounted
 
     def add(self, other: Counts) -> None:
         for name, value in asdict(other).items():
@@ -55,6 +60,24 @@ class Counts:
 
     def as_columns(self) -> dict[str, int]:
         return {f"{name}_count": value for name, value in asdict(self).items()}
+
+    def accounted(self) -> int:
+        """The right-hand side of read = written + unchanged + quarantined + not practice evidence +
+        orphaned + superseded + duplicates + staged."""
+        return sum(getattr(self, name) for name in ACCOUNTED)
+
+    def left_staged(self) -> None:
+        """The run ended before publishing: what it mapped waits in its staging area, unclassified."""
+        self.written = self.inserted = self.updated = self.unchanged = self.orphaned = self.duplicates = 0
+        self.staged = self.read - self.quarantined - self.not_evidence - self.superseded
+
+    def adds_up(self) -> bool:
+        return self.read == self.accounted() and self.written == self.inserted + self.updated
+
+    @classmethod
+    def of_columns(cls, row: Mapping[str, Any]) -> Counts:
+        """The counts of a `sync_runs` row as the store and `runs --json` give it (`read_count`, ...)."""
+        return cls(**{name: int(row[f"{name}_count"] or 0) for name in cls.__dataclass_fields__})
 
 
 def start_run(

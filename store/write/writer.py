@@ -17,11 +17,18 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, func, or_, select, update
 
 from mapping.schema import Case, Evidence
-from store.keys import among
-from store.models import QuarantineRow
-from store.tables import AUTHORITIES, CASES, EVIDENCE, POSITIONS, QUARANTINE, key_column
-from store.upsert import upsert, upsert_tuples
-from store.versions import not_older
+from store.schema.keys import among
+from store.schema.tables import (
+    AUTHORITIES,
+    CASES,
+    EVIDENCE,
+    POSITIONS,
+    QUARANTINE,
+    QuarantineRow,
+    key_column,
+)
+from store.write.upsert import upsert, upsert_tuples
+from store.write.versions import not_older
 
 
 def commit_without_waiting_for_disk(conn: Connection) -> None:
@@ -44,8 +51,8 @@ def gather_first_statistics(conn: Connection, table: Table) -> None:
     Without statistics the planner cannot tell that a record's key names one row: a fresh store's
     first sync probed each stored version through the authority's case index, visiting every row
     of the authority per key (0.5 s a batch two batches in, and growing), until the server's own
-    analysis came round, up to a minute later. Called after a stream's first batch commits; a role
-    that may not analyse the table gets a warning from the server and nothing else changes.
+    analysis came round, up to a minute later. Publishing calls it before its set-wise statements;
+    a role that may not analyse the table gets a warning from the server and nothing else changes.
     """
     if conn.dialect.name != "postgresql":
         return

@@ -20,7 +20,7 @@ REF = sa.String(length=128)
 
 def upgrade() -> None:
     with op.batch_alter_table("sync_runs") as batch_op:
-        for name in ("inserted_count", "updated_count", "duplicates_count", "ahead_count"):
+        for name in ("inserted_count", "updated_count", "duplicates_count", "staged_count", "ahead_count"):
             batch_op.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("stage", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("notes", sa.Text(), nullable=True))
@@ -108,5 +108,13 @@ def downgrade() -> None:
     with op.batch_alter_table("stream_positions") as batch_op:
         batch_op.drop_column("config_hash")
     with op.batch_alter_table("sync_runs") as batch_op:
-        for name in ("notes", "stage", "ahead_count", "duplicates_count", "updated_count", "inserted_count"):
+        for name in (
+            "notes",
+            "stage",
+            "ahead_count",
+            "staged_count",
+            "duplicates_count",
+            "updated_count",
+            "inserted_count",
+        ):
             batch_op.drop_column(name)

@@ -16,10 +16,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, Table, bindparam, func, select, true
 from sqlalchemy.dialects import postgresql
 
-from store.keys import among
-from store.models import StreamPosition
-from store.tables import CASES, QUARANTINE, key_column
-from store.versions import StoredVersion
+from store.schema.keys import among
+from store.schema.tables import CASES, QUARANTINE, StreamPosition, key_column
+from store.write.versions import StoredVersion
 
 
 def stored_versions(

@@ -9,8 +9,8 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from mapping.elements import DEFAULT_ELEMENT_KEYS
-from store import status_read
-from store.models import (
+from store.read import status_read
+from store.schema.tables import (
     CaseElementStatusRow,
     CaseRow,
     QuarantineRow,
@@ -18,7 +18,7 @@ from store.models import (
     StreamPosition,
     SyncRun,
 )
-from store.views import NO_TEAM
+from store.schema.views import NO_TEAM
 
 Row = dict[str, Any]
 

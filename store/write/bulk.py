@@ -1,5 +1,7 @@
-"""The one upsert path: batched INSERT ... ON CONFLICT DO UPDATE on SQLite and PostgreSQL alike,
-and the one way to run a statement for many rows cheaply.
+"""Fast twin of Connection.execute(statement, rows); held equal by tests/store/test_sqlite_binds.py.
+
+The one way to run a statement for many rows cheaply: the driver's executemany with SQLite's
+date and timestamp binds done once per value, or PostgreSQL's COPY into a staging table.
 
 On PostgreSQL a statement runs once per row only for a few rows. More rows are copied (COPY FROM
 STDIN) into a temporary staging table and the statement runs once, set-wise, against it: the
@@ -19,18 +21,16 @@ from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
-    ColumnElement,
     Connection,
     Dialect,
     Integer,
     String,
-    Table,
     Text,
     column,
     select,
     table,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
@@ -39,7 +39,7 @@ from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.types import NullType, TypeEngine
 
 from mapping.timeformats import as_utc
-from store.models import UtcDateTime
+from store.schema.tables import UtcDateTime
 
 # Bounds the memory of one executemany call.
 ROWS_PER_STATEMENT = 1000
@@ -58,7 +58,7 @@ Row = Mapping[str, Any] | Sequence[Any]
 
 
 @dataclass(frozen=True)
-class _Rows:
+class Rows:
     """Rows to bind and how to read a named value of one: by name from dicts, by position from
     tuples; `constants` are the same for every row, so are given once rather than in each row."""
 
@@ -71,13 +71,13 @@ class _Rows:
         return [*self.at, *self.constants]
 
     @classmethod
-    def of_dicts(cls, rows: Sequence[Mapping[str, Any]]) -> _Rows:
+    def of_dicts(cls, rows: Sequence[Mapping[str, Any]]) -> Rows:
         return cls(rows, {name: name for name in rows[0]}, {})
 
     @classmethod
     def of_tuples(
         cls, names: Sequence[str], rows: Sequence[tuple[Any, ...]], constants: Mapping[str, Any] | None
-    ) -> _Rows:
+    ) -> Rows:
         return cls(rows, {name: n for n, name in enumerate(names)}, dict(constants or {}))
 
     def column(self, name: str, start: int, stop: int) -> Iterable[Any]:
@@ -87,7 +87,9 @@ class _Rows:
 
 
 def execute_many(conn: Connection, statement: UpdateBase, rows: Sequence[dict[str, Any]]) -> None:
-    """Run an INSERT, UPDATE or DELETE once per row through the driver's own executemany.
+    """Fast twin of Connection.execute(statement, rows); held equal by tests/store/test_sqlite_binds.py.
+
+    Runs an INSERT, UPDATE or DELETE once per row through the driver's own executemany.
 
     The statement is compiled once and each value goes through its column type's bind processor
     (dates, UTC timestamps, JSON), but none of SQLAlchemy's per-row machinery runs: on a batch of a
@@ -97,7 +99,7 @@ def execute_many(conn: Connection, statement: UpdateBase, rows: Sequence[dict[st
     On PostgreSQL many rows go through a staging table instead (`_execute_staged`), to the same end.
     """
     if rows:
-        _execute(conn, statement, _Rows.of_dicts(rows), distinct_on=())
+        execute_rows(conn, statement, Rows.of_dicts(rows), distinct_on=())
 
 
 def execute_tuples(
@@ -110,10 +112,11 @@ def execute_tuples(
     """`execute_many` for rows given as tuples of the values of `names`, in that order, and values
     the same for every row given once: no dict to build per row where rows come by the thousand."""
     if rows:
-        _execute(conn, statement, _Rows.of_tuples(names, rows, constants), distinct_on=())
+        execute_rows(conn, statement, Rows.of_tuples(names, rows, constants), distinct_on=())
 
 
-def _execute(conn: Connection, statement: UpdateBase, batch: _Rows, distinct_on: Sequence[str]) -> None:
+def execute_rows(conn: Connection, statement: UpdateBase, batch: Rows, distinct_on: Sequence[str]) -> None:
+    """Run `statement` once per row of `batch`; rows sharing a `distinct_on` key keep their order."""
     dialect = conn.dialect
     names = batch.names
     compiled = _compiled(statement, dialect, tuple(names))
@@ -141,7 +144,7 @@ def _execute(conn: Connection, statement: UpdateBase, batch: _Rows, distinct_on:
 @lru_cache(maxsize=64)
 def _compiled(statement: UpdateBase, dialect: Dialect, names: tuple[str, ...]) -> SQLCompiler:
     """The statement compiled for rows of these names. Statements are immutable, and an upsert's
-    is made once per shape (`_upsert_statement`), so a run compiles it once, not once per batch."""
+    is made once per shape (`store.write.upsert`), so a run compiles it once, not once per batch."""
     return statement.compile(dialect=dialect, column_keys=list(names))
 
 
@@ -194,7 +197,9 @@ def _utc_text(value: datetime | None) -> str | None:
 
 
 def _bind_processor(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    """The type's bind processor. SQLite's own for dates and timestamps formats through a dict per
+    """Fast twin of SQLite's date and timestamp binds; held equal by tests/store/test_sqlite_binds.py.
+
+    The type's bind processor. SQLite's own for dates and timestamps formats through a dict per
     value; for their default storage formats `date.isoformat`, and `datetime.isoformat` of the UTC
     time, write the very same text."""
     if isinstance(impl, sqlite.DATE) and impl._storage_format == sqlite.DATE._storage_format:
@@ -204,71 +209,6 @@ def _bind_processor(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], 
         if isinstance(stored, sqlite.DATETIME) and stored._storage_format == sqlite.DATETIME._storage_format:
             return _utc_text
     return impl.bind_processor(dialect)
-
-
-def upsert(
-    conn: Connection,
-    table: Table,
-    rows: Sequence[dict[str, Any]],
-    keys: Sequence[str],
-    update: Sequence[str] | None = None,
-    where: Any = None,
-) -> None:
-    """Insert rows, or update the `update` columns of rows whose `keys` already exist.
-
-    `where(target_table, excluded)` may return a condition that must hold for an update to happen,
-    which is how an older source version is kept from overwriting a newer one.
-    """
-    if rows:
-        _upsert(conn, table, _Rows.of_dicts(rows), keys, update, where)
-
-
-def upsert_tuples(
-    conn: Connection,
-    table: Table,
-    names: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
-    keys: Sequence[str],
-    constants: Mapping[str, Any] | None = None,
-    where: Any = None,
-) -> None:
-    """`upsert` for rows given as tuples of `names` and values the same for every row given once,
-    as `execute_tuples` takes them; every column not in `keys` is updated, where `where` holds."""
-    if rows:
-        _upsert(conn, table, _Rows.of_tuples(names, rows, constants), keys, None, where)
-
-
-def _upsert(
-    conn: Connection,
-    table: Table,
-    batch: _Rows,
-    keys: Sequence[str],
-    update: Sequence[str] | None,
-    where: Any,
-) -> None:
-    columns = tuple(update if update is not None else [c for c in batch.names if c not in keys])
-    statement = _upsert_statement(conn.dialect.name, table, tuple(keys), columns, where)
-    _execute(conn, statement, batch, distinct_on=keys)
-
-
-@lru_cache(maxsize=64)
-def _upsert_statement(
-    dialect: str, table: Table, keys: tuple[str, ...], columns: tuple[str, ...], where: Any
-) -> UpdateBase:
-    insert_fn: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if insert_fn is None:
-        raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {dialect}")
-    statement = insert_fn(table)
-    excluded = statement.excluded
-    if columns:
-        condition: ColumnElement[bool] | None = where(table, excluded) if where is not None else None
-        return cast(
-            UpdateBase,
-            statement.on_conflict_do_update(
-                index_elements=list(keys), set_={c: excluded[c] for c in columns}, where=condition
-            ),
-        )
-    return cast(UpdateBase, statement.on_conflict_do_nothing(index_elements=list(keys)))
 
 
 def _stages(conn: Connection, rows: Sequence[Row]) -> bool:
@@ -289,10 +229,12 @@ def _execute_staged(
     conn: Connection,
     statement: UpdateBase,
     compiled: SQLCompiler,
-    batch: _Rows,
+    batch: Rows,
     distinct_on: Sequence[str],
 ) -> bool:
-    """Copy the rows into a staging table and run the statement once against it; False, having done
+    """Fast twin of executemany row by row on PostgreSQL; held equal by tests/store/test_pg_copy.py.
+
+    Copy the rows into a staging table and run the statement once against it; False, having done
     nothing, for a statement that cannot be run that way with the same result.
 
     An INSERT becomes INSERT ... SELECT in the rows' order, its ON CONFLICT clause kept as it is; an
@@ -322,7 +264,7 @@ def _execute_staged(
     prepare = f"{create}; {empty}"
     copy_in = f"COPY {stage.name} ({columns}) FROM STDIN"
     for generation in _generations(batch, distinct_on):
-        chunk = _Rows([batch.rows[i] for i in generation], batch.at, batch.constants)
+        chunk = Rows([batch.rows[i] for i in generation], batch.at, batch.constants)
         processed = (_processed(chunk.column(n, 0, len(generation)), processors.get(n)) for n in names)
         values = zip(generation, *processed, strict=True)
         with driver.cursor() as cursor:
@@ -383,7 +325,7 @@ def _set_wise(statement: UpdateBase, stage: TableClause, names: Sequence[str]) -
     return cast(UpdateBase, visitors.replacement_traverse(statement, {}, staged_column))
 
 
-def _generations(batch: _Rows, distinct_on: Sequence[str]) -> Iterator[list[int]]:
+def _generations(batch: Rows, distinct_on: Sequence[str]) -> Iterator[list[int]]:
     """Row positions in rounds: the first row of each key, then the second of each, and so on.
     A constant part of the key is the same for every row, so only the rest tells rows apart."""
     rows = batch.rows

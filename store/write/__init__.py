@@ -1,0 +1,1 @@
+"""What a run writes: upserts and their bulk paths, versions, statuses, the lease, runs, retirement."""

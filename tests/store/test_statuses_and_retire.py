@@ -1,0 +1,100 @@
+"""Element statuses are written only where they differ, every change of status opens a row of the
+change log and closes the one before; retiring an authority leaves its runs and audit rows."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from mapping.schema import Status
+from mapping.status import StatusValues
+from store.schema.tables import CHANGES, STATUSES, TOUCHED, SyncRun
+from store.write import statuses, writer
+from store.write.retire import retire_authority
+from tests.builders import a_case
+from tests.store.conftest import AUTHORITY, NOW, a_run
+
+DAY1, DAY2, DAY3 = date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
+NOT_STARTED: StatusValues = (Status.NOT_STARTED, None, None, date(2026, 3, 10), 0, None)
+EVIDENCED: StatusValues = (Status.EVIDENCED, DAY2, DAY2, date(2026, 3, 10), 1, 6)
+
+
+def settle(store: Engine, on: date, by_case: dict[str, list[tuple[str, StatusValues]]]) -> int:
+    with store.begin() as conn:
+        return statuses.apply_statuses(conn, AUTHORITY, by_case, on, run_id=None)
+
+
+def change_log(store: Engine) -> list[tuple[Any, ...]]:
+    c = CHANGES.c
+    with store.connect() as conn:
+        query = select(c.case_ref, c.element, c.status, c.from_date, c.to_date).order_by(c.id)
+        return [tuple(row) for row in conn.execute(query)]
+
+
+def test_first_statuses_open_the_change_log_and_forget_the_touched_cases(store: Engine) -> None:
+    with store.begin() as conn:
+        statuses.touch_cases(conn, AUTHORITY, ["C1", "C1", "C2"])
+        assert statuses.touched_case_refs(conn, AUTHORITY) == ["C1", "C2"]
+    written = settle(store, DAY1, {"C1": [("mapping", NOT_STARTED)], "C2": [("mapping", NOT_STARTED)]})
+    assert written == 2
+    assert change_log(store) == [
+        ("C1", "mapping", "not_started", DAY1, None),
+        ("C2", "mapping", "not_started", DAY1, None),
+    ]
+    with store.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(TOUCHED)).scalar_one() == 0
+
+
+def test_an_unchanged_status_writes_nothing_and_a_changed_one_closes_and_opens_a_spell(store: Engine) -> None:
+    settle(store, DAY1, {"C1": [("mapping", NOT_STARTED)]})
+    assert settle(store, DAY2, {"C1": [("mapping", NOT_STARTED)]}) == 0
+    assert settle(store, DAY3, {"C1": [("mapping", EVIDENCED)]}) == 1
+    assert change_log(store) == [
+        ("C1", "mapping", "not_started", DAY1, DAY3),
+        ("C1", "mapping", "evidenced", DAY3, None),
+    ]
+    with store.connect() as conn:
+        row = conn.execute(select(STATUSES).where(STATUSES.c.case_ref == "C1")).one()
+    assert (row.status, row.first_evidenced_on, row.latest_scale_value, row.computed_on) == (
+        "evidenced",
+        DAY2,
+        6,
+        DAY3,
+    )
+
+
+def test_new_dates_under_the_same_status_rewrite_the_row_without_a_new_spell(store: Engine) -> None:
+    settle(store, DAY1, {"C1": [("mapping", EVIDENCED)]})
+    later: StatusValues = (Status.EVIDENCED, DAY2, DAY3, date(2026, 3, 10), 2, 7)
+    assert settle(store, DAY3, {"C1": [("mapping", later)]}) == 1
+    assert change_log(store) == [("C1", "mapping", "evidenced", DAY1, None)]
+
+
+def test_a_case_that_went_loses_its_statuses_and_its_spells_end(store: Engine) -> None:
+    settle(store, DAY1, {"C1": [("mapping", NOT_STARTED), ("safety_plan", NOT_STARTED)]})
+    assert settle(store, DAY2, {"C1": []}) == 2
+    assert change_log(store) == [
+        ("C1", "mapping", "not_started", DAY1, DAY2),
+        ("C1", "safety_plan", "not_started", DAY1, DAY2),
+    ]
+    with store.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(STATUSES)).scalar_one() == 0
+
+
+def test_retiring_an_authority_deletes_its_data_and_keeps_its_runs(store: Engine) -> None:
+    run_id = a_run(store)
+    with store.begin() as conn:
+        writer.write_cases(conn, [(a_case(), "h")], run_id, NOW)
+    settle(store, DAY1, {"C1": [("mapping", NOT_STARTED)]})
+    with store.begin() as conn:
+        deleted = retire_authority(conn, AUTHORITY)
+    assert {name: n for name, n in deleted.items() if n} == {
+        "authorities": 1,
+        "cases": 1,
+        "case_element_status": 1,
+        "status_changes": 1,
+    }
+    with store.connect() as conn:
+        assert conn.execute(select(SyncRun.id)).scalars().all() == [run_id]
