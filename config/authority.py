@@ -46,6 +46,35 @@ class PlausibleDates(BaseModel):
         return DateWindow(self.earliest, latest)
 
 
+class Guards(BaseModel):
+    """What a run's staged whole must pass before it is published; past any of them it is refused.
+
+    Shares are judged per stream once it has `min_records` records, so one bad record of a small
+    incremental run never holds the others back; counts below that are reported, not refused.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    orphans: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="the largest share of practice evidence that may name a case the store does not have",
+    )
+    quarantine: float = Field(
+        default=0.5, ge=0, le=1, description="the largest share of a stream's records that may be quarantined"
+    )
+    duplicates: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="the largest share of a stream's keys one read may hold twice with different content",
+    )
+    min_records: int = Field(
+        default=20, ge=1, description="how many records a stream needs before its shares are judged"
+    )
+
+
 class AuthorityFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -68,6 +97,7 @@ class AuthorityFile(BaseModel):
         le=1,
         description="the largest share of live records a resync may mark deleted without --allow-deletions",
     )
+    guards: Guards = Field(default_factory=Guards)
     plausible_dates: PlausibleDates = Field(default_factory=PlausibleDates)
     evidence_current_months: int = Field(
         default=6,

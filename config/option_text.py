@@ -170,6 +170,8 @@ ABOUT: dict[str, str] = {
     "elements": "relabel, drop or add elements of the catalogue",
     "daemon": "the daemon's own settings",
     "dashboard": "the published whiteboard site",
+    "guards": "what a run must pass before it is published; past any guard it is refused",
+    "latest_by": "the date field whose latest value wins among rows with one key",
     "plausible_dates": "dates outside this window are quarantined as typos (a 1899 or a 2099)",
     "earliest": "the earliest date a record may carry",
     "years_ahead": "how many years past today a date may lie (reviews and plans are set ahead)",

@@ -55,6 +55,8 @@ class Batch:
     cannot be read); the run ends `partial` naming them."""
     superseded: int = 0
     """Rows read and not passed on because a later one replaces them (a child's earlier episodes)."""
+    ahead: int = 0
+    """Records whose change time lay past now beyond the tolerance: the position holds at now instead."""
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,13 @@ class Gather(BaseModel):
         return [self.answer] if isinstance(self.answer, str) else list(self.answer)
 
 
+DUPLICATE_ORDER_FIELDS: dict[str, tuple[str, ...]] = {
+    "cases": ("source_updated_at", "opened_on", "closed_on", "cp_plan_start"),
+    "evidence": ("source_updated_at", "evidenced_on"),
+}
+"""The schema fields a duplicate rule may order by, per stream: the record's dates."""
+
+
 class StreamMapping(BaseModel):
     """How one stream's records become schema records."""
 
@@ -201,6 +208,13 @@ class StreamMapping(BaseModel):
     system_fields: list[str] = Field(
         default_factory=list,
         description="Source columns (or schema fields) that CMS jobs rewrite; they never count as a change.",
+    )
+    latest_by: str = Field(
+        default="source_updated_at",
+        description=(
+            "When one read holds a key twice, the row latest by this schema date wins (on a tie an open "
+            "case beats a closed one, then the content decides); never the row that came last."
+        ),
     )
 
 
@@ -224,6 +238,17 @@ class AuthorityMapping(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {name!r}; expected a name like Europe/London") from None
         return name
+
+    @model_validator(mode="after")
+    def _duplicates_order_by_a_date(self) -> AuthorityMapping:
+        for name, stream in self.streams().items():
+            allowed = DUPLICATE_ORDER_FIELDS[name]
+            if stream.latest_by not in allowed:
+                raise ValueError(
+                    f"{name}.latest_by: {stream.latest_by!r} is not a date of the "
+                    f"{name} schema; expected one of {', '.join(allowed)}"
+                )
+        return self
 
     def streams(self) -> dict[str, StreamMapping]:
         return {"cases": self.cases, "evidence": self.evidence}

@@ -26,13 +26,20 @@ RUN_COLUMNS = (
     "outcome",
     "read_count",
     "written_count",
+    "inserted_count",
+    "updated_count",
     "unchanged_count",
     "quarantined_count",
     "not_evidence_count",
     "deleted_count",
     "orphaned_count",
     "superseded_count",
+    "duplicates_count",
+    "staged_count",
+    "ahead_count",
     "error",
+    "stage",
+    "notes",
 )
 _TIMESTAMPS = frozenset({"started_at", "finished_at"})
 ORPHAN_ALERT_SHARE = 0.05

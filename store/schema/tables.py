@@ -186,7 +186,17 @@ class SyncRun(Base):
     deleted_count: Mapped[int] = mapped_column(Integer, default=0)
     orphaned_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     superseded_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    inserted_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    duplicates_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    staged_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ahead_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
+    stage: Mapped[str | None] = mapped_column(String(16))
+    """Where the run's staged rows stand: `open` while read or waiting for a run to carry it on,
+    `published`, `refused` (waiting for accept or discard), `discarded` or `adopted` by a later run."""
+    notes: Mapped[str | None] = mapped_column(Text)
+    """What a person should know of a run that is not an error: a watermark held, a position reset."""
 
 
 class StreamPosition(Base):
@@ -197,6 +207,8 @@ class StreamPosition(Base):
     position: Mapped[dict[str, object]] = mapped_column(JSON)
     run_id: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    config_hash: Mapped[str | None] = mapped_column(String(64))
+    """The stream's connector configuration the position was made with; another one starts afresh."""
 
 
 class QuarantineRow(Base):

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, Select, Table, bindparam, func
 from sqlalchemy.dialects import postgresql
 
 from store.schema.keys import among
-from store.schema.tables import CASES, StreamPosition, key_column
+from store.schema.tables import CASES, QUARANTINE, StreamPosition, key_column
 from store.write.versions import StoredVersion
 
 
@@ -81,13 +81,16 @@ def count_live(conn: Connection, table: Table, authority: str, case_ref: str | N
     return int(conn.execute(query).scalar_one())
 
 
-def load_position(conn: Connection, authority: str, stream: str) -> dict[str, Any] | None:
+def load_position(conn: Connection, authority: str, stream: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The stream's published position and the configuration hash it was made with."""
     row = conn.execute(
-        select(StreamPosition.position).where(
+        select(StreamPosition.position, StreamPosition.config_hash).where(
             StreamPosition.authority == authority, StreamPosition.stream == stream
         )
-    ).scalar_one_or_none()
-    return dict(row) if row is not None else None
+    ).first()
+    if row is None:
+        return None, None
+    return dict(row[0]) if row[0] is not None else None, row[1]
 
 
 def open_case_refs(conn: Connection, authority: str) -> list[str]:
@@ -108,3 +111,12 @@ def live_case_refs(conn: Connection, authority: str, case_refs: Iterable[str]) -
     ):
         found.update(conn.execute(query).scalars().all())
     return found
+
+
+def holds_open_quarantine(conn: Connection, authority: str, stream: str) -> bool:
+    """Whether any open quarantine row of the stream names a source record a mapping could resolve."""
+    q = QUARANTINE.c
+    query = select(q.source_id).where(
+        q.authority == authority, q.stream == stream, q.resolved_at.is_(None), q.source_id.is_not(None)
+    )
+    return conn.execute(query.limit(1)).first() is not None

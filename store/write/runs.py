@@ -7,30 +7,52 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from store.schema.tables import AuditEntry, SyncRun
 
-ACCOUNTED = ("written", "unchanged", "quarantined", "not_evidence", "orphaned", "superseded")
-"""Where each record read ends, in exactly one of these: the counts add up when `read` is their sum.
-Orphaned evidence is stored (its case may arrive later) but names a case the store does not have, so
-it is not counted as written; superseded rows were read but replaced by a later one of the same case
-(a child's earlier episodes in a statutory return), so they are neither written nor unchanged.
-`deleted` stands apart: it counts records a full read did not meet, not records it read."""
+ACCOUNTED = (
+    "written",
+    "unchanged",
+    "quarantined",
+    "not_evidence",
+    "orphaned",
+    "superseded",
+    "duplicates",
+    "staged",
+)
+"""Where each record read ends, in exactly one of these: the counts add up when `read` is their sum,
+and `written` is `inserted` + `updated`. Orphaned evidence is stored (its case may arrive later) but
+names a case the store does not have, so it is not counted as written; superseded rows were read but
+replaced by a later one of the same case (a child's earlier episodes in a statutory return);
+duplicates are rows of a key the read held more than once, passed over for the row the stream's rule
+keeps; staged rows wait, unpublished, for the next run to carry the read on (after a stop or a time
+limit). `deleted` stands apart: it counts records a full read did not meet, not records it read; so
+does `ahead`: records whose change time lay past now, counted above as well."""
 
 
 @dataclass
 class Counts:
-    """What a run did with what it read; `adds_up` is the rule its counts keep (see `ACCOUNTED`)."""
+    """What a run did with what it read; `adds_up` is the rule its counts keep (see `ACCOUNTED`).
+
+    A refused run's counts say what publishing would have done, and none of it was.
+    """
 
     read: int = 0
     written: int = 0
+    inserted: int = 0
+    updated: int = 0
     unchanged: int = 0
     quarantined: int = 0
     not_evidence: int = 0
     deleted: int = 0
     orphaned: int = 0
     superseded: int = 0
+    duplicates: int = 0
+    staged: int = 0
+    """Rows read into the run's staging area and not yet published: the next run carries them on."""
+    ahead: int = 0
+    """Records whose change time lay past now beyond the tolerance: the watermark was held at now."""
 
     def add(self, other: Counts) -> None:
         for name, value in asdict(other).items():
@@ -40,12 +62,17 @@ class Counts:
         return {f"{name}_count": value for name, value in asdict(self).items()}
 
     def accounted(self) -> int:
-        """read = written + unchanged + quarantined + not practice evidence + orphaned + superseded:
-        this is the right-hand side."""
+        """The right-hand side of read = written + unchanged + quarantined + not practice evidence +
+        orphaned + superseded + duplicates + staged."""
         return sum(getattr(self, name) for name in ACCOUNTED)
 
+    def left_staged(self) -> None:
+        """The run ended before publishing: what it mapped waits in its staging area, unclassified."""
+        self.written = self.inserted = self.updated = self.unchanged = self.orphaned = self.duplicates = 0
+        self.staged = self.read - self.quarantined - self.not_evidence - self.superseded
+
     def adds_up(self) -> bool:
-        return self.read == self.accounted()
+        return self.read == self.accounted() and self.written == self.inserted + self.updated
 
     @classmethod
     def of_columns(cls, row: Mapping[str, Any]) -> Counts:
@@ -89,7 +116,13 @@ def record_counts(conn: Connection, run_id: int, counts: Counts) -> None:
 
 
 def finish_run(
-    engine: Engine, run_id: int, outcome: str, finished_at: datetime, counts: Counts, error: str | None = None
+    engine: Engine,
+    run_id: int,
+    outcome: str,
+    finished_at: datetime,
+    counts: Counts,
+    error: str | None = None,
+    notes: str | None = None,
 ) -> None:
     with engine.begin() as conn:
         conn.execute(
@@ -97,6 +130,8 @@ def finish_run(
             .where(SyncRun.id == run_id)
             .values(outcome=outcome, finished_at=finished_at, error=error, **counts.as_columns())
         )
+        if notes:
+            add_note(conn, run_id, notes)
 
 
 def audit(
@@ -115,3 +150,26 @@ def audit(
             at=at, actor=actor, action=action, authority=authority, scope=scope, reason=reason, run_id=run_id
         )
     )
+
+
+def load_counts(conn: Connection, run_id: int) -> Counts:
+    """A run's recorded counts, for the run that carries its staged read on."""
+    columns = [getattr(SyncRun, f"{name}_count") for name in Counts.__dataclass_fields__]
+    row = conn.execute(select(*columns).where(SyncRun.id == run_id)).one()
+    return Counts(*(int(v or 0) for v in row))
+
+
+def stage_of_run(conn: Connection, run_id: int, authority: str) -> tuple[str | None, str, str | None]:
+    """Where a run's staged rows stand, its mode and the case it covered; (None, "", None) for a run
+    of another authority or none."""
+    row = conn.execute(
+        select(SyncRun.stage, SyncRun.mode, SyncRun.scope_case_ref).where(
+            SyncRun.id == run_id, SyncRun.authority == authority
+        )
+    ).first()
+    return (None, "", None) if row is None else (row[0], str(row[1]), row[2])
+
+
+def add_note(conn: Connection, run_id: int, note: str) -> None:
+    notes = func.coalesce(SyncRun.notes + "; ", "") + note
+    conn.execute(update(SyncRun).where(SyncRun.id == run_id).values(notes=notes))

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, func, or_, select, update
+from sqlalchemy import Connection, Table, and_, func, or_, select, update
 
 from mapping.schema import Case, Evidence
 from store.schema.keys import among
@@ -24,7 +24,6 @@ from store.schema.tables import (
     EVIDENCE,
     POSITIONS,
     QUARANTINE,
-    STREAM_TABLES,
     QuarantineRow,
     key_column,
 )
@@ -52,9 +51,8 @@ def gather_first_statistics(conn: Connection, table: Table) -> None:
     Without statistics the planner cannot tell that a record's key names one row: a fresh store's
     first sync probed each stored version through the authority's case index, visiting every row
     of the authority per key (0.5 s a batch two batches in, and growing), until the server's own
-    analysis came round, up to a minute later. `FirstStatistics` calls it after a stream's first
-    batch commits; a role that may not analyse the table gets a warning from the server and nothing
-    else changes.
+    analysis came round, up to a minute later. Publishing calls it before its set-wise statements;
+    a role that may not analyse the table gets a warning from the server and nothing else changes.
     """
     if conn.dialect.name != "postgresql":
         return
@@ -63,26 +61,6 @@ def gather_first_statistics(conn: Connection, table: Table) -> None:
     ).first()
     if never is not None:
         conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}")
-
-
-class FirstStatistics:
-    """When a fresh table gets its first planner statistics: the writer's decision, not the runner's.
-
-    A run makes one and tells it each time a stream's batch commits; after the first batch of each
-    stream (of a table of records), a PostgreSQL table that has never been analysed is
-    (`gather_first_statistics`). On SQLite nothing happens, not even a transaction.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._met: set[str] = set()
-
-    def batch_committed(self, stream: str) -> None:
-        first, table = stream not in self._met, STREAM_TABLES.get(stream)
-        self._met.add(stream)
-        if first and table is not None and self.engine.dialect.name == "postgresql":
-            with self.engine.begin() as conn:
-                gather_first_statistics(conn, table)
 
 
 def ensure_authority(conn: Connection, code: str, name: str, now: datetime) -> None:

@@ -43,6 +43,14 @@ COMMANDS: dict[str, Entry] = {
         "sync.cli.commands.run:resync",
         "Full resync of one authority or one case: re-read everything, then mark what vanished as deleted.",
     ),
+    "accept": Entry(
+        "sync.cli.commands.run:accept",
+        "Publish a refused run's read anyway, past its guards, recorded with who and why.",
+    ),
+    "discard": Entry(
+        "sync.cli.commands.run:discard",
+        "Drop a refused run's staged read, recorded with who and why; dashboards never saw it.",
+    ),
     "retire": Entry(
         "sync.cli.commands.retire:retire",
         "Delete a retired authority's data from the store; its runs and audit log keep who, when and why.",

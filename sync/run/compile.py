@@ -11,6 +11,7 @@ from config.secrets import SecretError, resolve_secret
 from mapping.checks import MappingConfigError
 from mapping.identifiers import Identifiers
 from mapping.mapper import CompiledMapping, compile_mapping
+from mapping.outcomes import canonical_hash
 
 
 def pseudonym_key(authority: Authority) -> bytes | None:
@@ -47,3 +48,17 @@ def identifiers_for(authority: Authority) -> Identifiers:
 def stored_case_ref(authority: Authority, source_ref: str) -> str:
     """The case reference as the store holds it: the LA's own, or its pseudonym under the LA's key."""
     return identifiers_for(authority).case_ref(source_ref)
+
+
+def stream_config_hash(authority: Authority, stream: str) -> str:
+    """A fingerprint of how the stream is read: a saved position is only good for the configuration
+    it was made with (a page cursor of another query or filter sends the source nonsense).
+
+    The connector block with only this stream's own settings, so editing one stream leaves the
+    other's position alone; secrets are references in the block, never values.
+    """
+    block = authority.connector_config.model_dump(mode="json")
+    streams = block.get("streams")
+    if isinstance(streams, dict):
+        block["streams"] = {stream: streams.get(stream)}
+    return canonical_hash({"type": authority.file.connector.type, "connector": block})

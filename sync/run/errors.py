@@ -10,23 +10,19 @@ from store.write.lease import LeaseLost
 
 
 class EndsPartial(Exception):
-    """Ends the run partial: every committed batch stays, and the next run carries on from them."""
+    """Ends the run partial: its staged batches wait, and the next incremental run carries them on."""
 
 
 class Stopped(EndsPartial):
-    """A stop was asked for (SIGTERM); the batch in hand committed and the run ends here."""
+    """A stop was asked for (SIGTERM); the batch in hand was staged and the run ends here."""
 
 
 class TimeLimitReached(EndsPartial):
-    """The run's wall-clock bound passed; what committed stays and the next run resumes from it."""
+    """The run's wall-clock bound passed; what was staged waits and the next run carries it on."""
 
 
-class NothingRead(EndsPartial):
-    """A full read met no records where the store has some: deleting them all would be a guess."""
-
-
-class UnreadRecords(EndsPartial):
-    """A full read met records it could not identify: what vanished cannot be told from what was unread."""
+class ReadShortfall(EndsPartial):
+    """The source holds records the read could not deliver: the rest is published, nothing deleted."""
 
 
 class RunRefused(Exception):
@@ -37,16 +33,8 @@ class NoSuchCase(RunRefused):
     """A one-case resync found the case neither in the source nor in the store: likely a typo."""
 
 
-class DeletionGuarded(EndsPartial):
-    """A resync would mark more of the authority's live records deleted than its guard allows."""
-
-
-class MostlyOrphaned(EndsPartial):
-    """Most evidence read names cases the store does not have: the streams likely key cases differently."""
-
-
-class IncompleteRead(EndsPartial):
-    """The source holds records this run could not deliver: a file still being written or unreadable."""
+class NotRefused(RunRefused):
+    """`accept` named a run with no refused read waiting: another run, an old one, or a typo."""
 
 
 EXPECTED_FAILURES: tuple[type[Exception], ...] = (ConnectorError, LeaseLost, RunRefused)
@@ -71,9 +59,9 @@ def safe_error(exc: BaseException, case_ref: str | None = None) -> str:
             text = text.replace(case_ref, "<case>")
         return text
     if isinstance(exc, OperationalError) and _store_busy(exc):
-        return "store busy: another writer held it past the busy timeout; committed batches are kept"
+        return "store busy: another writer held it past the busy timeout; staged batches are kept"
     if isinstance(exc, DBAPIError) and (exc.connection_invalidated or isinstance(exc, OperationalError)):
-        return f"store connection lost ({type(exc.orig).__name__}); committed batches are kept"
+        return f"store connection lost ({type(exc.orig).__name__}); staged batches are kept"
     if isinstance(exc, DBAPIError):
         return f"store error: {type(exc.orig).__name__}"
     return f"{type(exc).__name__} (see the daemon's log for the traceback)"

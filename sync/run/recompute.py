@@ -85,3 +85,15 @@ def settle(
                 return done
             done += recompute_cases(conn, authority, refs, how, run_id)
         after = refs[-1]
+
+
+def settle_within(conn: Connection, authority: str, how: StatusRules, run_id: int | None) -> int:
+    """Recompute every touched case of the authority inside the caller's transaction, a chunk of
+    cases at a time; returns how many were recomputed. Publishing a run settles this way, so its
+    records and their statuses reach dashboards together."""
+    done = 0
+    after = ""
+    while refs := statuses.touched_case_refs(conn, authority, after=after, limit=SETTLE_CHUNK):
+        done += recompute_cases(conn, authority, refs, how, run_id)
+        after = refs[-1]
+    return done

@@ -1,54 +1,47 @@
-"""The sync runner: read, map and write one authority, batch by batch, under the store's lease.
+"""The sync runner: one run of one authority under the store's lease: read, judge, publish.
 
-At-least-once reading and idempotent writing: each batch's records, quarantine rows, statuses and
-stream position commit together, so a crash at any point leaves a position that is never ahead of
-its data, and the next run converges to the state an uninterrupted run would have reached.
+A run reads every stream into its own staging area (`sync.run.reading`), a batch and its position
+per transaction, so a crash at any point is carried on by the next run. When the read ends, its
+guards judge the staged whole; only a run that passes publishes, in one transaction that merges
+the rows, settles the statuses and records the outcome (`sync.run.publish`). A refused run changes
+nothing dashboards read.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import Engine, update
+from sqlalchemy import Connection, Engine, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from config.authority import Authority
 from config.errors import ConfigError
 from config.loader import Config
 from config.secrets import resolve_secret
-from connectors.base import Batch, CaseFilterUnsupported, Connector
+from connectors.base import Connector
 from connectors.errors import RetryBudgetExhausted
 from connectors.registry import connector_type
-from mapping.mapper import CompiledMapping
-from store.schema.tables import STREAM_TABLES, SyncRun
+from store.schema.tables import SyncRun
 from store.write import lookups, writer
-from store.write.lease import LeaseHeld, LeaseLost, StoreLease, utc_now
-from store.write.runs import Counts, audit, finish_run, start_run
-from sync.run.batch import RunContext, write_batch
+from store.write.lease import LeaseHeld, StoreLease, utc_now
+from store.write.runs import Counts, audit, finish_run, record_counts, start_run
+from sync.run.batch import RunContext
 from sync.run.compile import compile_for, stored_case_ref
-from sync.run.deletions import Resync, mark_vanished
-from sync.run.errors import (
-    EXPECTED_FAILURES,
-    EndsPartial,
-    IncompleteRead,
-    MostlyOrphaned,
-    Stopped,
-    TimeLimitReached,
-    not_started,
-    safe_error,
-)
+from sync.run.errors import EXPECTED_FAILURES, EndsPartial, ReadShortfall, not_started, safe_error
+from sync.run.publish import Decision, Refused, Scope, discard_run, publish_run, refuse_run
+from sync.run.reading import ReadScope, StagedRead
 from sync.run.recompute import StatusRules, settle
 
 log = structlog.get_logger("sofs_sync.runner")
 
 ENGLAND = ZoneInfo("Europe/London")
-STREAM_ORDER = ("cases", "evidence")
 FINISH_ATTEMPTS = 2
 
 
@@ -62,12 +55,17 @@ class Mode(StrEnum):
     INCREMENTAL = "incremental"
     FULL = "full"
     CASE = "case"
+    ACCEPT = "accept"
+    """An admin publishes a refused run's staged read past its guards."""
 
 
 class RunOutcome(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     PARTIAL = "partial"
+    """Ended early (a stop, the time limit, a source's rate limit): its staged read waits for the next run."""
+    REFUSED = "refused"
+    """Read whole but past a guard: nothing published; `accept` or `discard` it, or let a later run."""
     SKIPPED = "skipped"
 
 
@@ -80,15 +78,19 @@ class RunRequest:
     case_ref: str | None = None
     allow_deletions: bool = False
     """Past the authority's deletion guard: the person asking has checked the source really dropped them."""
+    accepted_run: int | None = None
+    """With `Mode.ACCEPT`: the refused run to publish."""
 
 
 @dataclass(frozen=True)
 class RunResult:
-    run_id: int | None  # None: the store could not take even the run's row
+    run_id: int | None
+    """None when the store refused even the run's first row."""
     authority: str
     outcome: RunOutcome
     counts: Counts
     error: str | None = None
+    notes: str | None = None
 
 
 def england_today() -> date:
@@ -98,11 +100,6 @@ def england_today() -> date:
 def build_connector(authority: Authority) -> Connector:
     cls = connector_type(authority.file.connector.type)
     return cls(authority.connector_config, resolve_secret)
-
-
-def ordered_streams(names: list[str]) -> list[str]:
-    """Cases before evidence, so evidence always finds its case when both arrive in one run."""
-    return sorted(names, key=lambda s: (STREAM_ORDER.index(s) if s in STREAM_ORDER else len(STREAM_ORDER), s))
 
 
 class SyncRunner:
@@ -136,7 +133,7 @@ class SyncRunner:
         ctx = RunContext(
             authority=code,
             run_id=run_id,
-            full_read=request.mode is not Mode.INCREMENTAL,
+            full_read=request.mode in (Mode.FULL, Mode.CASE),
             now=self.clock(),
             today=self.today(),
             elements=self.config.settings.element_keys,
@@ -147,37 +144,18 @@ class SyncRunner:
             lease.__enter__()
         except LeaseHeld as held:
             bound.info("run skipped: authority is being synced elsewhere", holder=held.holder.describe())
-            return self._finish(run_id, code, RunOutcome.SKIPPED, ctx.counts, str(held))
+            return self._finish(run_id, code, RunOutcome.SKIPPED, ctx, str(held))
         except Exception as exc:  # noqa: BLE001 - e.g. the store is unreachable; the run says so
             bound.error("run failed taking the lease", error_class=type(exc).__name__)
-            return self._finish(
-                run_id, code, RunOutcome.FAILED, ctx.counts, safe_error(exc, request.case_ref)
-            )
-        outcome, error = RunOutcome.SUCCEEDED, None
+            return self._finish(run_id, code, RunOutcome.FAILED, ctx, safe_error(exc, request.case_ref))
         try:
-            self._close_interrupted_runs(code, run_id)
-            self._record_start(authority, request, run_id)
-            self._sync_and_settle(authority, request, ctx, lease)
-        except RetryBudgetExhausted as exc:
-            # Rate limited part way: keep what committed, resume next run. Down from the start: failed.
-            outcome = RunOutcome.PARTIAL if ctx.counts.read else RunOutcome.FAILED
-            error = safe_error(exc, request.case_ref)
-            bound.warning(
-                "run ended early: retry budget spent", outcome=str(outcome), error_class=type(exc).__name__
-            )
-        except EndsPartial as exc:
-            outcome, error = RunOutcome.PARTIAL, safe_error(exc, request.case_ref)
-            bound.warning("run ended early", error_class=type(exc).__name__)
-        except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
-            outcome, error = RunOutcome.FAILED, safe_error(exc, request.case_ref)
-            expected = isinstance(exc, (*EXPECTED_FAILURES, OperationalError))
-            bound.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
+            outcome, error = self._outcome(authority, request, ctx, lease, bound)
         except BaseException:
             _release(lease, bound)  # interrupted: the run stays `running` for the next to close
             raise
         try:
-            # Recorded while the lease is held: no next run can find it `running` and call it interrupted.
-            result = self._finish(run_id, code, outcome, ctx.counts, error)
+            # Recorded while the lease is held, so the next run never finds this one still running.
+            result = self._finish(run_id, code, outcome, ctx, error)
         finally:
             _release(lease, bound)
         bound.info("run finished", outcome=str(outcome), **vars(ctx.counts))
@@ -203,15 +181,131 @@ class SyncRunner:
             run_id = self._start_run(authority, request)
         except DBAPIError:
             return RunResult(None, authority.code, RunOutcome.FAILED, Counts(), error)
-        return self._finish(run_id, authority.code, RunOutcome.FAILED, Counts(), error)
+        ctx = RunContext(authority.code, run_id, False, self.clock(), self.today(), (), {})
+        return self._finish(run_id, authority.code, RunOutcome.FAILED, ctx, error)
+
+    def _outcome(
+        self, authority: Authority, request: RunRequest, ctx: RunContext, lease: StoreLease, logger: Any
+    ) -> tuple[RunOutcome, str | None]:
+        """Run it, and sort how it ended into an outcome and a one-line error safe to record."""
+        try:
+            self._close_interrupted_runs(authority.code, ctx.run_id)
+            self._record_start(authority, request, ctx.run_id)
+            self._sync(authority, request, ctx, lease)
+        except Refused as refused:
+            ctx.counts, ctx.stage_open = refused.counts, False
+            logger.warning("run refused: nothing published", guards=", ".join(t.guard for t in refused.trips))
+            return RunOutcome.REFUSED, f"refused: {refused}"
+        except Exception as exc:  # noqa: BLE001 - a run records its failure rather than raising it
+            return self._ended_early(exc, request, ctx, logger)
+        return RunOutcome.SUCCEEDED, None
+
+    def _ended_early(
+        self, exc: Exception, request: RunRequest, ctx: RunContext, logger: Any
+    ) -> tuple[RunOutcome, str | None]:
+        """How a run that did not publish ended; its staged read waits for the next run to carry on."""
+        if ctx.stage_open:
+            ctx.counts.left_staged()
+        error = safe_error(exc, request.case_ref)
+        if isinstance(exc, RetryBudgetExhausted):
+            # Rate limited part way: what was staged waits for the next run. Down from the start: failed.
+            outcome = RunOutcome.PARTIAL if ctx.counts.read else RunOutcome.FAILED
+            logger.warning(
+                "run ended early: retry budget spent", outcome=str(outcome), error_class=type(exc).__name__
+            )
+            return outcome, error
+        if isinstance(exc, EndsPartial):
+            logger.warning("run ended early", error_class=type(exc).__name__)
+            return RunOutcome.PARTIAL, error
+        expected = isinstance(exc, (*EXPECTED_FAILURES, OperationalError))
+        logger.error("run failed", error_class=type(exc).__name__, exc_info=not expected)
+        return RunOutcome.FAILED, error
+
+    def _sync(self, authority: Authority, request: RunRequest, ctx: RunContext, lease: StoreLease) -> None:
+        """Read every stream into the run's staging area, then publish it whole or refuse it."""
+        compiled = compile_for(authority, self.config.settings.element_keys, ctx.today)
+        read = StagedRead(
+            self.engine,
+            lease,
+            ctx,
+            self.clock,
+            self.stop,
+            self.config.run_time_limit(authority.code),
+            self.on_batch,
+        )
+        if request.mode is Mode.ACCEPT:
+            assert request.accepted_run is not None
+            accepted = read.take_refused(authority, request.accepted_run)
+            ctx.full_read = accepted.mode in (Mode.FULL, Mode.CASE)
+            scope = self._scope(
+                authority, ctx.full_read, accepted.case_ref, allow_deletions=True, accept=True
+            )
+        else:
+            scope = self._scope(
+                authority,
+                ctx.full_read,
+                stored_case_ref(authority, request.case_ref) if request.case_ref else None,
+                allow_deletions=request.allow_deletions,
+                accept=False,
+            )
+            read.open(authority, str(request.mode))
+            with self.connector_factory(authority) as connector:
+                for stream in read.streams(authority, connector, compiled, str(request.mode)):
+                    read.read_stream(
+                        authority, connector, compiled, stream, ReadScope(request.mode, request.case_ref)
+                    )
+        try:
+            shortfall = publish_run(self.engine, lease, ctx, scope, self._recorder(ctx))
+        except Refused:
+            refuse_run(self.engine, lease, ctx)
+            raise
+        if shortfall:
+            raise ReadShortfall(shortfall)
+
+    def _scope(
+        self,
+        authority: Authority,
+        full_read: bool,
+        case_ref: str | None,
+        *,
+        allow_deletions: bool,
+        accept: bool,
+    ) -> Scope:
+        return Scope(
+            full_read=full_read,
+            case_ref=case_ref,
+            allow_deletions=allow_deletions,
+            accept=accept,
+            guards=authority.file.guards,
+            deletion_guard=authority.file.deletion_guard,
+            latest_by={name: spec.latest_by for name, spec in authority.file.mapping.streams().items()},
+        )
+
+    def _recorder(self, ctx: RunContext) -> Callable[[Connection, Counts, str | None], None]:
+        """Records the run's outcome, counts and notes inside the publishing transaction."""
+
+        def record(conn: Connection, counts: Counts, shortfall: str | None) -> None:
+            ctx.counts = counts
+            record_counts(conn, ctx.run_id, counts)
+            outcome = RunOutcome.PARTIAL if shortfall else RunOutcome.SUCCEEDED
+            error = safe_error(ReadShortfall(shortfall)) if shortfall else None
+            conn.execute(
+                update(SyncRun)
+                .where(SyncRun.id == ctx.run_id)
+                .values(outcome=outcome, finished_at=self.clock(), error=error)
+            )
+
+        return record
 
     def _finish(
-        self, run_id: int, code: str, outcome: RunOutcome, counts: Counts, error: str | None
+        self, run_id: int, code: str, outcome: RunOutcome, ctx: RunContext, error: str | None
     ) -> RunResult:
         """Record the outcome; with the store gone, report it anyway and let the next run record it."""
+        counts = ctx.counts
+        notes = "; ".join(ctx.notes) or None
         for attempt in range(FINISH_ATTEMPTS):
             try:
-                finish_run(self.engine, run_id, outcome, self.clock(), counts, error)
+                finish_run(self.engine, run_id, outcome, self.clock(), counts, error, notes)
                 break
             except DBAPIError as exc:
                 if attempt + 1 < FINISH_ATTEMPTS:
@@ -224,7 +318,7 @@ class SyncRunner:
                     authority=code,
                     error_class=type(exc.orig).__name__,
                 )
-        return RunResult(run_id, code, outcome, counts, error)
+        return RunResult(run_id, code, outcome, counts, error, notes)
 
     def _close_interrupted_runs(self, code: str, run_id: int) -> None:
         """Runs left `running` by a killed process: we hold the lease, so they are not running."""
@@ -242,120 +336,29 @@ class SyncRunner:
     def _record_start(self, authority: Authority, request: RunRequest, run_id: int) -> None:
         with self.engine.begin() as conn:
             writer.ensure_authority(conn, authority.code, authority.name, self.clock())
-            if request.mode is not Mode.INCREMENTAL:
+            if request.mode is Mode.INCREMENTAL:
+                return
+            if request.mode is Mode.ACCEPT:
+                action, scope = "accept", f"run {request.accepted_run}"
+            else:
                 ref = _scope_ref(authority, request)
                 scope = f"case {ref}" if ref else ("one case" if request.case_ref else "all records")
-                audit(
-                    conn,
-                    at=self.clock(),
-                    actor=request.requested_by,
-                    action=f"resync:{request.mode}" + (":allow-deletions" if request.allow_deletions else ""),
-                    authority=authority.code,
-                    scope=scope,
-                    reason=request.reason,
-                    run_id=run_id,
-                )
+                action = f"resync:{request.mode}" + (":allow-deletions" if request.allow_deletions else "")
+            audit(
+                conn,
+                at=self.clock(),
+                actor=request.requested_by,
+                action=action,
+                authority=authority.code,
+                scope=scope,
+                reason=request.reason,
+                run_id=run_id,
+            )
 
-    def _sync_and_settle(
-        self, authority: Authority, request: RunRequest, ctx: RunContext, lease: StoreLease
-    ) -> None:
-        """Sync, then settle the statuses of the cases committed batches touched, once per run.
-
-        A run that ends early still settles what it committed, so a source that keeps ending runs
-        partial never leaves statuses behind; a stop or a lost lease leaves them to the next run.
-        """
-        try:
-            self._sync(authority, request, ctx, lease)
-        except (Stopped, LeaseLost):
-            raise
-        except Exception:
-            try:
-                settle(self.engine, lease, ctx.authority, ctx.status_rules, ctx.run_id)
-            except Exception as exc:  # noqa: BLE001 - the run's own error is the one to report
-                log.warning(
-                    "statuses left for the next run", run_id=ctx.run_id, error_class=type(exc).__name__
-                )
-            raise
-        settle(self.engine, lease, ctx.authority, ctx.status_rules, ctx.run_id)
-
-    def _sync(self, authority: Authority, request: RunRequest, ctx: RunContext, lease: StoreLease) -> None:
-        compiled = compile_for(authority, self.config.settings.element_keys, ctx.today)
-        with self.connector_factory(authority) as connector:
-            streams = ordered_streams([s for s in connector.streams() if s in compiled.streams])
-            if request.mode is Mode.CASE:
-                unfiltered = [s for s in streams if not connector.supports_case_filter(s)]
-                if unfiltered:
-                    raise CaseFilterUnsupported(
-                        f"the {authority.file.connector.type} connector cannot read one case from stream(s) "
-                        f"{', '.join(unfiltered)}; configure a case filter for them, "
-                        "or resync the whole authority"
-                    )
-            read_per_stream: dict[str, int] = {}
-            incomplete: list[str] = []
-            limit = self.config.run_time_limit(authority.code)
-            ends_by = self.clock() + limit
-            for stream in streams:
-                before = ctx.counts.read
-                orphans_before = ctx.counts.orphaned
-                first_batch = True
-                for batch, position in self._batches(connector, compiled, stream, request):
-                    lease.check()
-                    incomplete += batch.incomplete
-                    outcomes = compiled.map_batch(stream, batch.records)
-                    rejected = [r.told(compiled.stream(stream).identifiers) for r in batch.rejected]
-                    with self.engine.begin() as conn:
-                        lease.confirm(conn)
-                        counts = write_batch(
-                            conn, ctx, stream, outcomes, rejected, position, batch.superseded
-                        )
-                    ctx.counts.add(counts)
-                    if first_batch and stream in STREAM_TABLES:
-                        with self.engine.begin() as conn:
-                            writer.gather_first_statistics(conn, STREAM_TABLES[stream])
-                    first_batch = False
-                    if self.on_batch is not None:
-                        self.on_batch(authority.code, stream, ctx.counts)
-                    log.debug(
-                        "batch committed",
-                        run_id=ctx.run_id,
-                        authority=ctx.authority,
-                        stream=stream,
-                        records=len(batch.records),
-                    )
-                    if self.stop.is_set():
-                        raise Stopped("stopped on request after committing a batch")
-                    if self.clock() >= ends_by:
-                        minutes = limit.total_seconds() / 60
-                        raise TimeLimitReached(f"reached its {minutes:g}-minute limit; the next run resumes")
-                read_per_stream[stream] = ctx.counts.read - before
-                if stream == "evidence":
-                    _refuse_mostly_orphaned(read_per_stream[stream], ctx.counts.orphaned - orphans_before)
-            if incomplete:
-                raise IncompleteRead(
-                    "; ".join(incomplete) + " (nothing marked deleted)" * (request.mode is Mode.FULL)
-                )
-            if request.mode is not Mode.INCREMENTAL:
-                resync = Resync(
-                    stored_case_ref(authority, request.case_ref) if request.case_ref else None,
-                    authority.file.deletion_guard,
-                    request.allow_deletions,
-                )
-                mark_vanished(self.engine, ctx, resync, read_per_stream, lease)
-
-    def _batches(
-        self, connector: Connector, compiled: CompiledMapping, stream: str, request: RunRequest
-    ) -> Iterator[tuple[Batch, dict[str, object] | None]]:
-        if request.mode is Mode.CASE:
-            assert request.case_ref is not None
-            for batch in connector.read_case(stream, request.case_ref):
-                yield batch, None  # a one-case read says nothing about where the stream stands
-            return
-        position = None
-        if request.mode is Mode.INCREMENTAL:
-            with self.engine.connect() as conn:
-                position = lookups.load_position(conn, compiled.authority, stream)
-        for batch in connector.read(stream, position):
-            yield batch, batch.position
+    def discard(self, code: str, run_id: int, requested_by: str, reason: str) -> None:
+        """Drop a refused (or waiting) run's staged read under the lease, recorded with who and why."""
+        with StoreLease(self.engine, f"authority:{code}", clock=self.clock) as lease:
+            discard_run(self.engine, lease, code, run_id, Decision(requested_by, reason, self.clock()))
 
     def recompute(self, code: str) -> int:
         """Recompute every open case's statuses for today's date (overdue and review due move daily),
@@ -372,21 +375,11 @@ class SyncRunner:
             return settle(self.engine, lease, code, how, None, also=refs)
 
 
-def _release(lease: StoreLease, bound: structlog.typing.FilteringBoundLogger) -> None:
+def _release(lease: StoreLease, bound: Any) -> None:
     try:
         lease.__exit__(None, None, None)
     except Exception as exc:  # noqa: BLE001 - e.g. the store went away; the lease expires anyway
         bound.warning("lease not released", error_class=type(exc).__name__)
-
-
-def _refuse_mostly_orphaned(read: int, orphaned: int) -> None:
-    """Evidence is kept for cases that may arrive later, but a run where most of it names no stored
-    case is a configuration problem (the streams key cases differently), not a green run."""
-    if orphaned * 2 > read:
-        raise MostlyOrphaned(
-            f"{orphaned:,} of {read:,} evidence records name a case the store does not have; check that "
-            "the cases and evidence mappings take case_ref from matching columns (see `sofs-sync check`)"
-        )
 
 
 def _scope_ref(authority: Authority, request: RunRequest) -> str | None:

@@ -102,14 +102,16 @@ def test_sigterm_mid_run_ends_after_a_committed_batch_and_exits_zero_within_the_
     assert Counts.of_columns(run).adds_up()
     assert query(store, "SELECT * FROM leases") == []
 
-    # Cases come first and the stop landed there: every case read was stored or quarantined, and
-    # the stored position is never ahead of what was stored.
-    positions = {
-        p["stream"]: json.loads(p["position"]) for p in query(store, "SELECT * FROM stream_positions")
-    }
+    # Cases come first and the stop landed there: nothing was published, every case read waits in
+    # the run's staging area or its staged quarantine, and the staged position is never ahead of it.
+    assert query(store, "SELECT * FROM cases") == []
+    assert query(store, "SELECT * FROM stream_positions") == []
+    positions = {p["stream"]: json.loads(p["position"]) for p in query(store, "SELECT * FROM staged_streams")}
     assert set(positions) == {"cases"}
-    have = {r["case_ref"] for r in query(store, "SELECT case_ref FROM cases")}
-    have |= {r["source_id"] for r in query(store, "SELECT source_id FROM quarantine WHERE stream = 'cases'")}
+    have = {r["case_ref"] for r in query(store, "SELECT case_ref FROM staged_cases")}
+    have |= {
+        r["source_id"] for r in query(store, "SELECT source_id FROM staged_quarantine WHERE stream = 'cases'")
+    }
     assert len(have) == run["read_count"]
     behind_mark = {c["id"] for c in cases if c["updated"] < positions["cases"]["watermark"]}
     assert behind_mark <= have

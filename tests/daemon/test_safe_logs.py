@@ -181,7 +181,7 @@ def test_scheduled_syncs_with_oauth2_api_key_and_pseudonym_secrets_log_none_of_t
         "oauth-la": "succeeded", "key-la": "succeeded", "sql-la": "succeeded", "wrong-key-la": "failed",
     }  # fmt: skip
     assert all(finished[code]["read"] == len(cases) + len(forms) for code in ("oauth-la", "key-la", "sql-la"))
-    assert any(e["event"] == "batch committed" and e["stream"] == "evidence" for e in seen)
+    assert any(e["event"] == "batch staged" and e["stream"] == "evidence" for e in seen)
     assert any(e["event"] == "library log" and e["logger"].startswith("urllib3") for e in seen)
     assert any(e["event"] == "config reload rejected; the running config stays" for e in seen)
     assert_nothing_leaked(log, [*secret_env.values(), credentials.access_token, "timeout=17.5", *identifiers])

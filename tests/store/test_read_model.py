@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 
 from mapping.schema import EvidenceState, Status
 from mapping.status import StatusValues
 from store.read import history, queries
 from store.schema.views import NO_TEAM
 from store.write import statuses, writer
-from store.write.writer import FirstStatistics
+from store.write.publish import analyse_staged
 from tests.builders import a_case, evidence
 from tests.store.conftest import AUTHORITY, NOW
 
@@ -103,19 +103,14 @@ def analysed(store: Engine, table: str) -> bool:
 
 
 @pytest.mark.postgres
-def test_a_fresh_table_is_analysed_after_its_streams_first_batch_and_only_its_own(
-    postgres_store: Engine,
-) -> None:
-    statistics = FirstStatistics(postgres_store)
+def test_publishing_analyses_the_staged_tables_and_a_fresh_stores_live_ones(postgres_store: Engine) -> None:
     assert not analysed(postgres_store, "evidence")
-    statistics.batch_committed("evidence")
-    statistics.batch_committed("audits")  # a stream of no records table: nothing to analyse
+    with postgres_store.begin() as conn:
+        analyse_staged(conn)
     assert analysed(postgres_store, "evidence")
-    assert not analysed(postgres_store, "cases")
+    assert analysed(postgres_store, "staged_evidence")
 
 
-def test_on_sqlite_the_first_statistics_open_no_transaction(sqlite_store: Engine) -> None:
-    begun: list[object] = []
-    event.listen(sqlite_store, "begin", begun.append)
-    FirstStatistics(sqlite_store).batch_committed("cases")
-    assert begun == []
+def test_on_sqlite_publishing_analyses_nothing(sqlite_store: Engine) -> None:
+    with sqlite_store.begin() as conn:
+        analyse_staged(conn)  # no ANALYZE statement: SQLite's planner needs none for these joins

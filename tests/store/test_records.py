@@ -102,5 +102,5 @@ def test_a_position_is_saved_and_loaded_as_it_was_given(store: Engine) -> None:
         writer.save_position(conn, AUTHORITY, "evidence", position, 1, NOW)
         writer.save_position(conn, AUTHORITY, "evidence", {**position, "page": 4}, 2, NOW)
     with store.connect() as conn:
-        assert lookups.load_position(conn, AUTHORITY, "evidence") == {**position, "page": 4}
-        assert lookups.load_position(conn, AUTHORITY, "cases") is None
+        assert lookups.load_position(conn, AUTHORITY, "evidence") == ({**position, "page": 4}, None)
+        assert lookups.load_position(conn, AUTHORITY, "cases") == (None, None)

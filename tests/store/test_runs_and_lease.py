@@ -23,7 +23,17 @@ def test_a_run_is_recorded_running_then_with_its_counts_and_outcome(store: Engin
     with store.begin() as conn:
         record_counts(conn, run_id, midway)
     assert Counts.of_columns(queries.runs(store)[0]) == midway
-    final = Counts(read=9, written=4, unchanged=2, quarantined=1, not_evidence=1, orphaned=1, deleted=3)
+    final = Counts(
+        read=9,
+        written=4,
+        inserted=3,
+        updated=1,
+        unchanged=2,
+        quarantined=1,
+        not_evidence=1,
+        orphaned=1,
+        deleted=3,
+    )
     finish_run(store, run_id, "succeeded", NOW + timedelta(minutes=2), final)
     [done] = queries.runs(store)
     assert (done["outcome"], done["trigger"], done["mode"], done["error"]) == (
@@ -40,9 +50,18 @@ def test_a_run_is_recorded_running_then_with_its_counts_and_outcome(store: Engin
 
 def test_counts_add_up_only_when_every_record_read_is_accounted_for() -> None:
     assert Counts(
-        read=6, written=1, unchanged=1, quarantined=1, not_evidence=1, orphaned=1, superseded=1
+        read=7,
+        written=1,
+        inserted=1,
+        unchanged=1,
+        quarantined=1,
+        not_evidence=1,
+        orphaned=1,
+        superseded=1,
+        duplicates=1,
     ).adds_up()
-    assert not Counts(read=6, written=5, deleted=1).adds_up(), "a deletion is not a record read"
+    assert not Counts(read=6, written=5, inserted=5, deleted=1).adds_up(), "a deletion is not a record read"
+    assert not Counts(read=2, written=2, inserted=1).adds_up(), "written is what was inserted or updated"
 
 
 def test_an_audit_row_keeps_who_did_what_to_which_scope_and_why(store: Engine) -> None:

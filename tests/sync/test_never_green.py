@@ -59,8 +59,9 @@ def test_a_resync_that_would_delete_a_large_share_exits_3_and_deletes_nothing(
     result = run_cli("--config", str(settings), "resync", "la", "--reason", "monthly check")
 
     assert result.exit_code == 3, result.output
-    assert "la: partial" in result.output
-    assert "more than its deletion guard of 10%; nothing was marked deleted" in result.output
+    assert "la: refused" in result.output
+    assert "more than its deletion guard of 10%" in result.output
+    assert "nothing was published" in result.output
     assert "resync again with --allow-deletions" in result.output
     assert live_forms(settings) == before
 
@@ -211,7 +212,7 @@ def test_a_quarantined_record_deleted_at_source_leaves_quarantine_on_a_full_resy
     assert status["in_quarantine"] == run["counts"]["quarantined"] == len(quarantine_rows(settings))
 
 
-def test_evidence_keyed_to_another_case_column_ends_partial_and_status_flags_it(tmp_path: Path) -> None:
+def test_evidence_keyed_to_another_case_column_is_refused_and_status_says_so(tmp_path: Path) -> None:
     cases, forms = synthetic(cases=40, forms_per_case=3)
     url = build_sqlite_source(tmp_path / "source.db", cases, forms)
     # The cases mapping takes its reference from another column than the one evidence names.
@@ -228,10 +229,10 @@ def test_evidence_keyed_to_another_case_column_ends_partial_and_status_flags_it(
     assert sync.exit_code == 3
     assert "evidence records name a case the store does not have" in sync.output
     [status] = json.loads(run_cli("--config", str(settings), "status", "--json").stdout)
-    assert status["orphan_alert"] is True
-    assert status["orphaned_evidence"] > 0
+    assert status["last_run"]["outcome"] == "refused"
+    assert status["orphaned_evidence"] == 0  # nothing of the refused read reached the store
     [run] = json.loads(run_cli("--config", str(settings), "runs", "--json").stdout)
-    assert run["orphaned_count"] == status["orphaned_evidence"]
+    assert run["orphaned_count"] > 0
     assert Counts.of_columns(run).adds_up()
 
 
@@ -303,7 +304,7 @@ def test_a_first_sync_of_an_ssda903_return_writes_each_child_once_and_counts_ear
 
     assert result.exit_code == 0, result.output
     # 64 episodes of 26 children, and one form.
-    assert "la: succeeded (run 1) read 65, written 27, unchanged 0" in result.output
+    assert "la: succeeded (run 1) read 65, inserted 27, updated 0, unchanged 0" in result.output
     assert "superseded by a later episode 38" in result.output
     [run] = json.loads(run_cli("--config", str(settings), "runs", "--json").stdout)
     assert run["superseded_count"] == 38

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, inspect
@@ -16,7 +15,6 @@ from store.read import queries
 from store.schema.upgrade import current_revision, head_revision, upgrade
 from store.write.lease import LeaseHeld, StoreLease
 from store.write.runs import Counts
-from sync.run.batch import RunContext
 from sync.run.runner import Mode, RunOutcome, RunRequest, SyncRunner, Trigger
 from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config
 
@@ -125,36 +123,3 @@ def test_batches_commit_without_waiting_for_disk_and_the_run_record_waits(
     assert in_batches == ["off", "off"]
     with postgres_store.begin() as conn:
         assert conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
-
-
-def test_a_fresh_store_has_planner_statistics_from_each_streams_second_batch(
-    tmp_path: Path, postgres_store: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Without statistics the planner may probe a record's stored version through the case index,
-    # reading every row of the authority for each key, until the server's own analysis comes round.
-    seen: dict[str, list[float]] = {"cases": [], "evidence": []}
-    write_batch = sync.run.runner.write_batch
-
-    def noting_statistics(conn: Connection, ctx: RunContext, stream: str, *args: Any) -> Counts:
-        reltuples = conn.exec_driver_sql(
-            "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%(t)s)", {"t": stream}
-        ).scalar_one()
-        seen[stream].append(float(reltuples))
-        return write_batch(conn, ctx, stream, *args)
-
-    monkeypatch.setattr(sync.run.runner, "write_batch", noting_statistics)
-    data = {
-        "cases": [a_case_record(f"C{n}") for n in range(3)],
-        "evidence": [a_form(f"F{n}", f"C{n % 3}", "Safety Plan") for n in range(3)],
-    }
-    runner = SyncRunner(
-        memory_config(tmp_path / "config"),
-        postgres_store,
-        connector_factory=lambda _a: MemoryConnector(data=data, batch_size=1),
-    )
-    assert runner.run("mem-la", RunRequest(Trigger.CLI, "tester")).outcome is RunOutcome.SUCCEEDED
-    # Never analysed (-1) before the first batch; analysed (rows counted) from the second on.
-    assert seen["cases"][0] < 0
-    assert seen["evidence"][0] < 0
-    assert all(rows >= 1 for rows in seen["cases"][1:] + seen["evidence"][1:])
-    assert len(seen["cases"]) == len(seen["evidence"]) == 3

@@ -76,12 +76,15 @@ def test_exhausted_retry_budget_ends_partial_and_the_next_run_resumes(
         assert "RetryBudgetExhausted" in (first.error or "")
         assert fake.waits == [30.0, 30.0]
         assert first.counts.read == 20
-        assert queries.positions(sqlite_store, "rest-la")["cases"]["position"]["page"]
+        assert first.counts.staged + first.counts.quarantined == 20  # waiting, unpublished, for the next run
+        assert queries.positions(sqlite_store, "rest-la") == {}
 
         limited.clear()
         resumed = SyncRunner(config, sqlite_store, today=lambda: date(2026, 2, 1)).run(
             "rest-la", RunRequest(Trigger.SCHEDULE, "scheduler")
         )
         assert resumed.outcome is RunOutcome.SUCCEEDED
-        assert resumed.counts.read == len(cases) - 20 + len(forms)
+        assert "carried on run" in (resumed.notes or "")
+        assert resumed.counts.read - resumed.counts.duplicates == len(cases) + len(forms)
+        assert resumed.counts.adds_up()
         assert len(queries.whiteboard(sqlite_store)) + len(queries.quarantine(sqlite_store)) >= len(cases) - 1

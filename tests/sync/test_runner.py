@@ -135,14 +135,14 @@ def test_resync_marks_vanished_records_deleted_and_audits_who_and_why(setup) -> 
     assert rows["C1"]["danger_statement"] == "not_started"
 
 
-def test_full_resync_that_reads_nothing_keeps_stored_records(setup) -> None:  # type: ignore[no-untyped-def]
+def test_full_resync_that_reads_nothing_is_refused_and_keeps_stored_records(setup) -> None:  # type: ignore[no-untyped-def]
     runner_for, store = setup
     runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     result = runner_for(MemoryConnector(data={"cases": [], "evidence": []})).run(
         "mem-la", cli_request(Mode.FULL, reason="x")
     )
-    assert result.outcome is RunOutcome.PARTIAL
-    assert "not marked deleted" in (result.error or "")
+    assert result.outcome is RunOutcome.REFUSED
+    assert "returned no records; 5 stored records were kept" in (result.error or "")
     assert len(queries.whiteboard(store)) == 2
 
 
@@ -159,15 +159,19 @@ def test_per_case_resync_reads_only_that_case(setup) -> None:  # type: ignore[no
     assert result.counts.deleted == 1
 
 
-def test_retry_budget_exhausted_ends_partial_keeping_what_was_committed(setup) -> None:  # type: ignore[no-untyped-def]
+def test_retry_budget_exhausted_ends_partial_publishing_nothing_and_the_next_run_carries_on(setup) -> None:  # type: ignore[no-untyped-def]
     runner_for, store = setup
     result = runner_for(MemoryConnector(data=data(), fail_after_batches=2)).run("mem-la", cli_request())
     assert result.outcome is RunOutcome.PARTIAL
     assert result.counts.read == 3
-    assert queries.positions(store, "mem-la")["cases"]["position"] == {"offset": 3}
+    assert queries.positions(store, "mem-la") == {}
+    assert queries.whiteboard(store) == []
     resumed = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     assert resumed.outcome is RunOutcome.SUCCEEDED
-    assert resumed.counts.read == 5
+    assert "carried on run 1's staged read" in (resumed.notes or "")
+    assert resumed.counts.read == 8
+    assert resumed.counts.adds_up()
+    assert queries.positions(store, "mem-la")["cases"]["position"] == {"offset": 3}
 
 
 def test_a_second_run_while_the_lease_is_held_is_recorded_skipped(setup) -> None:  # type: ignore[no-untyped-def]
@@ -244,6 +248,7 @@ def test_full_resync_with_unreadable_records_marks_nothing_deleted(setup) -> Non
     )
     assert result.outcome is RunOutcome.PARTIAL
     assert result.counts.deleted == 0
+    assert "nothing marked deleted" in (result.error or "")
     assert {r["case_ref"] for r in queries.whiteboard(store)} == {"C1", "C2"}
 
 
@@ -274,7 +279,7 @@ def test_a_batch_never_commits_after_the_lease_was_taken_over(setup) -> None:  #
     result = runner.run("mem-la", cli_request())
     assert result.outcome is RunOutcome.FAILED
     assert "LeaseLost" in (result.error or "")
-    assert queries.positions(store, "mem-la")["cases"]["position"] == {"offset": 2}
+    assert queries.positions(store, "mem-la") == {}
     assert result.counts.read == 2
 
 
@@ -416,7 +421,7 @@ def test_a_combined_form_evidences_two_elements_and_both_survive_a_resync(
     assert [q for q in queries.quarantine(sqlite_store) if q.get("resolved_at") is None] == []
 
 
-def test_a_resync_past_the_deletion_guard_deletes_nothing_and_ends_partial(setup) -> None:  # type: ignore[no-untyped-def]
+def test_a_resync_past_the_deletion_guard_is_refused_and_deletes_nothing(setup) -> None:  # type: ignore[no-untyped-def]
     runner_for, store = setup
     runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
     smaller = data()
@@ -424,9 +429,9 @@ def test_a_resync_past_the_deletion_guard_deletes_nothing_and_ends_partial(setup
 
     result = runner_for(MemoryConnector(data=smaller)).run("mem-la", cli_request(Mode.FULL, reason="x"))
 
-    assert result.outcome is RunOutcome.PARTIAL
-    assert result.counts.deleted == 0
-    assert "would mark 1 of the authority's 5 live records (20%) deleted" in (result.error or "")
+    assert result.outcome is RunOutcome.REFUSED
+    assert result.counts.deleted == 1  # what publishing would have marked: none of it was
+    assert "would mark 1 of 5 (20%) live records deleted" in (result.error or "")
     assert "deletion guard of 10%" in (result.error or "")
     assert "--allow-deletions" in (result.error or "")
     with store.connect() as conn:
@@ -503,8 +508,10 @@ def test_a_run_past_its_wall_clock_limit_ends_partial_and_the_next_resumes(
 
     first = engine(MinutesPerLook(1)).run("mem-la", cli_request())
     assert first.outcome is RunOutcome.PARTIAL
-    assert "TimeLimitReached: reached its 3-minute limit; the next run resumes" in (first.error or "")
+    assert "TimeLimitReached: reached its 3-minute limit; the next run carries on from here" in (
+        first.error or ""
+    )
     assert 0 < first.counts.read < 8
     resumed = engine(MinutesPerLook(0)).run("mem-la", cli_request())
     assert resumed.outcome is RunOutcome.SUCCEEDED
-    assert first.counts.read + resumed.counts.read == 8
+    assert resumed.counts.read == 8

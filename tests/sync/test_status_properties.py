@@ -135,7 +135,6 @@ def test_settled_statuses_equal_the_per_case_function_through_crashes(plan: list
     with (
         tempfile.TemporaryDirectory() as tmp,
         mock.patch("sync.run.recompute.SETTLE_CHUNK", 2),
-        mock.patch("sync.run.batch.RUN_MEMO_CASES", 2),
     ):
         folder = Path(tmp)
         config = memory_config(folder / "config")

@@ -129,16 +129,22 @@ RUN_COLUMNS = [
     ("started", "started_at"),
     ("outcome", "outcome"),
     ("read", "read_count"),
-    ("written", "written_count"),
+    ("inserted", "inserted_count"),
+    ("updated", "updated_count"),
     ("unchanged", "unchanged_count"),
     ("quarantined", "quarantined_count"),
     ("not evidence", "not_evidence_count"),
     ("deleted", "deleted_count"),
     ("orphaned", "orphaned_count"),
     ("superseded", "superseded_count"),
+    ("duplicates", "duplicates_count"),
+    ("staged", "stage"),
     ("reason", "reason"),
     ("error", "error"),
+    ("notes", "notes"),
 ]
+OCCASIONAL = {"superseded_count", "duplicates_count", "notes"}
+"""Columns shown only when a listed run has something in them."""
 
 
 @click.command()
@@ -156,11 +162,8 @@ def runs(app: App, authority: str | None, limit: int, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    # Superseded rows come only from statutory returns: the column shows when a listed run has some.
     columns = [
-        (label, key)
-        for label, key in RUN_COLUMNS
-        if key != "superseded_count" or any(r["superseded_count"] for r in rows)
+        (label, key) for label, key in RUN_COLUMNS if key not in OCCASIONAL or any(r[key] for r in rows)
     ]
     _table("Runs", [label for label, _ in columns], [[r[key] for _, key in columns] for r in rows])
 

@@ -1,4 +1,4 @@
-"""`sync` and `resync`: runs started from the command line, recorded with who asked and why."""
+"""`sync`, `resync`, `accept` and `discard` from the command line, recorded with who asked and why."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from sqlalchemy.exc import OperationalError
 
 from store.write.runs import ACCOUNTED
 from sync.cli.app import App
-from sync.cli.output import RunFailed, RunPartial, emit_json
+from sync.cli.output import RunFailed, RunPartial, UsageError, emit_json
 from sync.cli.progress import progress_reporter
-from sync.run.errors import not_started
+from sync.run.errors import NotRefused, not_started
 from sync.run.runner import Mode, RunOutcome, RunRequest, RunResult, SyncRunner, Trigger
 
 
@@ -30,9 +30,10 @@ _COUNT_WORDS = {
     "not_evidence": "not practice evidence",
     "orphaned": "evidence naming no stored case",
     "superseded": "superseded by a later episode",
+    "duplicates": "duplicate rows passed over",
     "deleted": "marked deleted",
 }
-_SHOWN_WHEN_MET = frozenset({"orphaned", "superseded", "deleted"})
+_SHOWN_WHEN_MET = frozenset({"orphaned", "superseded", "duplicates", "deleted"})
 
 
 def report_runs(results: list[RunResult], as_json: bool) -> None:
@@ -45,6 +46,7 @@ def report_runs(results: list[RunResult], as_json: bool) -> None:
                     "authority": r.authority,
                     "outcome": r.outcome,
                     "error": r.error,
+                    "notes": r.notes,
                     "counts": vars(r.counts),
                 }
                 for r in results
@@ -53,17 +55,30 @@ def report_runs(results: list[RunResult], as_json: bool) -> None:
     else:
         for r in results:
             counts = vars(r.counts)
-            # Where the records read went, in the order of the rule they add up by; rare ones only when met.
+            # Where the records read went, in the order of the rule they add up by; rare ones only when
+            # met. A refused run's counts say what publishing would have done: none of it was.
+            would = "would insert" if r.outcome is RunOutcome.REFUSED else "inserted"
+            names = ("inserted", "updated", *(n for n in ACCOUNTED if n != "written"), "deleted")
             parts = [f"read {r.counts.read}"] + [
-                f"{_COUNT_WORDS.get(name, name)} {counts[name]}"
-                for name in (*ACCOUNTED, "deleted")
+                f"{would if name == 'inserted' else _COUNT_WORDS.get(name, name)} {counts[name]}"
+                for name in names
                 if counts[name] or name not in _SHOWN_WHEN_MET
             ]
             recorded = f"run {r.run_id}" if r.run_id is not None else "not recorded"
             line = f"{r.authority}: {r.outcome} ({recorded}) " + ", ".join(parts)
             click.echo(line + (f" - {r.error}" if r.error else ""))
+            if r.notes:
+                click.echo(f"  note: {r.notes}")
+            if r.outcome is RunOutcome.REFUSED:
+                click.echo(
+                    "  nothing was published. Fix the cause and sync again, or publish this read anyway "
+                    f"with `sofs-sync accept {r.run_id} --reason ...`, or drop it with "
+                    f"`sofs-sync discard {r.run_id} --reason ...`"
+                )
     if any(r.outcome is RunOutcome.FAILED for r in results):
         raise RunFailed("a run failed; see `sofs-sync runs` for its error")
+    if any(r.outcome is RunOutcome.REFUSED for r in results):
+        raise RunPartial("a run was refused by its guards; see its error above and `sofs-sync runs`")
     if any(r.outcome is RunOutcome.PARTIAL for r in results):
         raise RunPartial("a run ended partial; see its error above and `sofs-sync runs`")
 
@@ -140,3 +155,52 @@ def resync(
         runner.on_batch = on_batch
         result = runner.run(authority, request)
     report_runs([result], as_json)
+
+
+@click.command()
+@click.argument("run_id", type=int)
+@click.option(
+    "--reason", required=True, help="Why this read may be published past its guards; kept in the audit log."
+)
+@by_option
+@json_option
+@click.pass_obj
+def accept(app: App, run_id: int, reason: str, by: str | None, as_json: bool) -> None:
+    """Publish a refused run's read anyway, past its guards, recorded with who and why."""
+    if not reason.strip():
+        raise click.BadParameter("give a reason", param_hint="--reason")
+    engine = app.ready_engine()
+    authority = _authority_of(engine, run_id)
+    runner = SyncRunner(app.config, engine)
+    request = RunRequest(
+        Trigger.MANUAL, who_asked(by), Mode.ACCEPT, reason=reason.strip(), accepted_run=run_id
+    )
+    report_runs([runner.run(authority, request)], as_json)
+
+
+@click.command()
+@click.argument("run_id", type=int)
+@click.option("--reason", required=True, help="Why this read is dropped; kept in the audit log.")
+@by_option
+@click.pass_obj
+def discard(app: App, run_id: int, reason: str, by: str | None) -> None:
+    """Drop a refused run's staged read, recorded with who and why; dashboards never saw it."""
+    if not reason.strip():
+        raise click.BadParameter("give a reason", param_hint="--reason")
+    engine = app.ready_engine()
+    authority = _authority_of(engine, run_id)
+    runner = SyncRunner(app.config, engine)
+    try:
+        runner.discard(authority, run_id, who_asked(by), reason.strip())
+    except NotRefused as exc:
+        raise UsageError(str(exc)) from None
+    click.echo(f"{authority}: run {run_id}'s staged read discarded")
+
+
+def _authority_of(engine: Engine, run_id: int) -> str:
+    from store.read.queries import run_authority
+
+    authority = run_authority(engine, run_id)
+    if authority is None:
+        raise UsageError(f"there is no run {run_id}; see `sofs-sync runs`")
+    return authority

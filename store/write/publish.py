@@ -1,0 +1,354 @@
+"""Publishing a staged run: measure the staged whole against what dashboards read, then merge it.
+
+`measure` tells a run's guards what publishing would do (rows per key, inserts, updates, orphans,
+deletions) without changing a live row; `merge` does it, set-wise, in the caller's transaction,
+which also settles statuses and records the outcome, so a run is published whole or not at all.
+
+The change rule is the one a batch used to apply record by record: a staged row is written when
+the store has no live row for its key, holds it deleted, or holds other content that is not newer
+(`store.versions`); the upsert's own guard keeps an older source version from overwriting a newer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    Table,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from store.schema.staged import (
+    STAGED_CASES,
+    STAGED_EVIDENCE,
+    STAGED_KEPT,
+    STAGED_MAPPED,
+    STAGED_QUARANTINE,
+    STAGED_STREAMS,
+)
+from store.schema.tables import CASES, EVIDENCE, POSITIONS, QUARANTINE, TOUCHED, UtcDateTime, key_column
+from store.write.versions import not_older
+from store.write.writer import gather_first_statistics
+
+LIVE = {"cases": CASES, "evidence": EVIDENCE}
+STAGED = {"cases": STAGED_CASES, "evidence": STAGED_EVIDENCE}
+
+
+@dataclass
+class StreamMeasure:
+    """One stream of a staged run against the live rows."""
+
+    rows: int = 0
+    """Staged rows, every duplicate included."""
+    keys: int = 0
+    """Distinct keys among them: one row each is kept."""
+    conflicting: int = 0
+    """Keys the read held more than once with different content: the stream's rule chose."""
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    orphaned: int = 0
+    """Evidence naming a case neither the store nor this run holds (cases: always 0)."""
+    vanished: int = 0
+    """Live rows a complete full read did not meet: what publishing would mark deleted."""
+    live: int = 0
+    """Live rows of the stream (in the run's scope) before publishing."""
+
+
+@dataclass
+class Measures:
+    streams: dict[str, StreamMeasure] = field(default_factory=dict)
+
+    def stream(self, name: str) -> StreamMeasure:
+        return self.streams.setdefault(name, StreamMeasure())
+
+
+def keep_one_per_key(conn: Connection, run_id: int, stream: str, latest_by: str) -> StreamMeasure:
+    """Leave one staged row per key, chosen by the stream's rule, and say how many there were.
+
+    The rule: latest by `latest_by` (a missing value loses), then an open case over a closed one,
+    then the greater content hash, so the same rows give the same choice in any order they came.
+    """
+    table = STAGED[stream]
+    key = table.c[key_column(LIVE[stream])]
+    of_run = table.c.run_id == run_id
+    measure = StreamMeasure()
+    rows, keys = conn.execute(select(func.count(), func.count(key.distinct())).where(of_run)).one()
+    measure.rows, measure.keys = int(rows), int(keys)
+    if measure.rows == measure.keys:
+        return measure
+    versions = select(key).where(of_run).group_by(key).having(func.count(table.c.content_hash.distinct()) > 1)
+    measure.conflicting = int(
+        conn.execute(select(func.count()).select_from(versions.subquery())).scalar_one()
+    )
+    order: list[Any] = [table.c[latest_by].desc().nulls_last()]
+    if stream == "cases":
+        order.append(case((table.c.closed_on.is_(None), 1), else_=0).desc())
+    order += [table.c.content_hash.desc(), table.c.seq.desc()]
+    ranked = select(table.c.seq, func.row_number().over(partition_by=key, order_by=order).label("rank"))
+    ranked_rows = ranked.where(of_run).subquery()
+    losers = select(ranked_rows.c.seq).where(ranked_rows.c.rank > 1)
+    conn.execute(table.delete().where(of_run, table.c.seq.in_(losers)))
+    return measure
+
+
+def _live_of(stream: str, staged: Table, run_id: int) -> tuple[Table, Any]:
+    live = LIVE[stream]
+    key = key_column(live)
+    joined = staged.outerjoin(
+        live, and_(live.c.authority == staged.c.authority, live.c[key] == staged.c[key])
+    )
+    return live, joined
+
+
+def _changed(live: Table, staged: Table) -> ColumnElement[bool]:
+    """A staged row that publishing writes: new, deleted in the store, or other content not older."""
+    live_newer = and_(
+        live.c.source_updated_at.is_not(None),
+        staged.c.source_updated_at.is_not(None),
+        staged.c.source_updated_at < live.c.source_updated_at,
+    )
+    return or_(
+        live.c.authority.is_(None),
+        live.c.deleted_on.is_not(None),
+        and_(live.c.content_hash != staged.c.content_hash, not_(live_newer)),
+    )
+
+
+def _case_present(authority: str, run_id: int, case_ref: Any) -> ColumnElement[bool]:
+    """Evidence's case is held: live in the store, or staged by this run."""
+    live = exists().where(
+        CASES.c.authority == authority, CASES.c.case_ref == case_ref, CASES.c.deleted_on.is_(None)
+    )
+    staged = exists().where(STAGED_CASES.c.run_id == run_id, STAGED_CASES.c.case_ref == case_ref)
+    return or_(live, staged)
+
+
+def _sum(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def classify(conn: Connection, authority: str, run_id: int, stream: str, measure: StreamMeasure) -> None:
+    """Count what publishing the stream's staged rows would insert, update and leave unchanged."""
+    staged = STAGED[stream]
+    live, joined = _live_of(stream, staged, run_id)
+    new = live.c.authority.is_(None)
+    changed = _changed(live, staged)
+    orphan: ColumnElement[bool] = literal(False)
+    if stream == "evidence":
+        orphan = not_(_case_present(authority, run_id, staged.c.case_ref))
+    query = (
+        select(
+            func.count(),
+            _sum(and_(not_(orphan), new)),
+            _sum(and_(not_(orphan), not_(new), changed)),
+            _sum(orphan),
+        )
+        .select_from(joined)
+        .where(staged.c.run_id == run_id)
+    )
+    total, inserted, updated, orphaned = (int(v) for v in conn.execute(query).one())
+    measure.inserted, measure.updated, measure.orphaned = inserted, updated, orphaned
+    measure.unchanged = total - inserted - updated - orphaned
+
+
+def _vanished(stream: str, authority: str, run_id: int, case_ref: str | None) -> ColumnElement[bool]:
+    live = LIVE[stream]
+    staged = STAGED[stream]
+    key = key_column(live)
+    conditions = [
+        live.c.authority == authority,
+        live.c.deleted_on.is_(None),
+        ~exists().where(staged.c.run_id == run_id, staged.c[key] == live.c[key]),
+        ~exists().where(
+            STAGED_KEPT.c.run_id == run_id, STAGED_KEPT.c.stream == stream, STAGED_KEPT.c.key == live.c[key]
+        ),
+    ]
+    if case_ref is not None:
+        conditions.append(live.c.case_ref == case_ref)
+    return and_(*conditions)
+
+
+def count_deletions(
+    conn: Connection, authority: str, run_id: int, stream: str, case_ref: str | None, measure: StreamMeasure
+) -> None:
+    """How many live rows a complete full read did not meet, and how many live rows there are."""
+    live = LIVE[stream]
+    measure.vanished = int(
+        conn.execute(
+            select(func.count()).select_from(live).where(_vanished(stream, authority, run_id, case_ref))
+        ).scalar_one()
+    )
+    scope = [live.c.authority == authority, live.c.deleted_on.is_(None)]
+    if case_ref is not None:
+        scope.append(live.c.case_ref == case_ref)
+    measure.live = int(conn.execute(select(func.count()).select_from(live).where(*scope)).scalar_one())
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    insert_fn: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[conn.dialect.name]
+    return insert_fn(table)
+
+
+def note_touched(
+    conn: Connection, authority: str, run_id: int, deletions: Sequence[str], case_ref: str | None
+) -> None:
+    """The cases whose statuses publishing may move: a changed record's case (and, for evidence that
+    moved case, the case it left), and the case of every record about to be marked deleted."""
+    sources: list[Select[Any]] = []
+    for stream, staged in STAGED.items():
+        live, joined = _live_of(stream, staged, run_id)
+        changed = and_(staged.c.run_id == run_id, _changed(live, staged))
+        sources.append(select(staged.c.case_ref).select_from(joined).where(changed))
+        if stream == "evidence":
+            moved = and_(changed, live.c.case_ref.is_not(None), live.c.case_ref != staged.c.case_ref)
+            sources.append(select(live.c.case_ref).select_from(joined).where(moved))
+    for stream in deletions:
+        live = LIVE[stream]
+        sources.append(select(live.c.case_ref).where(_vanished(stream, authority, run_id, case_ref)))
+    for source in sources:
+        refs = source.subquery()
+        statement = _insert(conn, TOUCHED).from_select(
+            ["authority", "case_ref"],
+            select(literal(authority), refs.c.case_ref).where(refs.c.case_ref.is_not(None)).distinct(),
+        )
+        conn.execute(statement.on_conflict_do_nothing(index_elements=["authority", "case_ref"]))
+
+
+def merge_records(conn: Connection, authority: str, run_id: int, stream: str, now: datetime) -> None:
+    """Write the stream's changed staged rows into the live table, never over a newer version."""
+    staged = STAGED[stream]
+    live, joined = _live_of(stream, staged, run_id)
+    key = key_column(live)
+    names = [c.name for c in staged.c if c.name not in ("run_id", "seq")]
+    rows = (
+        select(
+            *(staged.c[n] for n in names),
+            literal(now, UtcDateTime()).label("synced_at"),
+            literal(run_id, Integer()).label("last_seen_run"),
+            null().label("deleted_on"),
+        )
+        .select_from(joined)
+        .where(staged.c.run_id == run_id, _changed(live, staged))
+    )
+    columns = [*names, "synced_at", "last_seen_run", "deleted_on"]
+    statement = _insert(conn, live).from_select(columns, rows)
+    excluded = statement.excluded
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["authority", key],
+            set_={c: excluded[c] for c in columns if c not in ("authority", key)},
+            where=not_older(live, excluded),
+        )
+    )
+
+
+def mark_deleted(
+    conn: Connection, authority: str, run_id: int, stream: str, today: date, case_ref: str | None
+) -> int:
+    live = LIVE[stream]
+    result = conn.execute(
+        update(live).where(_vanished(stream, authority, run_id, case_ref)).values(deleted_on=today)
+    )
+    return int(result.rowcount or 0)
+
+
+def merge_quarantine(
+    conn: Connection, authority: str, run_id: int, now: datetime, whole_read: Sequence[str]
+) -> None:
+    """Write the run's quarantine rows; resolve those of records that now map and, after a complete
+    full read of a stream, those of records the stream no longer has."""
+    q = STAGED_QUARANTINE.c
+    stamp = literal(now, UtcDateTime())
+    rows = select(
+        literal(run_id, Integer()),
+        literal(authority),
+        q.stream,
+        q.source_id,
+        q.reason,
+        q.record_hash,
+        q.record_key,
+        stamp,
+        stamp,
+        null(),
+    ).where(q.run_id == run_id)
+    columns = [
+        "run_id",
+        "authority",
+        "stream",
+        "source_id",
+        "reason",
+        "record_hash",
+        "record_key",
+        "first_seen_at",
+        "last_seen_at",
+        "resolved_at",
+    ]
+    statement = _insert(conn, QUARANTINE).from_select(columns, rows)
+    excluded = statement.excluded
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["authority", "stream", "record_key"],
+            set_={c: excluded[c] for c in ("run_id", "reason", "record_hash", "last_seen_at", "resolved_at")},
+        )
+    )
+    live = QUARANTINE.c
+    waiting = and_(live.authority == authority, live.resolved_at.is_(None), live.run_id != run_id)
+    mapped = exists().where(
+        STAGED_MAPPED.c.run_id == run_id,
+        STAGED_MAPPED.c.stream == live.stream,
+        STAGED_MAPPED.c.source_id == live.source_id,
+    )
+    conn.execute(update(QUARANTINE).where(waiting, mapped).values(resolved_at=now))
+    if whole_read:
+        conn.execute(update(QUARANTINE).where(waiting, live.stream.in_(whole_read)).values(resolved_at=now))
+
+
+def publish_positions(conn: Connection, authority: str, run_id: int, now: datetime) -> None:
+    """The staged positions become the streams' positions, with the configuration they were made with."""
+    s = STAGED_STREAMS.c
+    rows = select(
+        literal(authority),
+        s.stream,
+        s.position,
+        literal(run_id, Integer()),
+        literal(now, UtcDateTime()),
+        s.config_hash,
+    ).where(s.run_id == run_id, s.position.is_not(None))
+    columns = ["authority", "stream", "position", "run_id", "updated_at", "config_hash"]
+    statement = _insert(conn, POSITIONS).from_select(columns, rows)
+    excluded = statement.excluded
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["authority", "stream"],
+            set_={c: excluded[c] for c in ("position", "run_id", "updated_at", "config_hash")},
+        )
+    )
+
+
+def analyse_staged(conn: Connection) -> None:
+    """Give PostgreSQL's planner the staged tables' sizes, and a fresh store's live tables their first
+    statistics, before the set-wise statements join them: the writer's decision, not the runner's."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in (STAGED_CASES, STAGED_EVIDENCE):
+        conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}")
+    for table in LIVE.values():
+        gather_first_statistics(conn, table)
