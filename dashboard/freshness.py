@@ -38,6 +38,9 @@ class Freshness:
     """When the latest run ended partial, if it did: what it read is shown, and something is missing."""
     partial_reason: str | None = None
     """What that run could not read, as the run recorded it (a file, a page), never record content."""
+    held_at: datetime | None = None
+    """When the latest run ended without publishing (refused by its guards, or stopped mid-read)."""
+    held_reason: str | None = None
 
     @property
     def state(self) -> str:
@@ -70,6 +73,9 @@ class Freshness:
         return f"{when}; next due by {when_text(self.due_by)}"
 
     def _partial_words(self) -> str | None:
+        if self.held_at is not None:
+            why = f" ({self.held_reason})" if self.held_reason else ""
+            return f"Latest sync {when_text(self.held_at)} published nothing{why}: what is shown is older"
         if self.partial_at is None:
             return None
         missing = f" (missing: {self.partial_reason})" if self.partial_reason else ""
@@ -105,9 +111,14 @@ def judge(config: Config, last_runs: Mapping[str, Mapping[str, Any]], now: datet
         run = last_runs.get(code) or {}
         stamp = run.get("last_success_at")
         last = as_utc(datetime.fromisoformat(stamp)) if stamp else None
-        partial_at = None
-        if run.get("outcome") == "partial" and run.get("finished_at"):
-            partial_at = as_utc(datetime.fromisoformat(str(run["finished_at"])))
+        partial_at = held_at = None
+        finished = as_utc(datetime.fromisoformat(str(run["finished_at"]))) if run.get("finished_at") else None
+        # A staged run that did not publish (refused, or stopped mid-read) changed nothing shown.
+        unpublished = run.get("stage") in ("refused", "open", "adopted", "discarded")
+        if run.get("outcome") in ("partial", "refused") and unpublished:
+            held_at = finished
+        elif run.get("outcome") == "partial":
+            partial_at = finished
         scheduled = authority.file.enabled
         schedule = authority.file.schedule or config.settings.file.schedule
         due = due_by(schedule, last) if last is not None and scheduled else None
@@ -121,6 +132,8 @@ def judge(config: Config, last_runs: Mapping[str, Mapping[str, Any]], now: datet
                 stale=last is None or (due is not None and now > due),
                 partial_at=partial_at,
                 partial_reason=_missing(run.get("error")) if partial_at else None,
+                held_at=held_at,
+                held_reason=_held(run) if held_at else None,
             )
         )
     return judged
@@ -133,3 +146,10 @@ def _missing(error: Any) -> str | None:
         return None
     text = " ".join(str(error).split())
     return text.split(": ", 1)[1] if ": " in text else text
+
+
+def _held(run: Mapping[str, Any]) -> str:
+    """Why the latest run published nothing, in a few words: the full reason is in `runs`."""
+    if run.get("outcome") == "refused":
+        return "refused by its guards; see `sofs-sync runs`"
+    return "stopped before its read ended; the next run carries it on"

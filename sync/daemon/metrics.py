@@ -79,7 +79,7 @@ class DaemonMetrics:
         self.registry = CollectorRegistry()
         self.runs = Counter(
             "sofs_sync_runs",
-            "Scheduled runs by authority and outcome (succeeded, partial, failed, skipped).",
+            "Scheduled runs by authority and outcome (succeeded, partial, refused, failed, skipped).",
             ["authority", "outcome"],
             registry=self.registry,
         )

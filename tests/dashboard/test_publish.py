@@ -97,6 +97,24 @@ def test_a_partial_run_is_said_as_partial_with_what_it_could_not_read(config: Co
     assert data_date([f for f in synced if f.authority == "off-la"]) == "no successful sync yet"
 
 
+def test_a_latest_run_that_published_nothing_says_what_is_shown_is_older(config: Config) -> None:
+    refused = {
+        "outcome": "refused",
+        "stage": "refused",
+        "finished_at": "2026-07-04T09:15:00+00:00",
+        "error": "refused: 20 of 20 (100%) practice evidence records name a case ...",
+        "last_success_at": "2026-07-03T09:15:00+00:00",
+    }
+    judged = {f.authority: f for f in judge(config, {"hourly-la": refused}, NOW)}
+    said = judged["hourly-la"].sentence()
+    assert "last successful sync 3 Jul 2026, 10:15 BST" in said
+    assert "4 Jul 2026, 10:15 BST published nothing (refused by its guards" in said
+    assert "was partial" not in said
+    stopped = {**refused, "outcome": "partial", "stage": "open", "error": "Stopped: ..."}
+    said = judge(config, {"hourly-la": stopped}, NOW)[0].sentence()
+    assert "published nothing (stopped before its read ended" in said
+
+
 def test_an_authority_never_synced_is_said_to_be_so(config: Config) -> None:
     judged = judge(config, {}, NOW)
     assert {f.state for f in judged} == {"never"}

@@ -44,6 +44,12 @@ def test_a_postgres_restart_mid_sync_fails_the_run_and_the_next_run_records_and_
 ) -> None:
     store = make_engine(own_cluster.create_database("restart"))
     upgrade(store)
+    with store.begin() as conn:  # as in production: only batches commit without waiting for the disk
+        database = conn.dialect.identifier_preparer.quote(
+            conn.exec_driver_sql("SELECT current_database()").scalar_one()
+        )
+        conn.exec_driver_sql(f"ALTER DATABASE {database} SET synchronous_commit = on")
+    store.dispose()
     config = memory_config(tmp_path / "config")
     batches = 0
 

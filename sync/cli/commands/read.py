@@ -129,8 +129,7 @@ RUN_COLUMNS = [
     ("started", "started_at"),
     ("outcome", "outcome"),
     ("read", "read_count"),
-    ("inserted", "inserted_count"),
-    ("updated", "updated_count"),
+    ("written", "written_count"),
     ("unchanged", "unchanged_count"),
     ("quarantined", "quarantined_count"),
     ("not evidence", "not_evidence_count"),
@@ -143,8 +142,12 @@ RUN_COLUMNS = [
     ("error", "error"),
     ("notes", "notes"),
 ]
-OCCASIONAL = {"superseded_count", "duplicates_count", "notes"}
-"""Columns shown only when a listed run has something in them."""
+OCCASIONAL = {"superseded_count", "duplicates_count", "stage", "notes"}
+"""Columns shown only when a listed run has something in them: a stage only while a read waits."""
+
+
+def _met(value: object) -> bool:
+    return bool(value) and value not in ("published", "adopted", "discarded")
 
 
 @click.command()
@@ -163,7 +166,7 @@ def runs(app: App, authority: str | None, limit: int, as_json: bool) -> None:
         emit_json(rows)
         return
     columns = [
-        (label, key) for label, key in RUN_COLUMNS if key not in OCCASIONAL or any(r[key] for r in rows)
+        (label, key) for label, key in RUN_COLUMNS if key not in OCCASIONAL or any(_met(r[key]) for r in rows)
     ]
     _table("Runs", [label for label, _ in columns], [[r[key] for _, key in columns] for r in rows])
 
