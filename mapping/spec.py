@@ -202,6 +202,20 @@ class StreamMapping(BaseModel):
         default_factory=list,
         description="Source columns (or schema fields) that CMS jobs rewrite; they never count as a change.",
     )
+    unlisted_team: FieldPath | None = Field(
+        default=None,
+        description="cases only: the source's team code, taken when `team` finds no team name (a code "
+        "the team list lacks); the case's team is then the code marked '(team not in the team list)'.",
+    )
+
+    def system_derived(self) -> frozenset[str]:
+        """Schema fields left out of the content hash: listed themselves, or read only from system columns."""
+        system = set(self.system_fields)
+        return frozenset(
+            name
+            for name, rule in self.fields.items()
+            if name in system or (rule.source_paths() and set(rule.source_paths()) <= system)
+        )
 
 
 class AuthorityMapping(BaseModel):
@@ -224,6 +238,12 @@ class AuthorityMapping(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {name!r}; expected a name like Europe/London") from None
         return name
+
+    @model_validator(mode="after")
+    def _unlisted_team_on_cases(self) -> AuthorityMapping:
+        if self.evidence.unlisted_team is not None:
+            raise ValueError("evidence.unlisted_team: only cases carry a team; move it under cases")
+        return self
 
     def streams(self) -> dict[str, StreamMapping]:
         return {"cases": self.cases, "evidence": self.evidence}
