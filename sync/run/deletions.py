@@ -47,6 +47,12 @@ def mark_vanished(
             conn, tables.EVIDENCE, ctx.authority, case_ref
         )
         if case_ref is not None and not live and len(empty) == len(read_per_stream):
+            if lookups.count_live(conn, tables.CASES, ctx.authority, case_ref, deleted=True):
+                raise NoSuchCase(
+                    "the store holds that case as deleted (an earlier resync found it gone from the "
+                    "source) and the source still does not have it; nothing changed. If the case should "
+                    "be open, check it in the case management system, then resync it again"
+                )
             raise NoSuchCase("neither the source nor the store has that case; check the reference")
         if empty and live and case_ref is None:
             raise NothingRead(
