@@ -171,6 +171,22 @@ def test_sql_template_from_an_empty_machine_to_a_first_sync(tmp_path: Path) -> N
     assert board["P2"]["safety_plan"] == "in_progress"
 
 
+def test_a_sqlite_source_left_with_the_templates_password_line_is_told_to_drop_it(tmp_path: Path) -> None:
+    settings = tmp_path / "sofs" / "sofs-sync.yaml"
+    assert run_cli("--config", str(settings), "init").exit_code == 0
+    assert run_cli("--config", str(settings), "new-authority", "westshire", "--from", "sql").exit_code == 0
+    authority = settings.parent / "authorities" / "westshire.yaml"
+    authority.write_text(set_line(authority.read_text(), "url", '"sqlite:///../reporting.db"'))
+
+    checked = run_cli("--config", str(settings), "check", "westshire", env=KEY_ENV)
+
+    assert checked.exit_code == 2
+    assert (
+        "connector: a SQLite database is a file and takes no password: remove password_env" in checked.output
+    )
+    assert "cannot resolve the database password" not in checked.output
+
+
 def test_ssd_template_reads_the_case_skeleton_from_an_ssd_shaped_database(tmp_path: Path) -> None:
     """Values shaped as Data to Insight's SystemC deployment fills them: department and worker ids
     from HDM (DIM_DEPARTMENT_ID, DIM_WORKER_ID), and the worker's name in cine_referral_worker_id."""
@@ -279,6 +295,7 @@ def test_ssd_template_reads_the_case_skeleton_from_an_ssd_shaped_database(tmp_pa
     }
     assert board["P1"]["safety_goal"] == "evidenced"
     assert board["P4"]["mapping"] == "evidenced"
+
     # A worker id finds its caseload; a referral's worker name is never read, so finds nothing.
     def caseload(worker: str) -> set[str]:
         listed = json.loads(sofs("dashboard", "westshire", "--worker", worker, "--json"))
