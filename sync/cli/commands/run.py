@@ -8,7 +8,7 @@ import os
 import click
 
 from sync.cli.app import App
-from sync.cli.output import RunFailed, RunPartial, emit_json
+from sync.cli.output import RunFailed, RunPartial, UsageError, emit_json
 from sync.cli.progress import progress_reporter
 from sync.run.runner import Mode, RunOutcome, RunRequest, RunResult, SyncRunner, Trigger
 
@@ -71,6 +71,13 @@ def sync_command(app: App, authorities: tuple[str, ...], by: str | None, as_json
     """Incremental sync now, of the named authorities or of every enabled one."""
     config = app.config
     codes = list(authorities) or config.enabled_codes()
+    if not codes:
+        written = ", ".join(sorted(config.authorities)) or "none yet"
+        raise UsageError(
+            "no authority is enabled, so there is nothing to sync. Name one (`sofs-sync sync CODE`), or "
+            "set enabled: true in its file once `sofs-sync check CODE` passes "
+            f"(authority files: {written})"
+        )
     for code in codes:
         config.authority(code)
     runner = SyncRunner(config, app.ready_engine())
