@@ -270,15 +270,15 @@ def test_ssd_template_reads_the_case_skeleton_from_an_ssd_shaped_database(tmp_pa
     # A map authorised 12 days ago with no answer rows still evidences its element.
     authorised = (date.today() - timedelta(days=12)).isoformat()
     rows["sos_forms"].append(
-        dict(
-            form_id="F4",
-            person_ref="P4",
-            form_type="SoS Mapping",
-            status="authorised",
-            started_on=authorised,
-            completed_on=authorised,
-            updated_at=f"{authorised} 10:00:00",
-        )
+        {
+            "form_id": "F4",
+            "person_ref": "P4",
+            "form_type": "SoS Mapping",
+            "status": "authorised",
+            "started_on": authorised,
+            "completed_on": authorised,
+            "updated_at": f"{authorised} 10:00:00",
+        }
     )
     build_database(tmp_path / "sofs" / "ssd.db", ssd_tables() + ";" + FORM_TABLES, rows)
 
