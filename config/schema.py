@@ -40,7 +40,7 @@ def json_schema(model: type[BaseModel]) -> dict[str, Any]:
         for key, prop in node.get("properties", {}).items():
             if not prop.get("description") and key in ABOUT:
                 prop["description"] = ABOUT[key]
-            if key in EXAMPLES:
+            if key in EXAMPLES and not prop.get("examples"):
                 prop["examples"] = [EXAMPLES[key]]
     return {"$schema": SCHEMA_DIALECT, **schema}
 
