@@ -12,9 +12,10 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, Field, create_model
 
 from config.authority import AuthorityFile
+from config.errors import ConfigError
 from config.option_text import ABOUT, EXAMPLES
 from config.settings import SettingsFile
-from connectors.registry import available
+from connectors.registry import MisdeclaredConnectorType, available, typed_config_model
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -22,7 +23,10 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 @cache
 def authority_model() -> type[BaseModel]:
     """The authority file's model with `connector:` as a union of every installed connector type."""
-    models = [cls.config_model for cls in available().values()]
+    try:
+        models = [typed_config_model(name, cls) for name, cls in available().items()]
+    except MisdeclaredConnectorType as exc:
+        raise ConfigError([str(exc)]) from None
     connector: Any = Annotated[Union[tuple(models)], Field(discriminator="type")]  # noqa: UP007 - built at run time
     return create_model(
         "AuthorityFile", __base__=AuthorityFile, __doc__=AuthorityFile.__doc__, connector=connector
@@ -36,7 +40,7 @@ def json_schema(model: type[BaseModel]) -> dict[str, Any]:
         for key, prop in node.get("properties", {}).items():
             if not prop.get("description") and key in ABOUT:
                 prop["description"] = ABOUT[key]
-            if key in EXAMPLES:
+            if key in EXAMPLES and not prop.get("examples"):
                 prop["examples"] = [EXAMPLES[key]]
     return {"$schema": SCHEMA_DIALECT, **schema}
 

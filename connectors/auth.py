@@ -33,7 +33,12 @@ class ApiKeyAuth(StrictModel):
 
     type: Literal["api_key"]
     send_in: Literal["header", "query"] = "header"
-    name: str = Field(default="X-API-Key", min_length=1)
+    name: str = Field(
+        default="X-API-Key",
+        min_length=1,
+        description="the header (or query parameter) the key is sent in",
+        examples=["X-API-Key"],
+    )
     api_key_env: str | None = None
     api_key_file: str | None = None
 

@@ -178,6 +178,14 @@ class FilesConnector(Connector):
         """Settled drops matching the stream's glob, oldest first; names of the others go to `deferred`."""
         folder = Path(self.files.folder)
         if not folder.is_dir():
+            if folder.parent.is_dir() and any(folder.parent.iterdir()):
+                # Its parent is there and holds other things: not an unmounted share (whose mount
+                # point would be empty) but a wrong path, which no retry will mend.
+                raise FatalError(
+                    f"folder {folder} does not exist, though {folder.parent} does: correct the `folder:` "
+                    "path in the authority file (a relative path counts from the authority file's folder), "
+                    "or mount the share if the folder is on one"
+                )
             raise RetriableError(f"folder {folder} does not exist or is not mounted")
         inside = folder.resolve()
         candidates = []

@@ -103,6 +103,16 @@ class SqlConfig(StrictModel):
 
     _url_without_credentials = field_validator("url")(database_url_without_credentials)
 
+    @model_validator(mode="after")
+    def _no_password_for_sqlite(self) -> SqlConfig:
+        given = [k for k in ("password_env", "password_file") if getattr(self, k)]
+        if given and self.url.startswith("sqlite"):
+            raise ValueError(
+                f"a SQLite database is a file and takes no password: remove {' and '.join(given)} "
+                "(the file's own permissions guard it)"
+            )
+        return self
+
     @field_validator("connect_args")
     @classmethod
     def _plain_connect_args(cls, args: dict[str, Any]) -> dict[str, Any]:

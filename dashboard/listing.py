@@ -30,8 +30,10 @@ def print_listing(
     are left out of a block: it lists what the record has.
     """
     console = console or Console()
+    # Cells are Text, never markup: a value is shown as written, and a styled one (a Text given)
+    # keeps its style in a table and reads as plain words in a block, a pipe or a narrow terminal.
     cells = [[_listing_cell(v) for v in row] for row in rows]
-    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    widths = [max([len(c), *(len(r[i].plain) for r in cells)]) for i, c in enumerate(columns)]
     wraps = [c in prose for c in columns]
     least = [
         min(w, max(PROSE_MIN_WIDTH, len(c))) if wrap else w
@@ -57,9 +59,9 @@ def print_listing(
     console.print(title, style="bold")
     for row in cells:
         console.print()
-        console.print(Text(f"{columns[0]} {row[0]}", style="bold"))
+        console.print(Text(f"{columns[0]} {row[0].plain}", style="bold"))
         for line in pack(
-            [f"{c}: {v}" for c, v in zip(columns[1:], row[1:], strict=True) if v], console.width
+            [f"{c}: {v.plain}" for c, v in zip(columns[1:], row[1:], strict=True) if v.plain], console.width
         ):
             console.print(Text(line), soft_wrap=True)
 
@@ -88,11 +90,13 @@ def pack(chunks: list[str], width: int, indent: str = "  ") -> list[str]:
     return lines
 
 
-def _listing_cell(value: Any) -> str:
+def _listing_cell(value: Any) -> Text:
     """Timestamps to the minute in UTC, which is all a table needs (`--json` keeps them whole)."""
+    if isinstance(value, Text):
+        return value
     if value is None:
-        return ""
+        return Text("")
     text = str(value)
     if len(text) >= 19 and text[4] == "-" and text[10] == "T":
-        return text[:16].replace("T", " ")
-    return text
+        return Text(text[:16].replace("T", " "))
+    return Text(text)

@@ -267,8 +267,8 @@ mapping:
     source_id: {path: LAchildID}
     fields:
       case_ref: {path: LAchildID}
-      # A child protection plan start makes it a CP case; otherwise a child in need.
-      case_type: {path: CPPstartDate, patterns: [{regex: ".", value: cp}], default: cin}
+      # An open child protection plan makes it a CP case; an ended one or none, a child in need.
+      case_type: {path: OpenCPPstartDate, patterns: [{regex: ".", value: cp}], default: cin}
       opened_on: {path: CINreferralDate, date: iso}
       closed_on: {path: CINclosureDate, date: iso}
       cp_plan_start: {path: CPPstartDate, date: iso}

@@ -12,9 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mapping.identifiers import WORKER_NAME_REASON
 from mapping.mapper import CompiledMapping, CompiledStream
 from mapping.outcomes import Mapped, NotPracticeEvidence, OutcomeCounts, Quarantined
 from mapping.rules import NoElement
+from mapping.schema import is_unlisted_team
 from mapping.values import RuleFailure
 
 MAX_REASONS = 5
@@ -39,6 +41,10 @@ class StreamCoverage:
     """Empty for streams with no element rule (cases)."""
     quarantine_reasons: list[str] = field(default_factory=list)
     """A few examples, one per kind of reason (reasons differing only in quoted values are one kind)."""
+    unlisted_teams: int = 0
+    """Cases whose team code the source's team list lacks (shown as '(team not in the team list)')."""
+    worker_names: int = 0
+    """Records refused because their worker value looks like a person's name."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,13 @@ def _stream_coverage(stream: CompiledStream, rows: Sequence[Mapping[str, Any]]) 
         tally[1] += isinstance(mapped[0], Quarantined)
     types = [SourceTypeCoverage(t, e, n, q) for (t, e), (n, q) in seen.items()]
     types.sort(key=lambda c: (-c.records, c.source_type or ""))
-    return StreamCoverage(stream.name, OutcomeCounts.of(outcomes), types, _sample_reasons(outcomes))
+    unlisted = sum(
+        isinstance(o, Mapped) and is_unlisted_team(getattr(o.record, "team", None)) for o in outcomes
+    )
+    names = sum(isinstance(o, Quarantined) and WORKER_NAME_REASON in o.reason for o in outcomes)
+    return StreamCoverage(
+        stream.name, OutcomeCounts.of(outcomes), types, _sample_reasons(outcomes), unlisted, names
+    )
 
 
 def _element_of(stream: CompiledStream, record: Mapping[str, Any], outcomes: Sequence[object]) -> str | None:

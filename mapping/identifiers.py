@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,6 +21,16 @@ PSEUDONYM_HEX_DIGITS = 24
 """96 bits. An authority holds well under 10**8 distinct ids, so the chance that any two share a
 pseudonym is below 10**-13 (birthday bound n**2 / 2**97); guessing is stopped by the key, not
 the length. 26 characters also fit comfortably in the schema's 128-character references."""
+_NAME_WORD = r"[^\W\d_]+(?:['.-][^\W\d_]+)*"
+_PERSON_NAME = re.compile(rf"{_NAME_WORD}(?:[,.]?\s+{_NAME_WORD})+\.?")
+"""Two or more words of letters, spaced (with the commas, full stops, apostrophes and hyphens names
+carry): how a name looks, and how no staff id, login or code looks."""
+WORKER_NAME_REASON = (
+    "worker: holds words of letters and spaces, which looks like a person's name, not a worker id; "
+    "a pseudonym of a name is still a name to whoever guesses it, so it is neither stored nor "
+    "pseudonymised: map worker from a column of worker ids (ssd_involvements.invo_professional_id in "
+    "the SSD), or set identifiers.worker: drop"
+)
 MIN_KEY_BYTES = 16
 MAX_REF_LENGTH = 128
 """The store's reference columns; a longer source reference is unusable as a key and not kept."""
@@ -109,6 +120,14 @@ class Identifiers:
         if reference is None or REFERENCE not in message:
             return withheld(message)
         return message.replace(REFERENCE, self.reference(reference) or "an overlong reference")
+
+    def refuses_worker(self, value: object) -> bool:
+        """A worker value that looks like a person's name, which is kept out under any policy but drop."""
+        return (
+            self.policy.worker != "drop"
+            and isinstance(value, str)
+            and _PERSON_NAME.fullmatch(value.strip()) is not None
+        )
 
     def worker(self, value: str | None) -> str | None:
         if value is None or self.policy.worker == "drop":

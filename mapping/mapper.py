@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
+from mapping.case_fields import CaseFields
 from mapping.checks import (
     ELEMENT_FIELD,
     STREAM_TARGETS,
@@ -36,6 +37,7 @@ from mapping.outcomes import (
 )
 from mapping.readers import Reader, reader
 from mapping.reasons import validation_reasons
+from mapping.row_ids import element_row_id, row_id_overflow
 from mapping.rules import (
     AsScale,
     AsText,
@@ -60,13 +62,6 @@ from mapping.spec import AuthorityMapping, FieldRule, Gather, StreamMapping
 from mapping.timeformats import IsoFormat, time_format
 from mapping.values import RuleFailure, as_text, describe
 
-ELEMENT_ROW_SEPARATOR = "#"
-
-
-def element_row_id(source_id: str, element: str) -> str:
-    """The evidence row's identity when one source record evidences several elements."""
-    return f"{source_id}{ELEMENT_ROW_SEPARATOR}{element}"
-
 
 @dataclass(frozen=True)
 class CompiledStream:
@@ -81,6 +76,7 @@ class CompiledStream:
     fields: tuple[CompiledField, ...]
     identifiers: Identifiers
     hash_excludes: frozenset[str]
+    case_fields: CaseFields
     dates: DateWindow | None = None
     hash_content: Callable[[Case | Evidence], str] = field(init=False, repr=False, compare=False)
     date_fields: tuple[str, ...] = field(init=False, repr=False, compare=False)
@@ -139,6 +135,7 @@ class CompiledStream:
                 values[name] = read(record)
             except RuleFailure as exc:
                 problems.append(f"{name}: {exc}")
+        problems.extend(self.case_fields.settle(values, record))
         if not problems:
             assert source_id is not None
             mapped = self._checked(values, source_id, elements, source_rows, problems)
@@ -160,6 +157,9 @@ class CompiledStream:
         try:
             if elements is None:
                 mapped = [self._mapped(values, source_id, source_id, source_rows)]
+            elif overflow := row_id_overflow(source_id, elements):
+                problems.append(overflow)
+                return None
             else:
                 mapped = self._mapped_rows(values, source_id, elements, source_rows)
         except ValidationError as exc:
@@ -197,7 +197,9 @@ class CompiledStream:
             return None, [self._reason(self.source_id, exc)]
         stored = self.identifiers.reference(raw)
         if stored is None:
-            return None, [f"source_id: longer than {MAX_REF_LENGTH} characters"]
+            return None, [
+                f"source_id: longer than {MAX_REF_LENGTH} characters, the most a reference may have"
+            ]
         return stored, []
 
     def _mapped(self, values: dict[str, Any], source_id: str, row_id: str, source_rows: int) -> Mapped:
@@ -293,7 +295,8 @@ def _compile_stream(
         element=element,
         fields=tuple(f for f in fields if f is not element),
         identifiers=ids,
-        hash_excludes=_system_derived(spec),
+        hash_excludes=spec.system_derived(),
+        case_fields=CaseFields.of(ids, spec.unlisted_team),
         dates=dates,
     )
 
@@ -351,17 +354,6 @@ def _transform(rule: FieldRule, kind: FieldKind) -> Transform:
         return AsScale()
     # A bare path still reads as the schema field's kind: ISO dates, whole numbers, text.
     return _PLAIN_BY_KIND[kind]
-
-
-def _system_derived(spec: StreamMapping) -> frozenset[str]:
-    """Schema fields left out of the content hash: listed themselves, or read only from system columns."""
-    system = set(spec.system_fields)
-    derived = {
-        name
-        for name, rule in spec.fields.items()
-        if name in system or (rule.source_paths() and set(rule.source_paths()) <= system)
-    }
-    return frozenset(derived)
 
 
 def _type_text(value: Any) -> str | None:

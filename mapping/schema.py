@@ -58,6 +58,18 @@ _STATUS_RANK = {
 
 _REF = Field(min_length=1, max_length=128)
 
+UNLISTED_TEAM = "(team not in the team list)"
+"""How a case's team reads when the source names a team code its own team list lacks: the code is
+kept (so the team can be put right at the source) and never passed off as a team's name."""
+
+
+def unlisted_team(code: str) -> str:
+    return f"{code} {UNLISTED_TEAM}"
+
+
+def is_unlisted_team(team: str | None) -> bool:
+    return team is not None and team.endswith(UNLISTED_TEAM)
+
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)

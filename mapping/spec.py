@@ -216,6 +216,20 @@ class StreamMapping(BaseModel):
             "case beats a closed one, then the content decides); never the row that came last."
         ),
     )
+    unlisted_team: FieldPath | None = Field(
+        default=None,
+        description="cases only: the source's team code, taken when `team` finds no team name (a code "
+        "the team list lacks); the case's team is then the code marked '(team not in the team list)'.",
+    )
+
+    def system_derived(self) -> frozenset[str]:
+        """Schema fields left out of the content hash: listed themselves, or read only from system columns."""
+        system = set(self.system_fields)
+        return frozenset(
+            name
+            for name, rule in self.fields.items()
+            if name in system or (rule.source_paths() and set(rule.source_paths()) <= system)
+        )
 
 
 class AuthorityMapping(BaseModel):
@@ -240,7 +254,7 @@ class AuthorityMapping(BaseModel):
         return name
 
     @model_validator(mode="after")
-    def _duplicates_order_by_a_date(self) -> AuthorityMapping:
+    def _stream_rules_fit_their_stream(self) -> AuthorityMapping:
         for name, stream in self.streams().items():
             allowed = DUPLICATE_ORDER_FIELDS[name]
             if stream.latest_by not in allowed:
@@ -248,6 +262,8 @@ class AuthorityMapping(BaseModel):
                     f"{name}.latest_by: {stream.latest_by!r} is not a date of the "
                     f"{name} schema; expected one of {', '.join(allowed)}"
                 )
+        if self.evidence.unlisted_team is not None:
+            raise ValueError("evidence.unlisted_team: only cases carry a team; move it under cases")
         return self
 
     def streams(self) -> dict[str, StreamMapping]:

@@ -120,6 +120,10 @@ def _episode(details: Element) -> Record:
     latest = max(plans, key=lambda p: p.get("CPPstartDate") or "", default={})
     episode["CPPstartDate"] = latest.get("CPPstartDate")
     episode["CPPendDate"] = latest.get("CPPendDate")
+    # A child whose plan ended and who stays in need is no longer a CP case: the case type follows
+    # the plan still open, if any, not the latest one ever started.
+    open_plans = [p for p in plans if not p.get("CPPendDate")]
+    episode["OpenCPPstartDate"] = max((p.get("CPPstartDate") or "" for p in open_plans), default=None) or None
     return episode
 
 

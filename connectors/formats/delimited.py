@@ -27,9 +27,15 @@ def read_table(
         header = [name.strip() for name in next(reader, [])]
         if not any(header):
             raise BadFile(f"{path.name} is empty: no header row")
-        if len(set(header)) != len(header):
-            raise BadFile(f"{path.name} repeats a column name in its header")
         missing = [name for name in required if name not in header]
+        if len(set(header)) != len(header):
+            if missing:
+                # A record in the header's place repeats values (codes, dates) where names would not.
+                raise BadFile(
+                    f"{path.name} seems to have no header row: its first row lacks the columns {missing} "
+                    "and repeats values as a record would; add the header row the format expects"
+                )
+            raise BadFile(f"{path.name} repeats a column name in its header")
         if missing:
             # The first row is not quoted back: when the header row is missing, it is a record.
             raise BadFile(

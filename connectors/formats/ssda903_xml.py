@@ -13,6 +13,7 @@ from typing import Literal
 
 # Types and the parse error only: parsing goes through defusedxml.
 from xml.etree.ElementTree import Element, ParseError  # nosec B405
+from xml.parsers.expat import errors  # nosec B407  # error codes only
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import parse
@@ -35,11 +36,22 @@ class Ssda903XmlFormat(FileFormat):
 
     def parse(self, members: list[Path]) -> Parsed:
         path = members[0]
+        if path.stat().st_size == 0:
+            raise BadFile(
+                f"{path.name} is empty: the return holds no XML (was it copied before it was written?)"
+            )
         try:
             root = parse(str(path), forbid_dtd=True).getroot()
-        except (ParseError, DefusedXmlException) as exc:
-            hint = "" if is_xml(path) else "; it is not XML: for the CSV form configure {type: ssda903}"
-            raise BadFile(f"{path.name} is not readable SSDA903 XML: {type(exc).__name__}{hint}") from None
+        except ParseError as exc:
+            if not is_xml(path):
+                raise BadFile(
+                    f"{path.name} is not XML: for the CSV form of the return configure {{type: ssda903}}"
+                ) from None
+            raise _unreadable(path.name, exc) from None
+        except DefusedXmlException as exc:
+            raise BadFile(
+                f"{path.name} was refused: {type(exc).__name__} (DTDs and entities are not read)"
+            ) from None
         if root.tag != ROOT:
             raise wrong_root(path.name, root.tag, f"an SSDA903 return ({ROOT})")
         children: dict[str, Record] = {}
@@ -63,6 +75,30 @@ class Ssda903XmlFormat(FileFormat):
 
 def _fields(element: Element) -> Record:
     return {RENAMED.get(field.tag, field.tag): _text(field) for field in element}
+
+
+_CUT_SHORT = {errors.codes[errors.XML_ERROR_NO_ELEMENTS], errors.codes[errors.XML_ERROR_UNCLOSED_TOKEN]}
+_ENCODING = {
+    errors.codes[errors.XML_ERROR_INVALID_TOKEN],
+    errors.codes[errors.XML_ERROR_PARTIAL_CHAR],
+    errors.codes[errors.XML_ERROR_UNKNOWN_ENCODING],
+    errors.codes[errors.XML_ERROR_INCORRECT_ENCODING],
+}
+
+
+def _unreadable(name: str, exc: ParseError) -> BadFile:
+    """Where the XML breaks, and the likely cause a newcomer can act on."""
+    line, column = exc.position
+    if exc.code in _CUT_SHORT:
+        hint = "it ends before its elements close: the file looks cut short; copy the whole return again"
+    elif exc.code in _ENCODING:
+        hint = (
+            "a character there is not in the file's encoding: save the return as UTF-8, "
+            "or name its real encoding in the XML declaration"
+        )
+    else:
+        hint = "the XML is malformed there; export the return again"
+    return BadFile(f"{name} is not readable SSDA903 XML at line {line}, column {column}: {hint}")
 
 
 def _text(element: Element | None) -> str | None:

@@ -69,13 +69,12 @@ def _probe_per_key(
     return select(*found.c).select_from(wanted_keys).join(found, true())
 
 
-def count_live(conn: Connection, table: Table, authority: str, case_ref: str | None = None) -> int:
-
-    query = (
-        select(func.count())
-        .select_from(table)
-        .where(table.c.authority == authority, table.c.deleted_on.is_(None))
-    )
+def count_live(
+    conn: Connection, table: Table, authority: str, case_ref: str | None = None, *, deleted: bool = False
+) -> int:
+    """Rows not marked deleted (or, with `deleted`, only those marked deleted)."""
+    gone = table.c.deleted_on.is_not(None) if deleted else table.c.deleted_on.is_(None)
+    query = select(func.count()).select_from(table).where(table.c.authority == authority, gone)
     if case_ref is not None:
         query = query.where(table.c.case_ref == case_ref)
     return int(conn.execute(query).scalar_one())

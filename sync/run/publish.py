@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from config.authority import Guards
-from store.write import publish, staging
+from store.write import lookups, publish, staging
 from store.write.lease import StoreLease
 from store.write.publish import Measures
 from store.write.runs import Counts, audit, stage_of_run
@@ -99,6 +99,12 @@ def measure(conn: Connection, ctx: RunContext, scope: Scope) -> tuple[Measures, 
         m.live for m in measures.streams.values()
     )
     if scope.case_ref is not None and nothing_anywhere:
+        if lookups.count_live(conn, publish.LIVE["cases"], ctx.authority, scope.case_ref, deleted=True):
+            raise NoSuchCase(
+                "the store holds that case as deleted (an earlier resync found it gone from the "
+                "source) and the source still does not have it; nothing changed. If the case should "
+                "be open, check it in the case management system, then resync it again"
+            )
         raise NoSuchCase("neither the source nor the store has that case; check the reference")
     reads = {
         name: StreamRead(s.read, s.quarantined, s.not_evidence, s.superseded) for name, s in streams.items()

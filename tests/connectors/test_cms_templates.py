@@ -34,117 +34,148 @@ def build(url: str, ddl: str, rows: dict[str, list[dict[str, Any]]]) -> None:
     engine.dispose()
 
 
+def table(name: str, columns: str, rows: list[tuple[Any, ...]]) -> tuple[str, str, list[dict[str, Any]]]:
+    """A table's DDL and rows from one column list: "A INTEGER, B TEXT" and tuples in that order."""
+    names = [c.split()[0] for c in columns.split(",")]
+    return f"CREATE TABLE {name} ({columns})", name, [dict(zip(names, r, strict=True)) for r in rows]
+
+
+def build_tables(url: str, *tables: tuple[str, str, list[dict[str, Any]]]) -> None:
+    build(url, ";".join(t[0] for t in tables), {name: rows for _, name, rows in tables if rows})
+
+
+# Liquidlogic HDM.Child_Social, by the names D2I's systemc procs read (FACT_* ids are -1 when absent).
 def liquidlogic_database(url: str) -> None:
-    build(
+    build_tables(
         url,
-        """
-        CREATE TABLE DIM_PERSON (DIM_PERSON_ID INTEGER PRIMARY KEY);
-        CREATE TABLE DIM_DEPARTMENT (DIM_DEPARTMENT_ID INTEGER PRIMARY KEY, NAME TEXT);
-        CREATE TABLE DIM_WORKER (DIM_WORKER_ID INTEGER PRIMARY KEY, WORKER_ID_CODE TEXT,
-            DEPARTMENT_NAME TEXT);
-        CREATE TABLE FACT_REFERRALS (FACT_REFERRAL_ID INTEGER PRIMARY KEY, DIM_PERSON_ID INTEGER,
-            REFRL_START_DTTM DATETIME, REFRL_END_DTTM DATETIME, DIM_DEPARTMENT_ID INTEGER,
-            DIM_WORKER_ID INTEGER);
-        CREATE TABLE FACT_CP_PLAN (FACT_CP_PLAN_ID INTEGER PRIMARY KEY, FACT_REFERRAL_ID INTEGER,
-            DIM_PERSON_ID INTEGER, START_DTTM DATETIME, END_DTTM DATETIME);
-        CREATE TABLE FACT_CARE_EPISODES (FACT_CARE_EPISODES_ID INTEGER PRIMARY KEY, DIM_PERSON_ID INTEGER,
-            CARE_START_DATE DATETIME, CARE_END_DATE DATETIME);
-        CREATE TABLE FACT_FORMS (FACT_FORM_ID INTEGER PRIMARY KEY, DIM_PERSON_ID INTEGER,
-            DIM_LOOKUP_FORM_TYPE_ID_CODE TEXT, SUBSTATUS TEXT);
-        CREATE TABLE FACT_FORM_ANSWERS (FACT_FORM_ANSWER_ID INTEGER PRIMARY KEY, FACT_FORM_ID INTEGER,
-            ANSWER_NO TEXT, ANSWER TEXT, ANSWERED_DTTM DATETIME, DIM_ASSESSMENT_TEMPLATE_ID_DESC TEXT);
-        """,
-        {
-            "DIM_PERSON": [{"DIM_PERSON_ID": p} for p in (1001, 1002, 1003, 1004, 1005)],
-            "DIM_DEPARTMENT": [{"DIM_DEPARTMENT_ID": 1, "NAME": "Team North"}],
-            "DIM_WORKER": [{"DIM_WORKER_ID": 7, "WORKER_ID_CODE": "W007", "DEPARTMENT_NAME": "Team North"}],
-            "FACT_REFERRALS": [
-                referral(1, 1001, "2026-01-05 09:00:00"),
-                referral(2, 1002, "2025-11-01 09:00:00"),
-                referral(3, 1003, "2025-06-01 09:00:00"),
-                referral(4, 1004, "2020-01-01 09:00:00", ended="2020-06-01 00:00:00"),
-                referral(5, 1005, "2024-01-01 09:00:00", ended="2025-01-01 00:00:00"),
-                referral(6, 1005, "2026-02-01 09:00:00"),
-            ],
-            "FACT_CP_PLAN": [
-                {"FACT_CP_PLAN_ID": 1, "FACT_REFERRAL_ID": 2, "DIM_PERSON_ID": 1002,
-                 "START_DTTM": "2025-12-01 00:00:00", "END_DTTM": None},
-            ],
-            "FACT_CARE_EPISODES": [
-                {"FACT_CARE_EPISODES_ID": 1, "DIM_PERSON_ID": 1003,
-                 "CARE_START_DATE": "2025-07-01 00:00:00", "CARE_END_DATE": None},
-            ],
-            "FACT_FORMS": [
-                {"FACT_FORM_ID": 501, "DIM_PERSON_ID": 1001,
-                 "DIM_LOOKUP_FORM_TYPE_ID_CODE": "1801", "SUBSTATUS": "C"},
-                {"FACT_FORM_ID": 502, "DIM_PERSON_ID": 1002,
-                 "DIM_LOOKUP_FORM_TYPE_ID_CODE": "1802", "SUBSTATUS": "D"},
-            ],
-            "FACT_FORM_ANSWERS": [
-                answer(1, 501, "WORRY", "Danger Statement", "2026-01-06 10:00:00"),
-                answer(2, 501, "GOAL", "Danger Statement", "2026-01-06 10:05:00"),
-                answer(3, 502, "PLAN", "Family Safety Plan", "2026-01-07 11:00:00"),
-                answer(4, 502, "SAFETY_SCALE", "Family Safety Plan", "2026-01-07 11:01:00", text="6"),
-            ],
-        },
+        table("FACT_REFERRALS", "FACT_REFERRAL_ID INTEGER, DIM_PERSON_ID INTEGER, REFRL_START_DTTM DATETIME, "
+              "REFRL_END_DTTM DATETIME, DIM_DEPARTMENT_ID INTEGER, DIM_WORKER_ID_DESC TEXT", [
+            (1, 1001, "2026-01-05 09:00:00", None, 11, "Alice Example"),
+            (2, 1002, "2025-11-01 09:00:00", None, 11, "Alice Example"),
+            (3, 1003, "2025-06-01 09:00:00", None, 77, "Bob Example"),
+            (4, 1004, "2020-01-01 09:00:00", "2020-06-01 00:00:00", 11, "Bob Example"),
+            (5, 1005, "2024-01-01 09:00:00", "2025-01-01 00:00:00", 11, "Bob Example"),
+            (6, 1005, "2026-02-01 09:00:00", None, -1, "Bob Example"),
+            (7, 1006, "2025-03-01 09:00:00", None, 11, "Carol Example"),
+        ]),
+        table("FACT_CP_PLAN", "FACT_CP_PLAN_ID INTEGER, FACT_REFERRAL_ID INTEGER, DIM_PERSON_ID INTEGER, "
+              "START_DTTM DATETIME, END_DTTM DATETIME", [
+            (1, 2, 1002, "2025-12-01 00:00:00", None),
+            (2, 7, 1006, "2025-04-01 00:00:00", "2025-10-01 00:00:00"),  # ended: 1006 stays in need
+        ]),
+        table("FACT_CARE_EPISODES", "FACT_CARE_EPISODES_ID INTEGER, DIM_PERSON_ID INTEGER, "
+              "CARE_START_DATE DATETIME, CARE_END_DATE DATETIME", [(1, 1003, "2025-07-01 00:00:00", None)]),
+        table("FACT_INVOLVEMENTS", "FACT_INVOLVEMENTS_ID INTEGER, FACT_REFERRAL_ID INTEGER, "
+              "DIM_PERSON_ID INTEGER, DIM_WORKER_ID INTEGER, DIM_DEPARTMENT_ID INTEGER, "
+              "DIM_LOOKUP_INVOLVEMENT_TYPE_DESC TEXT, "
+              "START_DTTM DATETIME, END_DTTM DATETIME", [
+            (1, 1, 1001, 7, 11, "Allocated Case Worker", "2026-01-05 09:00:00", None),
+            (2, 1, 1001, 9, 11, "Independent Reviewing Officer", "2026-01-10 09:00:00", None),
+            (3, 2, 1002, 7, 11, "Allocated Case Worker", "2025-11-01 09:00:00", "2025-12-01 00:00:00"),
+            (4, 2, 1002, 8, 11, "Allocated Case Worker", "2025-12-01 00:00:00", None),
+            (5, 3, 1003, -1, -1, "Allocated Case Worker", "2025-06-01 09:00:00", None),
+        ]),
+        table("DIM_DEPARTMENT", "DIM_DEPARTMENT_ID INTEGER, NAME TEXT", [(11, "Team North")]),
+        table("FACT_FORMS", "FACT_FORM_ID INTEGER, DIM_PERSON_ID INTEGER, "
+              "DIM_LOOKUP_FORM_TYPE_ID_CODE TEXT", [
+            (501, 1001, "1801"),
+            (502, 1002, "1802"),
+        ]),
+        table("FACT_FORM_ANSWERS", "FACT_FORM_ANSWER_ID INTEGER, FACT_FORM_ID INTEGER, ANSWER_NO TEXT, "
+              "ANSWER TEXT, ANSWERED_DTTM DATETIME, DIM_ASSESSMENT_TEMPLATE_ID_DESC TEXT", [
+            (1, 501, "WORRY", "...", "2026-01-06 10:00:00", "Danger Statement"),
+            (2, 501, "FormEndDate", "06/01/2026", "2026-01-06 10:05:00", "Danger Statement"),
+            (3, 502, "PLAN", "...", "2026-01-07 11:00:00", "Family Safety Plan"),
+            (4, 502, "SAFETY_SCALE", "6", "2026-01-07 11:01:00", "Family Safety Plan"),
+        ]),
     )  # fmt: skip
 
 
-def referral(ref_id: int, person: int, started: str, ended: str | None = None) -> dict[str, Any]:
-    return {
-        "FACT_REFERRAL_ID": ref_id,
-        "DIM_PERSON_ID": person,
-        "REFRL_START_DTTM": started,
-        "REFRL_END_DTTM": ended,
-        "DIM_DEPARTMENT_ID": 1,
-        "DIM_WORKER_ID": 7,
-    }
-
-
-def answer(
-    answer_id: int, form: int, question: str, template: str, at: str, text: str = "..."
-) -> dict[str, Any]:
-    return {
-        "FACT_FORM_ANSWER_ID": answer_id,
-        "FACT_FORM_ID": form,
-        "ANSWER_NO": question,
-        "ANSWER": text,
-        "ANSWERED_DTTM": at,
-        "DIM_ASSESSMENT_TEMPLATE_ID_DESC": template,
-    }
-
-
+# Mosaic data mart, by the names D2I's populate_ssd_data_warehouse.sql reads.
 def mosaic_database(url: str) -> None:
-    steps = [
-        (9001, 1201, "COMPLETED", "2026-01-05 09:00:00", "2026-01-06 10:00:00"),
-        (9002, 1202, "STARTED", "2026-01-07 09:00:00", None),
-    ]
-    answers = [
-        (1, 70, 9001, 3001, "WORRY", "text", None, None),
-        (2, 70, 9001, 3001, "SAFETY_SCALE", None, None, 4),
-        (3, 71, 9002, 3002, "PLAN", "text", None, None),
-    ]
-    build(
+    build_tables(
         url,
-        """
-        CREATE TABLE dm_workflow_steps (workflow_step_id INTEGER PRIMARY KEY, workflow_step_type_id INTEGER,
-            step_status TEXT, started_on DATETIME, completed_on DATETIME, incoming_on DATETIME);
-        CREATE TABLE dm_cached_form_answers (form_answer_row_id INTEGER PRIMARY KEY, form_id INTEGER,
-            workflow_step_id INTEGER, subject_person_id INTEGER, question_user_code TEXT, text_answer TEXT,
-            date_answer DATETIME, number_answer NUMERIC);
-        """,
-        {
-            "dm_workflow_steps": [
-                {"workflow_step_id": s, "workflow_step_type_id": t, "step_status": st,
-                 "started_on": started, "completed_on": done, "incoming_on": started}
-                for s, t, st, started, done in steps
-            ],
-            "dm_cached_form_answers": [
-                {"form_answer_row_id": r, "form_id": f, "workflow_step_id": s, "subject_person_id": p,
-                 "question_user_code": q, "text_answer": t, "date_answer": d, "number_answer": n}
-                for r, f, s, p, q, t, d, n in answers
-            ],
-        },
+        table("dm_cin_referrals", "REFERRAL_ID INTEGER, PERSON_ID INTEGER, REFERRAL_DATE DATETIME, "
+              "CLOSURE_DATE DATETIME", [
+            (1, 3001, "2025-10-01 00:00:00", None),
+            (2, 3002, "2025-05-01 00:00:00", None),
+            (3, 3003, "2025-02-01 00:00:00", None),
+        ]),
+        table("dm_registrations", "REGISTRATION_ID INTEGER, PERSON_ID INTEGER, "
+              "REGISTRATION_START_DATE DATETIME, DEREGISTRATION_DATE DATETIME, "
+              "IS_CHILD_PROTECTION_PLAN TEXT, IS_TEMPORARY_CHILD_PROTECTION TEXT", [
+            (10, 3002, "2025-06-01 00:00:00", None, "Y", None),
+            (11, 3003, "2025-03-01 00:00:00", "2025-09-01 00:00:00", "Y", None),
+            (12, 3001, "2025-11-01 00:00:00", None, "Y", "Y"),  # temporary: not a plan
+        ]),
+        table("dm_periods_of_care", "PERIOD_OF_CARE_ID INTEGER, PERSON_ID INTEGER, START_DATE DATETIME, "
+              "END_DATE DATETIME", []),
+        table("DM_ALLOCATED_WORKERS", "ALLOCATION_ID INTEGER, PERSON_ID INTEGER, WORKER_ID INTEGER, "
+              "START_DATE DATETIME, END_DATE DATETIME", [
+            (1, 3001, 501, "2025-10-01 00:00:00", None),
+            (2, 3002, 502, "2025-05-01 00:00:00", None),
+        ]),
+        table("DM_WORKER_ROLES", "WORKER_ID INTEGER, ORGANISATION_ID INTEGER, PRIMARY_ROLE TEXT, "
+              "START_DATE DATETIME, END_DATE DATETIME", [
+            (501, 61, "Y", "2020-01-01 00:00:00", None),
+            (502, 62, "Y", "2020-01-01 00:00:00", None),
+        ]),
+        table("DM_ORGANISATIONS", "ORGANISATION_ID INTEGER, NAME TEXT", [(61, "Family Safeguarding 1")]),
+        table("dm_workflow_steps_people_vw", "WORKFLOW_STEP_ID INTEGER, PERSON_ID INTEGER, "
+              "WORKFLOW_STEP_TYPE_ID INTEGER, STEP_STATUS TEXT, STARTED_ON DATETIME, COMPLETED_ON DATETIME, "
+              "INCOMING_ON DATETIME", [
+            (9001, 3001, 1201, "COMPLETED", "2026-01-05 09:00:00", "2026-01-06 10:00:00",
+             "2026-01-05 09:00:00"),
+            (9001, 3002, 1201, "COMPLETED", "2026-01-05 09:00:00", "2026-01-06 10:00:00",
+             "2026-01-05 09:00:00"),
+            (9002, 3001, 1202, "STARTED", "2026-01-07 09:00:00", None, "2026-01-07 09:00:00"),
+            (9003, 3003, 1201, "COMPLETED", "2026-01-08 09:00:00", "2026-01-09 09:00:00",
+             "2026-01-08 09:00:00"),
+        ]),
+        table("DM_CACHED_FORM_ANSWERS", "FORM_ANSWER_ROW_ID INTEGER, FORM_ID INTEGER, "
+              "WORKFLOW_STEP_ID INTEGER, SUBJECT_PERSON_ID INTEGER, QUESTION_USER_CODE TEXT, "
+              "TEXT_ANSWER TEXT, DATE_ANSWER DATETIME", [
+            (1, 70, 9001, 3001, "WORRY", "text", None),
+            (2, 70, 9001, 3002, "WORRY", "text", None),
+            (3, 70, 9001, 0, "SAFETY_SCALE", "4", None),
+            (4, 71, 9002, 3001, "PLAN", "text", None),
+        ]),  # step 9003 has no answer rows
+    )  # fmt: skip
+
+
+# Eclipse reporting views, by the names D2I's eclipse tsql files read.
+def eclipse_database(url: str) -> None:
+    guid = "6f1c2b1e-0000-0000-0000-000000000001"
+    build_tables(
+        url,
+        table("CLASSIFICATIONPERSONVIEW", "CLASSIFICATIONASSIGNMENTID INTEGER, PERSONID INTEGER, "
+              "CLASSIFICATIONPATHID INTEGER, STATUS TEXT, STARTDATE DATETIME, ENDDATE DATETIME", [
+            (1, 201, 4, "ACTIVE", "2025-09-01 00:00:00", None),
+            (2, 202, 4, "ACTIVE", "2025-05-01 00:00:00", None),
+            (3, 202, 51, "ACTIVE", "2025-06-01 00:00:00", None),
+            (4, 203, 51, "DELETED", "2025-06-01 00:00:00", None),
+            (5, 203, 4, "ACTIVE", "2025-04-01 00:00:00", None),
+        ]),
+        table("CLAEPISODEOFCAREVIEW", "EPISODEOFCAREID INTEGER, PERSONID INTEGER, EOCSTARTDATE DATETIME, "
+              "EOCENDDATE DATETIME", [(1, 203, "2025-08-01 00:00:00", None)]),
+        table("RELATIONSHIPPROFESSIONALVIEW", "PERSONRELATIONSHIPRECORDID INTEGER, PERSONID INTEGER, "
+              "PROFESSIONALRELATIONSHIPPERSONID INTEGER, RELATIONSHIPCLASSCODE TEXT, STARTDATE DATETIME, "
+              "CLOSEDATE DATETIME", [
+            (1, 201, 90001, "ALLOC", "2025-09-01 00:00:00", "2025-10-01 00:00:00"),
+            (2, 201, 90002, "ALLOC", "2025-10-01 00:00:00", None),
+        ]),
+        table("PERSONORGRELATIONSHIPVIEW", "RELATIONSHIPID INTEGER, PERSONID INTEGER, "
+              "ORGANISATIONID INTEGER, ALLOCATEDTEAMCODE TEXT, DATESTARTED DATETIME, DATEENDED DATETIME", [
+            (1, 201, 801, "AT", "2025-09-01 00:00:00", None),
+            (2, 202, 899, "AT", "2025-05-01 00:00:00", None),
+        ]),
+        table("ORGANISATIONVIEW", "ORGANISATIONID INTEGER, DESCRIPTION TEXT", [(801, "Assessment Team A")]),
+        table("FORMANSWERPERSONVIEW", ", ".join(ECLIPSE_COLUMNS), [
+            ("I-1", guid, "Danger Statement", "COMPLETE", "WORRY", "text", None, 201, "2026-01-06 10:00:00"),
+            ("I-1", guid, "Danger Statement", "COMPLETE", "SAFETY_SCALE", "3", None, 201,
+             "2026-01-06 10:00:00"),
+            ("I-2", guid, "Danger Statement", "COMPLETE", "WORRY", "text", None, 202, "2026-01-08 12:00:00"),
+        ]),
     )  # fmt: skip
 
 
@@ -152,34 +183,6 @@ ECLIPSE_COLUMNS = [
     "INSTANCEID", "DESIGNGUID", "DESIGNSUBNAME", "INSTANCESTATE", "CONTROLNAME",
     "ANSWERVALUE", "DATEANSWERVALUE", "ANSWERFORSUBJECTID", "DATECOMPLETED",
 ]  # fmt: skip
-
-
-def eclipse_database(url: str) -> None:
-    guid = "6f1c2b1e-0000-0000-0000-000000000001"
-    rows = [
-        ("I-1", guid, "Danger Statement", "COMPLETE", "WORRY", "text", None, "P-1", "2026-01-06 10:00:00"),
-        (
-            "I-1",
-            guid,
-            "Danger Statement",
-            "COMPLETE",
-            "SAFETY_SCALE",
-            "3",
-            None,
-            "P-1",
-            "2026-01-06 10:00:00",
-        ),
-        ("I-2", guid, "Danger Statement", "COMPLETE", "WORRY", "text", None, "P-2", "2026-01-08 12:00:00"),
-    ]
-    build(
-        url,
-        f"CREATE TABLE FORMANSWERPERSONVIEW ({', '.join(ECLIPSE_COLUMNS)})",
-        {
-            "FORMANSWERPERSONVIEW": [
-                dict(zip(ECLIPSE_COLUMNS, row, strict=True)) for row in rows
-            ]
-        },
-    )  # fmt: skip
 
 
 def load(name: str) -> dict[str, Any]:
@@ -261,25 +264,39 @@ def test_every_template_reads_one_case(template: tuple[str, dict[str, Any], str]
                 assert str(record[document["mapping"][stream]["fields"]["case_ref"]["path"]]) == str(case_ref)
 
 
-def test_liquidlogic_cases_are_each_childs_latest_referral_with_its_case_type(tmp_path: Path) -> None:
+def read_all(name: str, url: str, stream: str) -> list[Record]:
+    with connector_for(load(name), url) as connector:
+        return records(list(connector.read(stream, None)))
+
+
+def test_liquidlogic_cases_take_case_type_worker_id_and_team_as_d2i_reads_them(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/ll.db"
     liquidlogic_database(url)
 
-    with connector_for(load("liquidlogic"), url) as connector:
-        cases = records(list(connector.read("cases", None)))
+    by_person = {r["DIM_PERSON_ID"]: r for r in read_all("liquidlogic", url, "cases")}
 
-    by_person = {r["DIM_PERSON_ID"]: r for r in cases}
-    assert set(by_person) == {1001, 1002, 1003, 1005}  # 1004 closed long ago
+    assert set(by_person) == {1001, 1002, 1003, 1005, 1006}  # 1004 closed long ago
     assert {p: r["CASE_TYPE"] for p, r in by_person.items()} == {
         1001: "CIN",
         1002: "CP",
         1003: "LAC",
         1005: "CIN",
+        1006: "CIN",  # the CP plan ended and the child stays in need
     }
-    assert by_person[1005]["ROW_ID"] == 6
+    assert by_person[1005]["FACT_REFERRAL_ID"] == 6
     assert by_person[1002]["CP_START_DTTM"] == "2025-12-01 00:00:00"
-    assert by_person[1001]["DEPARTMENT_NAME"] == "Team North"
-    assert by_person[1001]["WORKER_ID"] == "W007"
+    # The allocated worker's DIM_WORKER_ID, never the referral's worker name nor the reviewing officer.
+    assert {p: r["WORKER_ID"] for p, r in by_person.items()} == {
+        1001: 7,
+        1002: 8,
+        1003: None,  # -1: no worker
+        1005: None,
+        1006: None,
+    }
+    assert all("Example" not in str(value) for r in by_person.values() for value in r.values())
+    assert (by_person[1001]["TEAM_NAME"], by_person[1001]["TEAM_CODE"]) == ("Team North", 11)
+    assert (by_person[1003]["TEAM_NAME"], by_person[1003]["TEAM_CODE"]) == (None, 77)  # not in DIM_DEPARTMENT
+    assert (by_person[1005]["TEAM_NAME"], by_person[1005]["TEAM_CODE"]) == (None, None)  # -1: no team
 
 
 def test_liquidlogic_evidence_keeps_each_forms_answers_together_and_resumes(tmp_path: Path) -> None:
@@ -294,5 +311,66 @@ def test_liquidlogic_evidence_keeps_each_forms_answers_together_and_resumes(tmp_
 
     assert [[r["FACT_FORM_ID"] for r in b.records] for b in batches] == [[501, 501], [502, 502]]
     assert batches[-1].position["watermark"] == "2026-01-07 11:01:00"
+    # A form with a FormEndDate answer is finished at that answer's time; the other is a draft.
+    assert [(b.records[0]["FORM_STATE"], b.records[0]["FORM_END_DTTM"]) for b in batches] == [
+        ("COMPLETE", "2026-01-06 10:05:00"),
+        ("DRAFT", None),
+    ]
     # The next run looks back an hour: the latest form is read again, nothing older.
     assert {r["FACT_FORM_ID"] for r in again} == {502}
+
+
+def test_mosaic_cases_follow_registrations_and_the_allocated_workers_id(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/mosaic.db"
+    mosaic_database(url)
+
+    by_person = {r["PERSON_ID"]: r for r in read_all("mosaic", url, "cases")}
+
+    assert {p: r["CASE_TYPE"] for p, r in by_person.items()} == {
+        3001: "CIN",  # a temporary CP registration is not a plan
+        3002: "CP",
+        3003: "CIN",  # deregistered, still in need
+    }
+    assert {p: (r["WORKER_ID"], r["TEAM_NAME"], r["TEAM_CODE"]) for p, r in by_person.items()} == {
+        3001: (501, "Family Safeguarding 1", 61),
+        3002: (502, None, 62),  # organisation not in DM_ORGANISATIONS
+        3003: (None, None, None),
+    }
+
+
+def test_mosaic_evidence_is_one_record_per_step_and_child_and_keeps_steps_without_answers(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/mosaic.db"
+    mosaic_database(url)
+
+    rows = read_all("mosaic", url, "evidence")
+
+    answers_by_record: dict[tuple[int, int], list[str | None]] = {}
+    for row in rows:
+        answers_by_record.setdefault((row["WORKFLOW_STEP_ID"], row["PERSON_ID"]), []).append(
+            row["QUESTION_USER_CODE"]
+        )
+    assert answers_by_record == {
+        (9001, 3001): ["WORRY", "SAFETY_SCALE"],  # subject_person_id 0 answers belong to everyone
+        (9001, 3002): ["WORRY", "SAFETY_SCALE"],
+        (9002, 3001): ["PLAN"],
+        (9003, 3003): [None],  # a completed step with no answer rows still arrives
+    }
+    assert len({r["STEP_SUBJECT_ID"] for r in rows}) == 4
+
+
+def test_eclipse_cases_take_the_professionals_person_id_and_the_allocated_team(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/eclipse.db"
+    eclipse_database(url)
+
+    by_person = {r["PERSONID"]: r for r in read_all("eclipse", url, "cases")}
+
+    assert {p: r["CASE_TYPE"] for p, r in by_person.items()} == {201: "CIN", 202: "CP", 203: "LAC"}
+    assert by_person[202]["CP_STARTDATE"] == "2025-06-01 00:00:00"
+    assert by_person[203]["CP_STARTDATE"] is None  # the deleted CP classification is not read
+    assert {p: (r["WORKER_ID"], r["TEAM_NAME"], r["TEAM_CODE"]) for p, r in by_person.items()} == {
+        201: (90002, "Assessment Team A", 801),
+        202: (None, None, 899),
+        203: (None, None, None),
+    }

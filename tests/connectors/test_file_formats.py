@@ -303,3 +303,20 @@ def test_a_csv_missing_its_header_row_is_refused_without_quoting_the_first_recor
     with pytest.raises(BadFile, match="is the header row missing") as refused:
         CsvFormat(type="csv", required_columns=["form_id"]).parse([path])
     assert "KID771122" not in str(refused.value)
+
+
+def test_a_header_csv_without_its_header_row_is_told_the_header_row_looks_missing(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    members = ssda903_drop(tmp_path, fixtures_dir, (fixtures_dir / "ssda903" / "episodes.csv").read_text())
+    header_csv = tmp_path / "header.csv"
+    header_csv.write_text("".join(header_csv.read_text().splitlines(keepends=True)[1:]))
+
+    with pytest.raises(BadFile) as raised:
+        ssda903.parse(members)
+
+    # The first record's empty MOTHER and MC_DOB cells repeat, as a record's values do.
+    assert str(raised.value) == (
+        "header.csv seems to have no header row: its first row lacks the columns ['CHILD'] and repeats "
+        "values as a record would; add the header row the format expects"
+    )

@@ -54,6 +54,15 @@ def test_a_password_needs_at_most_one_reference() -> None:
         SqlConfig.model_validate(config(password_env="A", password_file="/b"))
 
 
+def test_a_sqlite_database_asks_for_no_password() -> None:
+    with pytest.raises(ValidationError) as refused:
+        SqlConfig.model_validate(config(url="sqlite:///reporting.db", password_env="CMS_DB_PASSWORD"))
+    assert (
+        "a SQLite database is a file and takes no password: remove password_env "
+        "(the file's own permissions guard it)"
+    ) in str(refused.value)
+
+
 @pytest.mark.parametrize(
     ("stream", "message"),
     [

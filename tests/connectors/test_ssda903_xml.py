@@ -55,7 +55,7 @@ def test_the_xml_return_never_passes_on_dates_of_birth_upns_or_postcodes(fixture
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("<EXPSSDA903><CHILD><HEADER><CHILDID>1</CHILDID></HEADER>", "not readable SSDA903 XML"),
+        ("<EXPSSDA903><CHILD><HEADER><CHILDID>1</CHILDID></HEADER>", "not readable SSDA903 XML at line 1"),
         ("<Message/>", "not an SSDA903 return"),
         ("<EXPSSDA903><CHILD><EPISODE/></CHILD></EXPSSDA903>", "without a HEADER/CHILDID"),
     ],
@@ -85,3 +85,47 @@ def test_the_files_connector_reads_an_xml_drop(tmp_path: Path, fixtures_dir: Pat
     records = [r for b in batches for r in b.records]
     assert {r["CHILD"] for r in records} == {"907440", "228005", "773782"}
     assert not [r for b in batches for r in b.rejected if isinstance(r, Rejected)]
+
+
+def test_a_truncated_xml_return_says_where_it_breaks_and_that_it_looks_cut_short(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    whole = (sample(fixtures_dir) / "sample_903.xml").read_bytes()
+    path = tmp_path / "return.xml"
+    path.write_bytes(whole[: len(whole) // 2])
+    cut_at_line = whole[: len(whole) // 2].count(b"\n") + 1
+
+    with pytest.raises(BadFile) as raised:
+        xml_format.parse([path])
+
+    assert str(raised.value).startswith(
+        f"return.xml is not readable SSDA903 XML at line {cut_at_line}, column "
+    )
+    assert "the file looks cut short; copy the whole return again" in str(raised.value)
+
+
+def test_an_xml_return_in_another_encoding_than_it_declares_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "return.xml"
+    text = '<?xml version="1.0" encoding="UTF-8"?>\n<EXPSSDA903>\n<CHILD><HEADER><CHILDID>Zoë</CHILDID>'
+    path.write_bytes((text + "</HEADER></CHILD></EXPSSDA903>").encode("latin-1"))
+
+    with pytest.raises(BadFile) as raised:
+        xml_format.parse([path])
+
+    assert str(raised.value) == (
+        "return.xml is not readable SSDA903 XML at line 3, column 26: a character there is not in the "
+        "file's encoding: save the return as UTF-8, or name its real encoding in the XML declaration"
+    )
+
+
+def test_an_empty_xml_return_is_told_it_is_empty_not_to_configure_the_csv_form(tmp_path: Path) -> None:
+    path = tmp_path / "return.xml"
+    path.write_bytes(b"")
+
+    with pytest.raises(BadFile) as raised:
+        xml_format.parse([path])
+
+    assert (
+        str(raised.value)
+        == "return.xml is empty: the return holds no XML (was it copied before it was written?)"
+    )

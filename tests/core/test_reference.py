@@ -34,6 +34,14 @@ def test_the_reference_documents_options_that_once_had_to_be_guessed(option: str
     assert all(row.split("|")[3].strip() for row in rows)  # a default (or "required") for each
 
 
+def test_the_api_key_name_is_documented_as_the_header_that_carries_the_key() -> None:
+    section = generate().split("### ApiKeyAuth", 1)[1].split("###", 1)[0]
+    (row,) = [line for line in section.splitlines() if line.startswith("| `name` |")]
+    assert row == (
+        "| `name` | string | `X-API-Key` | `X-API-Key` | the header (or query parameter) the key is sent in |"
+    )
+
+
 @pytest.mark.parametrize("schema", [authority_schema, settings_schema], ids=["authority", "settings"])
 def test_every_option_an_editor_completes_says_what_it_does(schema: Callable[[], dict[str, Any]]) -> None:
     document = schema()

@@ -4,68 +4,49 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime
-from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from mapping.identifiers import IdentifierPolicy
 from mapping.outcomes import Mapped, NotPracticeEvidence, OutcomeCounts, Quarantined, RecordOutcome
-from mapping.schema import Case, CaseType, Evidence, EvidenceState
+from mapping.schema import Case, CaseType, Evidence, EvidenceState, is_unlisted_team
 from tests.mapping.builders import KEY, compiled
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "config" / "templates"
+
+
+def template_mapping(name: str) -> dict[str, Any]:
+    """The shipped template's own mapping block, so these rows are mapped as a newcomer's would be."""
+    document = yaml.safe_load((TEMPLATES / f"{name}.yaml").read_text())
+    mapping: dict[str, Any] = document["mapping"]
+    return mapping
+
 
 # Liquidlogic LCS: HDM.Child_Social FACT_FORMS joined with FACT_FORM_ANSWERS -----------------------
 
-LIQUIDLOGIC = """
-mapping:
-  cases:
-    source_id: {path: DIM_PERSON_ID}
-    fields:
-      case_ref: {path: DIM_PERSON_ID}
-      team: {path: DEPARTMENT_NAME}
-      worker: {path: WORKER_ID}
-      case_type: {path: CASE_TYPE, map: {CIN: cin, CP: cp, LAC: looked_after}, default: cin}
-      opened_on: {path: START_DTTM, datetime: iso}
-      closed_on: {path: END_DTTM, datetime: iso}
-      cp_plan_start: {path: CP_START_DTTM, datetime: iso}
-      source_updated_at: {path: UPDATED_DTTM, datetime: iso}
-    system_fields: [ROW_ID]
-  evidence:
-    gather: {by: FACT_FORM_ID, question: ANSWER_NO, answer: ANSWER}
-    source_id: {path: FACT_FORM_ID}
-    system_fields: [FACT_FORM_ANSWER_ID]
-    fields:
-      case_ref: {path: DIM_PERSON_ID}
-      element:
-        path: DIM_ASSESSMENT_TEMPLATE_ID_DESC
-        patterns:
-          - {match: "Danger Statement*", element: danger_statement}
-          - {regex: "^SoS Map", element: mapping}
-          - {match: "*Three Houses*", element: work_with_children}
-      kind:
-        path: DIM_ASSESSMENT_TEMPLATE_ID_DESC
-        patterns: [{match: "*Three Houses*", value: three_houses}]
-      state: {path: SUBSTATUS, map: {D: draft, X: cancelled}, default: completed}
-      evidenced_on: {path: ANSWERED_DTTM, datetime: iso}
-      scale_value: {path: answers.SAFETY_SCALE, number: true}
-"""
+LIQUIDLOGIC = template_mapping("liquidlogic")
 
 _answer_ids = itertools.count(90001)
 
 
 def liquidlogic_form(
-    form_id: int, template: str, answers: dict[str, Any], substatus: str | None = None, person: int = 1001
+    form_id: int, template: str, answers: dict[str, Any], ended: bool = True, person: int = 1001
 ) -> list[dict[str, Any]]:
-    """A form's FACT_FORM_ANSWERS rows joined with its FACT_FORMS row, as the SQL connector yields them."""
+    """A form's rows as the template's evidence query yields them: one per FACT_FORM_ANSWERS row."""
+    end = datetime(2024, 3, 4, 15, 20) if ended else None
     return [
         {
             "FACT_FORM_ID": form_id,
             "DIM_PERSON_ID": person,
-            "DIM_LOOKUP_FORM_TYPE_ID_CODE": "ASS",
             "FACT_FORM_ANSWER_ID": next(_answer_ids),
             "ANSWER_NO": question,
             "ANSWER": answer,
-            "ANSWERED_DTTM": datetime(2024, 3, 4, 15, 20),
             "DIM_ASSESSMENT_TEMPLATE_ID_DESC": template,
-            "SUBSTATUS": substatus,
+            "FORM_STATE": "COMPLETE" if ended else "DRAFT",
+            "FORM_END_DTTM": end,
+            "FORM_ANSWERED_DTTM": datetime(2024, 3, 5, 9, 0),
         }
         for question, answer in answers.items()
     ]
@@ -73,15 +54,15 @@ def liquidlogic_form(
 
 def liquidlogic_case(**columns: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "ROW_ID": 5512,
+        "FACT_REFERRAL_ID": 5512,
         "DIM_PERSON_ID": 1001,
-        "DEPARTMENT_NAME": "Safeguarding North",
-        "WORKER_ID": "WK0042",
+        "TEAM_NAME": "Safeguarding North",
+        "TEAM_CODE": 11,
+        "WORKER_ID": 42,
         "CASE_TYPE": "CP",
-        "START_DTTM": datetime(2024, 1, 8, 9, 0),
-        "END_DTTM": None,
+        "REFRL_START_DTTM": datetime(2024, 1, 8, 9, 0),
+        "REFRL_END_DTTM": None,
         "CP_START_DTTM": datetime(2024, 1, 29, 14, 0),
-        "UPDATED_DTTM": datetime(2024, 3, 4, 2, 0),
     }
     row.update(columns)
     return row
@@ -99,21 +80,30 @@ def test_liquidlogic_cases_map_with_pseudonymised_workers() -> None:
     assert (case.opened_on, case.closed_on, case.cp_plan_start) == (date(2024, 1, 8), None, date(2024, 1, 29))
     assert case.worker is not None
     assert case.worker.startswith("p_")
-    assert "WK0042" not in case.worker
+    assert "42" not in case.worker
 
 
-def test_liquidlogic_forms_map_to_elements_with_their_substatus() -> None:
+def test_liquidlogic_department_missing_from_the_department_table_is_kept_as_unlisted() -> None:
+    mapping = compiled(LIQUIDLOGIC)
+    (case,) = records(mapping.map_batch("cases", [liquidlogic_case(TEAM_NAME=None, TEAM_CODE=77)]))
+    assert isinstance(case, Case)
+    assert case.team is not None
+    assert case.team.startswith("77")
+    assert is_unlisted_team(case.team)
+
+
+def test_liquidlogic_forms_map_to_elements_with_their_form_end_date() -> None:
     rows = [
         *liquidlogic_form(501, "Danger Statement", {"DS1": "If nothing changes...", "SAFETY_SCALE": "4"}),
-        *liquidlogic_form(502, "SoS Mapping", {"M1": "worries"}, substatus="D"),
+        *liquidlogic_form(502, "Family Safety Plan", {"P1": "plan"}, ended=False),
         *liquidlogic_form(503, "Chronology", {"C1": "x", "C2": "y"}),
-        *liquidlogic_form(504, "Direct work - Three Houses", {"H1": "house of worries"}, substatus="X"),
+        *liquidlogic_form(504, "Direct work - Three Houses", {"H1": "house of worries"}),
     ]
     outcomes = compiled(LIQUIDLOGIC).map_batch("evidence", rows)
     assert OutcomeCounts.of(outcomes) == OutcomeCounts(
         records=4, mapped=3, not_practice_evidence=1, quarantined=0, source_rows=6
     )
-    danger, draft_map, not_evidence, houses = outcomes
+    danger, draft_plan, not_evidence, houses = outcomes
     assert isinstance(danger, Mapped)
     assert isinstance(danger.record, Evidence)
     assert (danger.record.element, danger.record.state, danger.record.scale_value) == (
@@ -121,16 +111,20 @@ def test_liquidlogic_forms_map_to_elements_with_their_substatus() -> None:
         EvidenceState.COMPLETED,
         4,
     )
-    assert danger.record.evidenced_on == date(2024, 3, 4)
+    assert danger.record.evidenced_on == date(2024, 3, 4)  # the FormEndDate answer's time
     assert danger.source_rows == 2
-    assert isinstance(draft_map, Mapped)
-    assert draft_map.record.state is EvidenceState.DRAFT  # type: ignore[union-attr]
+    assert isinstance(draft_plan, Mapped)
+    assert isinstance(draft_plan.record, Evidence)
+    assert (draft_plan.record.state, draft_plan.record.evidenced_on) == (
+        EvidenceState.DRAFT,
+        date(2024, 3, 5),
+    )
     assert not_evidence == NotPracticeEvidence(source_id="503", source_type="Chronology", source_rows=2)
     assert isinstance(houses, Mapped)
     assert (houses.record.element, houses.record.kind, houses.record.state) == (  # type: ignore[union-attr]
         "work_with_children",
         "three_houses",
-        EvidenceState.CANCELLED,
+        EvidenceState.COMPLETED,
     )
 
 
@@ -141,72 +135,52 @@ def test_liquidlogic_answer_ids_rewritten_overnight_do_not_change_the_content_ha
     assert [o.content_hash for o in before] == [o.content_hash for o in after]  # type: ignore[union-attr]
 
 
-# Mosaic: dm_workflow_steps joined with dm_cached_form_answers --------------------------------------
+# Mosaic: dm_workflow_steps_people_vw joined with DM_CACHED_FORM_ANSWERS ----------------------------
 
-MOSAIC = """
-mapping:
-  cases:
-    source_id: {path: person_id}
-    fields:
-      case_ref: {path: person_id}
-      case_type: {path: involvement_type, map: {CIN: cin, CPP: cp, CLA: looked_after}}
-      opened_on: {path: start_date, date: iso}
-  evidence:
-    gather:
-      by: workflow_step_id
-      question: question_user_code
-      answer: [text_answer, number_answer, date_answer]
-    source_id: {path: workflow_step_id}
-    fields:
-      case_ref: {path: subject_person_id}
-      element:
-        path: workflow_step_type_id
-        map: {1201: danger_statement, 1202: safety_plan, 1300: work_with_children}
-      kind: {path: answers.SOS_TOOL, map: {TH: three_houses, WF: wizards_and_fairies, SH: safety_house}}
-      state:
-        path: step_status
-        map: {PROPOSED: draft, STARTED: draft, REOPENED: draft, COMPLETED: completed, CANCELLED: cancelled}
-      evidenced_on: {first_of: [completed_on, started_on, incoming_on], date: iso}
-      scale_value: {path: answers.SOS_SCALE, number: true}
-"""
+MOSAIC = template_mapping("mosaic")
 
 
 def mosaic_step(
-    step_id: int, step_type: int, status: str, answers: dict[str, Any], completed_on: datetime | None = None
+    step_id: int,
+    step_type: int,
+    status: str,
+    answers: dict[str, Any],
+    completed_on: datetime | None = None,
+    person: int = 3077,
 ) -> list[dict[str, Any]]:
+    """A step's rows for one child; a step without answers is one row with empty answer columns."""
     step = {
-        "workflow_step_id": step_id,
-        "workflow_step_type_id": step_type,
-        "step_status": status,
-        "incoming_on": datetime(2024, 2, 1, 8, 0),
-        "started_on": datetime(2024, 2, 2, 10, 0),
-        "completed_on": completed_on,
+        "STEP_SUBJECT_ID": step_id * 1_000_000_000 + person,
+        "WORKFLOW_STEP_ID": step_id,
+        "PERSON_ID": person,
+        "WORKFLOW_STEP_TYPE_ID": step_type,
+        "STEP_STATUS": status,
+        "INCOMING_ON": datetime(2024, 2, 1, 8, 0),
+        "STARTED_ON": datetime(2024, 2, 2, 10, 0),
+        "COMPLETED_ON": completed_on,
+        "STEP_CHANGED_ON": completed_on or datetime(2024, 2, 2, 10, 0),
     }
+    empty = {"FORM_ANSWER_ROW_ID": None, "QUESTION_USER_CODE": None, "TEXT_ANSWER": None, "DATE_ANSWER": None}
     return [
         {
             **step,
-            "form_answer_row_id": step_id * 100 + n,
-            "form_id": step_id + 7000,
-            "subject_person_id": "P77",
-            "question_user_code": question,
-            "text_answer": answer if isinstance(answer, str) else None,
-            "number_answer": answer if isinstance(answer, Decimal) else None,
-            "date_answer": answer if isinstance(answer, datetime) else None,
+            "FORM_ANSWER_ROW_ID": step_id * 100 + n,
+            "QUESTION_USER_CODE": question,
+            "TEXT_ANSWER": answer if isinstance(answer, str) else None,
+            "DATE_ANSWER": answer if isinstance(answer, datetime) else None,
         }
         for n, (question, answer) in enumerate(answers.items())
-    ]
+    ] or [{**step, **empty}]
 
 
 def test_mosaic_steps_map_by_step_type_with_their_step_status() -> None:
     rows = [
-        *mosaic_step(
-            11, 1201, "COMPLETED", {"SOS_SCALE": Decimal("6"), "DS": "..."}, datetime(2024, 2, 9, 16, 0)
-        ),
-        *mosaic_step(12, 1300, "STARTED", {"SOS_TOOL": "WF", "MET": datetime(2024, 2, 3)}),
+        *mosaic_step(11, 1201, "COMPLETED", {"SAFETY_SCALE": "6", "DS": "..."}, datetime(2024, 2, 9, 16, 0)),
+        *mosaic_step(12, 1203, "STARTED", {"MET": datetime(2024, 2, 3)}),
         *mosaic_step(13, 4444, "COMPLETED", {"X": "y"}),
-        *mosaic_step(14, 1202, "REOPENED", {"SOS_SCALE": Decimal("6.5")}),
+        *mosaic_step(14, 1202, "REOPENED", {"SAFETY_SCALE": "6.5"}),
     ]
-    danger, tool, other, bad_scale = compiled(MOSAIC).map_batch("evidence", rows)
+    danger, houses, other, bad_scale = compiled(MOSAIC).map_batch("evidence", rows)
     assert isinstance(danger, Mapped)
     assert isinstance(danger.record, Evidence)
     assert (
@@ -214,22 +188,31 @@ def test_mosaic_steps_map_by_step_type_with_their_step_status() -> None:
         danger.record.state,
         danger.record.scale_value,
         danger.record.evidenced_on,
-    ) == (
-        "danger_statement",
-        EvidenceState.COMPLETED,
-        6,
-        date(2024, 2, 9),
-    )
-    assert isinstance(tool, Mapped)
-    assert isinstance(tool.record, Evidence)
-    assert (tool.record.kind, tool.record.state, tool.record.evidenced_on) == (
-        "wizards_and_fairies",
+    ) == ("danger_statement", EvidenceState.COMPLETED, 6, date(2024, 2, 9))
+    assert danger.record.case_ref == "3077"
+    assert isinstance(houses, Mapped)
+    assert isinstance(houses.record, Evidence)
+    assert (houses.record.kind, houses.record.state, houses.record.evidenced_on) == (
+        "three_houses",
         EvidenceState.DRAFT,
         date(2024, 2, 2),  # not completed: the date it was started, recorded as a draft
     )
-    assert other == NotPracticeEvidence(source_id="13", source_type="4444", source_rows=1)
+    assert other == NotPracticeEvidence(source_id="13000003077", source_type="4444", source_rows=1)
     assert isinstance(bad_scale, Quarantined)
     assert bad_scale.reason == "scale_value: '6.5' is not a whole number"
+
+
+def test_mosaic_completed_step_without_answer_rows_still_evidences() -> None:
+    (outcome,) = compiled(MOSAIC).map_batch(
+        "evidence", mosaic_step(16, 1202, "COMPLETED", {}, datetime(2024, 2, 12, 9, 0))
+    )
+    assert isinstance(outcome, Mapped)
+    assert isinstance(outcome.record, Evidence)
+    assert (outcome.record.element, outcome.record.state, outcome.record.evidenced_on) == (
+        "safety_plan",
+        EvidenceState.COMPLETED,
+        date(2024, 2, 12),
+    )
 
 
 def test_mosaic_unknown_step_status_is_quarantined_not_guessed() -> None:

@@ -94,7 +94,7 @@ def test_a_quarantine_reason_never_quotes_long_text() -> None:
 def test_a_quarantine_reason_never_quotes_an_identifier() -> None:
     outcome = only(compiled().map_batch("cases", [a_case_row(ID="C" * 200)]))
     assert isinstance(outcome, Quarantined)
-    assert outcome.reason == "source_id: longer than 128 characters"
+    assert outcome.reason == "source_id: longer than 128 characters, the most a reference may have"
     assert "CCCC" not in outcome.reason
 
 

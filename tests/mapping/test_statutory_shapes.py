@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
+
+from connectors.formats import CinCensusFormat
 from mapping.outcomes import Mapped, Quarantined
 from mapping.schema import Case, CaseType
 from tests.mapping.builders import compiled
@@ -26,8 +31,8 @@ mapping:
     source_id: {path: LAchildID}
     fields:
       case_ref: {path: LAchildID}
-      # A child protection plan start makes it a CP case; otherwise a child in need.
-      case_type: {path: CPPstartDate, patterns: [{regex: ".", value: cp}], default: cin}
+      # An open child protection plan makes it a CP case; an ended one or none, a child in need.
+      case_type: {path: OpenCPPstartDate, patterns: [{regex: ".", value: cp}], default: cin}
       opened_on: {path: CINreferralDate, date: iso}
       closed_on: {path: CINclosureDate, date: iso}
       cp_plan_start: {path: CPPstartDate, date: iso}
@@ -47,6 +52,7 @@ def a_cin_child(**overrides: Any) -> dict[str, Any]:
         "PrimaryNeedCode": "N4",
         "CINclosureDate": "",
         "CPPstartDate": "",
+        "OpenCPPstartDate": None,
     }
     child.update(overrides)
     return child
@@ -64,7 +70,7 @@ def test_cin_census_children_become_cin_or_cp_cases() -> None:
         "cases",
         [
             a_cin_child(CINclosureDate="2023-02-27"),
-            a_cin_child(LAchildID="DfEX0000002", CPPstartDate="2022-12-06"),
+            a_cin_child(LAchildID="DfEX0000002", CPPstartDate="2022-12-06", OpenCPPstartDate="2022-12-06"),
         ],
     )
     assert (case_of(cin).case_type, case_of(cin).closed_on, case_of(cin).cp_plan_start) == (
@@ -150,3 +156,43 @@ def test_an_ssda903_date_that_is_not_a_real_day_is_quarantined() -> None:
 def test_ssda903_postcodes_never_reach_the_case() -> None:
     case = case_of(compiled(SSDA903).map_batch("cases", [an_episode()])[0])
     assert "AB1 2CD" not in case.model_dump_json()
+
+
+FILES_TEMPLATE = Path(__file__).resolve().parents[2] / "config" / "templates" / "files.yaml"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def census_case(path: Path, child: str) -> Case:
+    """A child of a CIN census file, read by the files connector's format and mapped by the `files`
+    template's own case mapping."""
+    parsed = CinCensusFormat(type="cin_census").parse([path])
+    (record,) = [r for r in parsed.records if r["LAchildID"] == child]
+    mapping = yaml.safe_load(FILES_TEMPLATE.read_text())["mapping"]
+    (outcome,) = compiled(mapping).map_batch("cases", [record])
+    assert isinstance(outcome, Mapped), outcome
+    assert isinstance(outcome.record, Case)
+    return outcome.record
+
+
+@pytest.mark.parametrize(
+    ("plan_end", "case_type"),
+    [("<CPPendDate>2023-03-14</CPPendDate>", CaseType.CIN), ("", CaseType.CP)],
+    ids=["plan ended: in need", "plan open: child protection"],
+)
+def test_a_child_still_in_need_after_their_cp_plan_ended_is_a_cin_case(
+    tmp_path: Path, plan_end: str, case_type: CaseType
+) -> None:
+    # The real 2024 sample's child, their CIN episode left open (they stay in need).
+    text = (FIXTURES / "cin-census" / "CIN_Census_2024.xml").read_text()
+    assert "<CINclosureDate>2023-02-27</CINclosureDate>" in text
+    assert "<CPPendDate>2023-03-14</CPPendDate>" in text
+    path = tmp_path / "census.xml"
+    path.write_text(
+        text.replace("<CINclosureDate>2023-02-27</CINclosureDate>", "").replace(
+            "<CPPendDate>2023-03-14</CPPendDate>", plan_end
+        )
+    )
+
+    case = census_case(path, "DfEX0000001")
+
+    assert (case.case_type, case.closed_on, case.cp_plan_start) == (case_type, None, date(2022, 2, 17))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -170,46 +171,51 @@ def test_sql_template_from_an_empty_machine_to_a_first_sync(tmp_path: Path) -> N
     assert board["P2"]["safety_plan"] == "in_progress"
 
 
+def test_a_sqlite_source_left_with_the_templates_password_line_is_told_to_drop_it(tmp_path: Path) -> None:
+    settings = tmp_path / "sofs" / "sofs-sync.yaml"
+    assert run_cli("--config", str(settings), "init").exit_code == 0
+    assert run_cli("--config", str(settings), "new-authority", "westshire", "--from", "sql").exit_code == 0
+    authority = settings.parent / "authorities" / "westshire.yaml"
+    authority.write_text(set_line(authority.read_text(), "url", '"sqlite:///../reporting.db"'))
+
+    checked = run_cli("--config", str(settings), "check", "westshire", env=KEY_ENV)
+
+    assert checked.exit_code == 2
+    assert (
+        "connector: a SQLite database is a file and takes no password: remove password_env" in checked.output
+    )
+    assert "cannot resolve the database password" not in checked.output
+
+
 def test_ssd_template_reads_the_case_skeleton_from_an_ssd_shaped_database(tmp_path: Path) -> None:
+    """Values shaped as Data to Insight's SystemC deployment fills them: department and worker ids
+    from HDM (DIM_DEPARTMENT_ID, DIM_WORKER_ID), and the worker's name in cine_referral_worker_id."""
     sofs = newcomer(
         tmp_path,
         "ssd",
         lambda text: without_line(set_line(text, "url", '"sqlite:///../ssd.db"'), "password_env"),
     )
+
+    def referral(
+        ref: str, person: str, on: str, team: str, worker_name: str, closed: str | None = None
+    ) -> dict[str, Any]:
+        return {
+            "cine_referral_id": ref,
+            "cine_person_id": person,
+            "cine_referral_date": f"{on} 00:00:00",
+            "cine_close_date": closed and f"{closed} 00:00:00",
+            "cine_referral_team": team,
+            "cine_referral_worker_id": worker_name,
+        }
+
     rows = {
         "ssd_cin_episodes": [
-            {
-                "cine_referral_id": "R1",
-                "cine_person_id": "P1",
-                "cine_referral_date": "2025-12-01 00:00:00",
-                "cine_close_date": None,
-                "cine_referral_team": "T1",
-                "cine_referral_worker_id": "W9",
-            },
-            {
-                "cine_referral_id": "R2",
-                "cine_person_id": "P2",
-                "cine_referral_date": "2025-11-01 00:00:00",
-                "cine_close_date": None,
-                "cine_referral_team": "T2",
-                "cine_referral_worker_id": "W2",
-            },
-            {
-                "cine_referral_id": "R0",
-                "cine_person_id": "P3",
-                "cine_referral_date": "2020-01-01 00:00:00",
-                "cine_close_date": "2020-06-01 00:00:00",
-                "cine_referral_team": "T1",
-                "cine_referral_worker_id": "W1",
-            },
-            {
-                "cine_referral_id": "R3",
-                "cine_person_id": "P3",
-                "cine_referral_date": "2025-10-01 00:00:00",
-                "cine_close_date": None,
-                "cine_referral_team": "T1",
-                "cine_referral_worker_id": "W1",
-            },
+            referral("R1", "P1", "2025-12-01", "1001", "Jane Smith"),
+            referral("R2", "P2", "2025-11-01", "1002", "Jane Smith"),
+            referral("R0", "P3", "2020-01-01", "1001", "Amir Khan", closed="2020-06-01"),
+            referral("R3", "P3", "2025-10-01", "1001", "Amir Khan"),
+            referral("R4", "P4", "2025-09-01", "999", "Amir Khan"),
+            referral("R5", "P5", "2025-08-01", "1002", "Jane Smith"),
         ],
         "ssd_cp_plans": [
             {
@@ -218,6 +224,13 @@ def test_ssd_template_reads_the_case_skeleton_from_an_ssd_shaped_database(tmp_pa
                 "cppl_person_id": "P1",
                 "cppl_cp_plan_start_date": "2025-12-10 00:00:00",
                 "cppl_cp_plan_end_date": None,
+            },
+            {  # ended: the child stays in need
+                "cppl_cp_plan_id": "CP5",
+                "cppl_referral_id": "R5",
+                "cppl_person_id": "P5",
+                "cppl_cp_plan_start_date": "2025-08-20 00:00:00",
+                "cppl_cp_plan_end_date": "2025-12-20 00:00:00",
             },
         ],
         "ssd_cla_episodes": [
@@ -231,30 +244,65 @@ def test_ssd_template_reads_the_case_skeleton_from_an_ssd_shaped_database(tmp_pa
         "ssd_involvements": [
             {
                 "invo_involvements_id": "I1",
-                "invo_professional_id": "W1",
-                "invo_professional_team": "T1",
+                "invo_professional_id": "20451",
+                "invo_professional_team": "1001",
                 "invo_involvement_start_date": "2025-12-01 00:00:00",
                 "invo_involvement_end_date": None,
                 "invo_referral_id": "R1",
                 "invo_person_id": "P1",
             },
+            {
+                "invo_involvements_id": "I3",
+                "invo_professional_id": "20451",
+                "invo_professional_team": "1001",
+                "invo_involvement_start_date": "2025-10-01 00:00:00",
+                "invo_involvement_end_date": None,
+                "invo_referral_id": "R3",
+                "invo_person_id": "P3",
+            },
         ],
         "ssd_department": [
-            {"dept_team_id": "T1", "dept_team_name": "Team North"},
-            {"dept_team_id": "T2", "dept_team_name": "Team South"},
+            {"dept_team_id": "1001", "dept_team_name": "Team North"},
+            {"dept_team_id": "1002", "dept_team_name": "Team South"},
         ],
         **form_rows(),
     }
+    # A map authorised 12 days ago with no answer rows still evidences its element.
+    authorised = (date.today() - timedelta(days=12)).isoformat()
+    rows["sos_forms"].append(
+        {
+            "form_id": "F4",
+            "person_ref": "P4",
+            "form_type": "SoS Mapping",
+            "status": "authorised",
+            "started_on": authorised,
+            "completed_on": authorised,
+            "updated_at": f"{authorised} 10:00:00",
+        }
+    )
     build_database(tmp_path / "sofs" / "ssd.db", ssd_tables() + ";" + FORM_TABLES, rows)
 
+    checked = sofs("check", "westshire")
+    assert "1 sampled cases name a team code the team list lacks" in checked
     board = first_sync(sofs)
 
     assert {ref: (case["case_type"], case["team"]) for ref, case in board.items()} == {
         "P1": ("cp", "Team North"),
         "P2": ("cin", "Team South"),
         "P3": ("looked_after", "Team North"),
+        "P4": ("cin", "999 (team not in the team list)"),
+        "P5": ("cin", "Team South"),
     }
     assert board["P1"]["safety_goal"] == "evidenced"
+    assert board["P4"]["mapping"] == "evidenced"
+
+    # A worker id finds its caseload; a referral's worker name is never read, so finds nothing.
+    def caseload(worker: str) -> set[str]:
+        listed = json.loads(sofs("dashboard", "westshire", "--worker", worker, "--json"))
+        return {case["case_ref"] for case in listed["cases"]}
+
+    assert caseload("20451") == {"P1", "P3"}
+    assert caseload("Jane Smith") == set()
 
 
 @pytest.fixture
@@ -363,3 +411,15 @@ def test_files_template_from_an_empty_machine_to_a_first_sync(tmp_path: Path) ->
 
 def _between(text: str, start: str, end: str) -> list[str]:
     return [part.split(end, 1)[0] for part in text.split(start)[1:]]
+
+
+def test_sync_with_no_authority_enabled_says_so_instead_of_printing_nothing(tmp_path: Path) -> None:
+    settings = tmp_path / "sofs" / "sofs-sync.yaml"
+    assert run_cli("--config", str(settings), "init").exit_code == 0
+    assert run_cli("--config", str(settings), "new-authority", "westshire", "--from", "files").exit_code == 0
+
+    synced = run_cli("--config", str(settings), "sync")
+
+    assert synced.exit_code == 2
+    assert "no authority is enabled, so there is nothing to sync" in synced.output
+    assert "(authority files: westshire)" in synced.output

@@ -364,6 +364,22 @@ def test_per_case_resync_of_a_case_nobody_has_fails_and_says_so(setup) -> None:
     assert "NOPE123" not in (result.error or "")
 
 
+def test_per_case_resync_of_a_case_the_store_holds_as_deleted_says_so(setup) -> None:
+    runner_for, _store = setup
+    runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    gone = {stream: [r for r in rows if "C2" not in r.values()] for stream, rows in data().items()}
+    one_case = RunRequest(
+        Trigger.MANUAL, "admin", Mode.CASE, reason="closed in error", case_ref="C2", allow_deletions=True
+    )
+    assert runner_for(MemoryConnector(data=gone)).run("mem-la", one_case).counts.deleted > 0
+
+    again = runner_for(MemoryConnector(data=gone)).run("mem-la", one_case)
+
+    assert again.outcome is RunOutcome.FAILED
+    assert "the store holds that case as deleted" in (again.error or "")
+    assert "neither the source nor the store" not in (again.error or "")
+
+
 def test_an_element_the_authority_added_shows_on_the_whiteboard(tmp_path: Path, sqlite_store: Engine) -> None:
     folder = tmp_path / "config"
     yaml_text = AUTHORITY_YAML.replace(

@@ -113,6 +113,18 @@ def _print_check(result: dict[str, object]) -> None:
             console.print(table)
         for reason in stream["quarantine_reasons"]:
             console.print(f"  quarantine reason: {reason}")
+        if stream["unlisted_teams"]:
+            console.print(
+                f"[yellow]warning[/]: {stream['unlisted_teams']} sampled cases name a team code the team "
+                "list lacks; they show as '(team not in the team list)' until the list has it",
+                highlight=False,
+            )
+        if stream["worker_names"]:
+            console.print(
+                f"[yellow]warning[/]: {stream['worker_names']} sampled records hold a person's name as "
+                "their worker; map worker from a worker id column, or set identifiers.worker: drop",
+                highlight=False,
+            )
     for element in cov["unreached_elements"]:
         console.print(f"[yellow]warning[/]: no rule maps any record to element {element}")
     for name in cov["unmapped_streams"]:

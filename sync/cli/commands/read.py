@@ -113,11 +113,16 @@ def status(app: App, as_json: bool) -> None:
     )
 
 
-def _orphans(orphaned: int, evidence: int, alert: bool) -> str:
+def _orphans(orphaned: int, evidence: int, alert: bool) -> Any:
+    """The count, and when it is a large share a styled warning (a rich Text: never markup in a pipe)."""
     if not orphaned:
         return "0"
     text = f"{orphaned} ({orphaned / evidence:.0%})"
-    return f"[bold red]{text} check how both streams key cases[/]" if alert else text
+    if not alert:
+        return text
+    from rich.text import Text  # the terminal library, for a terminal only
+
+    return Text(f"{text} check how both streams key cases", style="bold red")
 
 
 RUN_COLUMNS = [

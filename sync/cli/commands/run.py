@@ -105,6 +105,13 @@ def sync_command(app: App, authorities: tuple[str, ...], by: str | None, as_json
     """Incremental sync now, of the named authorities or of every enabled one."""
     config = app.config
     codes = list(authorities) or config.enabled_codes()
+    if not codes:
+        written = ", ".join(sorted(config.authorities)) or "none yet"
+        raise UsageError(
+            "no authority is enabled, so there is nothing to sync. Name one (`sofs-sync sync CODE`), or "
+            "set enabled: true in its file once `sofs-sync check CODE` passes "
+            f"(authority files: {written})"
+        )
     for code in codes:
         config.authority(code)
     runner = SyncRunner(config, store_for_runs(app))
