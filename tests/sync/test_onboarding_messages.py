@@ -1,28 +1,19 @@
-"""What a newcomer is told when an authority file's path is mistyped: which path, and what to do."""
+"""What a newcomer is told when there is nothing to do yet."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from tests.conftest import run_cli
-from tests.sync.test_onboarding import KEY_ENV, set_line
 
 
-def test_a_mistyped_drop_folder_is_named_with_what_to_do_not_called_unreachable(tmp_path: Path) -> None:
+def test_sync_with_no_authority_enabled_says_so_instead_of_printing_nothing(tmp_path: Path) -> None:
     settings = tmp_path / "sofs" / "sofs-sync.yaml"
     assert run_cli("--config", str(settings), "init").exit_code == 0
     assert run_cli("--config", str(settings), "new-authority", "westshire", "--from", "files").exit_code == 0
-    authority = settings.parent / "authorities" / "westshire.yaml"
-    authority.write_text(set_line(authority.read_text(), "folder", "dorps"))  # meant: drops
-    (authority.parent / "drops").mkdir()
 
-    checked = run_cli("--config", str(settings), "check", "westshire", env=KEY_ENV)
+    synced = run_cli("--config", str(settings), "sync")
 
-    assert checked.exit_code != 0
-    message = " ".join(checked.output.split())
-    assert "source not reachable" not in message
-    assert (
-        f"folder {authority.parent / 'dorps'} does not exist, though {authority.parent} does: correct the "
-        "`folder:` path in the authority file (a relative path counts from the authority file's folder), "
-        "or mount the share if the folder is on one"
-    ) in message
+    assert synced.exit_code == 2
+    assert "no authority is enabled, so there is nothing to sync" in synced.output
+    assert "(authority files: westshire)" in synced.output
