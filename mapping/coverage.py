@@ -74,10 +74,12 @@ def coverage(mapping: CompiledMapping, samples: Mapping[str, Sequence[Mapping[st
 
 def _stream_coverage(stream: CompiledStream, rows: Sequence[Mapping[str, Any]]) -> StreamCoverage:
     outcomes = []
+    firsts = []
     seen: dict[tuple[str | None, str | None], list[int]] = {}
     for record, source_rows in stream.source_records(rows):
         mapped = stream.map_record(record, source_rows)
         outcomes.extend(mapped)
+        firsts.append(mapped[0])
         if stream.element is None:
             continue
         tally = seen.setdefault((stream.source_type(record), _element_of(stream, record, mapped)), [0, 0])
@@ -85,7 +87,8 @@ def _stream_coverage(stream: CompiledStream, rows: Sequence[Mapping[str, Any]]) 
         tally[1] += isinstance(mapped[0], Quarantined)
     types = [SourceTypeCoverage(t, e, n, q) for (t, e), (n, q) in seen.items()]
     types.sort(key=lambda c: (-c.records, c.source_type or ""))
-    return StreamCoverage(stream.name, OutcomeCounts.of(outcomes), types, _sample_reasons(outcomes))
+    # Counted by source record: a form evidencing two elements is one sampled record, not two.
+    return StreamCoverage(stream.name, OutcomeCounts.of(firsts), types, _sample_reasons(outcomes))
 
 
 def _element_of(stream: CompiledStream, record: Mapping[str, Any], outcomes: Sequence[object]) -> str | None:
