@@ -28,9 +28,9 @@ from sync.run.sample_join import cases_for, sampled_records
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
-    """Connectivity, a sample read of each stream, how the mapping covers what came back, and which
-    guard a sync would trip: the cases the sampled practice evidence names are read to judge it.
+    """Connectivity, a sample of each stream, how the mapping covers it, and the guard a sync would trip.
 
+    The cases the sampled practice evidence names are read to judge it, as a sync would find them.
     Reads without moving any stream position and writes nothing to the store.
     """
     config = app.config
