@@ -80,10 +80,12 @@ def coverage(mapping: CompiledMapping, samples: Mapping[str, Sequence[Mapping[st
 
 def _stream_coverage(stream: CompiledStream, rows: Sequence[Mapping[str, Any]]) -> StreamCoverage:
     outcomes = []
+    firsts = []
     seen: dict[tuple[str | None, str | None], list[int]] = {}
     for record, source_rows in stream.source_records(rows):
         mapped = stream.map_record(record, source_rows)
         outcomes.extend(mapped)
+        firsts.append(mapped[0])
         if stream.element is None:
             continue
         tally = seen.setdefault((stream.source_type(record), _element_of(stream, record, mapped)), [0, 0])
@@ -95,8 +97,9 @@ def _stream_coverage(stream: CompiledStream, rows: Sequence[Mapping[str, Any]]) 
         isinstance(o, Mapped) and is_unlisted_team(getattr(o.record, "team", None)) for o in outcomes
     )
     names = sum(isinstance(o, Quarantined) and WORKER_NAME_REASON in o.reason for o in outcomes)
+    # Counted by source record: a form evidencing two elements is one sampled record, not two.
     return StreamCoverage(
-        stream.name, OutcomeCounts.of(outcomes), types, _sample_reasons(outcomes), unlisted, names
+        stream.name, OutcomeCounts.of(firsts), types, _sample_reasons(outcomes), unlisted, names
     )
 
 

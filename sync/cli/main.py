@@ -33,7 +33,7 @@ COMMANDS: dict[str, Entry] = {
     ),
     "check": Entry(
         "sync.cli.commands.onboard:check",
-        "Connectivity, a sample read of each stream, and how the mapping covers what came back.",
+        "Connectivity, a sample of each stream, how the mapping covers it, and the guard a sync would trip.",
     ),
     "sync": Entry(
         "sync.cli.commands.run:sync_command",

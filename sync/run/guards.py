@@ -32,7 +32,8 @@ class Trip:
     message: str
 
 
-def _share(part: int, whole: int) -> str:
+def share_of(part: int, whole: int) -> str:
+    """A part of a whole as guards say it: "3 of 20 (15%)"."""
     return f"{part:,} of {whole:,} ({part / whole:.0%})" if whole else f"{part:,}"
 
 
@@ -52,7 +53,7 @@ def judge(
             trips.append(
                 Trip(
                     "quarantine",
-                    f"{_share(read.quarantined, candidates)} {stream} records could not be mapped, more "
+                    f"{share_of(read.quarantined, candidates)} {stream} records could not be mapped, more "
                     f"than the quarantine guard of {guards.quarantine:.0%}; see `sofs-sync quarantine` for "
                     "the reasons (often a column the mapping names that the source does not return)",
                 )
@@ -62,7 +63,7 @@ def judge(
             trips.append(
                 Trip(
                     "duplicates",
-                    f"{_share(measure.conflicting, measure.keys)} {stream} keys came more than once with "
+                    f"{share_of(measure.conflicting, measure.keys)} {stream} keys came more than once with "
                     f"different content, more than the duplicates guard of {guards.duplicates:.0%}; check "
                     f"that the {stream} mapping's key names one record (a case reference, a form id)",
                 )
@@ -76,7 +77,7 @@ def judge(
         trips.append(
             Trip(
                 "orphans",
-                f"{_share(evidence.orphaned, evidence.keys)} practice evidence records name a case the "
+                f"{share_of(evidence.orphaned, evidence.keys)} practice evidence records name a case the "
                 f"store does not have, more than the orphans guard of {guards.orphans:.0%}; check that the "
                 "cases and evidence mappings take case_ref from matching columns (see `sofs-sync check`)",
             )
@@ -87,7 +88,7 @@ def judge(
         trips.append(
             Trip(
                 "deletions",
-                f"this resync would mark {_share(vanished, live)} live records deleted, more than its "
+                f"this resync would mark {share_of(vanished, live)} live records deleted, more than its "
                 f"deletion guard of {deletion_guard:.0%}. Check the connector settings first (a page key, a "
                 "filter, a query); if the source really no longer has them, resync again with "
                 "--allow-deletions",

@@ -9,6 +9,7 @@ from typing import Any
 from mapping.coverage import MAX_REASONS, SourceTypeCoverage, coverage
 from mapping.outcomes import OutcomeCounts
 from tests.mapping.builders import a_case_row, a_spec, an_evidence_row, compiled
+from tests.mapping.test_several_elements import COMBINED_FORM
 
 BY_TEMPLATE = a_spec(
     evidence={
@@ -99,3 +100,15 @@ def test_a_coverage_report_is_plain_json() -> None:
     assert document["streams"][1]["source_types"] == [
         {"source_type": "Chronology", "element": None, "records": 1, "quarantined": 0}
     ]
+
+
+def test_a_form_evidencing_two_elements_is_one_sample_record() -> None:
+    rows = evidence_rows("Danger Statement & Safety Goal", "Danger Statement", "Chronology")
+    (stream,) = coverage(compiled(COMBINED_FORM), {"evidence": rows}).streams
+    # Three forms were sampled: `check --sample 3` says 3 records, not one per element row.
+    assert stream.counts == OutcomeCounts(
+        records=3, mapped=2, not_practice_evidence=1, quarantined=0, source_rows=3
+    )
+    assert SourceTypeCoverage("Danger Statement & Safety Goal", "danger_statement, safety_goal", 1) in (
+        stream.source_types
+    )

@@ -225,7 +225,7 @@ def test_evidence_keyed_to_another_case_column_is_refused_and_status_says_so(tmp
     sync = run_cli("--config", str(settings), "sync", "la")
 
     assert check.exit_code == 1
-    assert "no sampled evidence names a sampled case" in check.output
+    assert "a sync would be refused: orphans guard:" in " ".join(check.output.split())
     assert sync.exit_code == 3
     assert "evidence records name a case the store does not have" in sync.output
     [status] = json.loads(run_cli("--config", str(settings), "status", "--json").stdout)

@@ -8,16 +8,18 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from config.authority import Guards
 from config.settings import load_settings
-from connectors.base import Record
+from connectors.base import CheckReport, Connector
 from connectors.errors import ConnectorError
 from mapping.coverage import coverage
 from mapping.mapper import CompiledMapping
-from mapping.outcomes import Mapped
 from sync.cli.app import App
 from sync.cli.output import RunFailed, emit_json
 from sync.run.compile import compile_for, identifiers_for, stored_case_ref
 from sync.run.runner import build_connector
+from sync.run.sample_guards import SampleJudgement, StreamSample, judge_sample
+from sync.run.sample_join import cases_for, sampled_records
 
 
 @click.command()
@@ -26,30 +28,35 @@ from sync.run.runner import build_connector
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
-    """Connectivity, a sample read of each stream, and how the mapping covers what came back.
+    """Connectivity, a sample of each stream, how the mapping covers it, and the guard a sync would trip.
 
+    The cases the sampled practice evidence names are read to judge it, as a sync would find them.
     Reads without moving any stream position and writes nothing to the store.
     """
     config = app.config
     la = config.authority(authority)
     compiled = compile_for(la, config.settings.element_keys)
     identifiers = identifiers_for(la)
+    judgement = SampleJudgement()
     try:
         with build_connector(la) as connector:
             report = connector.check(sample_size)
+            if report.reachable:
+                judgement = _judged_by_join(connector, compiled, report, sample_size, la.file.guards)
     except ConnectorError as exc:
         raise RunFailed(f"{authority}: cannot read the source: {exc}") from None
     if not report.reachable and not as_json:
         # Nothing was sampled: the coverage report would only list every element as unreached.
         raise RunFailed(f"{authority}: source not reachable: {report.detail}")
     samples = {s.stream: s.records for s in report.samples}
-    problems = [*report.problems, *_unmatched_evidence(compiled, samples)]
     result = {
         "authority": authority,
         "reachable": report.reachable,
         "detail": report.detail,
-        "problems": problems,
-        "notes": report.notes,
+        "problems": report.problems,
+        "guards": [asdict(trip) for trip in judgement.trips],
+        "orphans": judgement.orphans,
+        "notes": [*report.notes, *judgement.notes],
         "unreadable": [asdict(r.told(identifiers)) for s in report.samples for r in s.rejected],
         "coverage": asdict(coverage(compiled, samples)),
     }
@@ -59,23 +66,26 @@ def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
         _print_check(result)
     if not report.reachable:
         raise RunFailed(f"{authority}: source not reachable: {report.detail}")
-    if problems:
-        raise RunFailed(f"{authority}: a sync would fail or go wrong; put right the problems above")
+    if report.problems or judgement.trips:
+        raise RunFailed(
+            f"{authority}: a sync would fail, be refused or go wrong; put right what is said above"
+        )
 
 
-def _unmatched_evidence(compiled: CompiledMapping, samples: dict[str, list[Record]]) -> list[str]:
-    """Sampled evidence that names none of the sampled cases: the streams likely key cases differently."""
-    refs: dict[str, set[str]] = {}
-    for stream in ("cases", "evidence"):
-        outcomes = compiled.map_batch(stream, samples.get(stream, [])) if stream in compiled.streams else []
-        refs[stream] = {o.record.case_ref for o in outcomes if isinstance(o, Mapped)}
-    if refs["cases"] and refs["evidence"] and not refs["cases"] & refs["evidence"]:
-        return [
-            f"no sampled evidence names a sampled case ({len(refs['evidence'])} case references in the "
-            f"evidence sample, {len(refs['cases'])} in the cases sample); check that both streams take "
-            "case_ref from columns holding the same reference"
-        ]
-    return []
+def _judged_by_join(
+    connector: Connector, compiled: CompiledMapping, report: CheckReport, sample_size: int, guards: Guards
+) -> SampleJudgement:
+    """The samples as a sync would map them, with the cases the sampled evidence names, judged."""
+    streams: dict[str, StreamSample] = {}
+    for sample in report.samples:
+        if sample.stream in compiled.streams:
+            records = sampled_records(compiled.stream(sample.stream), sample.records)
+            full = len(records) + len(sample.rejected) >= sample_size
+            streams[sample.stream] = StreamSample(records, len(sample.rejected), full)
+    evidence = streams.get("evidence", StreamSample([])).records
+    cases = next((s.records for s in report.samples if s.stream == "cases"), [])
+    found = cases_for(connector, compiled, evidence, cases)
+    return judge_sample(streams, found, guards)
 
 
 def _print_check(result: dict[str, object]) -> None:
@@ -88,6 +98,12 @@ def _print_check(result: dict[str, object]) -> None:
     assert isinstance(problems, list)
     for problem in problems:
         console.print(f"[bold red]problem[/]: {problem}", highlight=False)
+    trips = result["guards"]
+    assert isinstance(trips, list)
+    for trip in trips:
+        console.print(
+            f"[bold red]a sync would be refused[/]: {trip['guard']} guard: {trip['message']}", highlight=False
+        )
     notes = result["notes"]
     assert isinstance(notes, list)
     for note in notes:
