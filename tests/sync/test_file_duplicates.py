@@ -3,7 +3,8 @@
 A child (or record) a drop lists twice is passed on as the rows it is; the staged run keeps one per
 key by the stream's `latest_by` rule and counts the other as `duplicates`. No format refuses the
 whole file for it, and none drops a row unseen: CIN census XML, SSDA903 CSV and XML, and plain CSV
-exports all give one stored record and `duplicates` 1.
+exports all give one stored record and `duplicates` 1. A file holding a header and no records is
+read and said to hold none, the same way on every run.
 """
 
 from __future__ import annotations
@@ -173,4 +174,26 @@ def test_a_csv_export_listing_a_form_twice_gives_one_record_by_the_rule(tmp_path
         ("F1", "2018-03-01"),
         ("F2", "2018-02-01"),
     ]
+    assert quarantined(settings) == []
+
+
+def test_a_forms_export_holding_only_its_header_row_is_said_to_hold_no_records_and_both_runs_agree(
+    tmp_path: Path,
+) -> None:
+    drops, _ = ssda903_csv_drop(tmp_path, first_child_twice=False)
+    forms(tmp_path)
+    settings = write_config(
+        tmp_path / "config",
+        "la",
+        files_authority(drops, '{glob: "903/*", format: {type: ssda903}}', FORMS, SSDA903_MAPPING),
+    )
+
+    first = run_cli("--config", str(settings), "sync", "la", "--json")
+    second = run_cli("--config", str(settings), "sync", "la", "--json")
+
+    assert (first.exit_code, second.exit_code) == (0, 0), first.output + second.output
+    [run_1], [run_2] = json.loads(first.stdout), json.loads(second.stdout)
+    assert (run_1["outcome"], run_2["outcome"]) == ("succeeded", "succeeded")
+    assert "forms.csv holds no records, only its header" in run_1["notes"]
+    assert run_2["notes"] is None  # the drop was read once, whole, by its content hash
     assert quarantined(settings) == []
