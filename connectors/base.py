@@ -57,6 +57,9 @@ class Batch:
     """Rows read and not passed on because a later one replaces them (a child's earlier episodes)."""
     ahead: int = 0
     """Records whose change time lay past now beyond the tolerance: the position holds at now instead."""
+    notes: list[str] = field(default_factory=list)
+    """What the read met that a person should know and that is no fault (a file holding no records);
+    the run's notes say it."""
 
 
 @dataclass(frozen=True)

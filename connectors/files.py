@@ -3,7 +3,8 @@
 A drop is one file (or, for SSDA903, the episodes file and its siblings), known by the hash of its
 content: renaming or re-dropping the same file does nothing, and a changed file is a new drop. A drop
 still being written (modified within `settle_seconds`, or changing size while we hash it) waits for
-the next run. A drop that cannot be parsed becomes one Rejected with its hash and loads nothing.
+the next run. A drop that cannot be parsed becomes one Rejected with its hash and loads nothing; one
+that holds no records (a header and nothing else) is read, and a note says so.
 
 Position of a stream:
   {"processed": [hashes of finished drops], "partial": {"hash": h, "delivered": n}}
@@ -34,7 +35,7 @@ from connectors.base import (
 )
 from connectors.config_blocks import StrictModel, check_required_streams
 from connectors.errors import FatalError, RetriableError
-from connectors.formats import BadFile, FormatConfig
+from connectors.formats import BadFile, FormatConfig, Parsed
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +121,15 @@ class FilesConnector(Connector):
                     yield Batch(chunk, {"processed": sorted(processed), "partial": in_flight})
                     continue
                 processed.add(drop.content_hash)
-                loaded_nothing = [f"no record of {drop.name} could be read"] if not parsed.records else []
                 done_position = {"processed": sorted(processed)}
-                yield Batch(chunk, done_position, parsed.rejected, loaded_nothing, parsed.superseded)
+                yield Batch(
+                    chunk,
+                    done_position,
+                    parsed.rejected,
+                    _loaded_nothing(drop.name, parsed),
+                    parsed.superseded,
+                    notes=_held_nothing(drop.name, parsed),
+                )
                 delivered_any = True
                 break
         waiting = [f"{name} is still being written; it waits for the next run" for name in deferred]
@@ -149,6 +156,7 @@ class FilesConnector(Connector):
         samples: list[StreamSample] = []
         counts: list[str] = []
         problems: list[str] = []
+        notes: list[str] = []
         try:
             for name, spec in self.files.streams.items():
                 drops = list(self._drops(spec, []))
@@ -161,6 +169,7 @@ class FilesConnector(Connector):
                     samples.append(
                         StreamSample(name, parsed.records[:sample_size], parsed.rejected[:sample_size])
                     )
+                    notes += [f"stream {name}: {held}" for held in _held_nothing(drops[0].name, parsed)]
                 except BadFile as exc:
                     reason = exc.rejected(drops[0].name, drops[0].content_hash)
                     samples.append(StreamSample(name, [], [reason]))
@@ -172,6 +181,7 @@ class FilesConnector(Connector):
             detail=f"{self.files.folder}: " + ", ".join(counts),
             samples=samples,
             problems=problems,
+            notes=notes,
         )
 
     def _drops(self, spec: FilesStream, deferred: list[str]) -> Iterator[_Drop]:
@@ -234,6 +244,19 @@ class FilesConnector(Connector):
             return self.files.streams[stream]
         except KeyError:
             raise FatalError(f"unknown stream {stream!r}; configured: {sorted(self.files.streams)}") from None
+
+
+def _loaded_nothing(name: str, parsed: Parsed) -> list[str]:
+    """A drop whose every record was rejected: what it holds did not arrive."""
+    return [f"no record of {name} could be read"] if parsed.rejected and not parsed.records else []
+
+
+def _held_nothing(name: str, parsed: Parsed) -> list[str]:
+    """A drop read whole that holds no records at all (a header and nothing else): no fault of the read,
+    so no shortfall, and said once, on the run that read it (a drop is read once, by its content)."""
+    if parsed.records or parsed.rejected or parsed.superseded:
+        return []
+    return [f"{name} holds no records, only its header"]
 
 
 def _resolves_inside(path: Path, folder: Path) -> bool:

@@ -3,7 +3,8 @@
 Read as a stream (iterparse from defusedxml: no DTDs, no entity expansion), so a large return never
 sits in memory as a tree. Both the `GenderCurrent` (to 2023) and the `Sex` (2024 on) eras read the
 same: the value is given as `Sex`. Of the child identifiers only LAchildID, sex and a date of death
-are kept: UPNs and dates of birth never leave this module.
+are kept: UPNs and dates of birth never leave this module. Each `Child` is read as it is: a child
+listed twice is two records, for the run's duplicate rule to resolve and count.
 """
 
 from __future__ import annotations

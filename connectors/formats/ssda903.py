@@ -1,14 +1,15 @@
 """SSDA903 (looked-after children return) drops: header, episodes and reviews CSVs read together.
 
 One record per child, from its latest episode (see `episodes`), joined with the child's header row
-and carrying the child's reviews. Dates of birth, UPNs, postcodes and the mother fields are dropped
+and carrying the child's reviews; a child listed twice in the header is passed on twice, for the
+run's duplicate rule. Dates of birth, UPNs, postcodes and the mother fields are dropped
 here, so the store can never see them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,7 +17,6 @@ from connectors.base import Record, Rejected
 from connectors.formats.base import BadFile, FileFormat, Parsed
 from connectors.formats.delimited import read_table
 from connectors.formats.episodes import latest_episodes
-from mapping.identifiers import REFERENCE
 from mapping.outcomes import canonical_hash
 
 HEADER_NEVER_KEPT = frozenset({"DOB", "UPN", "MOTHER", "MC_DOB"})
@@ -25,11 +25,19 @@ REVIEW_NEVER_KEPT = frozenset({"DOB", "CHILD"})
 
 
 def episode_records(
-    children: dict[str, Record], episodes: Iterable[Mapping[str, Any]], reviews: dict[str, list[Record]]
+    children: Mapping[str, Sequence[Record]],
+    episodes: Iterable[Mapping[str, Any]],
+    reviews: Mapping[str, list[Record]],
 ) -> Parsed:
-    """One record per child, from its latest episode, with its header and reviews: the same whichever
-    form the return came in (these CSVs, or the XML read by `ssda903_xml`)."""
-    records: list[Record] = []
+    """One record per listing of a child, from the child's latest episode, with the listing's header
+    fields and the child's reviews: the same whichever form the return came in (these CSVs, or the XML
+    read by `ssda903_xml`).
+
+    A child the header lists twice gets its latest episode under each listing: two rows for one key,
+    passed on as they are, so the run's duplicate rule keeps one and counts the other, as it does
+    for every file format. Episodes of a child the header does not list keep no header fields.
+    """
+    joined: list[Record] = []
     rejected: list[Rejected] = []
     for row in episodes:
         episode: Record = {k: v for k, v in row.items() if k not in EPISODE_NEVER_KEPT}
@@ -37,16 +45,14 @@ def episode_records(
         if not child or not start:
             rejected.append(Rejected("an episode without CHILD or DECOM", raw_hash=canonical_hash(episode)))
             continue
-        records.append(
-            {
-                **children.get(child, {}),
-                **episode,
-                "REVIEWS": reviews.get(child, []),
-                "episode_id": f"{child}|{start}",
-            }
-        )
-    latest = latest_episodes(records, child="CHILD", start="DECOM", end="DEC")
-    return Parsed(latest.records, rejected + latest.rejected, latest.superseded)
+        joined.append({**episode, "REVIEWS": reviews.get(child, []), "episode_id": f"{child}|{start}"})
+    latest = latest_episodes(joined, child="CHILD", start="DECOM", end="DEC")
+    records = [
+        {**listing, **episode}
+        for episode in latest.records
+        for listing in children.get(episode["CHILD"]) or [{}]
+    ]
+    return Parsed(records, rejected + latest.rejected, latest.superseded)
 
 
 def is_xml(path: Path) -> bool:
@@ -92,18 +98,13 @@ class Ssda903Format(FileFormat):
         episodes = read_table(episodes_path, encoding=self.encoding, required=("CHILD", "DECOM"))
         return episode_records(header, episodes, reviews)
 
-    def _children(self, path: Path) -> dict[str, Record]:
-        children: dict[str, Record] = {}
-        for number, row in enumerate(read_table(path, encoding=self.encoding, required=("CHILD",)), start=1):
+    def _children(self, path: Path) -> dict[str, list[Record]]:
+        """Each child's header rows: a child listed twice is two listings (see `episode_records`)."""
+        children: dict[str, list[Record]] = defaultdict(list)
+        for row in read_table(path, encoding=self.encoding, required=("CHILD",)):
             child = row["CHILD"]
-            if child is None:
-                continue
-            if child in children:
-                raise BadFile(
-                    f"{path.name} lists child {REFERENCE} twice (data row {number} repeats an earlier CHILD)",
-                    named=child,
-                )
-            children[child] = {k: v for k, v in row.items() if k not in HEADER_NEVER_KEPT}
+            if child is not None:
+                children[child].append({k: v for k, v in row.items() if k not in HEADER_NEVER_KEPT})
         return children
 
     def _reviews(self, path: Path | None) -> dict[str, list[Record]]:

@@ -3,7 +3,9 @@
 The same records as the CSV drop for the same children (`ssda903.episode_records` joins both): the
 XML's names become the CSVs' (`CHILDID` is `CHILD`, `PL` is `PLACE`), a child's `AREVIEW`s become
 its reviews, and only the header fields the CSV header carries are kept, less those never kept
-there (dates of birth, UPNs, the mother fields). Parsed with defusedxml: no DTDs, no entities.
+there (dates of birth, UPNs, the mother fields). Each `CHILD` is one listing with its own episodes:
+a child listed twice gives two records, for the run's duplicate rule to resolve and count, never a
+refused file. Parsed with defusedxml: no DTDs, no entities.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from defusedxml.ElementTree import parse
 from connectors.base import Record
 from connectors.formats.base import BadFile, FileFormat, Parsed, wrong_root
 from connectors.formats.ssda903 import REVIEW_NEVER_KEPT, episode_records, is_xml
-from mapping.identifiers import REFERENCE
 
 ROOT = "EXPSSDA903"
 RENAMED = {"CHILDID": "CHILD", "PL": "PLACE"}
@@ -54,23 +55,25 @@ class Ssda903XmlFormat(FileFormat):
             ) from None
         if root.tag != ROOT:
             raise wrong_root(path.name, root.tag, f"an SSDA903 return ({ROOT})")
-        children: dict[str, Record] = {}
-        episodes: list[Record] = []
-        reviews: dict[str, list[Record]] = {}
+        listings: list[Parsed] = []
         for child_element in root.iter("CHILD"):
             header = child_element.find("HEADER")
             child = _text(header.find("CHILDID")) if header is not None else None
             if header is None or child is None:
                 raise BadFile(f"{path.name} has a CHILD without a HEADER/CHILDID")
-            if child in children:
-                raise BadFile(f"{path.name} lists child {REFERENCE} twice", named=child)
-            children[child] = {"CHILD": child, **{name: _text(header.find(name)) for name in HEADER_KEPT}}
-            reviews[child] = [
+            listed = {"CHILD": child, **{name: _text(header.find(name)) for name in HEADER_KEPT}}
+            reviews = [
                 {k: v for k, v in _fields(review).items() if k not in REVIEW_NEVER_KEPT}
                 for review in header.iter("AREVIEW")
             ]
-            episodes += [{"CHILD": child, **_fields(e)} for e in child_element.iter("EPISODE")]
-        return episode_records(children, episodes, reviews)
+            episodes = [{"CHILD": child, **_fields(e)} for e in child_element.iter("EPISODE")]
+            # Each CHILD is read as its own listing: a child listed twice is two records, as it is.
+            listings.append(episode_records({child: [listed]}, episodes, {child: reviews}))
+        return Parsed(
+            [record for listing in listings for record in listing.records],
+            [reject for listing in listings for reject in listing.rejected],
+            sum(listing.superseded for listing in listings),
+        )
 
 
 def _fields(element: Element) -> Record:

@@ -155,6 +155,7 @@ class StagedRead:
                 batch.ahead,
             )
             self._stage(read, config_hash)
+            ctx.notes.extend(batch.notes)
             staged_any = True
             if self.on_batch is not None:
                 self.on_batch(authority.code, stream, ctx.counts)

@@ -153,6 +153,40 @@ def test_an_unreadable_drop_becomes_one_rejection_with_its_hash_and_loads_nothin
     assert rejected.raw_hash in batches[-1].position["processed"]
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "stream"),
+    [
+        ("forms/empty.csv", CSV_HEADER, "evidence"),
+        (
+            "cin/empty.xml",
+            "<Message><Header><ReferenceDate>2026-03-31</ReferenceDate></Header></Message>",
+            "cases",
+        ),
+    ],
+)
+def test_a_drop_holding_only_its_header_is_read_and_noted_as_holding_no_records(
+    drops: Drops, name: str, content: str, stream: str
+) -> None:
+    drops.write(name, content)
+
+    (batch,) = read(drops.connector(), stream)
+
+    assert (batch.records, batch.rejected, batch.incomplete) == ([], [], [])
+    assert batch.notes == [f"{name} holds no records, only its header"]
+    assert len(batch.position["processed"]) == 1
+    assert drops.connector().check().notes == [f"stream {stream}: {name} holds no records, only its header"]
+
+
+def test_a_drop_whose_every_record_is_rejected_is_a_shortfall(drops: Drops) -> None:
+    drops.write("cin/2026.xml", "<Message><Children><Child><ChildIdentifiers/></Child></Children></Message>")
+
+    (batch,) = read(drops.connector(), "cases")
+
+    assert [r.reason for r in batch.rejected] == ["a Child without LAchildID"]
+    assert batch.incomplete == ["no record of cin/2026.xml could be read"]
+    assert batch.notes == []
+
+
 def test_a_bad_drop_does_not_stop_the_good_ones(drops: Drops) -> None:
     drops.write("forms/a.csv", csv_rows(1, 1))
     drops.write("forms/b.csv", "nonsense,\n1,2,3\n")

@@ -52,6 +52,21 @@ def test_the_xml_return_never_passes_on_dates_of_birth_upns_or_postcodes(fixture
         assert "B15 8PZ" not in str(record)  # a home postcode
 
 
+def test_a_child_listed_twice_is_two_records_each_from_its_own_latest_episode(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    text = (sample(fixtures_dir) / "sample_903.xml").read_text()
+    first = text[text.index("<CHILD>") : text.index("</CHILD>") + len("</CHILD>")]
+    path = tmp_path / "return.xml"
+    path.write_text(text.replace("</EXPSSDA903>", first + "</EXPSSDA903>"))
+
+    parsed = xml_format.parse([path])
+
+    # The copy is read as it is: one more record, and its earlier episode one more superseded.
+    assert (len(parsed.records), parsed.superseded, parsed.rejected) == (4, 5, [])
+    assert [r["episode_id"] for r in parsed.records if r["CHILD"] == "907440"] == ["907440|06/10/2017"] * 2
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
