@@ -16,7 +16,8 @@ from pathlib import Path
 
 from store.write.runs import Counts
 from tests.conftest import run_cli
-from tests.sync.test_never_green import FIXTURES, drop_folders, files_authority, write_config
+from tests.sync.test_never_green import FIXTURES, write_config
+from tests.sync.test_statutory_returns import drop_folders, files_authority
 
 FORMS = '{glob: "forms/*.csv", format: {type: csv}, case_field: child}'
 

@@ -10,7 +10,8 @@ import json
 from pathlib import Path
 
 from tests.conftest import run_cli
-from tests.sync.test_never_green import drop_folders, files_authority, write_config
+from tests.sync.test_never_green import write_config
+from tests.sync.test_statutory_returns import drop_folders, files_authority
 
 MAPPING = """\
 mapping:
