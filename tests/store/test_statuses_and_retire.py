@@ -11,10 +11,11 @@ from sqlalchemy import Engine, func, select
 from mapping.schema import Status
 from mapping.status import StatusValues
 from store.schema.tables import CHANGES, STATUSES, TOUCHED, SyncRun
-from store.write import statuses, writer
+from store.write import statuses
 from store.write.retire import retire_authority
 from tests.builders import a_case
-from tests.store.conftest import AUTHORITY, NOW, a_run
+from tests.store.conftest import AUTHORITY
+from tests.store.publishing import a_published_run
 
 DAY1, DAY2, DAY3 = date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
 NOT_STARTED: StatusValues = (Status.NOT_STARTED, None, None, date(2026, 3, 10), 0, None)
@@ -84,9 +85,7 @@ def test_a_case_that_went_loses_its_statuses_and_its_spells_end(store: Engine) -
 
 
 def test_retiring_an_authority_deletes_its_data_and_keeps_its_runs(store: Engine) -> None:
-    run_id = a_run(store)
-    with store.begin() as conn:
-        writer.write_cases(conn, [(a_case(), "h")], run_id, NOW)
+    run_id = a_published_run(store, [a_case()])
     settle(store, DAY1, {"C1": [("mapping", NOT_STARTED)]})
     with store.begin() as conn:
         deleted = retire_authority(conn, AUTHORITY)
