@@ -4,9 +4,9 @@
 deletions) without changing a live row; `merge` does it, set-wise, in the caller's transaction,
 which also settles statuses and records the outcome, so a run is published whole or not at all.
 
-The change rule is the one a batch used to apply record by record: a staged row is written when
-the store has no live row for its key, holds it deleted, or holds other content that is not newer
-(`store.versions`); the upsert's own guard keeps an older source version from overwriting a newer.
+The change rule: a staged row is written when the store has no live row for its key, holds it
+deleted, or holds other content not newer than it (`store.write.versions`, also the upsert's own
+guard), so an older source version never overwrites a newer one.
 """
 
 from __future__ import annotations
@@ -120,15 +120,10 @@ def _live_of(stream: str, staged: Table, run_id: int) -> tuple[Table, Any]:
 
 def _changed(live: Table, staged: Table) -> ColumnElement[bool]:
     """A staged row that publishing writes: new, deleted in the store, or other content not older."""
-    live_newer = and_(
-        live.c.source_updated_at.is_not(None),
-        staged.c.source_updated_at.is_not(None),
-        staged.c.source_updated_at < live.c.source_updated_at,
-    )
     return or_(
         live.c.authority.is_(None),
         live.c.deleted_on.is_not(None),
-        and_(live.c.content_hash != staged.c.content_hash, not_(live_newer)),
+        and_(live.c.content_hash != staged.c.content_hash, not_older(live, staged.c)),
     )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, MetaData, Table, delete, inspect
+from sqlalchemy import Connection, MetaData, Table, delete, inspect, select, update
 
-from store.schema.tables import Base
+from store.schema.staged import STAGED_TABLES
+from store.schema.tables import Base, SyncRun
+from store.write.staging import Stage
 
 RETIRED_TABLES = (
     "case_element_status",
@@ -25,6 +27,16 @@ def retire_authority(conn: Connection, authority: str) -> dict[str, int]:
     """Delete every row of the authority's data, in the caller's transaction; rows deleted per table."""
     present = set(inspect(conn).get_table_names())
     deleted: dict[str, int] = {}
+    # A refused or unfinished run's read waits in the staging tables: it is the authority's data too.
+    runs = select(SyncRun.id).where(SyncRun.authority == authority)
+    for table in STAGED_TABLES:
+        if table.name in present:
+            deleted[table.name] = conn.execute(delete(table).where(table.c.run_id.in_(runs))).rowcount or 0
+    if any(deleted.values()):
+        waiting = SyncRun.stage.in_([Stage.OPEN, Stage.REFUSED])
+        conn.execute(
+            update(SyncRun).where(SyncRun.authority == authority, waiting).values(stage=Stage.DISCARDED)
+        )
     for name in RETIRED_TABLES:
         if name not in present:
             continue

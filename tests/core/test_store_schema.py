@@ -68,16 +68,6 @@ def test_the_head_revision_constant_follows_the_migrations_folder() -> None:
     assert head_revision() == HEAD_REVISION
 
 
-def test_stored_version_compares_naive_and_aware_times_as_utc() -> None:
-    from datetime import UTC, datetime
-
-    from store.write.versions import StoredVersion
-
-    stored = StoredVersion("C1", "h", datetime(2026, 1, 10, 9, 0), deleted=False)
-    assert stored.is_newer_than(datetime(2026, 1, 10, 8, 59, tzinfo=UTC))
-    assert not stored.is_newer_than(datetime(2026, 1, 10, 10, 0))
-
-
 def test_statuses_stored_before_the_change_log_become_its_first_open_rows(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 's.db'}")
     upgrade(engine, "0001")

@@ -11,12 +11,10 @@ import pytest
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from store.schema.tables import AUTHORITIES, CASES, CHANGES, EVIDENCE, POSITIONS, STATUSES
+from store.schema.tables import AUTHORITIES, CHANGES, EVIDENCE, POSITIONS, STATUSES
 from store.write.bulk import STAGE_MIN_ROWS, execute_many
-from store.write.lookups import live_case_refs, stored_versions
 from store.write.upsert import upsert, upsert_tuples
 from store.write.versions import not_older
-from store.write.writer import mark_seen
 
 pytestmark = pytest.mark.postgres
 
@@ -288,34 +286,6 @@ def test_an_update_that_sets_values_from_its_rows_keeps_the_last_row_for_a_targe
     forms = forms_by_id(stores["postgresql"])
     assert (forms["fill-0000"]["kind"], forms["fill-0001"]["kind"]) == ("last", "k1")
     assert stored(stores["postgresql"], EVIDENCE) == stored(stores["sqlite"], EVIDENCE)
-
-
-def test_lookups_and_marks_over_many_keys_agree_with_sqlite(stores: dict[str, Engine]) -> None:
-    cases = [
-        {"authority": "la", "case_ref": f"C{n:04d}", "case_type": "cp", "opened_on": date(2026, 1, 1)}
-        | {"content_hash": "h", "synced_at": NOW, "source_updated_at": V1 if n % 3 else None}
-        | {"deleted_on": date(2026, 2, 1) if n % 7 == 0 else None, "last_seen_run": 1}
-        for n in range(1200)
-    ]
-    on_both(stores, lambda conn: upsert(conn, CASES, cases, keys=["authority", "case_ref"], where=not_older))
-    wanted = [f"C{n:04d}" for n in range(0, 2400, 2)]  # half of them not in the store
-    on_both(stores, lambda conn: mark_seen(conn, CASES, "la", wanted, run_id=2))
-
-    results = {}
-    for name, engine in stores.items():
-        with engine.connect() as conn:
-            results[name] = (stored_versions(conn, CASES, "la", wanted), live_case_refs(conn, "la", wanted))
-    versions, live = results["postgresql"]
-    assert len(versions) == 600
-    assert versions["C0002"].source_updated_at == V1
-    assert versions["C0006"].source_updated_at is None
-    assert versions["C0014"].deleted
-    assert not versions["C0016"].deleted
-    assert live == {ref for ref in wanted if ref in versions and not versions[ref].deleted}
-    assert results["postgresql"] == results["sqlite"]
-    seen = {row["case_ref"] for row in stored(stores["postgresql"], CASES) if row["last_seen_run"] == 2}
-    assert seen == set(versions)
-    assert stored(stores["postgresql"], CASES) == stored(stores["sqlite"], CASES)
 
 
 def test_a_value_too_long_fails_a_staged_batch_as_row_by_row_without_quoting_the_value(

@@ -12,10 +12,11 @@ from mapping.schema import EvidenceState, Status
 from mapping.status import StatusValues
 from store.read import history, queries
 from store.schema.views import NO_TEAM
-from store.write import statuses, writer
+from store.write import statuses
 from store.write.publish import analyse_staged
 from tests.builders import a_case, evidence
-from tests.store.conftest import AUTHORITY, NOW
+from tests.store.conftest import AUTHORITY
+from tests.store.publishing import a_published_run
 
 ON = date(2026, 3, 2)
 DUE = date(2026, 3, 10)
@@ -35,12 +36,13 @@ def a_board(store: Engine) -> None:
         evidence("mapping", date(2026, 2, 5), EvidenceState.CANCELLED, source_id="F3", case_ref="C2"),
         evidence("mapping", date(2026, 2, 6), source_id="F4", case_ref="C4"),
     ]
+    gone = evidence("mapping", date(2026, 2, 7), source_id="F5", case_ref="C1")
+    a_published_run(store, [*cases, *forms, gone])
+    a_published_run(store, [cases[0], *forms[:2]], full_read=True, case_ref="C1")
     evidenced: StatusValues = (Status.EVIDENCED, date(2026, 2, 3), date(2026, 2, 3), DUE, 1, 4)
     overdue: StatusValues = (Status.OVERDUE, None, None, date(2026, 2, 20), 0, None)
     waiting: StatusValues = (Status.NOT_STARTED, None, None, DUE, 0, None)
     with store.begin() as conn:
-        writer.write_cases(conn, [(c, "h") for c in cases], 1, NOW)
-        writer.write_evidence(conn, [(f, "h") for f in forms], 1, NOW)
         statuses.apply_statuses(
             conn,
             AUTHORITY,
@@ -94,6 +96,7 @@ def test_the_boards_plain_tuples_are_the_rows_read_through_sqlalchemy(store: Eng
     }
     assert set(history.live_evidence_tuples(store, AUTHORITY)) == live
     assert {row[-1] for row in live} == {"F1", "F2"}
+    assert "F5" in {r["source_id"] for r in history.open_evidence(store, AUTHORITY)}, "deleted, yet read"
 
 
 def analysed(store: Engine, table: str) -> bool:

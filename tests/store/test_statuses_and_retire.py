@@ -1,5 +1,6 @@
 """Element statuses are written only where they differ, every change of status opens a row of the
-change log and closes the one before; retiring an authority leaves its runs and audit rows."""
+change log and closes the one before; retiring an authority deletes its data, staged reads too, and
+leaves its runs and audit rows."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from sqlalchemy import Engine, func, select
 from mapping.schema import Status
 from mapping.status import StatusValues
 from store.schema.tables import CHANGES, STATUSES, TOUCHED, SyncRun
-from store.write import statuses, writer
+from store.write import staging, statuses
 from store.write.retire import retire_authority
-from tests.builders import a_case
-from tests.store.conftest import AUTHORITY, NOW, a_run
+from store.write.staging import Stage
+from tests.builders import a_case, evidence
+from tests.store.conftest import AUTHORITY, a_run
+from tests.store.publishing import a_published_run, stage
 
 DAY1, DAY2, DAY3 = date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
 NOT_STARTED: StatusValues = (Status.NOT_STARTED, None, None, date(2026, 3, 10), 0, None)
@@ -84,9 +87,7 @@ def test_a_case_that_went_loses_its_statuses_and_its_spells_end(store: Engine) -
 
 
 def test_retiring_an_authority_deletes_its_data_and_keeps_its_runs(store: Engine) -> None:
-    run_id = a_run(store)
-    with store.begin() as conn:
-        writer.write_cases(conn, [(a_case(), "h")], run_id, NOW)
+    run_id = a_published_run(store, [a_case()])
     settle(store, DAY1, {"C1": [("mapping", NOT_STARTED)]})
     with store.begin() as conn:
         deleted = retire_authority(conn, AUTHORITY)
@@ -98,3 +99,26 @@ def test_retiring_an_authority_deletes_its_data_and_keeps_its_runs(store: Engine
     }
     with store.connect() as conn:
         assert conn.execute(select(SyncRun.id)).scalars().all() == [run_id]
+
+
+def test_retiring_an_authority_deletes_the_read_its_refused_run_left_staged(store: Engine) -> None:
+    refused = a_run(store)
+    stage(
+        store,
+        refused,
+        [a_case(), evidence("mapping", DAY1, source_id="F1")],
+        positions={"cases": {"page": 2}},
+    )
+    with store.begin() as conn:
+        staging.set_stage(conn, refused, Stage.REFUSED)
+        deleted = retire_authority(conn, AUTHORITY)
+    assert {name: n for name, n in deleted.items() if n and name.startswith("staged")} == {
+        "staged_cases": 1,
+        "staged_evidence": 1,
+        "staged_streams": 2,
+    }
+    with store.connect() as conn:
+        assert staging.staged_rows(conn, refused) == 0
+        assert (
+            conn.execute(select(SyncRun.stage).where(SyncRun.id == refused)).scalar_one() == Stage.DISCARDED
+        )
