@@ -7,7 +7,7 @@ now beyond the stream's tolerance never becomes the watermark: it would skip eve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from connectors.errors import FatalError
@@ -43,6 +43,11 @@ class Horizon:
 
     now: datetime
     tolerance: timedelta
+    limit: datetime = field(init=False)
+    """Now plus the tolerance: every record's cursor is compared with it, so it is added up once."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "limit", self.now + self.tolerance)
 
     @classmethod
     def at(cls, epoch_seconds: float, tolerance: timedelta) -> Horizon:
@@ -50,7 +55,7 @@ class Horizon:
 
     def ahead(self, moment: datetime) -> bool:
         """Past now beyond the tolerance (`moment` is an aware time)."""
-        return moment > self.now + self.tolerance
+        return moment > self.limit
 
     def held(self, moment: datetime | None) -> datetime | None:
         """The moment as a watermark may take it: itself, or now when it lies too far ahead."""
