@@ -185,9 +185,12 @@ class StagedRead:
         """Say that change times lay ahead of now: the stream's watermark was held at now for them."""
         tolerance = connector.ahead_tolerance(stream)
         beyond = f"more than {spoken(tolerance)} ahead of now" if tolerance else "ahead of now"
+        said = (
+            ("record had a change time", "it is") if ahead == 1 else ("records had change times", "they are")
+        )
         self.ctx.notes.append(
-            f"{ahead} {stream} record{'s' if ahead != 1 else ''} had change times {beyond}; the watermark "
-            "was held at now, so they are read again until then"
+            f"{ahead} {stream} {said[0]} {beyond}; the watermark was held at now, so {said[1]} read again "
+            "until then"
         )
         log.warning(
             "change times ahead of now; the watermark was held at now",

@@ -18,6 +18,7 @@ from connectors.rest import RestConnector
 from connectors.sql import SqlConnector
 from store.read import queries
 from sync.run.compile import stream_config_hash
+from sync.run.reading import spoken
 from sync.run.runner import RunOutcome, RunRequest, RunResult, SyncRunner, Trigger
 from tests.sources import (
     build_sqlite_source,
@@ -29,8 +30,8 @@ from tests.sources import (
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 NOTE = (
-    "1 evidence record had change times more than 1 h ahead of now; the watermark was held at now, "
-    "so they are read again until then"
+    "1 evidence record had a change time more than 1 h ahead of now; the watermark was held at now, "
+    "so it is read again until then"
 )
 
 
@@ -123,3 +124,15 @@ def test_changing_the_tolerance_keeps_the_streams_position(tmp_path: Path) -> No
     plain_print = fingerprint("plain", plain)
     assert fingerprint("tolerant", tolerant) == plain_print
     assert fingerprint("looking-back", looking_back) != plain_print  # it asks the source another question
+
+
+def test_the_tolerance_is_said_as_a_person_says_it() -> None:
+    spans = [
+        timedelta(hours=1),
+        timedelta(minutes=30),
+        timedelta(days=1),
+        timedelta(days=2),
+        timedelta(seconds=90),
+    ]
+
+    assert [spoken(span) for span in spans] == ["1 h", "30 min", "1 day", "2 days", "90 s"]
