@@ -124,6 +124,7 @@ ABOUT: dict[str, str] = {
     "case_filter": "how to ask for one case (for one-case resyncs)",
     "query": "the SELECT whose rows are the stream's records",
     "lookback": "re-read this much before the stored watermark, to catch late commits",
+    "ahead_tolerance": "how far past now a change time may move the watermark; further ahead holds it at now",
     "gather": "gather a form-answer table's rows (one per answer) into one record per form",
     "source_id": "the rule giving each record's identity in the source",
     "fields": "one rule per schema field (see adding-an-authority.md for the fields)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel
@@ -109,6 +110,11 @@ class Connector(abc.ABC):
 
     def supports_case_filter(self, stream: str) -> bool:
         return False
+
+    def ahead_tolerance(self, stream: str) -> timedelta | None:
+        """How far past now a change time may lie before the stream holds its position at now;
+        None for a stream that keeps no change-time position."""
+        return None
 
     @abc.abstractmethod
     def check(self, sample_size: int = 5) -> CheckReport:

@@ -56,8 +56,8 @@ def check_required_streams(streams: dict[str, Any]) -> dict[str, Any]:
     return streams
 
 
-class Lookback(StrictModel):
-    """How far before the stored watermark a run starts, to catch records committed late."""
+class Duration(StrictModel):
+    """A span of time written as days, hours, minutes and seconds, which add up."""
 
     days: float = Field(default=0, ge=0)
     hours: float = Field(default=0, ge=0)
@@ -67,3 +67,29 @@ class Lookback(StrictModel):
     @property
     def delta(self) -> timedelta:
         return timedelta(days=self.days, hours=self.hours, minutes=self.minutes, seconds=self.seconds)
+
+
+class Lookback(Duration):
+    """How far before the stored watermark a run starts, to catch records committed late."""
+
+
+class AheadTolerance(Duration):
+    """How far past now a record's change time may lie and still move the watermark (clock skew).
+
+    A change time further ahead (a clock set wrong, a meeting booked for tomorrow) would make the
+    watermark skip every change until then: the watermark is held at now instead, and the record
+    counted as ahead. A source keeping local time without an offset is read as UTC, so the tolerance
+    must cover its offset (an hour in British Summer Time).
+    """
+
+    hours: float = Field(default=1, ge=0)
+
+
+def ahead_tolerance() -> Any:
+    """The `ahead_tolerance` option of a stream's incremental settings, shared by the connector types.
+
+    Left out of the stream's fingerprint (model_dump), which a saved position must match: the
+    tolerance changes nothing asked of the source, so changing it must not send a stream back to
+    the start.
+    """
+    return Field(default_factory=AheadTolerance, exclude=True)

@@ -17,3 +17,19 @@ class RetryBudgetExhausted(RetriableError):
 
 class FatalError(ConnectorError):
     """Retrying will not help: bad credentials, a 4xx, a misconfigured query."""
+
+
+class HttpRetriable(RetriableError):
+    """A retriable HTTP failure, carrying the server's requested wait when it gave one."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unauthorized(FatalError):
+    """HTTP 401: the credentials were refused."""
+
+
+class ResponseTooLarge(FatalError):
+    """A body past the byte limit: asking again would only read the same endless or oversized page."""

@@ -8,8 +8,8 @@ the request as soon as it passes the limit, so the process never holds more than
 
 Retries follow the house rule: 429 and 503 wait what `Retry-After` says, other 5xx and dropped
 connections back off exponentially with jitter up to a cap, all within one retry budget per connector
-instance (one run); other 4xx fail at once. Messages name the method, host and path, never the query
-string, which may carry keys.
+instance (one run); other 4xx fail at once, saying what the API said (connectors.error_body). Messages
+name the method, host and path, never the query string, which may carry keys.
 """
 
 from __future__ import annotations
@@ -28,7 +28,15 @@ from urllib.parse import urlsplit
 from pydantic import Field, PositiveFloat
 
 from connectors.config_blocks import StrictModel
-from connectors.errors import FatalError, RetriableError, RetryBudgetExhausted
+from connectors.error_body import status_line
+from connectors.errors import (
+    FatalError,
+    HttpRetriable,
+    ResponseTooLarge,
+    RetriableError,
+    RetryBudgetExhausted,
+    Unauthorized,
+)
 
 if TYPE_CHECKING:
     # requests, urllib3 and tenacity are imported where a request is sent: loading an authority file
@@ -60,22 +68,6 @@ class RetryPolicy(StrictModel):
     max_attempts: int = Field(default=8, ge=1, description="attempts per request, the first included")
     backoff_initial_seconds: PositiveFloat = 1
     backoff_max_seconds: PositiveFloat = 60
-
-
-class HttpRetriable(RetriableError):
-    """A retriable HTTP failure, carrying the server's requested wait when it gave one."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class Unauthorized(FatalError):
-    """HTTP 401: the credentials were refused."""
-
-
-class ResponseTooLarge(FatalError):
-    """A body past the byte limit: asking again would only read the same endless or oversized page."""
 
 
 @dataclass(frozen=True)
@@ -327,7 +319,7 @@ class HttpClient:
     def _interpret(self, method: str, response: requests.Response) -> JsonResponse:
         here = where(method, response.url)
         status = response.status_code
-        label = f"{here}: HTTP {status} {response.reason or ''}".rstrip()
+        label = status_line(here, status, response.reason, response.content)
         if status in RETRY_AFTER_STATUSES:
             raise HttpRetriable(label, self._retry_after(response.headers.get("Retry-After")))
         if status >= 500:

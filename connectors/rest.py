@@ -5,7 +5,9 @@ Position of a stream:
   finished {"watermark": max(W, newest cursor seen)}
 W is the watermark the run started from and S the value actually sent (W less the lookback), so a
 resumed run asks the same question and continues on the saved page. Only a finished pass moves the
-watermark: records on pages not yet read can never be skipped.
+watermark: records on pages not yet read can never be skipped. A cursor past now beyond the stream's
+ahead_tolerance counts as now (and the batch counts it in `ahead`): a watermark in the future would
+skip every change until then.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -34,7 +36,7 @@ from connectors.base import (
 )
 from connectors.errors import ConnectorError, FatalError
 from connectors.http import Clock, HttpClient, JsonResponse, Sleeper, where
-from connectors.incremental import later, load_watermark, minus, store_watermark
+from connectors.incremental import Horizon, later, load_watermark, minus, store_watermark
 from connectors.pagination import Page, PageState, PageWalk
 from connectors.rest_config import RestConfig, RestStream
 from mapping.outcomes import canonical_hash
@@ -54,6 +56,8 @@ class _PageResult:
     newest: datetime | None
     next_state: PageState | None
     first_item: Record | None = None
+    ahead: int = 0
+    """Records whose cursor lay past now beyond the tolerance; `newest` took now for each."""
     """The page's first record as it came, to show what a record has when a configured field is missing."""
 
 
@@ -72,6 +76,7 @@ class RestConnector(Connector):
             raise TypeError("RestConnector needs a RestConfig")
         super().__init__(config, secrets)
         self.rest: RestConfig = config
+        self.clock = clock
         self.client = HttpClient(
             timeouts=config.timeouts,
             retry=config.retry,
@@ -89,6 +94,10 @@ class RestConnector(Connector):
     def supports_case_filter(self, stream: str) -> bool:
         return self._stream(stream).case_filter is not None
 
+    def ahead_tolerance(self, stream: str) -> timedelta | None:
+        inc = self._stream(stream).incremental
+        return None if inc is None else inc.ahead_tolerance.delta
+
     def close(self) -> None:
         self.client.close()
 
@@ -97,7 +106,11 @@ class RestConnector(Connector):
         inc = spec.incremental
         saved = position or {}
         start = as_utc(inc.start) if inc and inc.start else None
+        horizon = Horizon.at(self.clock(), inc.ahead_tolerance.delta) if inc else None
         watermark = load_watermark(saved.get("watermark")) or start
+        if horizon is not None:
+            # A watermark left ahead by an earlier version would still skip every change until then.
+            watermark = horizon.held(watermark)
         state: PageState | None = saved.get("page")
         if state is None:
             # A fresh pass: the lookback is applied once, here, and then kept for the whole pass.
@@ -111,12 +124,12 @@ class RestConnector(Connector):
         if inc is not None and since is not None:
             params[inc.param] = inc.param_time.format(since)
 
-        for result in self._pages(spec, self._url(spec.path), params, state):
+        for result in self._pages(spec, self._url(spec.path), params, state, horizon):
             max_seen = later(max_seen, result.newest)
             if result.next_state is None:
                 finished = later(watermark, max_seen)
                 final = {} if finished is None else {"watermark": store_watermark(finished)}
-                yield Batch(result.records, final, result.rejected)
+                yield Batch(result.records, final, result.rejected, ahead=result.ahead)
                 return
             mid_run = {
                 "watermark": _stored(watermark),
@@ -124,7 +137,7 @@ class RestConnector(Connector):
                 "max_seen": _stored(max_seen),
                 "page": result.next_state,
             }
-            yield Batch(result.records, mid_run, result.rejected)
+            yield Batch(result.records, mid_run, result.rejected, ahead=result.ahead)
 
     def read_case(self, stream: str, case_ref: str) -> Iterator[Batch]:
         """Every record of one case; batches carry an empty position, a case read moves no stream."""
@@ -218,7 +231,12 @@ class RestConnector(Connector):
         ], []
 
     def _pages(
-        self, spec: RestStream, url: str, params: dict[str, Any], state: PageState
+        self,
+        spec: RestStream,
+        url: str,
+        params: dict[str, Any],
+        state: PageState,
+        horizon: Horizon | None = None,
     ) -> Iterator[_PageResult]:
         """Walk the pages from `state`, refusing loops and APIs that ignore the page parameters."""
         walk = PageWalk(state)
@@ -233,7 +251,7 @@ class RestConnector(Connector):
                     "resync the stream"
                 ) from None
             response = self.client.get_json(page_url, query, self.auth)
-            records, rejected, newest, first_item = self._records(spec, response)
+            records, rejected, newest, first_item, ahead = self._records(spec, response, horizon)
             # Pages differ nearly always at their first record, whose hash is cheap: the whole
             # pages' hashes are compared only when their first records' are the same.
             first = canonical_hash(records[0]) if records else None
@@ -252,14 +270,16 @@ class RestConnector(Connector):
             if next_state is not None:
                 next_state = self._scrubbed(next_state)
                 walk.advance(next_state)
-            yield _PageResult(records, rejected, newest, next_state, first_item)
+            yield _PageResult(records, rejected, newest, next_state, first_item, ahead)
             if next_state is None:
                 return
             state = next_state
 
     def _records(
-        self, spec: RestStream, response: JsonResponse
-    ) -> tuple[list[Record], list[Rejected], datetime | None, Record | None]:
+        self, spec: RestStream, response: JsonResponse, horizon: Horizon | None
+    ) -> tuple[list[Record], list[Rejected], datetime | None, Record | None, int]:
+        """The page's records, those turned away, the newest cursor (held at now where one lies too
+        far ahead), the first item as it came, and how many cursors lay too far ahead."""
         found = select(response.body, spec.records_path)
         if found is MISSING:
             raise FatalError(
@@ -273,10 +293,11 @@ class RestConnector(Connector):
         inc = spec.incremental
         if inc is None:
             records = [item for item in items if isinstance(item, dict)]
-            return records, _not_objects(items, len(records)), None, first_item
+            return records, _not_objects(items, len(records)), None, first_item, 0
         records = []
         rejected: list[Rejected] = []
         newest: datetime | None = None
+        ahead = 0
         field, parse = inc.cursor_field, inc.cursor_time.parse
         segments = split_path(field)
         for item in items:
@@ -293,9 +314,12 @@ class RestConnector(Connector):
                 )
                 rejected.append(Rejected(reason, raw_hash=canonical_hash(item)))
                 continue
+            if horizon is not None and horizon.ahead(changed):
+                ahead += 1
+                changed = horizon.now
             newest = later(newest, changed)
             records.append(item)
-        return records, rejected, newest, first_item
+        return records, rejected, newest, first_item, ahead
 
     def _scrubbed(self, state: PageState) -> PageState:
         """Page states are stored in positions: a key the API echoed into a link must not be."""

@@ -9,7 +9,14 @@ from urllib.parse import parse_qsl, urlsplit
 from pydantic import Field, field_validator, model_validator
 
 from connectors.auth import AuthConfig, NoAuth
-from connectors.config_blocks import Lookback, StrictModel, check_required_streams, no_credentials
+from connectors.config_blocks import (
+    AheadTolerance,
+    Lookback,
+    StrictModel,
+    ahead_tolerance,
+    check_required_streams,
+    no_credentials,
+)
 from connectors.http import DEFAULT_MAX_RESPONSE_MB, RetryPolicy, Timeouts
 from connectors.pagination import PaginationConfig, SinglePage
 from mapping.timeformats import CURSOR_FORMATS, TimeFormat, time_format
@@ -23,6 +30,7 @@ class RestIncremental(StrictModel):
     param_format: str = "iso"
     cursor_format: str = "iso"
     lookback: Lookback = Field(default_factory=Lookback)
+    ahead_tolerance: AheadTolerance = ahead_tolerance()
     start: datetime | None = Field(default=None, description="where the first run starts; default all")
 
     @field_validator("param_format", "cursor_format")

@@ -5,14 +5,18 @@ Position of a stream with a cursor_field:
   finished {"watermark": <cursor of the run's last row>, "watermark_type": ...}
 The query binds `cursor >= :watermark` and orders by the cursor, so resuming re-reads the rows that
 share the last cursor value (duplicates are harmless, writes are idempotent) and never skips one.
-The lookback is subtracted only when a new run starts from a finished position. Without a cursor the
-stream is read whole every run and its position is always {}.
+The lookback is subtracted only when a new run starts from a finished position. A cursor past now
+beyond the stream's ahead_tolerance is stored as now, in the source's own type and spelling, and the
+batch counts its rows in `ahead`: they are read again until then. Without a cursor the stream is read
+whole every run and its position is always {}.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Generator, Iterator
+from datetime import timedelta
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -38,6 +42,7 @@ from connectors.base import (
 )
 from connectors.config_blocks import require_secret
 from connectors.errors import ConnectorError, FatalError, RetriableError
+from connectors.incremental import Horizon
 from connectors.sql_config import SqlConfig, SqlStream
 from mapping.outcomes import canonical_hash
 
@@ -79,11 +84,15 @@ def read_only(url: URL, connect_args: dict[str, Any]) -> tuple[URL, dict[str, An
 class SqlConnector(Connector):
     config_model = SqlConfig
 
-    def __init__(self, config: BaseModel, secrets: SecretResolver) -> None:
+    def __init__(
+        self, config: BaseModel, secrets: SecretResolver, *, clock: Callable[[], float] = time.time
+    ) -> None:
         if not isinstance(config, SqlConfig):
             raise TypeError("SqlConnector needs a SqlConfig")
         super().__init__(config, secrets)
         self.sql: SqlConfig = config
+        self.clock = clock
+        """Seconds since the epoch, like `time.time`: what cursors are judged ahead of."""
         self._engine: Engine | None = None
         self._connect_seconds = RUN_CONNECT_SECONDS
 
@@ -92,6 +101,10 @@ class SqlConnector(Connector):
 
     def supports_case_filter(self, stream: str) -> bool:
         return self._stream(stream).case_query is not None
+
+    def ahead_tolerance(self, stream: str) -> timedelta | None:
+        spec = self._stream(stream)
+        return spec.ahead_tolerance.delta if spec.cursor_field else None
 
     def close(self) -> None:
         if self._engine is not None:
@@ -103,8 +116,11 @@ class SqlConnector(Connector):
         saved = position or {}
         params: dict[str, Any] = {}
         start = None
+        horizon = Horizon.at(self.clock(), spec.ahead_tolerance.delta)
         if spec.cursor_field:
             start = sql_watermark.decode(saved) if "watermark" in saved else None
+            # A watermark left ahead by an earlier version would still skip every change until then.
+            start = None if start is None else sql_watermark.held(start, horizon)
             if start is None:
                 params["watermark"] = spec.initial_watermark
             elif saved.get("resume"):
@@ -120,9 +136,15 @@ class SqlConnector(Connector):
             records, rejected, last = self._ordered(stream, spec, chunk, last)
             if held is not None:
                 yield held
-            held = Batch(records, self._position(spec, last, resume=True), rejected)
-        final = self._position(spec, last if last is not None else start, resume=False)
-        yield Batch(held.records if held else [], final, held.rejected if held else [])
+            ahead = _ahead(records, spec.cursor_field, horizon)
+            position = self._position(spec, _as_watermark(last, horizon), resume=True)
+            held = Batch(records, position, rejected, ahead=ahead)
+        finished = _as_watermark(last, horizon) if last is not None else start
+        final = self._position(spec, finished, resume=False)
+        if held is None:
+            yield Batch([], final)
+        else:
+            yield Batch(held.records, final, held.rejected, ahead=held.ahead)
 
     def read_case(self, stream: str, case_ref: str) -> Iterator[Batch]:
         """Every row of one case; batches carry an empty position, a case read moves no stream."""
@@ -252,6 +274,23 @@ def _source_file_exists(url: URL) -> None:
         return
     if not database.startswith("file:") and not Path(database).expanduser().is_file():
         raise FatalError(f"SQLite database {database} not found")
+
+
+def _as_watermark(cursor: Any, horizon: Horizon) -> Any:
+    return None if cursor is None else sql_watermark.held(cursor, horizon)
+
+
+def _ahead(records: list[Record], cursor_field: str | None, horizon: Horizon) -> int:
+    """How many rows' cursors lie past now beyond the tolerance: rows come in cursor order, so
+    those are the last rows, and a batch whose last row is not ahead costs one comparison."""
+    if not cursor_field:
+        return 0
+    count = 0
+    for record in reversed(records):
+        if not sql_watermark.ahead(record[cursor_field], horizon):
+            break
+        count += 1
+    return count
 
 
 def _no_column(column: str, option: str, row: Record) -> str:

@@ -9,8 +9,10 @@ from typing import Any, Literal
 from pydantic import Field, PositiveInt, field_validator, model_validator
 
 from connectors.config_blocks import (
+    AheadTolerance,
     Lookback,
     StrictModel,
+    ahead_tolerance,
     check_required_streams,
     check_secret_ref,
     no_credentials,
@@ -66,6 +68,7 @@ class SqlStream(StrictModel):
     cursor_field: str | None = Field(default=None, description="result column holding the change time")
     initial_watermark: str | int = Field(default="1900-01-01", description="bound on the very first run")
     lookback: Lookback = Field(default_factory=Lookback)
+    ahead_tolerance: AheadTolerance = ahead_tolerance()
     group_by: str | None = Field(default=None, description="rows sharing this column stay in one batch")
     case_query: str | None = Field(default=None, description="the same rows for one case, bound :case_ref")
 

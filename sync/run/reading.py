@@ -143,38 +143,62 @@ class StagedRead:
         ends_by = self.clock() + self.time_limit
         identifiers = compiled.stream(stream).identifiers
         staged_any = False
-        for batch in self._batches(connector, compiled, stream, scope, config_hash):
-            self.lease.check()
-            read = BatchRead(
-                stream,
-                compiled.map_batch(stream, batch.records),
-                [r.told(identifiers) for r in batch.rejected],
-                None if scope.mode == "case" else batch.position,  # a case read moves no stream
-                batch.superseded,
-                batch.incomplete,
-                batch.ahead,
-            )
-            self._stage(read, config_hash)
-            ctx.notes.extend(batch.notes)
-            staged_any = True
-            if self.on_batch is not None:
-                self.on_batch(authority.code, stream, ctx.counts)
-            log.debug(
-                "batch staged",
-                run_id=ctx.run_id,
-                authority=ctx.authority,
-                stream=stream,
-                records=len(batch.records),
-            )
-            if self.stop.is_set():
-                raise Stopped("stopped on request; the next run carries on from the batches staged")
-            if self.clock() >= ends_by:
-                minutes = self.time_limit.total_seconds() / 60
-                raise TimeLimitReached(
-                    f"reached its {minutes:g}-minute limit; the next run carries on from here"
+        ahead = 0
+        try:
+            for batch in self._batches(connector, compiled, stream, scope, config_hash):
+                self.lease.check()
+                read = BatchRead(
+                    stream,
+                    compiled.map_batch(stream, batch.records),
+                    [r.told(identifiers) for r in batch.rejected],
+                    None if scope.mode == "case" else batch.position,  # a case read moves no stream
+                    batch.superseded,
+                    batch.incomplete,
+                    batch.ahead,
                 )
+                self._stage(read, config_hash)
+                ctx.notes.extend(batch.notes)
+                staged_any = True
+                ahead += batch.ahead
+                if self.on_batch is not None:
+                    self.on_batch(authority.code, stream, ctx.counts)
+                log.debug(
+                    "batch staged",
+                    run_id=ctx.run_id,
+                    authority=ctx.authority,
+                    stream=stream,
+                    records=len(batch.records),
+                )
+                if self.stop.is_set():
+                    raise Stopped("stopped on request; the next run carries on from the batches staged")
+                if self.clock() >= ends_by:
+                    minutes = self.time_limit.total_seconds() / 60
+                    raise TimeLimitReached(
+                        f"reached its {minutes:g}-minute limit; the next run carries on from here"
+                    )
+        finally:
+            if ahead:
+                self._note_ahead(connector, stream, ahead)
         if not staged_any and stream not in ctx.streams:
             self._stage(BatchRead(stream, [], [], None), config_hash)  # read, and empty
+
+    def _note_ahead(self, connector: Connector, stream: str, ahead: int) -> None:
+        """Say that change times lay ahead of now: the stream's watermark was held at now for them."""
+        tolerance = connector.ahead_tolerance(stream)
+        beyond = f"more than {spoken(tolerance)} ahead of now" if tolerance else "ahead of now"
+        said = (
+            ("record had a change time", "it is") if ahead == 1 else ("records had change times", "they are")
+        )
+        self.ctx.notes.append(
+            f"{ahead} {stream} {said[0]} {beyond}; the watermark was held at now, so {said[1]} read again "
+            "until then"
+        )
+        log.warning(
+            "change times ahead of now; the watermark was held at now",
+            authority=self.ctx.authority,
+            stream=stream,
+            records=ahead,
+        )
 
     def _stage(self, read: BatchRead, config_hash: str) -> None:
         with self.engine.begin() as conn:
@@ -208,3 +232,13 @@ class StagedRead:
                 )
                 position = None
         yield from connector.read(stream, position)
+
+
+def spoken(span: timedelta) -> str:
+    """A tolerance as a person says it: `1 h`, `30 min`, `2 days`, `90 s`."""
+    seconds = round(span.total_seconds())
+    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if unit == 'day' and count != 1 else ''}"
+    return f"{seconds} s"

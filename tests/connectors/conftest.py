@@ -16,7 +16,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 class FakeTime:
     """A clock that only moves when the code under test sleeps (or the test says so)."""
 
-    def __init__(self, now: float = 1_767_225_600.0) -> None:  # 2026-01-01T00:00:00Z
+    def __init__(self, now: float = 1_798_761_600.0) -> None:  # 2027-01-01: after every test record
         self.now = now
         self.sleeps: list[float] = []
 

@@ -84,7 +84,8 @@ def an_authority(tmp_path: Path, change: str, to: str) -> Path:
             "        param_fmt: iso",
             "connector.streams.cases.incremental.param_fmt: unknown key 'param_fmt';"
             " did you mean 'param_format'?"
-            " allowed here: cursor_field, param, param_format, cursor_format, lookback, start",
+            " allowed here: cursor_field, param, param_format, cursor_format, lookback, ahead_tolerance,"
+            " start",
         ),
         (
             "      kind: {path: form_type,",
