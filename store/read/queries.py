@@ -40,11 +40,11 @@ def runs(engine: Engine, authority: str | None = None, limit: int = 50) -> list[
     return [_run_dict(r) for r in _scalars(engine, query)]
 
 
-def run_authority(engine: Engine, run_id: int) -> str | None:
-    """The authority a run belongs to; None for no such run."""
+def run_authority(engine: Engine, run_id: int) -> tuple[str, str | None] | None:
+    """The authority a run belongs to and where its staged read stands; None for no such run."""
     with engine.connect() as conn:
-        found = conn.execute(select(SyncRun.authority).where(SyncRun.id == run_id)).scalar_one_or_none()
-    return None if found is None else str(found)
+        found = conn.execute(select(SyncRun.authority, SyncRun.stage).where(SyncRun.id == run_id)).first()
+    return None if found is None else (str(found[0]), found[1])
 
 
 def last_runs(engine: Engine) -> dict[str, Row]:

@@ -242,7 +242,7 @@ def test_accept_publishes_a_refused_read_and_records_who_and_why(tmp_path: Path)
         assert live.fetchone() == (0,)
     assert audits[-1] == ("admin-raj", "accept", f"run {refused_run}", "LA archived closed cases")
     again = la.cli("accept", str(refused_run), "--reason", "twice")
-    assert again.exit_code == 1
+    assert again.exit_code == 2  # a usage error: no run is recorded for it
     assert "has no refused read waiting" in again.output
 
 

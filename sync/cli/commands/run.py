@@ -31,9 +31,12 @@ _COUNT_WORDS = {
     "orphaned": "evidence naming no stored case",
     "superseded": "superseded by a later episode",
     "duplicates": "duplicate rows passed over",
+    "staged": "staged for the next run",
     "deleted": "marked deleted",
 }
-_SHOWN_WHEN_MET = frozenset({"orphaned", "superseded", "duplicates", "deleted"})
+_SHOWN_WHEN_MET = frozenset({"orphaned", "superseded", "duplicates", "staged", "deleted"})
+_WOULD = {"inserted": "would insert", "updated": "would update", "deleted": "would mark deleted"}
+"""A refused run's counts say what publishing would have done: none of it was."""
 
 
 def report_runs(results: list[RunResult], as_json: bool) -> None:
@@ -55,12 +58,11 @@ def report_runs(results: list[RunResult], as_json: bool) -> None:
     else:
         for r in results:
             counts = vars(r.counts)
-            # Where the records read went, in the order of the rule they add up by; rare ones only when
-            # met. A refused run's counts say what publishing would have done: none of it was.
-            would = "would insert" if r.outcome is RunOutcome.REFUSED else "inserted"
+            # Where the records read went, in the order of the rule they add up by; rare ones only when met.
+            words = {**_COUNT_WORDS, **(_WOULD if r.outcome is RunOutcome.REFUSED else {})}
             names = ("inserted", "updated", *(n for n in ACCOUNTED if n != "written"), "deleted")
             parts = [f"read {r.counts.read}"] + [
-                f"{would if name == 'inserted' else _COUNT_WORDS.get(name, name)} {counts[name]}"
+                f"{words.get(name, name)} {counts[name]}"
                 for name in names
                 if counts[name] or name not in _SHOWN_WHEN_MET
             ]
@@ -177,7 +179,7 @@ def accept(app: App, run_id: int, reason: str, by: str | None, as_json: bool) ->
     if not reason.strip():
         raise click.BadParameter("give a reason", param_hint="--reason")
     engine = app.ready_engine()
-    authority = _authority_of(engine, run_id)
+    authority = _authority_of(engine, run_id, waiting=("refused",))
     runner = SyncRunner(app.config, engine)
     request = RunRequest(
         Trigger.MANUAL, who_asked(by), Mode.ACCEPT, reason=reason.strip(), accepted_run=run_id
@@ -204,10 +206,18 @@ def discard(app: App, run_id: int, reason: str, by: str | None) -> None:
     click.echo(f"{authority}: run {run_id}'s staged read discarded")
 
 
-def _authority_of(engine: Engine, run_id: int) -> str:
+def _authority_of(engine: Engine, run_id: int, waiting: tuple[str, ...] = ("refused", "open")) -> str:
+    """The run's authority, once it is known to have a staged read waiting: a typo records no run."""
     from store.read.queries import run_authority
 
-    authority = run_authority(engine, run_id)
-    if authority is None:
+    found = run_authority(engine, run_id)
+    if found is None:
         raise UsageError(f"there is no run {run_id}; see `sofs-sync runs`")
+    authority, stage = found
+    if stage not in waiting:
+        raise UsageError(
+            f"run {run_id} of {authority} has no refused read waiting (its read is {stage or 'not staged'}); "
+            "only an authority's latest refused run can be accepted or discarded, until a later run "
+            "publishes (see `sofs-sync runs`)"
+        )
     return authority
