@@ -9,8 +9,15 @@ from urllib.parse import parse_qsl, urlsplit
 from pydantic import Field, field_validator, model_validator
 
 from connectors.auth import AuthConfig, NoAuth
-from connectors.config_blocks import Lookback, StrictModel, check_required_streams, no_credentials
-from connectors.http import DEFAULT_MAX_RESPONSE_MB, RetryPolicy, Timeouts
+from connectors.config_blocks import (
+    DEFAULT_MAX_RESPONSE_MB,
+    Lookback,
+    RetryPolicy,
+    StrictModel,
+    Timeouts,
+    check_required_streams,
+    no_credentials,
+)
 from connectors.pagination import PaginationConfig, SinglePage
 from mapping.timeformats import CURSOR_FORMATS, TimeFormat, time_format
 
