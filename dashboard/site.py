@@ -107,6 +107,8 @@ class Site:
     """A team's cases that moved in the last weeks, for its changed-lately panel."""
     service_trend: Callable[[str], Markup | None] = field(default=lambda code: None)
     """An authority's weeks, for its page: the service against its own past."""
+    latest_runs: Mapping[str, object] = field(default_factory=dict)
+    """Each authority's latest run: its pages may be taken from an earlier site that showed the same."""
 
     def fresh(self, authority: str) -> Freshness | None:
         return next((f for f in self.freshness if f.authority == authority), None)
@@ -163,7 +165,9 @@ def load_site(
     rows: dict[tuple[str, str], dict[str, Row]] = {}
     for row in queries.case_element_statuses(engine):
         rows.setdefault((row["authority"], row["case_ref"]), {})[row["element"]] = row
-    site = Site(board, judge(config, queries.last_runs(engine), now), rows, now)
+    last = queries.last_runs(engine)
+    site = Site(board, judge(config, last, now), rows, now)
+    site.latest_runs = {code: run.get("id") for code, run in last.items()}
     sections = load_sections(engine, config, now) if trend is None or timeline is None else None
     site.trend = trend or (sections.trend if sections else site.trend)
     site.timeline = timeline or (sections.timeline if sections else site.timeline)
@@ -331,8 +335,8 @@ def write_site(
     """Write the site under `folder`, which must not exist yet; returns the number of pages.
 
     With `only` and `kept` (the site being replaced), the authorities `only` names are rendered and
-    every other one's pages are linked from `kept`; an authority `kept` lacks, or drew from other runs
-    than the store's latest (a sync from the command line since), is rendered all the same."""
+    every other one's pages are linked from `kept`; an authority `kept` lacks, or drew before the
+    authority's latest run (a sync or an accept from the command line since), is rendered all the same."""
     folder.mkdir(parents=True)
     marker = _marker(site)
     (folder / SITE_MARKER).write_text("\n".join(marker.values()) + "\n")
@@ -354,12 +358,10 @@ def write_site(
 
 
 def _marker(site: Site) -> dict[str, str]:
-    """The marker file's lines: when the site was published, and which runs each authority's pages show."""
+    """The marker file's lines: when the site was published, and which run each authority's pages show."""
     lines = {"": f"published {site.generated_at.isoformat()}"}
     for code in site.authorities():
-        fresh = site.fresh(code)
-        runs = "no runs" if fresh is None else f"{fresh.last_success} {fresh.partial_at}"
-        lines[code] = f"authority {code} as of {runs}"
+        lines[code] = f"authority {code} after run {site.latest_runs.get(code)}"
     return lines
 
 
