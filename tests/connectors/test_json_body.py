@@ -108,3 +108,15 @@ def test_a_record_list_repeated_byte_for_byte_has_the_same_digest_and_another_a_
     other = parse(b'{"items": [{"id": 2}]}', ("items",))["items"]
 
     assert first.digest() == again.digest() != other.digest()
+
+
+def test_pages_of_several_megabytes_differing_only_in_their_last_record_have_different_digests() -> None:
+    records = ",".join(f'{{"id": {n}, "note": "é"}}' for n in range(200_000))
+    page = f'{{"items": [{records}, {{"id": "last"}}]}}'.encode()
+
+    digests = [
+        parse(body, ("items",))["items"].digest() for body in (page, page, page.replace(b"last", b"lost"))
+    ]
+
+    assert len(page) > 3_000_000
+    assert digests[0] == digests[1] != digests[2]
