@@ -1,4 +1,5 @@
-"""Building blocks shared by the connector config models: strictness, secret references, lookback."""
+"""Building blocks shared by the connector config models: strictness, secret references, lookback,
+request timeouts and retries."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
 from connectors.base import SecretResolver
 from connectors.errors import FatalError
@@ -93,3 +94,24 @@ def ahead_tolerance() -> Any:
     the start.
     """
     return Field(default_factory=AheadTolerance, exclude=True)
+
+
+MEGABYTE = 1_000_000
+DEFAULT_MAX_RESPONSE_MB = 64
+"""64 MB is 64,000 records of 1 kB, far past the page sizes APIs are asked for. A page is held as it
+came, and its records decoded a batch at a time (connectors.json_body), so a page at the limit of the
+densest small records takes a sync to some 260 MB (docs/reliability.md): the limit bounds the memory
+one response takes."""
+
+
+class Timeouts(StrictModel):
+    connect: PositiveFloat = 10
+    read: PositiveFloat = Field(default=60, description="the longest silence while waiting or reading")
+    total: PositiveFloat = Field(default=300, description="one request, all attempts and waits included")
+
+
+class RetryPolicy(StrictModel):
+    budget_seconds: float = Field(default=300, ge=0, description="total waiting allowed per run")
+    max_attempts: int = Field(default=8, ge=1, description="attempts per request, the first included")
+    backoff_initial_seconds: PositiveFloat = 1
+    backoff_max_seconds: PositiveFloat = 60

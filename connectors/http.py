@@ -14,7 +14,6 @@ name the method, host and path, never the query string, which may carry keys.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -25,9 +24,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
-from pydantic import Field, PositiveFloat
-
-from connectors.config_blocks import StrictModel
+from connectors import json_body
+from connectors.config_blocks import DEFAULT_MAX_RESPONSE_MB, MEGABYTE, RetryPolicy, Timeouts
 from connectors.error_body import status_line
 from connectors.errors import (
     FatalError,
@@ -37,10 +35,11 @@ from connectors.errors import (
     RetryBudgetExhausted,
     Unauthorized,
 )
+from mapping.paths import Path
 
 if TYPE_CHECKING:
     # requests, urllib3 and tenacity are imported where a request is sent: loading an authority file
-    # (its Timeouts, RetryPolicy and auth models live here) then costs none of them.
+    # (its auth models import this module) then costs none of them.
     import requests
     from tenacity import RetryCallState
 
@@ -50,24 +49,6 @@ Clock = Callable[[], float]
 
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 BODY_PIECE = 64 * 1024
-MEGABYTE = 1_000_000
-DEFAULT_MAX_RESPONSE_MB = 16
-"""16 MB is 16,000 records of 1 kB, past the page sizes APIs are asked for. A parsed page costs some
-25 times its bytes until its batch is stored (a 63 MB page of small records took a sync to 1.57 GB,
-a 15.5 MB one to 455 MB, docs/reliability.md), so the limit is what bounds memory per authority."""
-
-
-class Timeouts(StrictModel):
-    connect: PositiveFloat = 10
-    read: PositiveFloat = Field(default=60, description="the longest silence while waiting or reading")
-    total: PositiveFloat = Field(default=300, description="one request, all attempts and waits included")
-
-
-class RetryPolicy(StrictModel):
-    budget_seconds: float = Field(default=300, ge=0, description="total waiting allowed per run")
-    max_attempts: int = Field(default=8, ge=1, description="attempts per request, the first included")
-    backoff_initial_seconds: PositiveFloat = 1
-    backoff_max_seconds: PositiveFloat = 60
 
 
 @dataclass(frozen=True)
@@ -168,9 +149,14 @@ class HttpClient:
             self.session.close()
 
     def get_json(
-        self, url: str, params: Mapping[str, Any] | None = None, auth: RequestAuth | None = None
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        auth: RequestAuth | None = None,
+        record_list: Path | None = None,
     ) -> JsonResponse:
-        return self.send("GET", url, params=params, auth=auth)
+        """GET a JSON body; a list at `record_list` is checked but decoded only as it is iterated."""
+        return self.send("GET", url, params=params, auth=auth, record_list=record_list)
 
     def send(
         self,
@@ -181,6 +167,7 @@ class HttpClient:
         data: Mapping[str, str] | None = None,
         auth: RequestAuth | None = None,
         basic: tuple[str, str] | None = None,
+        record_list: Path | None = None,
     ) -> JsonResponse:
         """Send with retries; return the parsed JSON body or raise a classified ConnectorError."""
         from tenacity import Retrying, retry_if_exception_type, retry_if_not_exception_type
@@ -194,7 +181,8 @@ class HttpClient:
             sleep=self._sleep,
             retry_error_callback=lambda state: self._give_up(state, method, url),
         )
-        response: JsonResponse = retrying(self._attempt, method, url, params, data, auth, basic, deadline)
+        exchange = (method, url, params, data, auth, basic, deadline, record_list)
+        response: JsonResponse = retrying(self._attempt, *exchange)
         return response
 
     def _attempt(
@@ -206,12 +194,13 @@ class HttpClient:
         auth: RequestAuth | None,
         basic: tuple[str, str] | None,
         deadline: float,
+        record_list: Path | None,
     ) -> JsonResponse:
         response = self._exchange(method, url, params, data, auth, basic, deadline)
         if response.status_code == 401 and auth is not None and auth.refresh():
             # A token may have been revoked early; one fresh token, then 401 means it.
             response = self._exchange(method, url, params, data, auth, basic, deadline)
-        return self._interpret(method, response)
+        return self._interpret(method, response, record_list)
 
     def _exchange(
         self,
@@ -316,7 +305,7 @@ class HttpClient:
     def _past_deadline(self, here: str) -> HttpRetriable:
         return HttpRetriable(f"{here}: no complete response within the {self._total():.0f}s deadline")
 
-    def _interpret(self, method: str, response: requests.Response) -> JsonResponse:
+    def _interpret(self, method: str, response: requests.Response, record_list: Path | None) -> JsonResponse:
         here = where(method, response.url)
         status = response.status_code
         label = status_line(here, status, response.reason, response.content)
@@ -333,16 +322,16 @@ class HttpClient:
             status=status,
             headers=response.headers,
             links=response.links,
-            body=self._json_body(here, response),
+            body=self._json_body(here, response, record_list),
         )
 
     @staticmethod
-    def _json_body(here: str, response: requests.Response) -> Any:
+    def _json_body(here: str, response: requests.Response, record_list: Path | None) -> Any:
         content_type = response.headers.get("Content-Type", "")
         if not response.content:
             raise FatalError(f"{here}: empty response body, expected JSON")
         try:
-            return json.loads(response.content)
+            return json_body.parse(response.content, record_list)
         except (ValueError, UnicodeDecodeError):
             if "json" in content_type.lower():
                 # Declared JSON but unparseable: most often a body cut off by a proxy. Try again.

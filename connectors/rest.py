@@ -2,12 +2,15 @@
 
 Position of a stream:
   mid-run  {"watermark": W, "since": S, "max_seen": M, "page": <next page state>}
+  mid-page {"watermark": W, "since": S, "max_seen": M before the page, "page": <this page's state>}
   finished {"watermark": max(W, newest cursor seen)}
 W is the watermark the run started from and S the value actually sent (W less the lookback), so a
 resumed run asks the same question and continues on the saved page. Only a finished pass moves the
-watermark: records on pages not yet read can never be skipped. A cursor past now beyond the stream's
-ahead_tolerance counts as now (and the batch counts it in `ahead`): a watermark in the future would
-skip every change until then.
+watermark: records on pages not yet read can never be skipped. A large page goes to the engine in
+several batches, decoded a batch at a time; all but its last carry the position from before the page,
+so a run stopped inside a page reads it again (the records read twice are counted as duplicates).
+A cursor past now beyond the stream's ahead_tolerance counts as now (and the batch counts it in
+`ahead`): a watermark in the future would skip every change until then.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -37,28 +41,44 @@ from connectors.base import (
 from connectors.errors import ConnectorError, FatalError
 from connectors.http import Clock, HttpClient, JsonResponse, Sleeper, where
 from connectors.incremental import Horizon, later, load_watermark, minus, store_watermark
+from connectors.json_body import RecordList
 from connectors.pagination import Page, PageState, PageWalk
 from connectors.rest_config import RestConfig, RestStream
 from mapping.outcomes import canonical_hash
-from mapping.paths import MISSING, keys_near, lookup, select, split_path
+from mapping.paths import MISSING, Path, keys_near, lookup, select, split_path
 from mapping.timeformats import as_utc
 from mapping.values import RuleFailure
 
 CHECK_PAGES = 2
+RECORDS_PER_BATCH = 5_000
+"""A page's records go to the engine in batches of at most this many, so a page near the byte limit is
+never held decoded whole: decoded, a page of small records costs some 25 times its bytes."""
 NO_SUCH_CASE = "sofs-sync-check-no-such-case"
 """The case reference `check` asks for to see whether the API honours a case_filter param."""
 
 
 @dataclass(frozen=True)
-class _PageResult:
+class _Page:
+    """One page as the API sent it: its items, decoded as they are read, and where paging goes next."""
+
+    state: PageState
+    next_state: PageState | None
+    items: list[Any] | RecordList
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """A batch's worth of one page's items, read."""
+
     records: list[Record]
     rejected: list[Rejected]
     newest: datetime | None
-    next_state: PageState | None
+    last: bool
+    """The page's last chunk: only its batch may carry the position past the page."""
     first_item: Record | None = None
+    """The chunk's first record as it came, to show what a record has when a configured field is missing."""
     ahead: int = 0
     """Records whose cursor lay past now beyond the tolerance; `newest` took now for each."""
-    """The page's first record as it came, to show what a record has when a configured field is missing."""
 
 
 class RestConnector(Connector):
@@ -124,20 +144,28 @@ class RestConnector(Connector):
         if inc is not None and since is not None:
             params[inc.param] = inc.param_time.format(since)
 
-        for result in self._pages(spec, self._url(spec.path), params, state, horizon):
-            max_seen = later(max_seen, result.newest)
-            if result.next_state is None:
-                finished = later(watermark, max_seen)
-                final = {} if finished is None else {"watermark": store_watermark(finished)}
-                yield Batch(result.records, final, result.rejected, ahead=result.ahead)
-                return
-            mid_run = {
-                "watermark": _stored(watermark),
-                "since": _stored(since),
-                "max_seen": _stored(max_seen),
-                "page": result.next_state,
-            }
-            yield Batch(result.records, mid_run, result.rejected, ahead=result.ahead)
+        for page in self._pages(spec, self._url(spec.path), params, state):
+            # Until its last batch is stored, the page is read again from its start.
+            before = self._mid_run(watermark, since, max_seen, page.state)
+            for chunk in self._chunks(spec, page, horizon):
+                max_seen = later(max_seen, chunk.newest)
+                if not chunk.last:
+                    yield Batch(chunk.records, before, chunk.rejected, ahead=chunk.ahead)
+                elif page.next_state is None:
+                    finished = later(watermark, max_seen)
+                    final = {} if finished is None else {"watermark": store_watermark(finished)}
+                    yield Batch(chunk.records, final, chunk.rejected, ahead=chunk.ahead)
+                    return
+                else:
+                    after = self._mid_run(watermark, since, max_seen, page.next_state)
+                    yield Batch(chunk.records, after, chunk.rejected, ahead=chunk.ahead)
+
+    @staticmethod
+    def _mid_run(
+        watermark: datetime | None, since: datetime | None, max_seen: datetime | None, page: PageState
+    ) -> Position:
+        stored = {"watermark": _stored(watermark), "since": _stored(since), "max_seen": _stored(max_seen)}
+        return {**stored, "page": page}
 
     def read_case(self, stream: str, case_ref: str) -> Iterator[Batch]:
         """Every record of one case; batches carry an empty position, a case read moves no stream."""
@@ -152,8 +180,9 @@ class RestConnector(Connector):
             url = self._url(spec.path)
             params[case_filter.param or ""] = case_ref
         try:
-            for result in self._pages(spec, url, params, spec.pagination.first()):
-                yield Batch(result.records, {}, result.rejected)
+            for page in self._pages(spec, url, params, spec.pagination.first()):
+                for chunk in self._chunks(spec, page):
+                    yield Batch(chunk.records, {}, chunk.rejected)
         except ConnectorError as exc:
             # A path template puts the case reference in the URL path that messages name.
             message = str(exc).replace(quote(case_ref, safe=""), "<case>").replace(case_ref, "<case>")
@@ -169,13 +198,15 @@ class RestConnector(Connector):
             first_item: Record | None = None
             try:
                 # Two pages where there are more: the page key is only put to the test by following it.
+                # Of each, the first batch's worth of records is the sample.
                 with self.client.deadline(CHECK_DEADLINE_SECONDS):
                     first = spec.pagination.first()
                     pages = self._pages(spec, self._url(spec.path), dict(spec.params), first)
-                    for _, result in zip(range(CHECK_PAGES), pages, strict=False):
-                        records += result.records
-                        rejected += result.rejected
-                        first_item = first_item or result.first_item
+                    for _, page in zip(range(CHECK_PAGES), pages, strict=False):
+                        sample = next(self._chunks(spec, page))
+                        records += sample.records
+                        rejected += sample.rejected
+                        first_item = first_item or sample.first_item
             except ConnectorError as exc:
                 return CheckReport(reachable=False, detail=f"stream {name}: {exc}", samples=samples)
             samples.append(StreamSample(name, records[:sample_size], rejected[:sample_size]))
@@ -218,10 +249,10 @@ class RestConnector(Connector):
         try:
             with self.client.deadline(CHECK_DEADLINE_SECONDS):
                 first = spec.pagination.first()
-                result = next(self._pages(spec, self._url(spec.path), params, first))
+                page = next(self._pages(spec, self._url(spec.path), params, first))
         except ConnectorError as exc:
             return [], [f"stream {name}: case_filter param {case_filter.param!r} could not be tried: {exc}"]
-        answered = len(result.records) + len(result.rejected)
+        answered = len(page.items)
         if not answered:
             return [], []
         return [
@@ -230,17 +261,11 @@ class RestConnector(Connector):
             "parameter, and a one-case resync would read other cases' records"
         ], []
 
-    def _pages(
-        self,
-        spec: RestStream,
-        url: str,
-        params: dict[str, Any],
-        state: PageState,
-        horizon: Horizon | None = None,
-    ) -> Iterator[_PageResult]:
+    def _pages(self, spec: RestStream, url: str, params: dict[str, Any], state: PageState) -> Iterator[_Page]:
         """Walk the pages from `state`, refusing loops and APIs that ignore the page parameters."""
         walk = PageWalk(state)
-        previous: list[Record] = []
+        record_list: Path = split_path(spec.records_path) if spec.records_path else ()
+        previous: str | None = None
         previous_first: str | None = None
         while True:
             try:
@@ -250,50 +275,61 @@ class RestConnector(Connector):
                     "the stored position does not fit this stream's pagination (was it changed?); "
                     "resync the stream"
                 ) from None
-            response = self.client.get_json(page_url, query, self.auth)
-            records, rejected, newest, first_item, ahead = self._records(spec, response, horizon)
-            # Pages differ nearly always at their first record, whose hash is cheap: the whole
-            # pages' hashes are compared only when their first records' are the same.
-            first = canonical_hash(records[0]) if records else None
-            if (
-                first is not None
-                and first == previous_first
-                and canonical_hash(records) == canonical_hash(previous)
-            ):
+            response = self.client.get_json(page_url, query, self.auth, record_list)
+            items = self._items(spec, response)
+            # Pages differ nearly always at their first item, whose hash is cheap: the whole
+            # pages' digests are compared only when their first items' are the same.
+            first = canonical_hash(next(iter(items))) if len(items) else None
+            whole = _digest(items) if first is not None else None
+            if first is not None and first == previous_first and whole == previous:
                 raise FatalError(
                     f"{where('GET', response.url)}: a page repeated the previous page's records; "
                     "the API seems to ignore the pagination parameters"
                 )
-            previous, previous_first = records, first
-            page = Page(response.url, response.body, response.links, len(records) + len(rejected))
-            next_state = spec.pagination.next(state, page)
+            previous, previous_first = whole, first
+            sent = Page(response.url, response.body, response.links, len(items))
+            next_state = spec.pagination.next(state, sent)
             if next_state is not None:
                 next_state = self._scrubbed(next_state)
                 walk.advance(next_state)
-            yield _PageResult(records, rejected, newest, next_state, first_item, ahead)
+            yield _Page(state, next_state, items)
             if next_state is None:
                 return
             state = next_state
 
-    def _records(
-        self, spec: RestStream, response: JsonResponse, horizon: Horizon | None
-    ) -> tuple[list[Record], list[Rejected], datetime | None, Record | None, int]:
-        """The page's records, those turned away, the newest cursor (held at now where one lies too
-        far ahead), the first item as it came, and how many cursors lay too far ahead."""
+    def _items(self, spec: RestStream, response: JsonResponse) -> list[Any] | RecordList:
+        """The page's items where records_path says, whole or still to be decoded."""
         found = select(response.body, spec.records_path)
         if found is MISSING:
             raise FatalError(
                 f"{where('GET', response.url)}: no {spec.records_path!r} in the response body "
                 f"(records_path); {keys_near(response.body, spec.records_path or '')}"
             )
-        items: list[Any] = [] if found is None else [found] if isinstance(found, dict) else found
-        if not isinstance(items, list):
+        items = [] if found is None else [found] if isinstance(found, dict) else found
+        if not isinstance(items, list | RecordList):
             raise FatalError(f"{where('GET', response.url)}: {spec.records_path!r} is not a list of records")
+        return items
+
+    def _chunks(self, spec: RestStream, page: _Page, horizon: Horizon | None = None) -> Iterator[_Chunk]:
+        """The page's items a batch at a time, each read as `_records` reads them; one chunk at least."""
+        items, left = iter(page.items), len(page.items)
+        while True:
+            piece = list(islice(items, RECORDS_PER_BATCH))
+            left -= len(piece)
+            yield self._records(spec, piece, last=left == 0, horizon=horizon)
+            if left == 0:
+                return
+
+    def _records(
+        self, spec: RestStream, items: list[Any], *, last: bool, horizon: Horizon | None = None
+    ) -> _Chunk:
+        """A chunk's records, those turned away, and the newest cursor, held at now where one lies too
+        far ahead (counted in `ahead`)."""
         first_item = next((i for i in items if isinstance(i, dict)), None)
         inc = spec.incremental
         if inc is None:
             records = [item for item in items if isinstance(item, dict)]
-            return records, _not_objects(items, len(records)), None, first_item, 0
+            return _Chunk(records, _not_objects(items, len(records)), None, last, first_item)
         records = []
         rejected: list[Rejected] = []
         newest: datetime | None = None
@@ -319,7 +355,7 @@ class RestConnector(Connector):
                 changed = horizon.now
             newest = later(newest, changed)
             records.append(item)
-        return records, rejected, newest, first_item, ahead
+        return _Chunk(records, rejected, newest, last, first_item, ahead)
 
     def _scrubbed(self, state: PageState) -> PageState:
         """Page states are stored in positions: a key the API echoed into a link must not be."""
@@ -352,6 +388,11 @@ def _not_objects(items: list[Any], objects: int) -> list[Rejected]:
         for item in items
         if not isinstance(item, dict)
     ]
+
+
+def _digest(items: list[Any] | RecordList) -> str:
+    """A page's items, hashed to compare it with the next page."""
+    return items.digest() if isinstance(items, RecordList) else canonical_hash(items)
 
 
 def _stored(moment: datetime | None) -> str | None:

@@ -10,14 +10,16 @@ from pydantic import Field, field_validator, model_validator
 
 from connectors.auth import AuthConfig, NoAuth
 from connectors.config_blocks import (
+    DEFAULT_MAX_RESPONSE_MB,
     AheadTolerance,
     Lookback,
+    RetryPolicy,
     StrictModel,
+    Timeouts,
     ahead_tolerance,
     check_required_streams,
     no_credentials,
 )
-from connectors.http import DEFAULT_MAX_RESPONSE_MB, RetryPolicy, Timeouts
 from connectors.pagination import PaginationConfig, SinglePage
 from mapping.timeformats import CURSOR_FORMATS, TimeFormat, time_format
 

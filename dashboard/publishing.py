@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,16 +27,20 @@ class NotASite(Exception):
     """The target is not a site publishing made, or not a folder it may make: it is left alone."""
 
 
-def publish(out: Path, site: Site) -> int:
-    """Publish the site at `out` atomically; returns the number of pages."""
+def publish(out: Path, site: Site, only: Collection[str] | None = None) -> int:
+    """Publish the site at `out` atomically; returns the number of pages.
+
+    With `only`, the authorities it names are rendered and the others' pages taken from the site
+    being replaced: after one authority's run, nothing else has changed."""
     out = out.absolute()
     check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with _publisher(out):
-        check_target(out)  # again: another publisher may have swapped while this one waited
+        # Again: another publisher may have swapped while this one waited.
+        current = check_target(out)
         fresh = out.parent / f".{out.name}.{uuid.uuid4().hex[:12]}"
         try:
-            pages = write_site(fresh, site)
+            pages = write_site(fresh, site, only, kept=current if only is not None else None)
             link = out.parent / f".{out.name}.link-{uuid.uuid4().hex[:8]}"
             link.symlink_to(fresh.name)
             if out.is_dir() and not out.is_symlink():

@@ -7,12 +7,16 @@ lists authorities and teams alphabetically with no figures to compare. Every pag
 its authorities last synced and whether that is older than its schedule allows.
 
 Published whole or not at all, into a folder beside the target swapped in by `dashboard.publishing`.
+After one authority's run only its own pages and the index are rendered again: every other authority's
+pages are what they were, so they are taken from the site being replaced, linked rather than copied.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,6 +88,11 @@ def case_path(authority: str, case_ref: str) -> str:
     return f"cases/{slug(authority)}/{slug(case_ref)}.html"
 
 
+def authority_files(code: str) -> list[str]:
+    """Where an authority's pages are in a site: its page, and its folders of team, wall and case pages."""
+    return [authority_path(code), *(f"{folder}/{slug(code)}" for folder in ("teams", "wall", "cases"))]
+
+
 @dataclass
 class Site:
     """Everything a published site shows, read from the store once."""
@@ -98,6 +107,8 @@ class Site:
     """A team's cases that moved in the last weeks, for its changed-lately panel."""
     service_trend: Callable[[str], Markup | None] = field(default=lambda code: None)
     """An authority's weeks, for its page: the service against its own past."""
+    latest_runs: Mapping[str, object] = field(default_factory=dict)
+    """Each authority's latest run: its pages may be taken from an earlier site that showed the same."""
 
     def fresh(self, authority: str) -> Freshness | None:
         return next((f for f in self.freshness if f.authority == authority), None)
@@ -109,6 +120,10 @@ class Site:
 
     def groups(self) -> list[TeamGroup]:
         return self.board.groups()
+
+    def authorities(self) -> list[str]:
+        """Every authority the site shows: those with teams, and those with only a sync to report."""
+        return sorted({g.authority for g in self.groups()} | {f.authority for f in self.freshness})
 
     def case_pages(self, group: TeamGroup) -> Iterator[CasePage]:
         for case in group.cases:
@@ -150,7 +165,9 @@ def load_site(
     rows: dict[tuple[str, str], dict[str, Row]] = {}
     for row in queries.case_element_statuses(engine):
         rows.setdefault((row["authority"], row["case_ref"]), {})[row["element"]] = row
-    site = Site(board, judge(config, queries.last_runs(engine), now), rows, now)
+    last = queries.last_runs(engine)
+    site = Site(board, judge(config, last, now), rows, now)
+    site.latest_runs = {code: run.get("id") for code, run in last.items()}
     sections = load_sections(engine, config, now) if trend is None or timeline is None else None
     site.trend = trend or (sections.trend if sections else site.trend)
     site.timeline = timeline or (sections.timeline if sections else site.timeline)
@@ -188,14 +205,15 @@ def _common(site: Site) -> dict[str, Any]:
     }
 
 
-def render_pages(site: Site) -> Iterator[tuple[str, str]]:
-    """(relative path, text) of every file of the site."""
+def render_pages(site: Site, only: Collection[str] | None = None) -> Iterator[tuple[str, str]]:
+    """(relative path, text) of every file of the site, or of the shared files and the pages of the
+    authorities `only` names."""
     env = environment()
     common = _common(site)
     yield "assets/site.css", env.get_template("site.css.j2").render(**common)
     yield "assets/site.js", env.get_template("site.js.j2").render(**common)
     groups = site.groups()
-    authorities = sorted({g.authority for g in groups} | {f.authority for f in site.freshness})
+    authorities = site.authorities()
     yield (
         "index.html",
         env.get_template("index.html.j2").render(
@@ -208,12 +226,16 @@ def render_pages(site: Site) -> Iterator[tuple[str, str]]:
             groups=groups,
         ),
     )
+    if only is not None:
+        authorities = [code for code in authorities if code in only]
     yield from _authority_pages(site, common, authorities, groups)
     whiteboard = env.get_template("whiteboard.html.j2")
     wall = env.get_template("wall.html.j2")
     case_template = env.get_template("case.html.j2")
     following = rotation(groups)
     for group in groups:
+        if group.authority not in authorities:
+            continue
         team = {
             **common,
             "root": "../../",
@@ -307,14 +329,57 @@ def write_board_page(path: Path, board: Board, freshness: Sequence[Freshness], t
         tmp.unlink(missing_ok=True)
 
 
-def write_site(folder: Path, site: Site) -> int:
-    """Write every page under `folder`, which must not exist yet; returns the number of pages."""
+def write_site(
+    folder: Path, site: Site, only: Collection[str] | None = None, kept: Path | None = None
+) -> int:
+    """Write the site under `folder`, which must not exist yet; returns the number of pages.
+
+    With `only` and `kept` (the site being replaced), the authorities `only` names are rendered and
+    every other one's pages are linked from `kept`; an authority `kept` lacks, or drew before the
+    authority's latest run (a sync or an accept from the command line since), is rendered all the same."""
     folder.mkdir(parents=True)
-    (folder / SITE_MARKER).write_text(f"published {site.generated_at.isoformat()}\n")
+    marker = _marker(site)
+    (folder / SITE_MARKER).write_text("\n".join(marker.values()) + "\n")
+    taken: list[str] = []
+    if only is not None and kept is not None:
+        known = kept / SITE_MARKER
+        before = set(known.read_text().splitlines()) if known.is_file() else set()
+        taken = [c for c in site.authorities() if c not in only and marker[c] in before]
     pages = 0
-    for relative, text in render_pages(site):
+    rendered = render_pages(site) if not taken else render_pages(site, set(site.authorities()) - set(taken))
+    for relative, text in rendered:
         target = folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         pages += relative.endswith(".html")
+    if kept is not None:
+        pages += sum(_take_pages(kept, folder, code) for code in taken)
+    return pages
+
+
+def _marker(site: Site) -> dict[str, str]:
+    """The marker file's lines: when the site was published, and which run each authority's pages show."""
+    lines = {"": f"published {site.generated_at.isoformat()}"}
+    for code in site.authorities():
+        lines[code] = f"authority {code} after run {site.latest_runs.get(code)}"
+    return lines
+
+
+def _take_pages(kept: Path, folder: Path, code: str) -> int:
+    """Link one authority's pages from the site being replaced into `folder`; returns how many.
+
+    A hard link shares the file, which no publish ever writes into again; where the file system will
+    not link (another device), the page is copied."""
+    pages = 0
+    for relative in authority_files(code):
+        source = kept / relative
+        sources = sorted(source.rglob("*.html")) if source.is_dir() else [source] if source.is_file() else []
+        for page in sources:
+            target = folder / page.relative_to(kept)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(page, target)
+            except OSError:
+                shutil.copy2(page, target)
+            pages += 1
     return pages

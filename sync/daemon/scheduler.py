@@ -94,6 +94,7 @@ class Daemon:
         )
         self.jobs: dict[str, JobSpec] = {}
         self._publishing = threading.Lock()
+        self._published_whole = False
         self._use(config, plan(config))
 
     # --- the jobs ---------------------------------------------------------------------------------
@@ -120,10 +121,11 @@ class Daemon:
             duration_s=round(duration, 3),
             error=result.error,
         )
-        self.republish()
+        self.republish(code)
 
-    def republish(self) -> None:
-        """Publish the whiteboard site again when the settings name a folder for it.
+    def republish(self, authority: str | None = None) -> None:
+        """Publish the whiteboard site again when the settings name a folder for it: after a run, that
+        authority's pages and the index; whole after the daily recompute, at start and after a reload.
 
         One publish at a time: two runs ending together would otherwise race to swap the site.
         A failure is logged and the previous site stays up, marked stale by its own dates.
@@ -133,12 +135,21 @@ class Daemon:
             return
         started = time.monotonic()
         with self._publishing:
+            # Pages are taken from the site being replaced only when this process published it whole
+            # with the config it has now: another version or catalogue may have drawn them otherwise.
+            only = None if authority is None or not self._published_whole else {authority}
             try:
-                pages = publish(folder, load_site(self.store, self.config, now=self.clock()))
+                pages = publish(folder, load_site(self.store, self.config, now=self.clock()), only)
             except Exception as exc:  # noqa: BLE001 - the sync is done; the site waits for the next one
                 log.error("whiteboard site not published", error_class=type(exc).__name__)
                 return
-        log.info("whiteboard site published", pages=pages, duration_s=round(time.monotonic() - started, 3))
+            self._published_whole = self._published_whole or only is None
+        log.info(
+            "whiteboard site published",
+            pages=pages,
+            authorities="all" if only is None else len(only),
+            duration_s=round(time.monotonic() - started, 3),
+        )
 
     def recompute_statuses(self, codes: list[str] | None = None, attempt: int = 1) -> None:
         """Recompute every open case's statuses for today; an authority being synced is retried later."""
@@ -191,6 +202,7 @@ class Daemon:
     def _use(self, config: Config, jobs: dict[str, JobSpec]) -> None:
         """Swap in a validated config: running jobs finish on the runner they started with."""
         self.config = config
+        self._published_whole = False  # pages drawn with the config before are not taken again
         self.runner = SyncRunner(
             config, self.store, clock=self.clock, stop=self.stop, connector_factory=self.connector_factory
         )

@@ -1,5 +1,6 @@
 """A source cannot take the process's memory: a page that never ends, or one far larger than any
-sane page, fails the run at the connector's byte limit, well within its deadline.
+sane page, fails the run at the connector's byte limit, well within its deadline; and a page just
+under the limit, of the densest small records, is read and stored within the same memory bound.
 
 The real command runs in a subprocess against a loopback API; its peak resident memory is read from
 the kernel when it ends (wait4), so the figure is the whole process's, parsing and store included.
@@ -29,6 +30,30 @@ RECORD = (
 CHUNK = b",".join([RECORD] * 500) + b","
 
 
+class _OneFullPage(BaseHTTPRequestHandler):
+    """The first page of cases is `size` bytes of distinct records; every other page is empty."""
+
+    size: int
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        if not self.path.startswith("/cases?") or "page=1&" not in self.path + "&":
+            self.wfile.write(b'{"items": []}')
+            return
+        self.wfile.write(b'{"items": [')
+        sent = written = 0
+        while sent < self.size:
+            piece = b"".join(RECORD.replace(b"C0000001", b"C%07d" % (written + n)) + b"," for n in range(500))
+            self.wfile.write(piece)
+            sent, written = sent + len(piece), written + 500
+        self.wfile.write(RECORD.replace(b"C0000001", b"C%07d" % written) + b"]}")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
 class _HugePages(BaseHTTPRequestHandler):
     """Every page is `size` bytes of records (None: it never ends), sent as fast as it is read."""
 
@@ -52,9 +77,14 @@ class _HugePages(BaseHTTPRequestHandler):
         pass
 
 
-def sync_measured(tmp_path: Path, size: int | None, limit_mb: int | None = None) -> dict[str, Any]:
+def sync_measured(
+    tmp_path: Path,
+    size: int | None,
+    limit_mb: int | None = None,
+    pages: type[BaseHTTPRequestHandler] = _HugePages,
+) -> dict[str, Any]:
     """One `sync --json` of an authority whose API serves pages of `size`: outcome, peak memory, time."""
-    with serving(_HugePages, size=size) as url:
+    with serving(pages, size=size) as url:
         authority = rest_authority_yaml("huge-la", url).replace(
             "timeouts: {connect: 2, read: 5}", f"timeouts: {{connect: 2, read: 5, total: {DEADLINE_SECONDS}}}"
         )
@@ -77,6 +107,7 @@ def sync_measured(tmp_path: Path, size: int | None, limit_mb: int | None = None)
         "exit": process.returncode,
         "outcome": result["outcome"],
         "error": result["error"],
+        "read": result["counts"]["read"],
         "peak_mb": round(usage.ru_maxrss / 1024),  # Linux reports kilobytes
         "seconds": round(elapsed, 1),
     }
@@ -93,7 +124,7 @@ def test_an_oversized_page_fails_the_run_at_the_byte_limit_within_bounded_memory
     print(json.dumps({"page": page, **measured}))
     assert measured["exit"] == 1
     assert measured["outcome"] == "failed"
-    assert "passed 16 MB, the connector's max_response_mb" in measured["error"]
+    assert "passed 64 MB, the connector's max_response_mb" in measured["error"]
     assert measured["peak_mb"] < PEAK_LIMIT_MB
     assert measured["seconds"] < DEADLINE_SECONDS
 
@@ -105,3 +136,16 @@ def test_a_lowered_limit_refuses_a_page_past_it_and_reads_one_within_it(tmp_path
     within = sync_measured(tmp_path / "within", 500_000, limit_mb=1)
     # Read and parsed whole: what ends this run is the server answering every page alike.
     assert "a page repeated the previous page's records" in within["error"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size_mb", [16, 63.9], ids=["16MB-page", "64MB-page"])
+def test_a_page_just_under_the_limit_of_the_densest_records_is_stored_within_bounded_memory(
+    tmp_path: Path, size_mb: float
+) -> None:
+    measured = sync_measured(tmp_path, int(size_mb * 1_000_000), pages=_OneFullPage)
+    print(json.dumps({"page": f"{size_mb} MB", **measured}))
+    assert measured["outcome"] == "succeeded", measured["error"]
+    pieces = -(-int(size_mb * 1_000_000) // len(CHUNK))  # the server sends whole pieces of 500
+    assert measured["read"] == pieces * 500 + 1
+    assert measured["peak_mb"] < PEAK_LIMIT_MB
