@@ -173,7 +173,7 @@ def _common(site: Site) -> dict[str, Any]:
         "labels": {e.key: e.label for e in board.elements},
         "cell": board.cell,
         "cell_html": CellMarkup(board, STATUS_BY_KEY),
-        "recent": lambda group, element: group.recent(board.cells, element),
+        "recent": lambda group, element: group.recent(element),
         "recent_since": recent_since,
         "no_deadline": no_deadline(board),
         "row_facts": row_facts(board),

@@ -137,11 +137,12 @@ def status_tuples(
 def status_words(
     engine: Engine, authority: str | None = None, team: str | None = None
 ) -> list[tuple[Any, ...]]:
-    """The open cases' statuses alone, as plain tuples: authority, case reference, element, status;
-    all a grid and its team summary need of the cases whose cells are not shown."""
+    """The open cases' statuses alone, as plain tuples: authority, case reference, element, status,
+    last evidenced date as ISO text; all a grid and its team summary need of the cases whose cells
+    are not shown."""
     s = CaseElementStatusRow
-    query = _of_open_cases(s, s.authority, s.case_ref, s.element, s.status)
-    return _tuples(engine, _scoped(query, authority, team), ())
+    query = _of_open_cases(s, s.authority, s.case_ref, s.element, s.status, *_as_text(s.last_evidenced_on))
+    return _tuples(engine, _scoped(query, authority, team), (4,))
 
 
 def live_evidence_tuples(
