@@ -25,9 +25,9 @@ from config.loader import Config
 from dashboard.cells import RECENT_MONTHS, months_before
 from dashboard.freshness import Freshness, judge, when_text
 from dashboard.html import environment
+from dashboard.overdue_weeks import OVERDUE_BANDS
 from dashboard.recent import WINDOWS, CaseMoves
 from dashboard.site_pages import (
-    OVERDUE_BANDS,
     WALL_SECONDS,
     CellMarkup,
     authority_path,

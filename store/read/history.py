@@ -287,3 +287,16 @@ def status_changes(
     if since is not None:
         query = query.where(or_(StatusChange.to_date.is_(None), StatusChange.to_date > since))
     return _rows(engine, query, StatusChange.case_ref, case_refs)
+
+
+def due_dates(engine: Engine, authority: str) -> list[tuple[Any, ...]]:
+    """Every due date the store holds for an authority's cases, closed ones included (a past week
+    counts the cases open then): case reference, element, due date as ISO text."""
+    s = CaseElementStatusRow
+    on_case = and_(CaseRow.authority == s.authority, CaseRow.case_ref == s.case_ref)
+    query = (
+        select(s.case_ref, s.element, *_as_text(s.due_on))
+        .join(CASES, on_case)
+        .where(s.authority == authority, s.due_on.is_not(None), CaseRow.deleted_on.is_(None))
+    )
+    return _tuples(engine, query, (2,))

@@ -146,5 +146,6 @@ def test_at_80_columns_each_team_counts_recent_ticks_beside_every_tick_one_eleme
         [line] = [line for line in output.splitlines() if line.startswith(f" {element['label']} ")]
         assert len(line) <= 80
         ever, *_, of, recent = line.split()[-7:]
-        assert int(recent) <= int(of) and int(ever) <= int(of)
+        assert int(recent) <= int(of)
+        assert int(ever) <= int(of)
     assert "✓ 3 mo: open cases whose latest completed record is from the last 3 months" in words(output)
