@@ -66,3 +66,27 @@ def team_counts(cases: Iterable[Mapping[str, Any]], elements: Sequence[str]) -> 
             row["open_cases"] += 1
             row[str(status)] += 1
     return [counts[key] for key in sorted(counts)]
+
+
+EVIDENCED_NOW = frozenset({Status.EVIDENCED, Status.REVIEW_DUE})
+"""Statuses with completed evidence on the record: review due is evidence past its interval."""
+
+
+def recent_counts(
+    cases: Iterable[Mapping[str, Any]], statuses: Iterable[Sequence[Any]], last_at: int, since: str
+) -> dict[tuple[str, str, str], int]:
+    """Per (authority, team, element), these cases with the element evidenced (or review due) whose
+    latest completed record is dated on or after `since` (ISO): current practice, counted beside ever.
+
+    `statuses` are status tuples (authority, case reference, element, status, ...) with the last
+    evidenced date as ISO text at `last_at`. Counted for every case, not only those whose cells a
+    capped board builds."""
+    teams = {(c["authority"], c["case_ref"]): c["team"] or NO_TEAM for c in cases}
+    found: dict[tuple[str, str, str], int] = {}
+    for row in statuses:
+        team = teams.get((row[0], row[1]))
+        last = row[last_at]
+        if team is not None and row[3] in EVIDENCED_NOW and last and str(last)[:10] >= since:
+            key = (row[0], team, row[2])
+            found[key] = found.get(key, 0) + 1
+    return found

@@ -29,9 +29,9 @@ from config.loader import Config
 from dashboard.cells import RECENT_MONTHS, months_before
 from dashboard.freshness import Freshness, judge, when_text
 from dashboard.html import environment
+from dashboard.overdue_weeks import OVERDUE_BANDS
 from dashboard.recent import WINDOWS, CaseMoves
 from dashboard.site_pages import (
-    OVERDUE_BANDS,
     WALL_SECONDS,
     CellMarkup,
     authority_path,
@@ -190,7 +190,7 @@ def _common(site: Site) -> dict[str, Any]:
         "labels": {e.key: e.label for e in board.elements},
         "cell": board.cell,
         "cell_html": CellMarkup(board, STATUS_BY_KEY),
-        "recent": lambda group, element: group.recent(board.cells, element),
+        "recent": lambda group, element: group.recent(element),
         "recent_since": recent_since,
         "no_deadline": no_deadline(board),
         "row_facts": row_facts(board),

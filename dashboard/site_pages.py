@@ -17,15 +17,9 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from dashboard.cells import UP, Cell
+from dashboard.overdue_weeks import OVERDUE_BANDS, band_of
 from dashboard.whiteboard import Board, Row, StatusLook, TeamGroup
 from mapping.schema import Status
-
-OVERDUE_BANDS = (
-    ("within 5 working days", 0, 5),
-    ("6 to 20 working days", 6, 20),
-    ("over 20 working days", 21, None),
-)
-"""Overdue age in bands, as the Children's Services Analysis Tool (ChAT) counts lateness."""
 
 WALL_ROWS = 16
 """Case rows a wall grid shows at 1920 x 1080 with text readable from three metres."""
@@ -154,7 +148,7 @@ def service_today(board: Board, code: str, recent_since: date) -> list[ElementSe
                 open_cases=len(cells),
                 evidenced=sum(c.status is Status.EVIDENCED for c in cells),
                 recent=sum(_recent(c, recent_since) for c in cells),
-                overdue_bands=tuple(_banded(cells, low, high) for _, low, high in OVERDUE_BANDS),
+                overdue_bands=_banded(cells),
                 scale_up=sum(c.scale_direction == UP for c in cells),
                 scale_down=sum(c.scale_direction == "down" for c in cells),
                 scale_same=sum(c.scale_direction == "same" for c in cells),
@@ -171,14 +165,12 @@ def _recent(cell: Cell, since: date) -> bool:
     )
 
 
-def _banded(cells: Sequence[Cell], low: int, high: int | None) -> int:
-    return sum(
-        1
-        for c in cells
-        if c.status is Status.OVERDUE
-        and (c.overdue_working_days or 0) >= low
-        and (high is None or (c.overdue_working_days or 0) <= high)
-    )
+def _banded(cells: Sequence[Cell]) -> tuple[int, ...]:
+    bands = [0] * len(OVERDUE_BANDS)
+    for cell in cells:
+        if cell.status is Status.OVERDUE:
+            bands[band_of(cell.overdue_working_days or 0)] += 1
+    return tuple(bands)
 
 
 def rotation(groups: Sequence[TeamGroup]) -> Mapping[str, TeamGroup]:

@@ -8,21 +8,24 @@ change said in words. No other team's figures appear on a team's page.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from markupsafe import Markup
 from sqlalchemy import Engine
 
 from config.loader import Config
 from dashboard.audit_pack import render_timeline
-from dashboard.changes import StatusChange
+from dashboard.changes import ElementKey, StatusChange
 from dashboard.html import environment
+from dashboard.overdue_weeks import OVERDUE_BANDS, weekly_bands
 from dashboard.recent import CaseMoves, recent_moves
 from dashboard.timeline import build_timeline
 from dashboard.trends import CaseSpan, Week, week_endings, weekly
 from dashboard.whiteboard import ENGLAND, NO_TEAM, Row, TeamGroup, source_record
 from mapping.elements import Element
+from mapping.timeliness import england_bank_holidays, working_days_between
 from store.read import history
 
 TREND_WEEKS = 8
@@ -84,6 +87,8 @@ class StoreSections:
     changes: Mapping[str, list[StatusChange]]
     """Per authority, every row of its status change log."""
     case_changes: Mapping[CaseKey, list[StatusChange]]
+    due_on: Mapping[ElementKey, date] = field(default_factory=dict)
+    """Every case's due dates, closed cases' too: what ages a past week's overdue elements."""
 
     def timeline(self, authority: str, case_ref: str) -> Markup | None:
         """The case page's timeline: the same fragment the audit pack prints."""
@@ -128,9 +133,27 @@ class StoreSections:
         return self._trend(group, group.team)
 
     def service_trend(self, code: str) -> Markup | None:
-        """The authority page's trend: every open case of the service, against the service's past."""
+        """The authority page's trend: every open case of the service, against the service's past,
+        with its overdue elements' ages in ChAT's bands week by week."""
         la = self.config.authorities.get(code)
-        return self._trend(code, la.name if la else code)
+        trend = self._trend(code, la.name if la else code)
+        if trend is None:
+            return None
+        endings = week_endings(self.on, TREND_WEEKS)
+        weeks = weekly_bands(
+            self.changes.get(code, []),
+            [CaseSpan.from_row(c) for (authority, _), c in self.cases.items() if authority == code],
+            [e.key for e in self.config.settings.catalogue],
+            self.due_on,
+            endings,
+            partial(working_days_between, bank_holidays=england_bank_holidays()),
+        )
+        bands = (
+            environment()
+            .get_template("overdue_weeks.html.j2")
+            .render(endings=endings, weeks=weeks, bands=[label for label, _, _ in OVERDUE_BANDS])
+        )
+        return trend + Markup(bands)  # noqa: S704  # nosec B704  # an autoescaped template's output
 
     def _trend(self, group: TeamGroup | str, who: str) -> Markup | None:
         endings, rows = self.trend_rows(group)
@@ -170,5 +193,10 @@ def load_sections(engine: Engine, config: Config, now: datetime) -> StoreSection
     for found in changes.values():
         for change in found:
             case_changes.setdefault((change.authority, change.case_ref), []).append(change)
+    due_on = {
+        (code, ref, element): date.fromisoformat(due)
+        for code in sorted(config.authorities)
+        for ref, element, due in history.due_dates(engine, code)
+    }
     on = now.astimezone(ENGLAND).date()
-    return StoreSections(config, on, cases, statuses, records, changes, case_changes)
+    return StoreSections(config, on, cases, statuses, records, changes, case_changes, due_on)

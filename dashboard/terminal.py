@@ -64,6 +64,8 @@ def print_board(
         # Too narrow for words: number the columns and say once what the numbers stand for.
         headings = [str(n) for n in range(1, len(headings) + 1)]
         console.print("  ".join(f"{n} {e.label}" for n, e in zip(headings, board.elements, strict=True)))
+    if not compare:
+        console.print(Text(RECENT_KEY))
     if compare and _summary_too_wide(board, headings, console.width):
         print_narrow_summary(board, headings, console)
     elif compare:
@@ -83,19 +85,29 @@ def print_board(
                 console.print(_more_line(group, len(group.cases) - len(shown.cases)))
 
 
+RECENT_HEADING = "✓ 3 mo"
+RECENT_KEY = (
+    f"{RECENT_HEADING}: open cases whose latest completed record is from the last 3 months, whatever "
+    "the status; ✓ counts every tick, however old."
+)
+
+
 def own_summary(board: Board, group: TeamGroup) -> Table:
-    """One team's counts, one element a line: fits 80 columns and sets no other team beside it."""
+    """One team's counts, one element a line, with the ticks of the last 3 months beside every tick:
+    fits 80 columns and sets no other team beside it."""
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), show_edge=False)
     table.add_column("Element", no_wrap=True)
     for look in STATUSES:
         table.add_column(Text(look.symbol, style=look.colour), justify="right", no_wrap=True)
     table.add_column("of", justify="right", no_wrap=True)
+    table.add_column(RECENT_HEADING, justify="right", no_wrap=True)
     for element in board.elements:
         counts = group.counts.get(element.key, {})
         table.add_row(
             element.label,
             *[str(counts.get(look.key, 0)) for look in STATUSES],
             str(counts.get("open_cases", 0)),
+            str(group.recent(element.key)),
         )
     return table
 

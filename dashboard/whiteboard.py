@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from dashboard.caseload import CaseFilter, team_counts
+from dashboard.caseload import CaseFilter, recent_counts, team_counts
 from dashboard.cell_book import CellBook
 from dashboard.cells import (
     RECENT_MONTHS,
@@ -31,7 +31,6 @@ from dashboard.cells import (
     summarise_live,
 )
 from mapping.elements import DEFAULT_ELEMENT_KEYS, Element
-from mapping.schema import Status
 from mapping.timeliness import TimelinessRules
 from store.read import history
 from store.schema.views import NO_TEAM
@@ -72,8 +71,6 @@ STATUSES = (
 )
 STATUS_BY_KEY = {s.key: s for s in STATUSES}
 
-EVIDENCED_NOW = frozenset({Status.EVIDENCED, Status.REVIEW_DUE})
-
 CASES_PER_TEAM = 25
 """Case rows a team's grid shows by default: at thousands of open cases a full grid is minutes of
 scrolling (and of rendering); the summary says where the rest stand and --team shows them all."""
@@ -97,6 +94,8 @@ class TeamGroup:
     cases: list[Row]
     counts: Mapping[str, Mapping[str, int]]
     """element -> {"open_cases": n, <status>: n, ...}, from the team_summary view."""
+    evidenced_lately: Mapping[str, int] = field(default_factory=dict)
+    """element -> open cases with the element evidenced in the last `RECENT_MONTHS` months."""
 
     @property
     def key(self) -> str:
@@ -106,18 +105,10 @@ class TeamGroup:
         """Open cases with completed evidence of the element that is not past its review interval."""
         return int(self.counts.get(element, {}).get("evidenced", 0))
 
-    def recent(
-        self, cells: Mapping[CaseKey, Mapping[str, Cell]], element: str, months: int = RECENT_MONTHS
-    ) -> int:
-        """Open cases whose element was last evidenced within `months`: current practice, beside ever."""
-        found = 0
-        for case in self.cases:
-            cell = cells.get((case["authority"], case["case_ref"]), {}).get(element)
-            if cell is not None and cell.last_evidenced_on is not None and cell.as_of is not None:
-                found += cell.status in EVIDENCED_NOW and cell.last_evidenced_on >= months_before(
-                    cell.as_of, months
-                )
-        return found
+    def recent(self, element: str) -> int:
+        """Open cases whose element was last evidenced in the last `RECENT_MONTHS` months: current
+        practice, beside ever."""
+        return self.evidenced_lately.get(element, 0)
 
     def review_due(self, element: str) -> int:
         """Open cases evidenced once but past the review interval: counted apart, not as evidenced."""
@@ -133,6 +124,9 @@ class Board:
     generated_at: datetime
     cells: Mapping[CaseKey, Mapping[str, Cell]] = field(default_factory=dict)
     """Per open case, each element's cell: the status with its dates, lateness, scale and drafts."""
+    recent: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
+    """Per (authority, team, element), open cases evidenced in the last `RECENT_MONTHS` months, counted
+    from every case's status row (a capped board builds cells for its first cases only)."""
 
     def cell(self, case: Row, element: str) -> Cell | None:
         return self.cells.get((case["authority"], case["case_ref"]), {}).get(element)
@@ -149,8 +143,18 @@ class Board:
             counts.setdefault(team, {})[row["element"]] = {
                 k: int(row.get(k) or 0) for k in ("open_cases", *STATUS_BY_KEY)
             }
+        lately: dict[tuple[str, str], dict[str, int]] = {}
+        for (authority, name, element), n in self.recent.items():
+            lately.setdefault((authority, name), {})[element] = n
         return [
-            TeamGroup(code, self.authorities.get(code, code), team, cases, counts.get((code, team), {}))
+            TeamGroup(
+                code,
+                self.authorities.get(code, code),
+                team,
+                cases,
+                counts.get((code, team), {}),
+                lately.get((code, team), {}),
+            )
             for (code, team), cases in sorted(keys.items())
         ]
 
@@ -269,6 +273,7 @@ def _load_board(
     cases = [c for c in every if case_filter.keeps(c, keys)]
     teams = team_counts(cases, [e.key for e in shown] if case_filter.narrows else counted)
     first = _first_per_team(cases, cells_per_team)
+    since = months_before(now.astimezone(ENGLAND).date(), RECENT_MONTHS).isoformat()
     return Board(
         elements=shown,
         authorities=dict(authorities),
@@ -285,6 +290,7 @@ def _load_board(
             now.astimezone(ENGLAND).date(),
             current_months,
         ),
+        recent=recent_counts(cases, statuses, 6 if whole else 4, since),
     )
 
 

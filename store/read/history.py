@@ -137,11 +137,12 @@ def status_tuples(
 def status_words(
     engine: Engine, authority: str | None = None, team: str | None = None
 ) -> list[tuple[Any, ...]]:
-    """The open cases' statuses alone, as plain tuples: authority, case reference, element, status;
-    all a grid and its team summary need of the cases whose cells are not shown."""
+    """The open cases' statuses alone, as plain tuples: authority, case reference, element, status,
+    last evidenced date as ISO text; all a grid and its team summary need of the cases whose cells
+    are not shown."""
     s = CaseElementStatusRow
-    query = _of_open_cases(s, s.authority, s.case_ref, s.element, s.status)
-    return _tuples(engine, _scoped(query, authority, team), ())
+    query = _of_open_cases(s, s.authority, s.case_ref, s.element, s.status, *_as_text(s.last_evidenced_on))
+    return _tuples(engine, _scoped(query, authority, team), (4,))
 
 
 def live_evidence_tuples(
@@ -286,3 +287,16 @@ def status_changes(
     if since is not None:
         query = query.where(or_(StatusChange.to_date.is_(None), StatusChange.to_date > since))
     return _rows(engine, query, StatusChange.case_ref, case_refs)
+
+
+def due_dates(engine: Engine, authority: str) -> list[tuple[Any, ...]]:
+    """Every due date the store holds for an authority's cases, closed ones included (a past week
+    counts the cases open then): case reference, element, due date as ISO text."""
+    s = CaseElementStatusRow
+    on_case = and_(CaseRow.authority == s.authority, CaseRow.case_ref == s.case_ref)
+    query = (
+        select(s.case_ref, s.element, *_as_text(s.due_on))
+        .join(CASES, on_case)
+        .where(s.authority == authority, s.due_on.is_not(None), CaseRow.deleted_on.is_(None))
+    )
+    return _tuples(engine, query, (2,))

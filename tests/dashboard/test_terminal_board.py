@@ -125,3 +125,46 @@ def test_the_no_team_board_carries_its_cells(synced: tuple[Path, Engine]) -> Non
     [case] = board.cases
     assert case["team"] is None
     assert board.cells[("mem-la", case["case_ref"])]["mapping"].status.value == case["mapping"]
+
+
+def test_each_teams_summary_counts_the_ticks_of_the_last_three_months_beside_every_tick(
+    synced: tuple[Path, Engine],
+) -> None:
+    """Counted from every open case's status row, so a grid capped at one case a team says the same
+    as the whole board, and the figure is the store's own count of recent completed records."""
+    from rich.console import Console
+
+    from dashboard.cells import months_before
+    from dashboard.terminal import RECENT_HEADING, print_board
+    from dashboard.whiteboard import ENGLAND, load_board
+    from mapping.elements import DEFAULT_ELEMENTS
+
+    names = {"mem-la": "Memory Council"}
+    full = load_board(synced[1], DEFAULT_ELEMENTS, names)
+    since = months_before(full.generated_at.astimezone(ENGLAND).date(), 3)
+    with synced[1].connect() as conn:
+        stored = conn.execute(
+            text(
+                "SELECT c.team, s.element, COUNT(*) FROM case_element_status s JOIN cases c "
+                "USING (authority, case_ref) WHERE c.closed_on IS NULL AND c.deleted_on IS NULL "
+                "AND s.status IN ('evidenced', 'review_due') AND s.last_evidenced_on >= :since "
+                "GROUP BY c.team, s.element"
+            ),
+            {"since": since},
+        ).all()
+    expected = {(team, element): n for team, element, n in stored}
+    assert sum(expected.values()) > 0
+    capped = load_board(synced[1], DEFAULT_ELEMENTS, names, now=full.generated_at, cells_per_team=1)
+    assert any(len(g.cases) > 1 for g in capped.groups()), "some team's grid is capped"
+    console = Console(width=80, record=True)
+    print_board(capped, console, cases_per_team=1)
+    printed = console.export_text()
+    assert max(len(line) for line in printed.splitlines()) <= 80
+    assert f"{RECENT_HEADING}: open cases whose latest completed record is from the last 3" in printed
+    labels = {e.label: e.key for e in DEFAULT_ELEMENTS}
+    for group in capped.groups():
+        block = printed[printed.index(f"{group.team}: {len(group.cases)} open case") :]
+        for label, key in labels.items():
+            line = next(line for line in block.splitlines() if line.startswith(f" {label} "))
+            figures = line.split()[-7:]
+            assert figures[-1] == str(expected.get((group.team, key), 0)), line

@@ -188,3 +188,50 @@ def test_the_audit_pack_is_one_chronology_with_a_running_header_and_its_own_boxe
         assert f"case {ref.group(1)}" in text
         assert "Data as of" in text
         assert f"Page {number} of {len(pages)}" in text
+
+
+NOT_REACHED = "\u2013"
+"""The dash a trend shows for a week the log does not reach."""
+
+
+def test_the_authority_page_shows_the_overdue_bands_week_by_week_ending_at_todays(
+    browser: Any, site: Path
+) -> None:
+    """The bands as text in a table, weeks across, read where the browser draws them; this week's
+    figures are today's, which the service table counts from the cells. No team is named in it."""
+    page = page_kinds(site)["authority"]
+    for width in (1920, 1024):
+        browser.set_window_size(width, 1080)
+        browser.get(page.as_uri())
+        browser.execute_script("document.querySelector('table.bands').scrollIntoView()")
+        caption = shown(browser, "table.bands caption")
+        assert caption == [
+            "Overdue elements of open cases at each week's end, by working days past the due date"
+        ]
+        weeks = shown(browser, "table.bands thead th.num")
+        assert len(weeks) == 8
+        assert all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2}", w) for w in weeks)
+        labels = shown(browser, "table.bands tbody th")
+        assert labels[:3] == ["within 5 working days", "6 to 20 working days", "over 20 working days"]
+        assert labels[-1] == "all overdue"
+        figures = browser.execute_script(
+            "return [...document.querySelectorAll('table.bands tbody tr')].map(r => "
+            "[...r.querySelectorAll('td')].map(c => c.innerText.trim()))"
+        )
+        assert all(len(row) == 8 for row in figures)
+        assert all(re.fullmatch(rf"\d+|{NOT_REACHED}", f) for row in figures for f in row)
+        latest = [int(row[-1]) for row in figures]
+        assert latest[-1] == sum(latest[:-1]), "the bands and any age not known add up to all overdue"
+        overdue = [int(f) for row in figures[:3] for f in row if f != NOT_REACHED]
+        assert any(overdue), "the demo has overdue elements"
+        browser.execute_script("document.querySelector('table.service').scrollIntoView()")
+        today = browser.execute_script(
+            "return [...document.querySelectorAll('table.service tbody tr')].map(r => "
+            "[...r.querySelectorAll('td')].slice(2, 5).map(c => Number(c.innerText)))"
+        )
+        assert latest[:3] == [sum(row[n] for row in today) for n in range(3)]
+    teams = re.findall(r'<li><a href="[^"]+">([^<]+)</a>', page.read_text())
+    assert teams
+    bands = re.search(r'<table class="trend bands">.*?</table>', page.read_text(), re.S)
+    assert bands is not None
+    assert not any(team in bands.group(0) for team in teams)

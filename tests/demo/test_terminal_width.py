@@ -133,3 +133,19 @@ def test_a_worker_id_with_no_open_cases_is_said_not_shown_as_an_empty_caseload(d
 def test_an_element_is_chosen_by_its_label_as_well_as_its_key(demo_dir: Path) -> None:
     by_label = json.loads(shown(demo_dir, 80, "dashboard", "northmoor", "--element", "Safety plan", "--json"))
     assert [e["key"] for e in by_label["elements"]] == ["safety_plan"]
+
+
+def test_at_80_columns_each_team_counts_recent_ticks_beside_every_tick_one_element_a_line(
+    demo_dir: Path,
+) -> None:
+    output = shown(demo_dir, 80, "dashboard", "westvale")
+    header = next(line for line in output.splitlines() if line.strip().startswith("Element"))
+    assert header.split()[-4:] == ["of", "✓", "3", "mo"]
+    board = json.loads(shown(demo_dir, 80, "dashboard", "westvale", "--json"))
+    for element in board["elements"]:
+        [line] = [line for line in output.splitlines() if line.startswith(f" {element['label']} ")]
+        assert len(line) <= 80
+        ever, *_, of, recent = line.split()[-7:]
+        assert int(recent) <= int(of)
+        assert int(ever) <= int(of)
+    assert "✓ 3 mo: open cases whose latest completed record is from the last 3 months" in words(output)
