@@ -10,40 +10,18 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Engine, Integer, Select, String, and_, column, or_, select, table, type_coerce
+from sqlalchemy import Engine, Select, String, and_, or_, select, type_coerce
 from sqlalchemy.engine.cursor import CursorFetchStrategy
 
 from mapping.schema import EvidenceState
 from store.schema.keys import among
+from store.schema.tables import CASES, CHANGES, EVIDENCE, STATUSES
 from store.schema.views import NO_TEAM
 
 Row = dict[str, Any]
 
-# The columns read here, as plain Core tables: a board or a timeline needs no ORM, whose import is a
-# noticeable part of a command's start. `store.models` stays the schema; a test keeps these equal.
-CASES = table(
-    "cases",
-    *(column(name, String) for name in ("authority", "case_ref", "team", "worker", "case_type")),
-    *(column(name, Date) for name in ("opened_on", "closed_on", "cp_plan_start", "deleted_on")),
-)
-STATUSES = table(
-    "case_element_status",
-    *(column(name, String) for name in ("authority", "case_ref", "element", "status")),
-    *(column(name, Date) for name in ("first_evidenced_on", "last_evidenced_on", "due_on", "computed_on")),
-    *(column(name, Integer) for name in ("evidence_count", "latest_scale_value")),
-)
-EVIDENCE = table(
-    "evidence",
-    *(column(name, String) for name in ("authority", "case_ref", "source_id", "element", "kind", "state")),
-    *(column(name, Date) for name in ("evidenced_on", "deleted_on")),
-    column("scale_value", Integer),
-)
-CHANGES = table(
-    "status_changes",
-    *(column(name, Integer) for name in ("id", "run_id")),
-    *(column(name, String) for name in ("authority", "case_ref", "element", "status")),
-    *(column(name, Date) for name in ("from_date", "to_date")),
-)
+# The tables' columns by the names the write side's classes have (`store.schema.models`), read here
+# without the ORM, whose import is a noticeable part of a read command's start.
 CaseRow, CaseElementStatusRow, EvidenceRow, StatusChange = CASES.c, STATUSES.c, EVIDENCE.c, CHANGES.c
 
 _CASE_COLUMNS = (

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from mapping.elements import DEFAULT_ELEMENT_KEYS
 from store.read import status_read
-from store.schema.tables import (
+from store.schema.models import (
     CaseElementStatusRow,
     CaseRow,
     QuarantineRow,

@@ -2,7 +2,8 @@
 
 `status` should answer in a blink, so these need no ORM (its import alone is a noticeable part of
 the wait): they run on the driver's connection, SQLite's or PostgreSQL's, and `store.read` answers
-through them too, so there is one copy of each. Values come back as `store.read` has always given
+through them too, so there is one copy of each. A run's columns are named by its Core table, which
+needs no ORM either. Values come back as `store.read` has always given
 them: timestamps as ISO text in UTC, counts as ints.
 """
 
@@ -11,37 +12,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from store.schema.tables import SYNC_RUNS, UtcDateTime
+
 Row = dict[str, Any]
 
-RUN_COLUMNS = (
-    "id",
-    "authority",
-    "trigger",
-    "requested_by",
-    "reason",
-    "mode",
-    "scope_case_ref",
-    "started_at",
-    "finished_at",
-    "outcome",
-    "read_count",
-    "written_count",
-    "inserted_count",
-    "updated_count",
-    "unchanged_count",
-    "quarantined_count",
-    "not_evidence_count",
-    "deleted_count",
-    "orphaned_count",
-    "superseded_count",
-    "duplicates_count",
-    "staged_count",
-    "ahead_count",
-    "error",
-    "stage",
-    "notes",
-)
-_TIMESTAMPS = frozenset({"started_at", "finished_at"})
+RUN_COLUMNS = tuple(c.name for c in SYNC_RUNS.columns)
+"""A run's fields, in the order the listings give them: the table's own."""
+_TIMESTAMPS = frozenset(c.name for c in SYNC_RUNS.columns if isinstance(c.type, UtcDateTime))
 ORPHAN_ALERT_SHARE = 0.05
 """Above this share of an authority's evidence naming cases the store lacks, `status` flags it: the
 cases and evidence streams probably key cases differently."""
@@ -117,7 +94,7 @@ def _all(db: Connection, sql: str) -> list[Any]:
 
 
 def _utc_text(value: Any) -> str | None:
-    """A stored timestamp as `store.models.UtcDateTime` reads it (naive ones are UTC), as ISO text."""
+    """A stored timestamp as `store.schema.tables.UtcDateTime` reads it (naive ones are UTC), as ISO text."""
     if value is None:
         return None
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value

@@ -1,11 +1,19 @@
-"""Tables of the store. Only pseudonymised or LA references, states and dates: no names or narrative."""
+"""Tables of the store, each defined once as a SQLAlchemy Core table. Only pseudonymised or LA
+references, states and dates: no names or narrative.
+
+Both sides use these: the write side's ORM classes are mapped on them (`store.schema.models`), and
+the read side takes its columns from them without importing the ORM, whose import is a noticeable
+part of a read command's start. The migrations keep their own DDL, one revision at a time.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -20,7 +28,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from mapping.timeformats import as_utc
@@ -32,6 +39,8 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+METADATA = MetaData(naming_convention=NAMING)
 
 Ref = String(128)
 
@@ -52,219 +61,228 @@ class UtcDateTime(TypeDecorator[datetime]):
         return None if value is None else as_utc(value)
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+def required(name: str, kind: Any, **options: Any) -> Column[Any]:
+    """A column that always holds a value; plain `Column` is one that may be empty."""
+    return Column(name, kind, nullable=False, **options)
 
 
-class Authority(Base):
-    __tablename__ = "authorities"
-
-    code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+def count(name: str, server_default: str | None = None) -> Column[Any]:
+    """A run's or a stream's count of records: zero until counted."""
+    return required(name, Integer, default=0, server_default=server_default)
 
 
-class CaseRow(Base):
-    __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_open", "authority", "case_ref", "closed_on", "deleted_on"),)
+AUTHORITIES = Table(
+    "authorities",
+    METADATA,
+    Column("code", String(64), primary_key=True),
+    required("name", String(200)),
+    required("updated_at", UtcDateTime()),
+)
 
-    authority: Mapped[str] = mapped_column(ForeignKey("authorities.code"), primary_key=True)
-    case_ref: Mapped[str] = mapped_column(Ref, primary_key=True)
-    team: Mapped[str | None] = mapped_column(Ref)
-    worker: Mapped[str | None] = mapped_column(Ref)
-    case_type: Mapped[str] = mapped_column(String(32))
-    opened_on: Mapped[date] = mapped_column(Date)
-    closed_on: Mapped[date | None] = mapped_column(Date)
-    cp_plan_start: Mapped[date | None] = mapped_column(Date)
-    source_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    content_hash: Mapped[str] = mapped_column(String(64))
-    synced_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    last_seen_run: Mapped[int | None] = mapped_column(Integer)
-    deleted_on: Mapped[date | None] = mapped_column(Date)
+CASES = Table(
+    "cases",
+    METADATA,
+    Column("authority", ForeignKey("authorities.code"), primary_key=True),
+    Column("case_ref", Ref, primary_key=True),
+    Column("team", Ref),
+    Column("worker", Ref),
+    required("case_type", String(32)),
+    required("opened_on", Date),
+    Column("closed_on", Date),
+    Column("cp_plan_start", Date),
+    Column("source_updated_at", UtcDateTime()),
+    required("content_hash", String(64)),
+    required("synced_at", UtcDateTime()),
+    Column("last_seen_run", Integer),
+    Column("deleted_on", Date),
+    Index("ix_cases_open", "authority", "case_ref", "closed_on", "deleted_on"),
+)
 
-
-class EvidenceRow(Base):
-    __tablename__ = "evidence"
-    __table_args__ = (Index("ix_evidence_case_live", "authority", "case_ref", "deleted_on"),)
-
+EVIDENCE = Table(
+    "evidence",
+    METADATA,
     # No foreign key to cases: evidence may arrive before its case and is linked when the case does.
-    authority: Mapped[str] = mapped_column(ForeignKey("authorities.code"), primary_key=True)
-    source_id: Mapped[str] = mapped_column(Ref, primary_key=True)
-    case_ref: Mapped[str] = mapped_column(Ref)
-    element: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str | None] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16))
-    evidenced_on: Mapped[date] = mapped_column(Date)
-    scale_value: Mapped[int | None] = mapped_column(SmallInteger)
-    source_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    content_hash: Mapped[str] = mapped_column(String(64))
-    synced_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    last_seen_run: Mapped[int | None] = mapped_column(Integer)
-    deleted_on: Mapped[date | None] = mapped_column(Date)
+    Column("authority", ForeignKey("authorities.code"), primary_key=True),
+    Column("source_id", Ref, primary_key=True),
+    required("case_ref", Ref),
+    required("element", String(64)),
+    Column("kind", String(64)),
+    required("state", String(16)),
+    required("evidenced_on", Date),
+    Column("scale_value", SmallInteger),
+    Column("source_updated_at", UtcDateTime()),
+    required("content_hash", String(64)),
+    required("synced_at", UtcDateTime()),
+    Column("last_seen_run", Integer),
+    Column("deleted_on", Date),
+    Index("ix_evidence_case_live", "authority", "case_ref", "deleted_on"),
+)
 
+STATUSES = Table(
+    "case_element_status",
+    METADATA,
+    Column("authority", String(64), primary_key=True),
+    Column("case_ref", Ref, primary_key=True),
+    Column("element", String(64), primary_key=True),
+    required("status", String(16)),
+    Column("first_evidenced_on", Date),
+    Column("last_evidenced_on", Date),
+    Column("due_on", Date),
+    count("evidence_count"),
+    Column("latest_scale_value", SmallInteger),
+    required(
+        "computed_on",
+        Date,
+        doc="The date the row last changed: rows are rewritten only when a recompute changes them.",
+    ),
+)
 
-class CaseElementStatusRow(Base):
-    __tablename__ = "case_element_status"
+CHANGES = Table(
+    "status_changes",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    required("authority", String(64)),
+    required("case_ref", Ref),
+    required("element", String(64)),
+    required("status", String(16)),
+    required("from_date", Date),
+    Column("to_date", Date),
+    Column("run_id", Integer),
+    Index("ix_status_changes_case", "authority", "case_ref", "element"),
+    Index("ix_status_changes_from", "authority", "from_date"),
+    Index(
+        "uq_status_changes_open",
+        "authority",
+        "case_ref",
+        "element",
+        unique=True,
+        sqlite_where=text("to_date IS NULL"),
+        postgresql_where=text("to_date IS NULL"),
+    ),
+)
+"""Every change of a case element's status, from the date it took effect; the read side's history.
 
-    authority: Mapped[str] = mapped_column(String(64), primary_key=True)
-    case_ref: Mapped[str] = mapped_column(Ref, primary_key=True)
-    element: Mapped[str] = mapped_column(String(64), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16))
-    first_evidenced_on: Mapped[date | None] = mapped_column(Date)
-    last_evidenced_on: Mapped[date | None] = mapped_column(Date)
-    due_on: Mapped[date | None] = mapped_column(Date)
-    evidence_count: Mapped[int] = mapped_column(Integer, default=0)
-    latest_scale_value: Mapped[int | None] = mapped_column(SmallInteger)
-    computed_on: Mapped[date] = mapped_column(Date)
-    """The date the row last changed: rows are rewritten only when a recompute changes them."""
+`to_date` is null while the status is current, and only one row per case element is open at a
+time. `run_id` is the sync run that made the change, null when the daily recompute moved it.
+"""
 
+TOUCHED = Table(
+    "touched_cases",
+    METADATA,
+    Column("authority", String(64), primary_key=True),
+    Column("case_ref", Ref, primary_key=True),
+)
+"""A case whose records a committed batch changed and whose statuses are not yet recomputed.
 
-class StatusChange(Base):
-    """Every change of a case element's status, from the date it took effect; the read side's history.
+Written in the batch's own transaction, so a crash loses none; removed in the transaction that
+writes the case's new statuses.
+"""
 
-    `to_date` is null while the status is current, and only one row per case element is open at a
-    time. `run_id` is the sync run that made the change, null when the daily recompute moved it.
-    """
+SYNC_RUNS = Table(
+    "sync_runs",
+    METADATA,
+    # In the order `status --json` and `runs --json` give a run's fields.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    required("authority", String(64)),
+    required("trigger", String(16)),
+    required("requested_by", String(128)),
+    Column("reason", Text),
+    required("mode", String(16)),
+    Column("scope_case_ref", Ref),
+    required("started_at", UtcDateTime()),
+    Column("finished_at", UtcDateTime()),
+    required("outcome", String(16)),
+    count("read_count"),
+    count("written_count"),
+    count("inserted_count", server_default="0"),
+    count("updated_count", server_default="0"),
+    count("unchanged_count"),
+    count("quarantined_count"),
+    count("not_evidence_count"),
+    count("deleted_count"),
+    count("orphaned_count", server_default="0"),
+    count("superseded_count", server_default="0"),
+    count("duplicates_count", server_default="0"),
+    count("staged_count", server_default="0"),
+    count("ahead_count", server_default="0"),
+    Column("error", Text),
+    Column(
+        "stage",
+        String(16),
+        doc="Where the run's staged rows stand: `open` while read or waiting for a run to carry it "
+        "on, `published`, `refused` (waiting for accept or discard), `discarded` or `adopted` by a "
+        "later run.",
+    ),
+    Column(
+        "notes",
+        Text,
+        doc="What a person should know of a run that is not an error: a watermark held, a position reset.",
+    ),
+    Index("ix_sync_runs_authority_started", "authority", "started_at"),
+)
 
-    __tablename__ = "status_changes"
-    __table_args__ = (
-        Index("ix_status_changes_case", "authority", "case_ref", "element"),
-        Index("ix_status_changes_from", "authority", "from_date"),
-        Index(
-            "uq_status_changes_open",
-            "authority",
-            "case_ref",
-            "element",
-            unique=True,
-            sqlite_where=text("to_date IS NULL"),
-            postgresql_where=text("to_date IS NULL"),
-        ),
-    )
+POSITIONS = Table(
+    "stream_positions",
+    METADATA,
+    Column("authority", String(64), primary_key=True),
+    Column("stream", String(64), primary_key=True),
+    required("position", JSON),
+    Column("run_id", Integer),
+    required("updated_at", UtcDateTime()),
+    Column(
+        "config_hash",
+        String(64),
+        doc="The stream's connector configuration the position was made with; another one starts afresh.",
+    ),
+)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    authority: Mapped[str] = mapped_column(String(64))
-    case_ref: Mapped[str] = mapped_column(Ref)
-    element: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))
-    from_date: Mapped[date] = mapped_column(Date)
-    to_date: Mapped[date | None] = mapped_column(Date)
-    run_id: Mapped[int | None] = mapped_column(Integer)
+QUARANTINE = Table(
+    "quarantine",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    required("run_id", ForeignKey("sync_runs.id")),
+    required("authority", String(64)),
+    required("stream", String(64)),
+    Column("source_id", Ref),
+    required("reason", Text),
+    required("record_hash", String(64)),
+    required(
+        "record_key",
+        String(140),
+        doc="`id:<source id>`, or `hash:<record hash>` for a record without a usable id: one row per record.",
+    ),
+    required("first_seen_at", UtcDateTime()),
+    required("last_seen_at", UtcDateTime()),
+    Column("resolved_at", UtcDateTime()),
+    UniqueConstraint("authority", "stream", "record_key", name="uq_quarantine_record_key"),
+)
 
+AUDIT_LOG = Table(
+    "audit_log",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    required("at", UtcDateTime()),
+    required("actor", String(128)),
+    required("action", String(32)),
+    Column("authority", String(64)),
+    required("scope", String(200)),
+    Column("reason", Text),
+    Column("run_id", Integer),
+)
 
-class TouchedCase(Base):
-    """A case whose records a committed batch changed and whose statuses are not yet recomputed.
+LEASES = Table(
+    "leases",
+    METADATA,
+    Column("name", String(200), primary_key=True),
+    required("owner", String(200)),
+    required("host", String(200)),
+    required("pid", Integer),
+    required("acquired_at", UtcDateTime()),
+    required("heartbeat_at", UtcDateTime()),
+    required("expires_at", UtcDateTime()),
+)
+"""Who may write an authority's stream now; the database, not the scheduler, keeps one writer."""
 
-    Written in the batch's own transaction, so a crash loses none; removed in the transaction that
-    writes the case's new statuses.
-    """
-
-    __tablename__ = "touched_cases"
-
-    authority: Mapped[str] = mapped_column(String(64), primary_key=True)
-    case_ref: Mapped[str] = mapped_column(Ref, primary_key=True)
-
-
-class SyncRun(Base):
-    __tablename__ = "sync_runs"
-    __table_args__ = (Index("ix_sync_runs_authority_started", "authority", "started_at"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    authority: Mapped[str] = mapped_column(String(64))
-    trigger: Mapped[str] = mapped_column(String(16))
-    requested_by: Mapped[str] = mapped_column(String(128))
-    reason: Mapped[str | None] = mapped_column(Text)
-    mode: Mapped[str] = mapped_column(String(16))
-    scope_case_ref: Mapped[str | None] = mapped_column(Ref)
-    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    outcome: Mapped[str] = mapped_column(String(16))
-    read_count: Mapped[int] = mapped_column(Integer, default=0)
-    written_count: Mapped[int] = mapped_column(Integer, default=0)
-    unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
-    quarantined_count: Mapped[int] = mapped_column(Integer, default=0)
-    not_evidence_count: Mapped[int] = mapped_column(Integer, default=0)
-    deleted_count: Mapped[int] = mapped_column(Integer, default=0)
-    orphaned_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    superseded_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    inserted_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    updated_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    duplicates_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    staged_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    ahead_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    error: Mapped[str | None] = mapped_column(Text)
-    stage: Mapped[str | None] = mapped_column(String(16))
-    """Where the run's staged rows stand: `open` while read or waiting for a run to carry it on,
-    `published`, `refused` (waiting for accept or discard), `discarded` or `adopted` by a later run."""
-    notes: Mapped[str | None] = mapped_column(Text)
-    """What a person should know of a run that is not an error: a watermark held, a position reset."""
-
-
-class StreamPosition(Base):
-    __tablename__ = "stream_positions"
-
-    authority: Mapped[str] = mapped_column(String(64), primary_key=True)
-    stream: Mapped[str] = mapped_column(String(64), primary_key=True)
-    position: Mapped[dict[str, object]] = mapped_column(JSON)
-    run_id: Mapped[int | None] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    config_hash: Mapped[str | None] = mapped_column(String(64))
-    """The stream's connector configuration the position was made with; another one starts afresh."""
-
-
-class QuarantineRow(Base):
-    __tablename__ = "quarantine"
-    __table_args__ = (UniqueConstraint("authority", "stream", "record_key", name="uq_quarantine_record_key"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id"))
-    authority: Mapped[str] = mapped_column(String(64))
-    stream: Mapped[str] = mapped_column(String(64))
-    source_id: Mapped[str | None] = mapped_column(Ref)
-    reason: Mapped[str] = mapped_column(Text)
-    record_hash: Mapped[str] = mapped_column(String(64))
-    record_key: Mapped[str] = mapped_column(String(140))
-    """`id:<source id>`, or `hash:<record hash>` for a record without a usable id: one row per record."""
-    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-
-
-class AuditEntry(Base):
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(UtcDateTime())
-    actor: Mapped[str] = mapped_column(String(128))
-    action: Mapped[str] = mapped_column(String(32))
-    authority: Mapped[str | None] = mapped_column(String(64))
-    scope: Mapped[str] = mapped_column(String(200))
-    reason: Mapped[str | None] = mapped_column(Text)
-    run_id: Mapped[int | None] = mapped_column(Integer)
-
-
-class Lease(Base):
-    """Who may write an authority's stream now; the database, not the scheduler, keeps one writer."""
-
-    __tablename__ = "leases"
-
-    name: Mapped[str] = mapped_column(String(200), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(200))
-    host: Mapped[str] = mapped_column(String(200))
-    pid: Mapped[int] = mapped_column(Integer)
-    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
-
-
-# The same tables as SQLAlchemy Core tables, for the set-based writes and lookups of a run.
-CASES: Table = CaseRow.__table__  # type: ignore[assignment]
-EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[assignment]
-STATUSES: Table = CaseElementStatusRow.__table__  # type: ignore[assignment]
-QUARANTINE: Table = QuarantineRow.__table__  # type: ignore[assignment]
-POSITIONS: Table = StreamPosition.__table__  # type: ignore[assignment]
-AUTHORITIES: Table = Authority.__table__  # type: ignore[assignment]
-CHANGES: Table = StatusChange.__table__  # type: ignore[assignment]
-TOUCHED: Table = TouchedCase.__table__  # type: ignore[assignment]
 STREAM_TABLES: dict[str, Table] = {"cases": CASES, "evidence": EVIDENCE}
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from itertools import repeat
 from operator import attrgetter, itemgetter
@@ -202,13 +202,23 @@ def _bind_processor(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], 
     The type's bind processor. SQLite's own for dates and timestamps formats through a dict per
     value; for their default storage formats `date.isoformat`, and `datetime.isoformat` of the UTC
     time, write the very same text."""
-    if isinstance(impl, sqlite.DATE) and impl._storage_format == sqlite.DATE._storage_format:
+    processor = impl.bind_processor(dialect)
+    if processor is None or dialect.name != "sqlite":
+        return processor
+    # Which storage format a SQLite type has is private to SQLAlchemy, so it is told by what the
+    # type's own processor writes: a type with another format keeps its own processor.
+    if isinstance(impl, sqlite.DATE) and all(processor(p) == _iso_date(p) for p in _PROBE_DATES):
         return _iso_date
-    if isinstance(impl, UtcDateTime) and dialect.name == "sqlite":
-        stored = impl.impl_instance.dialect_impl(dialect)
-        if isinstance(stored, sqlite.DATETIME) and stored._storage_format == sqlite.DATETIME._storage_format:
-            return _utc_text
-    return impl.bind_processor(dialect)
+    if isinstance(impl, UtcDateTime) and all(processor(p) == _utc_text(p) for p in _PROBE_TIMES):
+        return _utc_text
+    return processor
+
+
+_PROBE_DATES = (date(1, 2, 3), date(2026, 11, 30))
+_PROBE_TIMES = (
+    datetime(1, 2, 3, 4, 5, 6),
+    datetime(2026, 11, 30, 23, 59, 59, 999_999, tzinfo=timezone(timedelta(hours=-5))),
+)
 
 
 def _stages(conn: Connection, rows: Sequence[Row]) -> bool:
@@ -274,7 +284,10 @@ def _execute_staged(
                     for row in values:
                         copy.write_row(row)
             except dialect.loaded_dbapi.Error as exc:
-                # As SQLAlchemy's own statements fail: wrapped, and a lost connection invalidated.
+                # As SQLAlchemy's own statements fail: wrapped, a lost connection invalidated and the
+                # pool told. COPY runs on the driver's cursor, and SQLAlchemy has no public way to
+                # handle a driver error as its own, so its private handler is called; pyproject.toml
+                # pins SQLAlchemy to the versions whose handler this was checked against.
                 conn._handle_dbapi_exception(exc, copy_in, {}, cursor, None)
         conn.execute(staged)
     return True
@@ -306,6 +319,9 @@ def _set_wise(statement: UpdateBase, stage: TableClause, names: Sequence[str]) -
     rows meeting the same target row would leave it to chance which of them wins."""
     if isinstance(statement, Insert):
         in_order = select(*(stage.c[n] for n in names)).order_by(stage.c[_ORDER])
+        # An INSERT given its own values cannot take its rows from a SELECT. SQLAlchemy has no public
+        # way to ask whether `.values()` was called, so its private attributes are read; pyproject.toml
+        # pins SQLAlchemy to the versions they were checked against.
         if statement.select is not None or statement._values or statement._multi_values:
             return None
         return statement.from_select(list(names), in_order)

@@ -18,7 +18,7 @@ import structlog
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from store.schema.tables import Lease
+from store.schema.models import Lease
 
 log = structlog.get_logger(__name__)
 

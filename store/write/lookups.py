@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
 
-from store.schema.tables import CASES, QUARANTINE, StreamPosition
+from store.schema.models import StreamPosition
+from store.schema.tables import CASES, QUARANTINE
 
 
 def count_live(

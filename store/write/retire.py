@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, MetaData, Table, delete, inspect, select, update
 
+from store.schema.models import SyncRun
 from store.schema.staged import STAGED_TABLES
-from store.schema.tables import Base, SyncRun
+from store.schema.tables import METADATA
 from store.write.staging import Stage
 
 RETIRED_TABLES = (
@@ -47,5 +48,5 @@ def retire_authority(conn: Connection, authority: str) -> dict[str, int]:
 
 
 def _table(conn: Connection, name: str) -> Table:
-    known = Base.metadata.tables.get(name)
+    known = METADATA.tables.get(name)
     return known if known is not None else Table(name, MetaData(), autoload_with=conn)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from store.schema.tables import AuditEntry, SyncRun
+from store.schema.models import AuditEntry, SyncRun
 
 ACCOUNTED = (
     "written",

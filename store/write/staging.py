@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select, update
 
 from mapping.schema import Case, Evidence
+from store.schema.models import SyncRun
 from store.schema.staged import (
     STAGED_CASES,
     STAGED_EVIDENCE,
@@ -24,7 +25,6 @@ from store.schema.staged import (
     STAGED_STREAMS,
     STAGED_TABLES,
 )
-from store.schema.tables import SyncRun
 from store.write.bulk import execute_tuples
 from store.write.upsert import upsert
 

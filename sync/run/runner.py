@@ -28,7 +28,7 @@ from config.secrets import resolve_secret
 from connectors.base import Connector
 from connectors.errors import RetryBudgetExhausted
 from connectors.registry import connector_type
-from store.schema.tables import SyncRun
+from store.schema.models import SyncRun
 from store.write import lookups, writer
 from store.write.lease import LeaseHeld, StoreLease, utc_now
 from store.write.runs import Counts, audit, finish_run, record_counts, start_run

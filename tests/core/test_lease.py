@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from store.schema.tables import Lease
+from store.schema.models import Lease
 from store.write.lease import LeaseHeld, LeaseLost, StoreLease
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from store.schema.engine import make_engine
-from store.schema.tables import AuditEntry, SyncRun
+from store.schema.models import AuditEntry, SyncRun
 from tests.conftest import run_cli
 
 STORE_TABLES = (

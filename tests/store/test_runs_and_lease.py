@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from store.read import queries
-from store.schema.tables import AuditEntry
+from store.schema.models import AuditEntry
 from store.write.lease import LeaseHeld, LeaseLost, StoreLease
 from store.write.runs import Counts, audit, finish_run, record_counts
 from tests.store.conftest import AUTHORITY, NOW, a_run

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Column, Date, Engine, Integer, MetaData, Table, create_engine, insert, select, text
+from sqlalchemy.dialects import sqlite
 
 from store.schema.tables import UtcDateTime
 from store.write.bulk import execute_many, execute_tuples
@@ -72,3 +73,22 @@ def test_rows_given_as_tuples_with_shared_values_are_stored_as_dict_rows_are(sto
         dicts = conn.execute(text('SELECT id - 1000, at, "on" FROM t WHERE id >= 1000 ORDER BY id')).all()
         assert tuples == dicts
         assert len(tuples) == len(DATES)
+
+
+def test_a_date_stored_in_another_format_keeps_sqlalchemy_s_own_formatting() -> None:
+    engine = create_engine("sqlite://")
+    table = Table(
+        "d",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("on", sqlite.DATE(storage_format="%(day)02d/%(month)02d/%(year)04d")),
+    )
+    table.metadata.create_all(engine)
+    rows = [{"id": n, "on": on} for n, on in enumerate(DATES)]
+    with engine.begin() as conn:
+        execute_many(conn, insert(table), rows)
+        conn.execute(insert(table), [{**row, "id": row["id"] + 1000} for row in rows])
+        fast = conn.execute(text('SELECT id, "on" FROM d WHERE id < 1000 ORDER BY id')).all()
+        slow = conn.execute(text('SELECT id - 1000, "on" FROM d WHERE id >= 1000 ORDER BY id')).all()
+    assert fast == slow
+    assert fast[-1] == (len(DATES) - 1, "28/02/2026")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
+from store.schema.models import SyncRun
 from store.schema.staged import STAGED_STREAMS, STAGED_TABLES
-from store.schema.tables import CASES, EVIDENCE, SyncRun
+from store.schema.tables import CASES, EVIDENCE
 from store.write import staging
 from store.write.staging import Stage, StagedQuarantineItem
 from tests.builders import a_case, evidence

@@ -11,7 +11,8 @@ from sqlalchemy import Engine, func, select
 
 from mapping.schema import Status
 from mapping.status import StatusValues
-from store.schema.tables import CHANGES, STATUSES, TOUCHED, SyncRun
+from store.schema.models import SyncRun
+from store.schema.tables import CHANGES, STATUSES, TOUCHED
 from store.write import staging, statuses
 from store.write.retire import retire_authority
 from store.write.staging import Stage

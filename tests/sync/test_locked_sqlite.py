@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 
 import store.schema.engine
 from store.schema.engine import make_engine
-from store.schema.tables import CaseRow, EvidenceRow, SyncRun
+from store.schema.models import CaseRow, EvidenceRow, SyncRun
 from store.schema.upgrade import upgrade
 from store.write.lease import LEASE_SECONDS, utc_now
 from sync.run.runner import RunOutcome, RunRequest, SyncRunner, Trigger

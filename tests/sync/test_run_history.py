@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 import store.schema.engine
 import sync.run.runner as runner_module
 from store.schema.engine import make_engine
-from store.schema.tables import SyncRun
+from store.schema.models import SyncRun
 from store.schema.upgrade import upgrade
 from store.write.lease import StoreLease
 from sync.run.runner import RunOutcome, RunRequest, SyncRunner, Trigger

@@ -15,7 +15,7 @@ import sync.run.batch
 from connectors.base import Rejected
 from connectors.errors import FatalError
 from store.read import queries
-from store.schema.tables import CaseRow
+from store.schema.models import CaseRow
 from store.write.lease import StoreLease
 from sync.run.runner import Mode, RunOutcome, RunRequest, SyncRunner, Trigger, safe_error
 from tests.sync.memory import AUTHORITY_YAML, MemoryConnector, a_case_record, a_form, memory_config

@@ -16,7 +16,7 @@ from config.loader import Config
 from mapping.elements import DEFAULT_ELEMENT_KEYS
 from store.read import queries
 from store.schema.engine import make_engine
-from store.schema.tables import StatusChange, TouchedCase
+from store.schema.models import StatusChange, TouchedCase
 from store.schema.upgrade import upgrade
 from sync.run.runner import Mode, RunOutcome, RunRequest, SyncRunner, Trigger
 from tests.sync.memory import Crash, CrashingConnector, MemoryConnector, a_case_record, a_form, memory_config

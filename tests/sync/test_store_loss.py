@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, inspect, select
 
 from store.schema.engine import make_engine
-from store.schema.tables import CaseRow, EvidenceRow, SyncRun
+from store.schema.models import CaseRow, EvidenceRow, SyncRun
 from store.schema.upgrade import current_revision, head_revision, upgrade
 from store.write.lease import LEASE_SECONDS, utc_now
 from sync.run.runner import RunOutcome, RunRequest, SyncRunner, Trigger

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from store.schema.tables import Base
+from store.schema import staged  # noqa: F401  # registers the staging tables in METADATA
+from store.schema.tables import METADATA
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -12,7 +13,7 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=METADATA,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )
