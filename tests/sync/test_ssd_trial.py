@@ -1,19 +1,31 @@
 """The real-SSD trial: about 300 children in Data to Insight's `ssd_*` tables, with the value shapes
 of their SystemC deployment (HDM ids as text, the referral's worker column holding names), onboarded
 from the `ssd` template with only the edits its comments ask for, checked with the template's own
-`check` and synced; the whiteboard is then compared, case by case, with an independent reading of
-the same tables written here."""
+`check` and synced; the whiteboard is then compared, case by case and cell by cell, with an
+independent reading of the same tables and of the authority file's timeliness rules
+(tests/sync/ssd_trial_reading.py)."""
 
 from __future__ import annotations
 
 import json
 import random
 import sqlite3
-from dataclasses import dataclass, field
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from tests.sync.ssd_trial_reading import (
+    ELEMENTS,
+    FINISHED,
+    FORM_ELEMENTS,
+    TEAMS,
+    Child,
+    expected_case,
+    expected_cells,
+)
 from tests.sync.test_onboarding import (
     FORM_TABLES,
     build_database,
@@ -23,25 +35,10 @@ from tests.sync.test_onboarding import (
     without_line,
 )
 
-CUT_OFF = date(2025, 4, 1)  # the template's own: cases closed before it are not read
 TODAY = date.today()
-TEAMS = {str(1001 + n): f"Team {name}" for n, name in enumerate(["North", "South", "East", "West", "Hub"])}
 UNLISTED_TEAM = "1999"  # a department the SSD's ssd_department lacks
 WORKERS = [str(20400 + n) for n in range(40)]
 WORKER_NAMES = [f"{first} {last}" for first in ("Jane", "Amir", "Ola", "Priya") for last in "ABCDEFGHIJ"]
-
-
-@dataclass
-class Child:
-    """One child as the trial writes them, and what the whiteboard must then show."""
-
-    person: str
-    referrals: list[dict[str, Any]] = field(default_factory=list)
-    plans: list[dict[str, Any]] = field(default_factory=list)
-    episodes: list[dict[str, Any]] = field(default_factory=list)
-    involvements: list[dict[str, Any]] = field(default_factory=list)
-    forms: list[dict[str, Any]] = field(default_factory=list)
-    answers: list[dict[str, Any]] = field(default_factory=list)
 
 
 def day(d: date) -> str:
@@ -52,7 +49,7 @@ def a_child(rng: random.Random, n: int) -> Child:
     """A child with one to three referrals, perhaps CP plans and care episodes (open or ended), the
     involvements of their latest referral and perhaps Signs of Safety forms."""
     child = Child(person=str(300000 + n))
-    start = TODAY - timedelta(days=rng.randint(30, 1500))
+    start = TODAY - timedelta(days=rng.randint(30, 1500) if rng.random() < 0.9 else rng.randint(0, 12))
     for r in range(rng.randint(1, 3)):
         ref = f"{child.person}-R{r}"
         closed = None
@@ -60,7 +57,8 @@ def a_child(rng: random.Random, n: int) -> Child:
             closed = start + timedelta(days=rng.randint(20, 200))
             if closed >= TODAY:
                 closed = None
-        team = UNLISTED_TEAM if rng.random() < 0.05 else rng.choice(list(TEAMS))
+        # The first child is in a team the department table lacks, so that check's sample meets one.
+        team = UNLISTED_TEAM if rng.random() < 0.05 or n == 0 else rng.choice(list(TEAMS))
         child.referrals.append(
             {
                 "cine_referral_id": ref,
@@ -111,75 +109,101 @@ def a_child(rng: random.Random, n: int) -> Child:
         start = (closed or start) + timedelta(days=rng.randint(1, 120))
         if start >= TODAY:
             break
-    if rng.random() < 0.6:
-        on = TODAY - timedelta(days=rng.randint(1, 60))
-        status = rng.choice(["completed", "authorised", "draft"])
-        form = f"{child.person}-F"
-        child.forms.append(
-            {
-                "form_id": form,
-                "person_ref": child.person,
-                "form_type": "SoS Mapping",
-                "status": status,
-                "started_on": on.isoformat(),
-                "completed_on": None if status == "draft" else on.isoformat(),
-                "updated_at": f"{on.isoformat()} 10:00:00",
-            }
-        )
-        if rng.random() < 0.5:  # half the forms have answer rows, half none
-            child.answers.append(
-                {"form_id": form, "question": "WORRY", "text_answer": "...", "number_answer": None}
-            )
+    for n in range(rng.choice([0, 0, 1, 2, 3, 5, 8])):
+        a_form(rng, child, f"{child.person}-F{n}")
     return child
 
 
-@dataclass(frozen=True)
-class Expected:
-    case_type: str
-    team: str | None
-    worker_id: str | None
-    opened_on: str
-    closed_on: str | None
-    mapping_evidenced: bool
-
-
-def expected_case(child: Child) -> Expected | None:
-    """What the whiteboard must show for this child, read from the tables without the template."""
-    latest = max(child.referrals, key=lambda r: r["cine_referral_date"])
-    closed = latest["cine_close_date"]
-    if closed is not None and closed[:10] < CUT_OFF.isoformat():
-        return None
-    open_plans = [p for p in child.plans if p["cppl_cp_plan_end_date"] is None]
-    open_episodes = [e for e in child.episodes if e["clae_cla_episode_ceased_date"] is None]
-    plan = max(open_plans, key=lambda p: p["cppl_cp_plan_start_date"], default=None)
-    episode = max(open_episodes, key=lambda e: e["clae_cla_episode_start_date"], default=None)
-    if episode is not None and (
-        plan is None or episode["clae_cla_episode_start_date"] >= plan["cppl_cp_plan_start_date"]
-    ):
-        case_type = "looked_after"
+def a_form(rng: random.Random, child: Child, form: str) -> None:
+    """A form of any type the CMS has, in any state: finished ones dated up to 400 days back (some
+    by their start alone), drafts and cancelled ones some weeks ahead too (a meeting booked), safety
+    scales with a judgement or without, and answer rows or none."""
+    form_type = rng.choice(list(FORM_ELEMENTS))
+    status = rng.choice(["completed", "authorised", "draft", "cancelled"])
+    if status in FINISHED:
+        started = TODAY - timedelta(days=rng.randint(0, 400))
+        completed = min(started + timedelta(days=rng.randint(0, 10)), TODAY) if rng.random() < 0.8 else None
     else:
-        case_type = "cp" if plan is not None else "cin"
-    involvements = [
-        i
-        for i in child.involvements
-        if i["invo_referral_id"] == latest["cine_referral_id"] and i["invo_involvement_end_date"] is None
-    ]
-    involvement = max(involvements, key=lambda i: i["invo_involvement_start_date"], default=None)
-    code = involvement["invo_professional_team"] if involvement else latest["cine_referral_team"]
-    team = TEAMS.get(code, f"{code} (team not in the team list)")
-    return Expected(
-        case_type=case_type,
-        team=team,
-        worker_id=involvement["invo_professional_id"] if involvement else None,
-        opened_on=latest["cine_referral_date"][:10],
-        closed_on=closed and closed[:10],
-        mapping_evidenced=any(f["status"] in {"completed", "authorised"} for f in child.forms),
+        started, completed = TODAY + timedelta(days=rng.randint(-200, 30)), None
+    changed = min(completed or started, TODAY - timedelta(days=1))
+    child.forms.append(
+        {
+            "form_id": form,
+            "person_ref": child.person,
+            "form_type": form_type,
+            "status": status,
+            "started_on": started.isoformat(),
+            "completed_on": completed and completed.isoformat(),
+            "updated_at": f"{changed.isoformat()} 10:00:00",
+        }
     )
+    if rng.random() < 0.5:  # half the forms have answer rows, half none
+        child.answers.append(
+            {"form_id": form, "question": "WORRY", "text_answer": "...", "number_answer": None}
+        )
+    if form_type in {"Safety Scale", "SoS Mapping"} and rng.random() < 0.7:
+        judgement = rng.randint(0, 10)
+        child.answers.append(
+            {"form_id": form, "question": "SAFETY_SCALE", "text_answer": None, "number_answer": judgement}
+        )
+
+
+def edge_children() -> list[Child]:
+    """Children on the rules' edges, written out: a map completed 90 and 91 days ago (the review
+    interval's last day and the day after), and two scale judgements on one day, the higher one on
+    the form with the lower id."""
+    children = []
+    edges: list[list[tuple[str, str, int, int | None]]] = [
+        [("SoS Mapping", "completed", 90, None)],
+        [("SoS Mapping", "authorised", 91, None)],
+        [
+            ("Safety Scale", "completed", 5, 7),
+            ("Safety Scale", "completed", 5, 3),
+            ("Safety Scale", "completed", 5, None),
+        ],
+    ]
+    for n, forms in enumerate(edges):
+        child = Child(person=str(300900 + n))
+        child.referrals.append(
+            {
+                "cine_referral_id": f"{child.person}-R0",
+                "cine_person_id": child.person,
+                "cine_referral_date": day(TODAY - timedelta(days=200)),
+                "cine_close_date": None,
+                "cine_referral_team": "1001",
+                "cine_referral_worker_id": WORKER_NAMES[0],
+            }
+        )
+        for f, (form_type, status, days_ago, judgement) in enumerate(forms):
+            on = (TODAY - timedelta(days=days_ago)).isoformat()
+            form = f"{child.person}-F{f}"
+            child.forms.append(
+                {
+                    "form_id": form,
+                    "person_ref": child.person,
+                    "form_type": form_type,
+                    "status": status,
+                    "started_on": on,
+                    "completed_on": on,
+                    "updated_at": f"{on} 10:00:00",
+                }
+            )
+            if judgement is not None:
+                child.answers.append(
+                    {
+                        "form_id": form,
+                        "question": "SAFETY_SCALE",
+                        "text_answer": None,
+                        "number_answer": judgement,
+                    }
+                )
+        children.append(child)
+    return children
 
 
 def test_a_300_child_ssd_onboards_from_the_template_and_every_open_child_is_exact(tmp_path: Path) -> None:
     rng = random.Random(23)
-    children = [a_child(rng, n) for n in range(300)]
+    children = [a_child(rng, n) for n in range(300)] + edge_children()
     tables: dict[str, list[dict[str, Any]]] = {
         "ssd_cin_episodes": [r for c in children for r in c.referrals],
         "ssd_cp_plans": [p for c in children for p in c.plans],
@@ -207,14 +231,19 @@ def test_a_300_child_ssd_onboards_from_the_template_and_every_open_child_is_exac
 
     expected = {c.person: e for c in children if (e := expected_case(c)) is not None}
     open_children = {ref for ref, e in expected.items() if e.closed_on is None}
-    unread_forms = sum(len(c.forms) for c in children if c.person not in expected)
+    unread = sum(
+        len(FORM_ELEMENTS[f["form_type"]]) for c in children if c.person not in expected for f in c.forms
+    )
     assert run["outcome"] == "succeeded"
-    assert (run["counts"]["quarantined"], run["counts"]["orphaned"]) == (0, unread_forms)
+    assert (run["counts"]["quarantined"], run["counts"]["orphaned"]) == (0, unread)
     assert len(expected) > 200
     assert set(board) == open_children  # every open child, and no other
 
+    timeliness = yaml.safe_load((tmp_path / "sofs" / "authorities" / "westshire.yaml").read_text())[
+        "timeliness"
+    ]
     by_person = {c.person: c for c in children}
-    answerless = 0
+    wrong, seen = [], Counter[Any]()
     for ref, case in board.items():
         want, child = expected[ref], by_person[ref]
         assert (case["case_type"], case["team"], case["opened_on"]) == (
@@ -222,28 +251,27 @@ def test_a_300_child_ssd_onboards_from_the_template_and_every_open_child_is_exac
             want.team,
             want.opened_on,
         )
-        mapping = case["cells"]["mapping"]
-        finished = [f for f in child.forms if f["status"] in {"completed", "authorised"}]
-        assert mapping["evidence_count"] == len(finished), ref
-        if finished:
-            assert (mapping["status"], mapping["last_evidenced_on"]) == (
-                "evidenced",
-                finished[0]["completed_on"],
-            )
-            answerless += not child.answers
-        else:
-            opened = date.fromisoformat(want.opened_on)
-            due = date.fromisoformat(mapping["due_on"])
-            assert timedelta(days=12) <= due - opened <= timedelta(days=20)  # ten working days
-            assert mapping["status"] == (
-                "overdue" if due < TODAY else "in_progress" if child.forms else "due"
-            )
-        for element, cell in case["cells"].items():
-            if element not in {"mapping", "safety_plan"} or (
-                element == "safety_plan" and want.case_type != "cp"
-            ):
-                assert cell["status"] == "not_started", (ref, element)
-    assert answerless > 10  # forms without answer rows counted like any other
+        assert set(case["cells"]) == set(ELEMENTS)
+        for element, cell in expected_cells(child, want, timeliness, TODAY).items():
+            shown = {k: case["cells"][element][k] for k in cell}
+            if shown != cell:
+                wrong.append((ref, element, shown, cell))
+            seen[element, cell["status"]] += 1
+            seen["scale"] += cell["scale_value"] is not None
+        answerless = {f["form_id"] for f in child.forms} - {a["form_id"] for a in child.answers}
+        seen["answerless finished"] += any(
+            f["status"] in FINISHED for f in child.forms if f["form_id"] in answerless
+        )
+    assert wrong == [], f"{len(wrong)} cells differ, the first: {wrong[:3]}"
+
+    # The children exercise every rule: each status where a rule can give it, scales, forms without answers.
+    for element in ELEMENTS:
+        assert all(seen[element, status] for status in ("evidenced", "in_progress", "not_started")), element
+    assert all(
+        seen[key] for key in [("mapping", "review_due"), ("mapping", "overdue"), ("safety_plan", "overdue")]
+    )
+    assert seen["scale"] > 20
+    assert seen["answerless finished"] > 20
 
     # One pseudonym per worker id: each worker's caseload is exactly the children allocated to them.
     for worker in WORKERS:
