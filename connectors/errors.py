@@ -19,6 +19,10 @@ class FatalError(ConnectorError):
     """Retrying will not help: bad credentials, a 4xx, a misconfigured query."""
 
 
+class SourceMissing(FatalError):
+    """The configuration names a source that is not there (a mistyped file path): not an outage."""
+
+
 class HttpRetriable(RetriableError):
     """A retriable HTTP failure, carrying the server's requested wait when it gave one."""
 

@@ -41,7 +41,7 @@ from connectors.base import (
     chunk_keeping_groups,
 )
 from connectors.config_blocks import require_secret
-from connectors.errors import ConnectorError, FatalError, RetriableError
+from connectors.errors import ConnectorError, FatalError, RetriableError, SourceMissing
 from connectors.incremental import Horizon
 from connectors.sql_config import SqlConfig, SqlStream
 from mapping.outcomes import canonical_hash
@@ -174,6 +174,8 @@ class SqlConnector(Connector):
                 rows = self._rows(name, spec.query, params)
                 sample = _first_records(rows, sample_size, spec.group_by)
                 rows.close()
+            except SourceMissing:
+                raise  # a mistyped path is the configuration's fault, not an unreachable source
             except ConnectorError as exc:
                 return CheckReport(reachable=False, detail=str(exc), samples=samples)
             samples.append(StreamSample(name, sample))
@@ -273,7 +275,10 @@ def _source_file_exists(url: URL) -> None:
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return
     if not database.startswith("file:") and not Path(database).expanduser().is_file():
-        raise FatalError(f"SQLite database {database} not found")
+        raise SourceMissing(
+            f"the SQLite database that url: names does not exist ({database}); correct url: in the "
+            "authority file (a relative path is read from the authority file's folder)"
+        )
 
 
 def _as_watermark(cursor: Any, horizon: Horizon) -> Any:

@@ -306,7 +306,7 @@ def test_a_value_the_database_cannot_convert_is_not_quoted_in_the_error(source_u
 def test_a_missing_sqlite_source_is_an_error_and_is_never_created(tmp_path: Any) -> None:
     missing = tmp_path / "reporting.db"
     connector = sql_connector(f"sqlite:///{missing}")
-    with pytest.raises(FatalError, match=r"SQLite database .* not found"):
+    with pytest.raises(FatalError, match=r"the SQLite database that url: names does not exist"):
         read(connector, "cases")
     assert not missing.exists()
 
