@@ -94,7 +94,17 @@ def keep_one_per_key(conn: Connection, run_id: int, stream: str, latest_by: str)
     measure.rows, measure.keys = int(rows), int(keys)
     if measure.rows == measure.keys:
         return measure
-    versions = select(key).where(of_run).group_by(key).having(func.count(table.c.content_hash.distinct()) > 1)
+    # Conflicting: rows of one key with different content and nothing to tell them apart by the
+    # rule's date (a tie, or no date). Two versions of a record, the later one changed at the
+    # source (read again when a run carries a stopped read on), are an update, not a conflict.
+    tied = func.rank().over(partition_by=key, order_by=table.c[latest_by].desc().nulls_last())
+    latest = select(key.label("key"), table.c.content_hash, tied.label("tie")).where(of_run).subquery()
+    versions = (
+        select(latest.c.key)
+        .where(latest.c.tie == 1)
+        .group_by(latest.c.key)
+        .having(func.count(latest.c.content_hash.distinct()) > 1)
+    )
     measure.conflicting = int(
         conn.execute(select(func.count()).select_from(versions.subquery())).scalar_one()
     )

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from store.schema.models import AuditEntry, SyncRun
 
@@ -69,6 +69,7 @@ class Counts:
     def left_staged(self) -> None:
         """The run ended before publishing: what it mapped waits in its staging area, unclassified."""
         self.written = self.inserted = self.updated = self.unchanged = self.orphaned = self.duplicates = 0
+        self.deleted = 0
         self.staged = self.read - self.quarantined - self.not_evidence - self.superseded
 
     def adds_up(self) -> bool:
@@ -173,3 +174,31 @@ def stage_of_run(conn: Connection, run_id: int, authority: str) -> tuple[str | N
 def add_note(conn: Connection, run_id: int, note: str) -> None:
     notes = func.coalesce(SyncRun.notes + "; ", "") + note
     conn.execute(update(SyncRun).where(SyncRun.id == run_id).values(notes=notes))
+
+
+UNPUBLISHED = ("written", "inserted", "updated", "unchanged", "orphaned", "duplicates", "deleted")
+"""Counts only publishing gives: a run that never published has none of them."""
+
+
+def close_interrupted_runs(conn: Connection, authority: str, run_id: int, now: datetime) -> None:
+    """Runs of the authority left `running` by a process that ended: failed, interrupted. What such a
+    run read before publishing waits in its staging area, and its counts say so, adding up."""
+    r = SyncRun.__table__.c
+    interrupted = and_(r.authority == authority, r.outcome == "running", r.id != run_id)
+    conn.execute(
+        update(SyncRun)
+        .where(interrupted, r.stage.in_(["open", "refused"]))
+        .values(
+            staged_count=r.read_count - r.quarantined_count - r.not_evidence_count - r.superseded_count,
+            **{f"{name}_count": 0 for name in UNPUBLISHED},
+        )
+    )
+    conn.execute(
+        update(SyncRun)
+        .where(interrupted)
+        .values(
+            outcome="failed",
+            finished_at=now,
+            error="interrupted: the process ended or lost the store before recording an outcome",
+        )
+    )

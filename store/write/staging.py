@@ -179,12 +179,15 @@ class WaitingStage:
     mode: str
 
 
-def open_stage(conn: Connection, authority: str, before_run: int) -> WaitingStage | None:
-    """The authority's latest earlier run whose stage is still open (it stopped or crashed mid-read)."""
+def open_stage(conn: Connection, authority: str, before_run: int, mode: str) -> WaitingStage | None:
+    """The authority's latest earlier run of this mode whose read is still open (it stopped or
+    crashed mid-read). Only a run of the same mode carries a read on: an incremental run that took
+    on a full read would publish it without its deletions, and a publish in between supersedes
+    every waiting read, so a carried-on full read never misses a record published since."""
     r = SyncRun.__table__.c
     found = conn.execute(
         select(r.id, r.mode)
-        .where(r.authority == authority, r.stage == Stage.OPEN, r.id < before_run)
+        .where(r.authority == authority, r.stage == Stage.OPEN, r.mode == mode, r.id < before_run)
         .order_by(r.id.desc())
         .limit(1)
     ).first()

@@ -63,17 +63,22 @@ class StagedRead:
     ctx: RunContext
     clock: Callable[[], datetime]
     stop: threading.Event
-    time_limit: timedelta
+    time_limit: timedelta | None
+    """The run's bound (`max_run_minutes`), from its start across all its streams; None for a
+    resync, which an admin started and can stop, and which must read whole to publish."""
     on_batch: Callable[[str, str, Counts], None] | None = None
 
+    def __post_init__(self) -> None:
+        self.ends_by = None if self.time_limit is None else self.clock() + self.time_limit
+
     def open(self, authority: Authority, mode: str) -> None:
-        """Open the run's staging area; an incremental run carries on a stopped run's staged read
-        made with the same settings, a full resync supersedes it."""
+        """Open the run's staging area, carrying on a stopped read of the same mode made with the
+        same settings (a one-case read is never carried on)."""
         ctx = self.ctx
         with self.engine.begin() as conn:
             self.lease.confirm(conn)
-            waiting = staging.open_stage(conn, authority.code, ctx.run_id)
-            if waiting is not None and mode == "incremental":
+            waiting = staging.open_stage(conn, authority.code, ctx.run_id, mode) if mode != "case" else None
+            if waiting is not None:
                 streams = staging.load_streams(conn, waiting.run_id)
                 if all(s.config_hash == stream_config_hash(authority, n) for n, s in streams.items()):
                     staging.adopt(conn, waiting.run_id, ctx.run_id)
@@ -84,8 +89,6 @@ class StagedRead:
                     staging.discard(
                         conn, waiting.run_id, f"the settings changed; run {ctx.run_id} read again"
                     )
-            elif waiting is not None and mode == "full":
-                staging.discard(conn, waiting.run_id, f"superseded: run {ctx.run_id} is a full resync")
             self._take_stage(conn)
             for stream in authority.file.mapping.streams():
                 ctx.open_quarantine[stream] = lookups.holds_open_quarantine(conn, authority.code, stream)
@@ -140,7 +143,6 @@ class StagedRead:
         """Stage the stream batch by batch, each with its position in one transaction."""
         ctx = self.ctx
         config_hash = stream_config_hash(authority, stream)
-        ends_by = self.clock() + self.time_limit
         identifiers = compiled.stream(stream).identifiers
         staged_any = False
         ahead = 0
@@ -171,7 +173,7 @@ class StagedRead:
                 )
                 if self.stop.is_set():
                     raise Stopped("stopped on request; the next run carries on from the batches staged")
-                if self.clock() >= ends_by:
+                if self.ends_by is not None and self.time_limit and self.clock() >= self.ends_by:
                     minutes = self.time_limit.total_seconds() / 60
                     raise TimeLimitReached(
                         f"reached its {minutes:g}-minute limit; the next run carries on from here"

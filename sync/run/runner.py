@@ -31,7 +31,7 @@ from connectors.registry import connector_type
 from store.schema.models import SyncRun
 from store.write import lookups, writer
 from store.write.lease import LeaseHeld, StoreLease, utc_now
-from store.write.runs import Counts, audit, finish_run, record_counts, start_run
+from store.write.runs import Counts, audit, close_interrupted_runs, finish_run, record_counts, start_run
 from sync.run.batch import RunContext
 from sync.run.compile import compile_for, stored_case_ref
 from sync.run.errors import EXPECTED_FAILURES, EndsPartial, ReadShortfall, not_started, safe_error
@@ -230,7 +230,7 @@ class SyncRunner:
             ctx,
             self.clock,
             self.stop,
-            self.config.run_time_limit(authority.code),
+            self.config.run_time_limit(authority.code) if request.mode is Mode.INCREMENTAL else None,
             self.on_batch,
         )
         if request.mode is Mode.ACCEPT:
@@ -323,15 +323,7 @@ class SyncRunner:
     def _close_interrupted_runs(self, code: str, run_id: int) -> None:
         """Runs left `running` by a killed process: we hold the lease, so they are not running."""
         with self.engine.begin() as conn:
-            conn.execute(
-                update(SyncRun)
-                .where(SyncRun.authority == code, SyncRun.outcome == "running", SyncRun.id != run_id)
-                .values(
-                    outcome=RunOutcome.FAILED,
-                    finished_at=self.clock(),
-                    error="interrupted: the process ended or lost the store before recording an outcome",
-                )
-            )
+            close_interrupted_runs(conn, code, run_id, self.clock())
 
     def _record_start(self, authority: Authority, request: RunRequest, run_id: int) -> None:
         with self.engine.begin() as conn:

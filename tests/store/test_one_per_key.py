@@ -79,10 +79,13 @@ def test_rows_keys_and_conflicting_keys_are_counted(store: Engine) -> None:
         (a_case(case_ref="C2", source_updated_at=V2), "second"),
         (a_case(case_ref="C2", source_updated_at=V2), "second"),
         (a_case(case_ref="C3"), "alone"),
+        (a_case(case_ref="C4", source_updated_at=V2), "one"),
+        (a_case(case_ref="C4", source_updated_at=V2), "other"),
     ]
     measure, chosen = kept(store, records, "cases")
-    assert (measure.rows, measure.keys, measure.conflicting) == (6, 3, 1)
-    assert chosen == {"C1": "same", "C2": "second", "C3": "alone"}
+    # C2's two versions are an update the rule orders; only C4's rows tie with different content.
+    assert (measure.rows, measure.keys, measure.conflicting) == (8, 4, 1)
+    assert chosen == {"C1": "same", "C2": "second", "C3": "alone", "C4": "other"}
 
 
 def test_a_read_without_duplicates_is_left_as_it_was(store: Engine) -> None:

@@ -143,7 +143,10 @@ def test_a_whole_publish_leaves_both_backends_the_same_row_for_row(stores: dict[
 
     first, second = measures["postgresql"]
     assert (first.stream("cases").rows, first.stream("cases").keys) == (CASE_COUNT + 2, CASE_COUNT)
-    assert (second.stream("evidence").orphaned, second.stream("evidence").conflicting) == (4, 2)
+    assert (second.stream("evidence").orphaned, second.stream("evidence").conflicting) == (
+        4,
+        1,
+    )  # one key tied on its version with other content; the other a newer version
     assert second.stream("evidence").vanished > 0
     assert second.stream("evidence").updated > 0
     assert second.stream("evidence").unchanged > second.stream("evidence").updated

@@ -58,7 +58,9 @@ def test_a_later_run_adopts_every_staged_row_and_asks_again_for_what_went_unread
     a_full_stage(store, earlier)
     with store.begin() as conn:
         staging.set_stage(conn, earlier, Stage.OPEN)
-        assert staging.open_stage(conn, "test-la", later) == staging.WaitingStage(earlier, "incremental")
+        assert staging.open_stage(conn, "test-la", later, "incremental") == staging.WaitingStage(
+            earlier, "incremental"
+        )
         staging.adopt(conn, earlier, later)
         assert staging.load_streams(conn, later)["evidence"].incomplete is None
         assert staging.next_seq(conn, later) == 3

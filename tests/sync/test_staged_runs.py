@@ -302,3 +302,39 @@ def test_a_changed_stream_setting_starts_that_stream_afresh_and_says_so(tmp_path
     assert "cases" not in run["notes"]
     assert run["counts"]["read"] >= 180
     assert run["counts"]["written"] == 0
+
+
+def test_a_carried_on_read_takes_a_record_changed_since_as_an_update_not_a_duplicate(tmp_path: Path) -> None:
+    la, source = sql_la(tmp_path, f"sqlite:///{tmp_path / 'store.db'}")
+    la.settings.write_text("store:\n  url: sqlite:///unused.db\nmax_run_minutes: 0.000001\n")
+    assert la.cli("sync").exit_code == 3  # stopped after its first batch of cases
+    with sqlite3.connect(source) as db:  # ten of the staged cases move team at the source
+        db.execute("UPDATE cases SET team = 'West', updated = '2026-03-01T00:00:00' WHERE id < 'C00010'")
+    la.settings.write_text("store:\n  url: sqlite:///unused.db\n")
+
+    carried = la.cli("sync", "--json")
+
+    assert carried.exit_code == 0, carried.output
+    teams = {row[1]: row[2] for row in la.cells()["cases"]}
+    assert {teams[f"C{n:05d}"] for n in range(10) if n != 5} == {"West"}
+    assert adds_up(la.run_row())
+
+
+def test_a_resync_is_not_bound_by_the_run_time_limit_and_a_stopped_one_is_never_carried_on_as_incremental(
+    tmp_path: Path,
+) -> None:
+    la, source = sql_la(tmp_path, f"sqlite:///{tmp_path / 'store.db'}")
+    la.settings.write_text("store:\n  url: sqlite:///unused.db\nmax_run_minutes: 0.000001\n")
+
+    resync = la.cli("resync", "la", "--reason", "first load", "--json")
+
+    assert resync.exit_code == 0, resync.output  # read whole: a resync publishes only a whole read
+    with sqlite3.connect(source) as db:
+        db.execute("DELETE FROM forms WHERE form_id = 'F000004'")
+    stopped = la.cli("sync", "--json")  # an incremental run stops at its limit, staged
+    assert json.loads(stopped.stdout)[0]["outcome"] == "partial"
+    again = la.cli("resync", "la", "--reason", "after the archive", "--json")
+    [run] = json.loads(again.stdout)
+    assert "carried on" not in (run["notes"] or "")  # a resync reads whole, never an incremental read
+    assert run["counts"]["deleted"] == 1
+    assert adds_up(la.run_row())

@@ -18,6 +18,7 @@ from store.read import queries
 from store.schema.engine import make_engine
 from store.schema.models import StatusChange, TouchedCase
 from store.schema.upgrade import upgrade
+from store.write.runs import Counts
 from sync.run.runner import Mode, RunOutcome, RunRequest, SyncRunner, Trigger
 from tests.sync.memory import Crash, CrashingConnector, MemoryConnector, a_case_record, a_form, memory_config
 
@@ -180,6 +181,11 @@ def test_a_crash_mid_read_publishes_nothing_and_the_next_run_carries_it_on_as_a_
     assert outcome is RunOutcome.SUCCEEDED
     with sqlite_store.connect() as conn:
         assert conn.execute(select(TouchedCase.case_ref)).scalars().all() == []
+    crashed, carried_on = sorted(queries.runs(sqlite_store), key=lambda r: r["id"])
+    assert (crashed["outcome"], crashed["stage"]) == ("failed", "adopted")
+    assert Counts.of_columns(crashed).adds_up()  # what it read waited staged, and its counts say so
+    assert crashed["staged_count"] > 0
+    assert Counts.of_columns(carried_on).adds_up()
 
     clean_store = make_engine(f"sqlite:///{tmp_path / 'clean.db'}")
     upgrade(clean_store)
