@@ -69,7 +69,10 @@ class StreamMeasure:
     vanished: int = 0
     """Live rows a complete full read did not meet: what publishing would mark deleted."""
     live: int = 0
-    """Live rows of the stream (in the run's scope) before publishing."""
+    """Live rows of the stream (in the run's scope: one case for a one-case read) before publishing."""
+    authority_live: int = 0
+    """Live rows of the stream in the whole authority: what the deletion guard weighs deletions
+    against, for a one-case resync too (as a share of one case, one form would be past it)."""
 
 
 @dataclass
@@ -202,9 +205,14 @@ def count_deletions(
         ).scalar_one()
     )
     scope = [live.c.authority == authority, live.c.deleted_on.is_(None)]
+    measure.authority_live = int(
+        conn.execute(select(func.count()).select_from(live).where(*scope)).scalar_one()
+    )
     if case_ref is not None:
         scope.append(live.c.case_ref == case_ref)
-    measure.live = int(conn.execute(select(func.count()).select_from(live).where(*scope)).scalar_one())
+        measure.live = int(conn.execute(select(func.count()).select_from(live).where(*scope)).scalar_one())
+    else:
+        measure.live = measure.authority_live
 
 
 def _insert(conn: Connection, table: Table) -> Any:

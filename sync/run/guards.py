@@ -83,7 +83,7 @@ def judge(
             )
         )
     vanished = sum(m.vanished for m in measures.streams.values())
-    live = sum(m.live for m in measures.streams.values())
+    live = sum(m.authority_live for m in measures.streams.values())
     if vanished > deletion_guard * live and not allow_deletions:
         trips.append(
             Trip(

@@ -232,3 +232,21 @@ def test_allow_deletions_passes_the_guard_and_the_audit_log_says_who_and_why(set
         "resync:full:allow-deletions",
         "LA archived 2019 cases",
     )
+
+
+def test_a_one_case_resync_weighs_its_deletions_against_the_authority_not_the_case(setup) -> None:  # type: ignore[no-untyped-def]
+    runner_for, _store = setup
+    many = {
+        "cases": [a_case_record(f"C{n}") for n in range(1, 31)],
+        "evidence": [a_form(f"F{n}", f"C{n}", "Safety Plan") for n in range(1, 31)],
+    }
+    runner_for(MemoryConnector(data=many)).run("mem-la", cli_request())
+    without_f1 = {**many, "evidence": many["evidence"][1:]}
+
+    result = runner_for(MemoryConnector(data=without_f1)).run(
+        "mem-la", RunRequest(Trigger.MANUAL, "admin", Mode.CASE, reason="form withdrawn", case_ref="C1")
+    )
+
+    # 1 of the authority's 60 live records, well inside the guard (it is half of the case's two).
+    assert result.outcome is RunOutcome.SUCCEEDED, result.error
+    assert result.counts.deleted == 1
