@@ -5,25 +5,33 @@ Nothing but the write room's staging and publishing touches them; the read side 
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, SmallInteger, String, Table, Text
+from typing import Any
 
-from store.schema.tables import METADATA, Ref, UtcDateTime, count, required
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, Text
+
+from store.schema.tables import CASES, EVIDENCE, METADATA, Ref, count, required
+
+PUBLISHED_ONLY = frozenset({"synced_at", "last_seen_run", "deleted_on"})
+"""Columns of a record that publishing gives it, not the source: no staged row has them."""
+
+
+def as_read(live: Table) -> list[Column[Any]]:
+    """The live table's record columns as a run reads them: each once, in `tables.py`, so a staged
+    row and a live one can never disagree on a column."""
+    return [
+        # `authority` names an authority in the live table (a foreign key), not in staging.
+        Column(c.name, String(64) if c.name == "authority" else c.type, nullable=c.nullable)
+        for c in live.columns
+        if c.name not in PUBLISHED_ONLY
+    ]
+
 
 STAGED_CASES = Table(
     "staged_cases",
     METADATA,
     Column("run_id", Integer, primary_key=True),
     Column("seq", Integer, primary_key=True),
-    required("authority", String(64)),
-    required("case_ref", Ref),
-    Column("team", Ref),
-    Column("worker", Ref),
-    required("case_type", String(32)),
-    required("opened_on", Date),
-    Column("closed_on", Date),
-    Column("cp_plan_start", Date),
-    Column("source_updated_at", UtcDateTime()),
-    required("content_hash", String(64)),
+    *as_read(CASES),
     Index("ix_staged_cases_key", "run_id", "case_ref"),
 )
 """A case row as a run read it, waiting for the run's guards; published or discarded whole.
@@ -37,16 +45,7 @@ STAGED_EVIDENCE = Table(
     METADATA,
     Column("run_id", Integer, primary_key=True),
     Column("seq", Integer, primary_key=True),
-    required("authority", String(64)),
-    required("source_id", Ref),
-    required("case_ref", Ref),
-    required("element", String(64)),
-    Column("kind", String(64)),
-    required("state", String(16)),
-    required("evidenced_on", Date),
-    Column("scale_value", SmallInteger),
-    Column("source_updated_at", UtcDateTime()),
-    required("content_hash", String(64)),
+    *as_read(EVIDENCE),
     Index("ix_staged_evidence_key", "run_id", "source_id"),
 )
 """An evidence row as a run read it, waiting for the run's guards (see `STAGED_CASES`)."""
@@ -93,7 +92,6 @@ STAGED_STREAMS = Table(
         doc="None for a one-case read, which says nothing of where the stream stands.",
     ),
     Column("config_hash", String(64)),
-    required("finished", Boolean, default=False),
     count("read_count"),
     count("quarantined_count"),
     count("not_evidence_count"),

@@ -156,8 +156,7 @@ def audit(
 def load_counts(conn: Connection, run_id: int) -> Counts:
     """A run's recorded counts, for the run that carries its staged read on."""
     columns = [getattr(SyncRun, f"{name}_count") for name in Counts.__dataclass_fields__]
-    row = conn.execute(select(*columns).where(SyncRun.id == run_id)).one()
-    return Counts(*(int(v or 0) for v in row))
+    return Counts.of_columns(dict(conn.execute(select(*columns).where(SyncRun.id == run_id)).one()._mapping))
 
 
 def stage_of_run(conn: Connection, run_id: int, authority: str) -> tuple[str | None, str, str | None]:
@@ -176,23 +175,16 @@ def add_note(conn: Connection, run_id: int, note: str) -> None:
     conn.execute(update(SyncRun).where(SyncRun.id == run_id).values(notes=notes))
 
 
-UNPUBLISHED = ("written", "inserted", "updated", "unchanged", "orphaned", "duplicates", "deleted")
-"""Counts only publishing gives: a run that never published has none of them."""
-
-
 def close_interrupted_runs(conn: Connection, authority: str, run_id: int, now: datetime) -> None:
     """Runs of the authority left `running` by a process that ended: failed, interrupted. What such a
     run read before publishing waits in its staging area, and its counts say so, adding up."""
     r = SyncRun.__table__.c
     interrupted = and_(r.authority == authority, r.outcome == "running", r.id != run_id)
-    conn.execute(
-        update(SyncRun)
-        .where(interrupted, r.stage.in_(["open", "refused"]))
-        .values(
-            staged_count=r.read_count - r.quarantined_count - r.not_evidence_count - r.superseded_count,
-            **{f"{name}_count": 0 for name in UNPUBLISHED},
-        )
-    )
+    unpublished = select(r.id).where(interrupted, r.stage.in_(["open", "refused"]))
+    for (waiting,) in conn.execute(unpublished).all():
+        counts = load_counts(conn, waiting)
+        counts.left_staged()
+        record_counts(conn, waiting, counts)
     conn.execute(
         update(SyncRun)
         .where(interrupted)

@@ -63,7 +63,6 @@ class StreamState:
 
     position: dict[str, Any] | None
     config_hash: str | None
-    finished: bool
     read: int
     quarantined: int
     not_evidence: int
@@ -141,7 +140,6 @@ def save_stream(conn: Connection, run_id: int, stream: str, state: StreamState) 
                 "stream": stream,
                 "position": state.position,
                 "config_hash": state.config_hash,
-                "finished": state.finished,
                 "read_count": state.read,
                 "quarantined_count": state.quarantined,
                 "not_evidence_count": state.not_evidence,
@@ -160,7 +158,6 @@ def load_streams(conn: Connection, run_id: int) -> dict[str, StreamState]:
         s.stream,
         s.position,
         s.config_hash,
-        s.finished,
         s.read_count,
         s.quarantined_count,
         s.not_evidence_count,
@@ -168,7 +165,7 @@ def load_streams(conn: Connection, run_id: int) -> dict[str, StreamState]:
         s.unreadable,
         s.incomplete,
     ).where(s.run_id == run_id)
-    return {row[0]: StreamState(*row[1:]) for row in conn.execute(query)}  # type: ignore[call-arg]
+    return {row[0]: StreamState(*row[1:]) for row in conn.execute(query)}
 
 
 @dataclass(frozen=True)
@@ -227,13 +224,3 @@ def discard(conn: Connection, run_id: int, why: str) -> None:
     drop(conn, run_id)
     notes = func.coalesce(SyncRun.notes + "; ", "") + why
     conn.execute(update(SyncRun).where(SyncRun.id == run_id).values(stage=Stage.DISCARDED, notes=notes))
-
-
-def staged_rows(conn: Connection, run_id: int) -> int:
-    """How many case and evidence rows the run has staged, duplicates included."""
-    total = 0
-    for table in (STAGED_CASES, STAGED_EVIDENCE):
-        total += int(
-            conn.execute(select(func.count()).select_from(table).where(table.c.run_id == run_id)).scalar_one()
-        )
-    return total

@@ -106,7 +106,7 @@ def stage_batch(conn: Connection, ctx: RunContext, batch: BatchRead, config_hash
         mapped = [o.source_id for o in batch.outcomes if isinstance(o, Mapped)]
         staging.stage_mapped(conn, ctx.run_id, stream, mapped)
 
-    before = ctx.streams.get(stream) or StreamState(None, config_hash, False, 0, 0, 0, 0, False, None)
+    before = ctx.streams.get(stream) or StreamState(None, config_hash, 0, 0, 0, 0, False, None)
     state = replace(
         before,
         config_hash=config_hash,

@@ -130,3 +130,17 @@ def test_upgrading_a_stored_0004_keeps_its_evidence_and_counts_orphans_from_the_
     # E3 names a deleted case and E4 one never stored: two of four live records are orphaned.
     assert orphan_counts(engine) == {"la": (2, 4)}
     engine.dispose()
+
+
+def test_the_tables_as_defined_are_the_tables_the_migrations_make(tmp_path: Path) -> None:
+    # Each table is defined once in store.schema and made by Alembic: the two must never drift apart.
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    import store.schema.staged  # noqa: F401  # the staging tables join the metadata
+    from store.schema.tables import METADATA
+
+    engine = make_engine(f"sqlite:///{tmp_path / 's.db'}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), METADATA) == []

@@ -60,7 +60,7 @@ def stage(
             # As a run's batch does: a batch without a position leaves the stream where it stood.
             held = before[stream].position if stream in before else None
             position = (positions or {}).get(stream, held)
-            state = StreamState(position, config_hash, True, 0, 0, 0, 0, False, None)
+            state = StreamState(position, config_hash, 0, 0, 0, 0, False, None)
             staging.save_stream(conn, run_id, stream, state)
 
 

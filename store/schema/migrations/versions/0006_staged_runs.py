@@ -91,7 +91,6 @@ def upgrade() -> None:
         sa.Column("stream", sa.String(length=64), nullable=False),
         sa.Column("position", sa.JSON(), nullable=True),
         sa.Column("config_hash", sa.String(length=64), nullable=True),
-        sa.Column("finished", sa.Boolean(), nullable=False),
         sa.Column("read_count", sa.Integer(), nullable=False),
         sa.Column("quarantined_count", sa.Integer(), nullable=False),
         sa.Column("not_evidence_count", sa.Integer(), nullable=False),
