@@ -122,3 +122,76 @@ class ElementStatus(_Record):
     due_on: date | None = None
     evidence_count: int = 0
     latest_scale_value: int | None = None
+
+
+class EpisodeKind(StrEnum):
+    """What a period of a child's course was; a case's history is a list of these."""
+
+    REFERRAL = "referral"
+    """A referral and the child-in-need episode it opened, from the referral date to closure."""
+    EARLY_HELP = "early_help"
+    CP_PLAN = "cp_plan"
+    LOOKED_AFTER = "looked_after"
+    """A period of care (an SSDA903 episode, or a run of them), from entering care to leaving it."""
+
+
+class CaseEpisode(_Record):
+    """One referral, CP plan or period of care a source gives for a case, with its dates.
+
+    Every episode is kept: the case itself is still decided by its latest record in the cases
+    stream, while the outcome rules read the whole course from these.
+    """
+
+    authority: str = _REF
+    source_id: str = _REF
+    case_ref: str = _REF
+    kind: EpisodeKind
+    started_on: date
+    ended_on: date | None = None
+    end_reason: str | None = Field(default=None, max_length=64)
+    """The source's code for why it ended (CIN census RC1-RC8, SSDA903 REC codes), never narrative."""
+    previous_cp_plans: int | None = Field(default=None, ge=0, le=99)
+    """For a CP plan: how many plans the child had before it, as the source says (`NumberOfPreviousCPP`)."""
+    source_updated_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _ended_after_started(self) -> CaseEpisode:
+        if self.ended_on is not None and self.ended_on < self.started_on:
+            raise ValueError(
+                "ended_on is before started_on: an episode cannot end before it starts, check the "
+                "columns and date formats the two fields read"
+            )
+        return self
+
+
+class FamilyParticipation(StrEnum):
+    """How the family took part in a collaborative case audit, as the audit form records it."""
+
+    TOOK_PART = "took_part"
+    PARTLY = "partly"
+    DID_NOT_TAKE_PART = "did_not_take_part"
+
+
+class Audit(_Record):
+    """One collaborative case audit of a case: its date, its grade on the authority's own scale.
+
+    The grade is the scale's code; its words, its place on the scale (0 is the lowest) and whether it
+    is at or above the authority's "good" line are filled from the authority's `audit_scale:` when
+    the record is mapped, so a reader needs no configuration to show them. Participants are roles,
+    never names.
+    """
+
+    authority: str = _REF
+    source_id: str = _REF
+    case_ref: str = _REF
+    audited_on: date
+    grade: str = Field(min_length=1, max_length=64)
+    grade_words: str = Field(min_length=1, max_length=64)
+    grade_rank: int = Field(ge=0, le=100)
+    meets_good_line: bool
+    family_participation: FamilyParticipation | None = None
+    participants: tuple[str, ...] = Field(default=(), max_length=16)
+    """Role codes (`practitioner`, `team_manager`, `parent`, ...), each at most 64 characters."""
+    area_grades: dict[str, str] = Field(default_factory=dict, max_length=32)
+    """Practice area (`danger_statements`, `safety_goals`, ...) to its grade code on the same scale."""
+    source_updated_at: datetime | None = None

@@ -8,12 +8,15 @@ the same columns and the same nullability.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import DeclarativeBase, Mapped
 
 from store.schema.tables import (
     AUDIT_LOG,
+    AUDITS,
     AUTHORITIES,
+    CASE_EPISODES,
     CASES,
     CHANGES,
     EVIDENCE,
@@ -68,6 +71,45 @@ class EvidenceRow(Base):
     state: Mapped[str]
     evidenced_on: Mapped[date]
     scale_value: Mapped[int | None]
+    source_updated_at: Mapped[datetime | None]
+    content_hash: Mapped[str]
+    synced_at: Mapped[datetime]
+    last_seen_run: Mapped[int | None]
+    deleted_on: Mapped[date | None]
+
+
+class AuditRow(Base):
+    __table__ = AUDITS
+
+    authority: Mapped[str]
+    source_id: Mapped[str]
+    case_ref: Mapped[str]
+    audited_on: Mapped[date]
+    grade: Mapped[str]
+    grade_words: Mapped[str]
+    grade_rank: Mapped[int]
+    meets_good_line: Mapped[bool]
+    family_participation: Mapped[str | None]
+    participants: Mapped[list[str]]
+    area_grades: Mapped[dict[str, Any]]
+    source_updated_at: Mapped[datetime | None]
+    content_hash: Mapped[str]
+    synced_at: Mapped[datetime]
+    last_seen_run: Mapped[int | None]
+    deleted_on: Mapped[date | None]
+
+
+class CaseEpisodeRow(Base):
+    __table__ = CASE_EPISODES
+
+    authority: Mapped[str]
+    source_id: Mapped[str]
+    case_ref: Mapped[str]
+    kind: Mapped[str]
+    started_on: Mapped[date]
+    ended_on: Mapped[date | None]
+    end_reason: Mapped[str | None]
+    previous_cp_plans: Mapped[int | None]
     source_updated_at: Mapped[datetime | None]
     content_hash: Mapped[str]
     synced_at: Mapped[datetime]

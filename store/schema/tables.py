@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -117,6 +118,50 @@ EVIDENCE = Table(
     Column("deleted_on", Date),
     Index("ix_evidence_case_live", "authority", "case_ref", "deleted_on"),
 )
+
+AUDITS = Table(
+    "audits",
+    METADATA,
+    # No foreign key to cases, for the reason evidence has none.
+    Column("authority", ForeignKey("authorities.code"), primary_key=True),
+    Column("source_id", Ref, primary_key=True),
+    required("case_ref", Ref),
+    required("audited_on", Date),
+    required("grade", String(64)),
+    required("grade_words", String(64)),
+    required("grade_rank", SmallInteger),
+    required("meets_good_line", Boolean),
+    Column("family_participation", String(32)),
+    required("participants", JSON, doc="role codes, never names"),
+    required("area_grades", JSON, doc="practice area to grade code on the authority's scale"),
+    Column("source_updated_at", UtcDateTime()),
+    required("content_hash", String(64)),
+    required("synced_at", UtcDateTime()),
+    Column("last_seen_run", Integer),
+    Column("deleted_on", Date),
+    Index("ix_audits_case_live", "authority", "case_ref", "deleted_on"),
+)
+"""Collaborative case audits: how good the practice on a case was, on the authority's own scale."""
+
+CASE_EPISODES = Table(
+    "case_episodes",
+    METADATA,
+    Column("authority", ForeignKey("authorities.code"), primary_key=True),
+    Column("source_id", Ref, primary_key=True),
+    required("case_ref", Ref),
+    required("kind", String(16)),
+    required("started_on", Date),
+    Column("ended_on", Date),
+    Column("end_reason", String(64)),
+    Column("previous_cp_plans", SmallInteger),
+    Column("source_updated_at", UtcDateTime()),
+    required("content_hash", String(64)),
+    required("synced_at", UtcDateTime()),
+    Column("last_seen_run", Integer),
+    Column("deleted_on", Date),
+    Index("ix_case_episodes_case_live", "authority", "case_ref", "deleted_on"),
+)
+"""Every referral, CP plan and period of care of a case: the course its outcomes are read from."""
 
 STATUSES = Table(
     "case_element_status",
