@@ -56,6 +56,12 @@ OUTCOME_DEFINITIONS: dict[OutcomeKind, str] = {
 }
 _KIND_ORDER = {kind: number for number, kind in enumerate(OutcomeKind)}
 _EPISODE_ORDER = {kind: number for number, kind in enumerate(EpisodeKind)}
+_EPISODE_WORDS = {
+    EpisodeKind.REFERRAL: "child-in-need episode",
+    EpisodeKind.EARLY_HELP: "early help episode",
+    EpisodeKind.CP_PLAN: "CP plan",
+    EpisodeKind.LOOKED_AFTER: "period of care",
+}
 
 
 @dataclass(frozen=True)
@@ -238,20 +244,39 @@ def _closures_and_re_referrals(course: list[CaseEpisode]) -> list[Outcome]:
         if closed_on is None:
             continue
         ending = [e for e in period.episodes if e.ended_on == closed_on]
-        reasons = sorted({(_EPISODE_ORDER[e.kind], e.end_reason) for e in ending if e.end_reason})
-        codes = list(dict.fromkeys(reason for _, reason in reasons))
-        because = (
-            f" (reason {codes[0]})."
-            if len(codes) == 1
-            else f" (reasons {', '.join(codes)})."
-            if codes
-            else "; no reason was recorded."
-        )
-        ids = tuple(e.source_id for e in ending)
+        because, ids = _closure_reasons(ending, period)
         found.append(Outcome(OutcomeKind.CLOSED, closed_on, f"Closed on {_day(closed_on)}{because}", ids))
         if number + 1 < len(periods):
             found.extend(_re_referral(closed_on, ids, periods[number + 1]))
     return found
+
+
+def _closure_reasons(ending: list[CaseEpisode], period: _Period) -> tuple[str, tuple[str, ...]]:
+    """The reason codes of the episodes ending on the closure day, or else the course's last given.
+
+    A course can end with an episode that carries no reason (a CP plan) after one that did (its
+    child-in-need episode): that reason is given with the day it was recorded, never as the day's.
+    """
+    ids = tuple(e.source_id for e in ending)
+    codes = list(dict.fromkeys(e.end_reason for e in sorted(ending, key=_reason_key) if e.end_reason))
+    if len(codes) == 1:
+        return f" (reason {codes[0]}).", ids
+    if codes:
+        return f" (reasons {', '.join(codes)}).", ids
+    given = [e for e in period.episodes if e.end_reason and e.ended_on is not None]
+    if not given:
+        return "; no reason was recorded.", ids
+    last = max(given, key=lambda e: (e.ended_on, *_reason_key(e), e.source_id))
+    assert last.ended_on is not None
+    return (
+        f"; no reason was recorded that day (reason {last.end_reason} was given when the "
+        f"{_EPISODE_WORDS[last.kind]} from {_day(last.started_on)} ended on {_day(last.ended_on)}).",
+        (*ids, last.source_id),
+    )
+
+
+def _reason_key(e: CaseEpisode) -> tuple[int, str]:
+    return (_EPISODE_ORDER[e.kind], e.end_reason or "")
 
 
 def _re_referral(closed_on: date, closure: tuple[str, ...], after: _Period) -> list[Outcome]:

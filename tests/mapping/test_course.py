@@ -272,6 +272,21 @@ def test_a_closure_says_the_reasons_the_source_gave_and_no_others(rows: str, exp
     assert of_kind(f"id kind started ended reason\n{rows}", OutcomeKind.CLOSED) == [("2024-04-15", expected)]
 
 
+def test_a_reason_given_before_the_closure_day_is_said_with_its_own_day() -> None:
+    # The CIN census sample's shape: the plan outlives the child-in-need episode that gave a reason.
+    case = """
+    id   kind      started     ended       reason  previous
+    R1   referral  2022-10-06  2023-02-27  RC1
+    P1   cp_plan   2022-02-17  2023-03-14  -       10
+    """
+    [closed] = [o for o in outcomes(case) if o.kind is OutcomeKind.CLOSED]
+    assert closed.sentence == (
+        "Closed on 14 March 2023; no reason was recorded that day (reason RC1 was given when the "
+        "child-in-need episode from 6 October 2022 ended on 27 February 2023)."
+    )
+    assert closed.episodes == ("P1", "R1")
+
+
 def test_early_help_keeps_the_case_open_and_its_end_is_the_closure() -> None:
     # Closed to social care with the referral on to early help (RC9): the family is still worked with.
     case = """
