@@ -7,6 +7,7 @@ sentence says no more than its dates: counts the history may not hold in full ar
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -97,7 +98,8 @@ def case_outcomes(episodes: Sequence[CaseEpisode], today: date) -> list[Outcome]
     cases = {(e.authority, e.case_ref) for e in episodes}
     if len(cases) > 1:
         raise ValueError(f"case_outcomes reads one case's episodes at a time, not {len(cases)} cases'")
-    course = sorted(episodes, key=_episode_key)
+    # As of today: an episode booked to start later is not in the course yet, a booked end not an end.
+    course = sorted((_as_of(e, today) for e in episodes if e.started_on <= today), key=_episode_key)
     plans = _periods([e for e in course if e.kind is EpisodeKind.CP_PLAN])
     care = _periods([e for e in course if e.kind is EpisodeKind.LOOKED_AFTER])
     found = [
@@ -132,15 +134,8 @@ def scale_movement(scales: Sequence[tuple[date, int]]) -> ScaleMovement | None:
 
 def add_months(day: date, months: int) -> date:
     """The same day `months` calendar months on, or that month's last day (29 Feb + 12 is 28 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("every month has a 28th")  # pragma: no cover
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def whole_months(start: date, end: date) -> int:
@@ -204,6 +199,12 @@ def _periods(course: list[CaseEpisode]) -> list[_Period]:
             periods.append([episode])
             end = episode.ended_on
     return [_Period(tuple(p)) for p in periods]
+
+
+def _as_of(episode: CaseEpisode, today: date) -> CaseEpisode:
+    if episode.ended_on is None or episode.ended_on <= today:
+        return episode
+    return episode.model_copy(update={"ended_on": None, "end_reason": None})
 
 
 def _carries_on(episode: CaseEpisode, day: date) -> bool:

@@ -317,6 +317,18 @@ def test_nothing_after_today_is_stated() -> None:
     assert kinds_on(case, today="2026-05-01") == [("2026-05-01", "closed")]
 
 
+def test_an_end_booked_after_today_is_no_end_yet() -> None:
+    case = """
+    id   kind      started     ended
+    P1   cp_plan   2023-01-01  2026-05-01
+    P2   cp_plan   2026-06-01  -
+    """
+    assert of_kind(case, OutcomeKind.LONG_CP_PLAN, today="2026-03-31") == [
+        ("2025-01-01", "CP plan from 1 January 2023 still open on 31 March 2026, after 3 years 2 months.")
+    ]
+    assert kinds_on(case, today="2026-03-31") == [("2025-01-01", "long_cp_plan")]
+
+
 def test_an_episode_cannot_end_before_it_starts() -> None:
     with pytest.raises(ValidationError, match="ended_on is before started_on"):
         history("id kind started ended\nR1 referral 2024-05-01 2024-04-30")
