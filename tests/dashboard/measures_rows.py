@@ -44,7 +44,7 @@ def an_audit(engine: Engine, case_ref: str, audited_on: date, grade: str = "good
         "requires_improvement": "Requires improvement",
         "inadequate": "Inadequate",
     }
-    source_id = values.pop("source_id", f"A{next(_ids)}")
+    source_id = str(values.pop("source_id", f"A{next(_ids)}"))
     row = {
         "authority": AUTHORITY,
         "source_id": source_id,
@@ -68,7 +68,7 @@ def an_audit(engine: Engine, case_ref: str, audited_on: date, grade: str = "good
 def an_episode(
     engine: Engine, case_ref: str, kind: str, started_on: date, ended_on: date | None = None, **values: Any
 ) -> str:
-    source_id = values.pop("source_id", f"P{next(_ids)}")
+    source_id = str(values.pop("source_id", f"P{next(_ids)}"))
     row = {
         "authority": AUTHORITY,
         "source_id": source_id,
