@@ -108,20 +108,20 @@ def team_episodes(engine: Engine, authority: str, team: str | None = None) -> li
 
 def team_scale_values(
     engine: Engine, authority: str, on: date, team: str | None = None
-) -> dict[str, list[tuple[date, int]]]:
-    """Per stored case of an authority (or one team), its safety scale values, oldest first, as
-    `case_scale_values` gives one case's."""
+) -> dict[tuple[str, str], list[tuple[date, int]]]:
+    """Per stored case of an authority (or one team), keyed by (team, case reference), its safety
+    scale values, oldest first, as `case_scale_values` gives one case's."""
     e = EVIDENCE.c
     query = (
-        select(e.case_ref, e.evidenced_on, e.scale_value)
+        select(_TEAM, e.case_ref, e.evidenced_on, e.scale_value)
         .join(CASES, _of_stored_case(e))
         .where(e.authority == authority, *_scale_filter(on))
         .order_by(e.case_ref, e.evidenced_on, e.source_id)
     )
-    found: dict[str, list[tuple[date, int]]] = {}
+    found: dict[tuple[str, str], list[tuple[date, int]]] = {}
     with engine.connect() as conn:
-        for case_ref, on_day, value in conn.execute(_team(query, team)):
-            found.setdefault(str(case_ref), []).append((on_day, int(value)))
+        for team_name, case_ref, on_day, value in conn.execute(_team(query, team)):
+            found.setdefault((str(team_name), str(case_ref)), []).append((on_day, int(value)))
     return found
 
 

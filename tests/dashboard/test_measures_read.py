@@ -80,7 +80,10 @@ EXPECTED = {
     "north_audits": ["A-old", "A-new"],
     "no_team_audits": ["A-c2"],
     "team_episodes": ["E1", "E2"],
-    "team_scales": {"C1": [(date(2026, 2, 1), 3), (date(2026, 4, 1), 6)], "C2": [(date(2026, 1, 5), 4)]},
+    "team_scales": {
+        ("North", "C1"): [(date(2026, 2, 1), 3), (date(2026, 4, 1), 6)],
+        ("(no team)", "C2"): [(date(2026, 1, 5), 4)],
+    },
     # Words come from live audits only; the orphan's and the deleted case's count for nothing else.
     "words": {
         "good": "Good",
