@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markupsafe import Markup
 from rich.console import Console
@@ -20,11 +20,9 @@ from rich.text import Text
 from sqlalchemy import Engine
 
 from dashboard.timeline import day_words
+from mapping.course import Outcome, ScaleMovement, case_outcomes, scale_movement
 from mapping.schema import CaseEpisode
 from store.read import measures as reads
-
-if TYPE_CHECKING:
-    from mapping.course import Outcome, ScaleMovement
 
 NO_AUDIT = "No collaborative case audit recorded."
 NO_EPISODE = "No referral, plan or care episode recorded."
@@ -177,14 +175,7 @@ def build_case_measures(
     results = tuple(
         sorted((AuditResult.from_row(r, words) for r in audits), key=lambda a: a.audited_on, reverse=True)
     )
-    outcomes: tuple[Outcome, ...] = ()
-    scale: ScaleMovement | None = None
-    if found or len(scales) > 1:
-        from mapping.course import case_outcomes, scale_movement  # the rules, only when there is a course
-
-        outcomes = tuple(case_outcomes(found, today)) if found else ()
-        scale = scale_movement(scales) if len(scales) > 1 else None
-    return CaseMeasures(results, found, outcomes, scale)
+    return CaseMeasures(results, found, tuple(case_outcomes(found, today)), scale_movement(scales))
 
 
 def print_case_measures(measures: CaseMeasures, console: Console | None = None) -> None:
