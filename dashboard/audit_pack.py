@@ -48,7 +48,9 @@ def _context(timeline: CaseTimeline) -> dict[str, object]:
         "record_words": record_words,
         "change_words": status_change_words,
         "chart": scale_chart(timeline.scale),
-        "measures": render_case_measures(timeline.measures) if timeline.measures is not None else None,
+        "measures": render_case_measures(timeline.measures, printed=True)
+        if timeline.measures is not None
+        else None,
     }
 
 

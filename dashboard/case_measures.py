@@ -20,7 +20,7 @@ from rich.text import Text
 from sqlalchemy import Engine
 
 from dashboard.timeline import day_words
-from mapping.course import Outcome, ScaleMovement, case_outcomes, scale_movement
+from mapping.course import OUTCOME_DEFINITIONS, Outcome, ScaleMovement, case_outcomes, scale_movement
 from mapping.schema import CaseEpisode
 from store.read import measures as reads
 
@@ -34,6 +34,18 @@ PARTICIPATION_WORDS = {
     "partly": "took part in part",
     "did_not_take_part": "did not take part",
 }
+OUTCOME_LABELS = {
+    "stepped_down": "Stepped down",
+    "closed": "Closed",
+    "re_referred": "Re-referred within 12 months",
+    "repeat_cp_plan": "Repeat CP plan",
+    "long_cp_plan": "CP plan of 2 years or more",
+    "entered_care": "Entered care",
+}
+SCALE_DEFINITION = (
+    "The family's safety scale from its first judgement to its latest, on completed or authorised "
+    "records: up, down or flat."
+)
 EPISODE_WORDS = {
     "referral": "Referral (child in need)",
     "early_help": "Early help",
@@ -107,6 +119,16 @@ class AuditResult:
 
 
 @dataclass(frozen=True)
+class CourseEntry:
+    """An episode's start or end as a line of the case's chronology, beside its practice records."""
+
+    on: date
+    words: str
+    is_status = False
+    is_course = True
+
+
+@dataclass(frozen=True)
 class CaseMeasures:
     """A case's audits (latest first), episodes (by start), outcomes (by date) and scale movement."""
 
@@ -114,6 +136,17 @@ class CaseMeasures:
     episodes: tuple[CaseEpisode, ...] = ()
     outcomes: tuple[Outcome, ...] = ()
     scale: ScaleMovement | None = None
+
+    def course_entries(self) -> list[CourseEntry]:
+        """Each episode's start and, where it ended, its end with the source's reason code."""
+        found = []
+        for e in self.episodes:
+            kind = EPISODE_WORDS.get(e.kind.value, e.kind.value)
+            found.append(CourseEntry(e.started_on, f"{kind} began"))
+            if e.ended_on is not None:
+                reason = f" (reason {e.end_reason})" if e.end_reason else ""
+                found.append(CourseEntry(e.ended_on, f"{kind} ended{reason}"))
+        return found
 
     def as_json(self) -> dict[str, Any]:
         scale = self.scale
@@ -229,9 +262,15 @@ def load_case_measures(engine: Engine, authority: str, case_ref: str, today: dat
     )
 
 
-def render_case_measures(measures: CaseMeasures, heading_level: int = 2) -> Markup:
+def outcome_definitions() -> list[tuple[str, str]]:
+    """Each outcome's label and its rule's definition, then the scale's: a page's legend."""
+    found = [(OUTCOME_LABELS.get(kind.value, kind.value), text) for kind, text in OUTCOME_DEFINITIONS.items()]
+    return [*found, ("Safety scale movement", SCALE_DEFINITION)]
+
+
+def render_case_measures(measures: CaseMeasures, heading_level: int = 2, printed: bool = False) -> Markup:
     """The audits and course as an HTML fragment, its headings at `heading_level`: the audit pack's
-    sections and the case page's."""
+    sections (`printed`: the legend open, as paper cannot open it) and the case page's."""
     from dashboard.html import environment
 
     html = (
@@ -242,6 +281,8 @@ def render_case_measures(measures: CaseMeasures, heading_level: int = 2) -> Mark
             hx=heading_level,
             episodes=EPISODE_WORDS,
             code_words=code_words,
+            definitions=outcome_definitions(),
+            printed=printed,
             said={"audit": NO_AUDIT, "episode": NO_EPISODE, "outcome": NO_OUTCOME, "scale": NO_SCALE},
         )
     )

@@ -16,7 +16,12 @@ from markupsafe import Markup
 from sqlalchemy import Engine
 
 from config.loader import Config
-from dashboard.case_measures import CaseMeasures, build_case_measures, render_case_measures
+from dashboard.case_measures import (
+    CaseMeasures,
+    build_case_measures,
+    outcome_definitions,
+    render_case_measures,
+)
 from dashboard.html import environment
 from dashboard.team_measures import (
     MIN_AUDITS_FOR_SHARE,
@@ -64,7 +69,13 @@ def render_team_measures(measures: TeamMeasures, who: str, slug: str) -> Markup:
     html = (
         environment()
         .get_template("team_measures.html.j2")
-        .render(tm=measures, who=who, slug=slug, min_audits=MIN_AUDITS_FOR_SHARE)
+        .render(
+            tm=measures,
+            who=who,
+            slug=slug,
+            min_audits=MIN_AUDITS_FOR_SHARE,
+            definitions=outcome_definitions(),
+        )
     )
     # The template is autoescaped: its output is markup already.
     return Markup(html)  # noqa: S704  # nosec B704

@@ -73,6 +73,8 @@ class ChronologyEntry:
     def is_status(self) -> bool:
         return isinstance(self.event, StatusChange)
 
+    is_course = False
+
     def status_words(self) -> str:
         """`not started → overdue`; the log's first row: `first seen by the sync: overdue (due 15 Jul)`."""
         assert isinstance(self.event, StatusChange)
@@ -131,6 +133,12 @@ class CaseTimeline:
                     entries.append(ChronologyEntry(on, element, event, previous))
                     previous = event.status.value
         return sorted(entries, key=lambda e: (e.on, e.is_status))
+
+    def dated(self) -> list[Any]:
+        """The chronology with the case's episodes beginning and ending in it: records and episodes
+        first on a day, then status changes."""
+        course = self.measures.course_entries() if self.measures is not None else []
+        return sorted([*self.chronology(), *course], key=lambda e: (e.on, e.is_status))
 
     def as_json(self) -> dict[str, Any]:
         from dashboard.case_measures import CaseMeasures

@@ -162,6 +162,15 @@ def test_the_audit_pack_carries_the_audits_and_the_course(settings: Path, tmp_pa
     assert "<li>danger statements: Requires improvement</li>" in html
     assert "What it leads to: the case's course" in html
     assert "Re-referred on 14 March 2025" in html
+    chronology = html[html.index("<h3>Chronology</h3>") :]
+    assert (
+        '<td>Course</td><td>episode</td><td colspan="4">Referral (child in need) ended (reason RC8)</td>'
+        in chronology
+    )
+    assert chronology.index("Referral (child in need) began") < chronology.index(
+        "Child protection plan began"
+    )
+    assert '<details class="definitions" open>' in html
     empty = tmp_path / "empty.html"
     run_cli("--config", str(settings), "case", LA, "C2", "--html", str(empty))
     assert "No collaborative case audit recorded." in empty.read_text()
