@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 
+from dashboard.course_rows import episode_from_row
 from dashboard.timeline import day_words
 from mapping.course import OUTCOME_DEFINITIONS, Outcome, ScaleMovement, case_outcomes, scale_movement
 from mapping.schema import CaseEpisode
@@ -176,20 +177,6 @@ class CaseMeasures:
                 "sentence": scale.sentence,
             },
         }
-
-
-def episode_from_row(authority: str, row: Mapping[str, Any]) -> CaseEpisode:
-    """A store episode row as the outcome rules take it."""
-    return CaseEpisode(
-        authority=authority,
-        source_id=str(row["source_id"]),
-        case_ref=str(row["case_ref"]),
-        kind=row["kind"],
-        started_on=row["started_on"],
-        ended_on=row.get("ended_on"),
-        end_reason=row.get("end_reason"),
-        previous_cp_plans=row.get("previous_cp_plans"),
-    )
 
 
 def build_case_measures(

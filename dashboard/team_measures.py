@@ -13,15 +13,16 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.text import Text
 from sqlalchemy import Engine
 
-from dashboard.case_measures import episode_from_row
+from dashboard.course_rows import episode_from_row
 from mapping.course import Outcome, case_outcomes, scale_movement
 from store.read import measures as reads
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 MIN_AUDITS_FOR_SHARE = 5
 """Below this many audited cases in a month a share says more about chance than practice: the
@@ -298,6 +299,9 @@ def team_outcomes(
 
 def print_team_measures(title: str, measures: TeamMeasures, console: Console | None = None) -> None:
     """Month by month, one line per measurement, in words that fit 80 columns when wrapped."""
+    from rich.console import Console  # the terminal library, for a terminal only
+    from rich.text import Text
+
     console = console or Console()
     console.print(Text(title, style="bold"), highlight=False)
     for month in measures.months:

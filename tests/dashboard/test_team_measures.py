@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import config.loader
-from dashboard.case_measures import episode_from_row
+from dashboard.course_rows import episode_from_row
 from dashboard.team_measures import month_periods, team_measures
 from dashboard.whiteboard import ENGLAND
 from mapping.course import case_outcomes
