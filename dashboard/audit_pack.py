@@ -12,6 +12,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from dashboard.case_measures import render_case_measures
 from dashboard.cells import DIRECTION_SYMBOLS
 from dashboard.html import environment
 from dashboard.timeline import (
@@ -47,6 +48,9 @@ def _context(timeline: CaseTimeline) -> dict[str, object]:
         "record_words": record_words,
         "change_words": status_change_words,
         "chart": scale_chart(timeline.scale),
+        "measures": render_case_measures(timeline.measures, printed=True)
+        if timeline.measures is not None
+        else None,
     }
 
 

@@ -31,6 +31,7 @@ from dashboard.freshness import Freshness, judge, when_text
 from dashboard.html import environment
 from dashboard.overdue_weeks import OVERDUE_BANDS
 from dashboard.recent import WINDOWS, CaseMoves
+from dashboard.site_measures import load_measure_sections
 from dashboard.site_pages import (
     WALL_SECONDS,
     CellMarkup,
@@ -107,6 +108,9 @@ class Site:
     """A team's cases that moved in the last weeks, for its changed-lately panel."""
     service_trend: Callable[[str], Markup | None] = field(default=lambda code: None)
     """An authority's weeks, for its page: the service against its own past."""
+    case_measures: CaseTimeline = field(default=lambda authority, case_ref: None)
+    team_measures: TeamTrend = field(default=lambda group: None)
+    service_measures: Callable[[str, str], Markup | None] = field(default=lambda code, name: None)
     latest_runs: Mapping[str, object] = field(default_factory=dict)
     """Each authority's latest run: its pages may be taken from an earlier site that showed the same."""
 
@@ -174,6 +178,9 @@ def load_site(
     if sections is not None:
         site.moves = sections.moves
         site.service_trend = sections.service_trend
+        measures = load_measure_sections(engine, config, now)
+        site.case_measures, site.team_measures = measures.case, measures.team
+        site.service_measures = measures.service
     return site
 
 
@@ -246,7 +253,13 @@ def render_pages(site: Site, only: Collection[str] | None = None) -> Iterator[tu
         title = f"{group.team}, {group.authority_name}"
         yield (
             team_path(group),
-            whiteboard.render(**team, page_title=title, trend=site.trend(group), moves=site.moves(group)),
+            whiteboard.render(
+                **team,
+                page_title=title,
+                trend=site.trend(group),
+                moves=site.moves(group),
+                measures=site.team_measures(group),
+            ),
         )
         yield (
             wall_path(group),
@@ -267,6 +280,7 @@ def render_pages(site: Site, only: Collection[str] | None = None) -> Iterator[tu
                     page_title=f"Case {ref}, {group.authority_name}",
                     page=page,
                     timeline=site.timeline(group.authority, ref),
+                    measures=site.case_measures(group.authority, ref),
                 ),
             )
 
@@ -291,6 +305,7 @@ def _authority_pages(
                 today=service_today(site.board, code, common["recent_since"]),
                 bands=[label for label, _, _ in OVERDUE_BANDS],
                 trend=site.service_trend(code),
+                measures=site.service_measures(code, name),
             ),
         )
 

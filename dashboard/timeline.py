@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -19,6 +19,9 @@ from dashboard.cells import CURRENT_MONTHS, Cell, SourceRecord, build_cell, elem
 from dashboard.changes import StatusChange
 from mapping.elements import Element
 from mapping.timeliness import TimelinessRules
+
+if TYPE_CHECKING:
+    from dashboard.case_measures import CaseMeasures
 
 CASE_TYPE_WORDS = {v: k for k, v in LEGAL_STATUSES.items()} | {
     "early_help": "Early help",
@@ -70,6 +73,8 @@ class ChronologyEntry:
     def is_status(self) -> bool:
         return isinstance(self.event, StatusChange)
 
+    is_course = False
+
     def status_words(self) -> str:
         """`not started → overdue`; the log's first row: `first seen by the sync: overdue (due 15 Jul)`."""
         assert isinstance(self.event, StatusChange)
@@ -93,6 +98,8 @@ class CaseTimeline:
     """The case skeleton: reference as stored, team, type and dates; never a worker."""
     elements: tuple[ElementTimeline, ...]
     on: date
+    measures: CaseMeasures | None = None
+    """The case's audits and course, beside its elements; None where they were not read."""
 
     @property
     def case_ref(self) -> str:
@@ -127,7 +134,15 @@ class CaseTimeline:
                     previous = event.status.value
         return sorted(entries, key=lambda e: (e.on, e.is_status))
 
+    def dated(self) -> list[Any]:
+        """The chronology with the case's episodes beginning and ending in it: records and episodes
+        first on a day, then status changes."""
+        course = self.measures.course_entries() if self.measures is not None else []
+        return sorted([*self.chronology(), *course], key=lambda e: (e.on, e.is_status))
+
     def as_json(self) -> dict[str, Any]:
+        from dashboard.case_measures import CaseMeasures
+
         return {
             "authority": self.authority,
             "case": dict(self.case),
@@ -153,6 +168,7 @@ class CaseTimeline:
                 }
                 for e in self.elements
             ],
+            **(self.measures or CaseMeasures()).as_json(),
         }
 
 
@@ -167,8 +183,10 @@ def build_timeline(
     rules: TimelinessRules,
     on: date,
     current_months: int = CURRENT_MONTHS,
+    measures: CaseMeasures | None = None,
 ) -> CaseTimeline:
-    """The timeline from one case's status rows, source records and status change log rows."""
+    """The timeline from one case's status rows, source records and status change log rows, and its
+    audits and course where they were read."""
     closed = case.get("closed_on")
     as_of = min(on, date.fromisoformat(str(closed)[:10])) if closed else on
     evidence = element_evidence(records, as_of)
@@ -195,7 +213,7 @@ def build_timeline(
                 ),
             )
         )
-    return CaseTimeline(authority, authority_name, case, tuple(timelines), as_of)
+    return CaseTimeline(authority, authority_name, case, tuple(timelines), as_of, measures)
 
 
 def record_words(record: SourceRecord, on: date) -> str:
@@ -281,3 +299,7 @@ def print_timeline(timeline: CaseTimeline, console: Console | None = None) -> No
         if not element.records and not element.changes:
             table.add_row("", "nothing on the record")
         console.print(table)
+    if timeline.measures is not None:
+        from dashboard.case_measures import print_case_measures
+
+        print_case_measures(timeline.measures, console)

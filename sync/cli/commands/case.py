@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from config.loader import Config
+from dashboard.case_measures import load_case_measures
 from dashboard.changes import StatusChange
 from dashboard.timeline import CaseTimeline, build_timeline, print_timeline
 from dashboard.whiteboard import ENGLAND, source_record
@@ -61,6 +62,7 @@ def load_timeline(app: App, authority: str, ref: str) -> CaseTimeline:
         # The reference stays out of the message: it may be a child's case number.
         raise UsageError(f"no case with that reference in {authority}")
     changes = [StatusChange.from_row(r) for r in history.status_changes(engine, authority, [stored])]
+    today = datetime.now(ENGLAND).date()
     return build_timeline(
         authority,
         la.name,
@@ -70,8 +72,9 @@ def load_timeline(app: App, authority: str, ref: str) -> CaseTimeline:
         [source_record(r) for r in history.case_evidence(engine, authority, stored)],
         changes,
         la.file.timeliness,
-        datetime.now(ENGLAND).date(),
+        today,
         current_months=la.file.evidence_current_months,
+        measures=load_case_measures(engine, authority, stored, today),
     )
 
 

@@ -130,7 +130,14 @@ def dashboard(
             f"One worker's caseload: {len(board.cases)} open case{'' if len(board.cases) == 1 else 's'}."
         )
     if as_json:
-        emit_json(board.as_json, compact=board.json_chunks)
+        from dashboard.team_measures import with_measures
+
+        # Team measures, never one worker's: a caseload gets none.
+        measures = None if worker_id is not None else _team_measures(app, board)
+        emit_json(
+            lambda: board.as_json() | {"measures": measures},
+            compact=lambda: with_measures(board.json_chunks(), measures),
+        )
     else:
         from dashboard.terminal import print_board  # the terminal library, for a terminal only
 
@@ -229,3 +236,19 @@ def _show_since(app: App, board: Board, since: date, as_json: bool) -> None:
         click.echo(f"The status change log starts on {starts.isoformat()}: earlier statuses are not known.")
     labels = {key: look.label.lower() for key, look in STATUS_BY_KEY.items()}
     print_since(teams, since, board.elements, labels)
+
+
+def _team_measures(app: App, board: Board) -> list[dict[str, object]]:
+    """Each team's audits and outcomes month by month, over the months of `trends`' default weeks."""
+    from dashboard.team_measures import load_team_measures, weeks_months
+
+    today = datetime.now(ENGLAND).date()
+    months = weeks_months(today, 8)
+    groups = board.groups()
+    return [
+        {"authority": code, **found.as_json()}
+        for code in sorted({g.authority for g in groups})
+        for found in load_team_measures(
+            app.ready_engine(), code, sorted({g.team for g in groups if g.authority == code}), months, today
+        )
+    ]

@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 
 from dashboard.changes import StatusChange
+from dashboard.team_measures import load_team_measures, print_team_measures, weeks_months
 from dashboard.timeline import day_words
 from dashboard.trends import CaseSpan, print_trends, trends_json, week_endings, weekly
 from dashboard.whiteboard import ENGLAND
@@ -27,8 +28,10 @@ def trends(app: App, authority: str, team: str | None, weeks: int, as_json: bool
     """A team against its own past, week by week, per element, from the status change log.
 
     Per element and week: the share of open cases evidenced (review due counted apart), how many are
-    overdue, and the median days from opening to first evidence. Teams are set side by side only with
-    `--compare`: the point is how a team moves, not where it ranks.
+    overdue, and the median days from opening to first evidence. Per month of those weeks: the cases
+    audited at or above the authority's good line, what followed the cases closed or stepped down,
+    and how the safety scale moved. Teams are set side by side only with `--compare`: the point is
+    how a team moves, not where it ranks.
     """
     config = app.config
     config.authority(authority)
@@ -52,13 +55,20 @@ def trends(app: App, authority: str, team: str | None, weeks: int, as_json: bool
     for name in chosen:
         spans = [CaseSpan.from_row(c) for c in rows if str(c["team"] or NO_TEAM) == name]
         results.append((name, weekly(changes, spans, keys, endings)))
+    months = weeks_months(today, weeks)
+    measures = load_team_measures(engine, authority, chosen, months, today)
     if as_json:
-        emit_json({"authority": authority, "teams": [trends_json(n, endings, found) for n, found in results]})
+        teams_json = [
+            trends_json(n, endings, found) | {"months": m.as_json()["months"]}
+            for (n, found), m in zip(results, measures, strict=True)
+        ]
+        emit_json({"authority": authority, "teams": teams_json})
         return
-    for name, found in results:
+    for (name, found), team_months in zip(results, measures, strict=True):
         print_trends(
             f"{authority} · {name}: weeks ending {day_words(endings[0])} to {day_words(endings[-1])}",
             endings,
             found,
             elements,
         )
+        print_team_measures(f"{authority} · {name}: audits and outcomes, month by month", team_months)
