@@ -60,7 +60,8 @@ class Guards(BaseModel):
         default=0.5,
         ge=0,
         le=1,
-        description="the largest share of practice evidence that may name a case the store does not have",
+        description="the largest share of practice records (evidence, audits and episodes together) that may "
+        "name a case the store does not have",
     )
     quarantine: float = Field(
         default=0.5, ge=0, le=1, description="the largest share of a stream's records that may be quarantined"
