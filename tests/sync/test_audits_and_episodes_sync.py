@@ -239,11 +239,15 @@ def test_audits_and_episodes_sync_into_their_tables_and_orphans_are_counted(
     }
 
 
-def test_an_incremental_run_after_a_full_one_sees_nothing_changed(
+def test_an_incremental_run_and_a_full_one_after_the_first_see_nothing_changed(
     api: tuple[Source, SyncRunner], store: Engine
 ) -> None:
     _, runner = api
     sync(runner)
+    incremental = sync(runner)
+    assert incremental.outcome is RunOutcome.SUCCEEDED, incremental.error
+    assert incremental.counts.written == 0
+    assert incremental.counts.unchanged + incremental.counts.orphaned == incremental.counts.read
     again = sync(runner, Mode.FULL, reason="check")
     assert again.outcome is RunOutcome.SUCCEEDED, again.error
     assert (again.counts.written, again.counts.deleted) == (0, 0)
