@@ -64,11 +64,12 @@ def code_words(code: str) -> str:
 class AreaGrade:
     area: str
     grade: str
-    words: str | None
-    """The grade's words on the authority's scale; None where no audit of the authority holds them."""
+    words: str
+    """The grade's words on the authority's scale, as the mapping filled them in."""
+    meets_good_line: bool
 
     def said(self) -> str:
-        return self.words if self.words is not None else f"{self.grade} (code)"
+        return self.words
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class AuditResult:
     area_grades: tuple[AreaGrade, ...]
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any], words: Mapping[str, str]) -> AuditResult:
+    def from_row(cls, row: Mapping[str, Any]) -> AuditResult:
         areas = dict(row.get("area_grades") or {})
         return cls(
             audited_on=row["audited_on"],
@@ -93,7 +94,10 @@ class AuditResult:
             meets_good_line=bool(row["meets_good_line"]),
             family_participation=row.get("family_participation"),
             participants=tuple(str(p) for p in row.get("participants") or ()),
-            area_grades=tuple(AreaGrade(a, str(g), words.get(str(g))) for a, g in sorted(areas.items())),
+            area_grades=tuple(
+                AreaGrade(area, str(g["grade"]), str(g["words"]), bool(g["meets_good_line"]))
+                for area, g in sorted(areas.items())
+            ),
         )
 
     def good_line_words(self) -> str:
@@ -184,7 +188,6 @@ def build_case_measures(
     audits: Sequence[Mapping[str, Any]],
     episodes: Sequence[Mapping[str, Any]],
     scales: Sequence[tuple[date, int]],
-    words: Mapping[str, str],
     today: date,
 ) -> CaseMeasures:
     """The measures from one case's store rows: audits latest first, episodes by start, the outcome
@@ -193,7 +196,7 @@ def build_case_measures(
         sorted((episode_from_row(authority, r) for r in episodes), key=lambda e: (e.started_on, e.source_id))
     )
     results = tuple(
-        sorted((AuditResult.from_row(r, words) for r in audits), key=lambda a: a.audited_on, reverse=True)
+        sorted((AuditResult.from_row(r) for r in audits), key=lambda a: a.audited_on, reverse=True)
     )
     return CaseMeasures(results, found, tuple(case_outcomes(found, today)), scale_movement(scales))
 
@@ -244,7 +247,6 @@ def load_case_measures(engine: Engine, authority: str, case_ref: str, today: dat
         reads.case_audits(engine, authority, case_ref),
         reads.case_episodes(engine, authority, case_ref),
         reads.case_scale_values(engine, authority, case_ref, today),
-        reads.grade_words(engine, authority),
         today,
     )
 

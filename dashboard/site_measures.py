@@ -102,7 +102,6 @@ def load_measure_sections(engine: Engine, config: Config, now: datetime) -> Meas
         audits = reads.team_audits(engine, code)
         episodes = reads.team_episodes(engine, code)
         scales = reads.team_scale_values(engine, code, on)
-        words = reads.grade_words(engine, code)
         outcomes = team_outcomes(code, episodes, on)
         by_case: dict[str, dict[str, list[Any]]] = {}
         for kind, rows in (("audits", audits), ("episodes", episodes)):
@@ -112,7 +111,7 @@ def load_measure_sections(engine: Engine, config: Config, now: datetime) -> Meas
         for ref in sorted(set(by_case) | set(case_scales)):
             found = by_case.get(ref, {"audits": [], "episodes": []})
             cases[(code, ref)] = build_case_measures(
-                code, found["audits"], found["episodes"], case_scales.get(ref, []), words, on
+                code, found["audits"], found["episodes"], case_scales.get(ref, []), on
             )
         names = sorted({str(r["team"]) for r in audits} | set(outcomes) | {team for team, _ in scales})
         for team in names:

@@ -41,7 +41,12 @@ class AuditFields:
             if value is None:
                 continue
             try:
-                areas[name.removeprefix(AREA_PREFIX)] = self.grading.grade(value).code
+                graded = self.grading.grade(value)
+                areas[name.removeprefix(AREA_PREFIX)] = {
+                    "grade": graded.code,
+                    "words": graded.words,
+                    "meets_good_line": graded.meets_good_line,
+                }
             except RuleFailure as exc:
                 problems.append(f"{name}: {exc}")
         values["area_grades"] = dict(sorted(areas.items()))

@@ -172,6 +172,14 @@ class FamilyParticipation(StrEnum):
     DID_NOT_TAKE_PART = "did_not_take_part"
 
 
+class AreaGrade(_Record):
+    """One practice area's grade on an audit, with what the authority's scale says of it."""
+
+    grade: str = Field(min_length=1, max_length=64)
+    words: str = Field(min_length=1, max_length=64)
+    meets_good_line: bool
+
+
 class Audit(_Record):
     """One collaborative case audit of a case: its date, its grade on the authority's own scale.
 
@@ -192,6 +200,7 @@ class Audit(_Record):
     family_participation: FamilyParticipation | None = None
     participants: tuple[str, ...] = Field(default=(), max_length=16)
     """Role codes (`practitioner`, `team_manager`, `parent`, ...), each at most 64 characters."""
-    area_grades: dict[str, str] = Field(default_factory=dict, max_length=32)
-    """Practice area (`danger_statements`, `safety_goals`, ...) to its grade code on the same scale."""
+    area_grades: dict[str, AreaGrade] = Field(default_factory=dict, max_length=32)
+    """Practice area (`danger_statements`, `safety_goals`, ...) to its grade on the same scale, with
+    the scale's words, so a per-area grade reads like the overall one without the configuration."""
     source_updated_at: datetime | None = None

@@ -50,7 +50,13 @@ def an_audit(**overrides: Any) -> Audit:
         "grade_rank": 2,
         "meets_good_line": True,
         "participants": ("practitioner", "parent"),
-        "area_grades": {"danger_statements": "requires_improvement"},
+        "area_grades": {
+            "danger_statements": {
+                "grade": "requires_improvement",
+                "words": "Requires improvement",
+                "meets_good_line": False,
+            }
+        },
     }
     values.update(overrides)
     return Audit(**values)

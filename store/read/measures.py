@@ -125,20 +125,6 @@ def team_scale_values(
     return found
 
 
-def grade_words(engine: Engine, authority: str) -> dict[str, str]:
-    """Each grade code the authority's live audits hold, with its words as the mapping filled them
-    from the authority's scale: what a per-area grade, stored as a code, is said as."""
-    a = AUDITS.c
-    query = (
-        select(a.grade, a.grade_words)
-        .where(a.authority == authority, a.deleted_on.is_(None))
-        .group_by(a.grade, a.grade_words)
-        .order_by(a.grade, a.grade_words)
-    )
-    with engine.connect() as conn:
-        return {str(code): str(words) for code, words in conn.execute(query)}
-
-
 def _scale_filter(on: date) -> tuple[Any, ...]:
     e = EVIDENCE.c
     return (

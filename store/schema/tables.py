@@ -133,7 +133,11 @@ AUDITS = Table(
     required("meets_good_line", Boolean),
     Column("family_participation", String(32)),
     required("participants", JSON, doc="role codes, never names"),
-    required("area_grades", JSON, doc="practice area to grade code on the authority's scale"),
+    required(
+        "area_grades",
+        JSON,
+        doc="practice area to its grade code, words and good line on the authority's scale",
+    ),
     Column("source_updated_at", UtcDateTime()),
     required("content_hash", String(64)),
     required("synced_at", UtcDateTime()),

@@ -13,6 +13,7 @@ from enum import Enum
 from operator import attrgetter
 from typing import Any, cast
 
+from pydantic import BaseModel
 from sqlalchemy import Connection, Table, delete, func, select, update
 
 from mapping.outcomes import Record
@@ -131,11 +132,16 @@ _MEASURES: dict[str, tuple[type[Audit] | type[CaseEpisode], Table]] = {
 
 
 def _stored(value: Any) -> Any:
-    """A record's value as its column binds it: an enum as its code, role codes as a JSON list."""
+    """A record's value as its column binds it: an enum as its code, role codes as a JSON list,
+    per-area grades as JSON objects."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, dict):
+        return {
+            key: item.model_dump() if isinstance(item, BaseModel) else item for key, item in value.items()
+        }
     return value
 
 

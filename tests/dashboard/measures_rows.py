@@ -45,6 +45,10 @@ def an_audit(engine: Engine, case_ref: str, audited_on: date, grade: str = "good
         "inadequate": "Inadequate",
     }
     source_id = str(values.pop("source_id", f"A{next(_ids)}"))
+    areas = {
+        area: {"grade": code, "words": words[code], "meets_good_line": ranks[code] >= 2}
+        for area, code in values.pop("area_grades", {}).items()
+    }
     row = {
         "authority": AUTHORITY,
         "source_id": source_id,
@@ -56,7 +60,7 @@ def an_audit(engine: Engine, case_ref: str, audited_on: date, grade: str = "good
         "meets_good_line": ranks[grade] >= 2,
         "family_participation": "took_part",
         "participants": ["practitioner", "team_manager"],
-        "area_grades": {},
+        "area_grades": areas,
         "content_hash": "h",
         "synced_at": SYNCED,
     } | values

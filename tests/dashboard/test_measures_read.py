@@ -66,13 +66,18 @@ def _reads(engine: Engine) -> dict[str, object]:
         "no_team_audits": [r["source_id"] for r in measures.team_audits(engine, AUTHORITY, "(no team)")],
         "team_episodes": [r["source_id"] for r in measures.team_episodes(engine, AUTHORITY)],
         "team_scales": measures.team_scale_values(engine, AUTHORITY, ON),
-        "words": measures.grade_words(engine, AUTHORITY),
     }
 
 
 EXPECTED = {
     "audits": [("A-new", date(2026, 5, 4)), ("A-old", date(2026, 2, 3))],
-    "area": {"danger_statements": "requires_improvement"},
+    "area": {
+        "danger_statements": {
+            "grade": "requires_improvement",
+            "words": "Requires improvement",
+            "meets_good_line": False,
+        }
+    },
     "participants": ["practitioner", "team_manager"],
     "episodes": [("E1", "referral"), ("E2", "cp_plan")],
     "scale": [(date(2026, 2, 1), 3), (date(2026, 4, 1), 6)],
@@ -83,12 +88,6 @@ EXPECTED = {
     "team_scales": {
         ("North", "C1"): [(date(2026, 2, 1), 3), (date(2026, 4, 1), 6)],
         ("(no team)", "C2"): [(date(2026, 1, 5), 4)],
-    },
-    # Words come from live audits only; the orphan's and the deleted case's count for nothing else.
-    "words": {
-        "good": "Good",
-        "inadequate": "Inadequate",
-        "requires_improvement": "Requires improvement",
     },
 }
 

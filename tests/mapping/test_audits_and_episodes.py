@@ -19,7 +19,7 @@ from mapping.checks import MappingConfigError
 from mapping.elements import DEFAULT_ELEMENT_KEYS
 from mapping.mapper import CompiledMapping, compile_mapping
 from mapping.outcomes import Mapped, Quarantined
-from mapping.schema import Audit, CaseEpisode, EpisodeKind, FamilyParticipation
+from mapping.schema import AreaGrade, Audit, CaseEpisode, EpisodeKind, FamilyParticipation
 from mapping.spec import AuthorityMapping
 from tests.mapping.builders import KEEP_ALL, a_spec, only
 
@@ -126,7 +126,11 @@ def test_an_audit_takes_its_grades_words_rank_and_good_line_from_the_scale() -> 
     assert audit.audited_on == date(2025, 3, 3)
     assert audit.family_participation is FamilyParticipation.PARTLY
     assert audit.participants == ("practitioner", "parent", "team_manager")
-    assert audit.area_grades == {"danger_statements": "requires_improvement"}
+    assert audit.area_grades == {
+        "danger_statements": AreaGrade(
+            grade="requires_improvement", words="Requires improvement", meets_good_line=False
+        )
+    }
 
 
 def test_a_grade_below_the_good_line_does_not_meet_it() -> None:

@@ -225,7 +225,13 @@ def test_audits_and_episodes_sync_into_their_tables_and_orphans_are_counted(
         True,
         "partly",
         ["practitioner", "parent"],
-        {"danger_statements": "requires_improvement"},
+        {
+            "danger_statements": {
+                "grade": "requires_improvement",
+                "words": "Requires improvement",
+                "meets_good_line": False,
+            }
+        },
         None,
     )
     assert audits["AU2"][1:5] == ("inadequate", "Inadequate", 0, False)
