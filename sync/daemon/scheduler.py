@@ -60,7 +60,8 @@ class DaemonOptions:
     process exits anyway: every batch is one transaction, so the store stays consistent and the
     next start resumes from the last committed position."""
     workers: int = 4
-    """Runs at once across authorities; a fire time waiting for a worker counts against its grace."""
+    """Runs at once across authorities; a run waiting for a worker starts when one is free, unless its
+    schedule sets a misfire grace."""
     recompute_retry_s: float = 300.0
     recompute_attempts: int = 12
     """A recompute that meets a sync holding the lease is retried every five minutes for an hour;

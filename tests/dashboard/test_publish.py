@@ -63,10 +63,11 @@ def test_data_is_out_of_date_once_the_next_scheduled_sync_and_its_allowance_have
     assert judged["hourly-la"].due_by == datetime(2026, 3, 4, 12, 1, tzinfo=UTC)
     assert judged["hourly-la"].state == "current"
     assert {f.state for f in judge(config, last, NOW + timedelta(minutes=2))} >= {"stale"}
-    assert judged["nightly-la"].due_by == datetime(2026, 3, 4, 3, 10, tzinfo=UTC)
+    # No misfire grace set: due at 02:30, plus an hour's wait for a worker and thirty for the run.
+    assert judged["nightly-la"].due_by == datetime(2026, 3, 4, 4, 0, tzinfo=UTC)
     assert judged["nightly-la"].state == "stale"
     assert (
-        "Out of date: a sync was due to succeed by 4 Mar 2026, 03:10 GMT" in judged["nightly-la"].sentence()
+        "Out of date: a sync was due to succeed by 4 Mar 2026, 04:00 GMT" in judged["nightly-la"].sentence()
     )
     assert judged["off-la"].state == "unscheduled"
     assert "not scheduled" in judged["off-la"].sentence()
