@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from config.loader import Config, load_config
 from dashboard import site as site_module
+from dashboard import site_folder
 from dashboard.freshness import judge, when_text
 from dashboard.publishing import NotASite, publish
 from dashboard.site import data_date, load_site
@@ -153,7 +154,7 @@ def test_a_failed_publish_leaves_the_previous_site_whole(
         yield "index.html", "half"
         raise RuntimeError("render failed")
 
-    monkeypatch.setattr(site_module, "render_pages", broken)
+    monkeypatch.setattr(site_folder, "render_pages", broken)
     with pytest.raises(RuntimeError):
         publish(out, load_site(engine, config, now=NOW + timedelta(hours=1)))
     assert (out / "index.html").read_text() == before
