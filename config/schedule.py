@@ -52,12 +52,13 @@ class Schedule(BaseModel):
     interval: Interval | None = None
     cron: str | None = None
     timezone: str = "UTC"
-    misfire_grace_seconds: int = Field(
-        default=600,
+    misfire_grace_seconds: int | None = Field(
+        default=None,
         ge=1,
-        description="A run missed by less than this (daemon busy or briefly down) still happens; one "
-        "missed by more waits for the next fire time. Ten minutes covers a restart without replaying "
-        "a backlog.",
+        description="How late a run may start and still happen (it waited for a free worker, or the "
+        "daemon was briefly down); one later than this waits for the next fire time. None, the default: "
+        "however late, so that on a busy night every authority that is due starts. Missed fire times "
+        "become one run either way, never a backlog.",
     )
 
     _known_zone = field_validator("timezone")(known_zone)

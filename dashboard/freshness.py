@@ -21,6 +21,9 @@ from mapping.timeformats import as_utc
 
 RUN_ALLOWANCE = timedelta(minutes=30)
 """Time a scheduled sync may take to finish, on top of its misfire grace, before its data counts as late."""
+QUEUE_ALLOWANCE = timedelta(hours=1)
+"""A schedule without a misfire grace starts however late; this is how long its run may wait for a free
+worker before its data counts as late (a night of 150 authorities on 4 workers waits about 40 minutes)."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,8 @@ def when_text(moment: datetime) -> str:
 
 
 def due_by(schedule: Schedule, last_success: datetime) -> datetime:
-    """The first fire time after `last_success`, plus its misfire grace and the time a run takes."""
+    """The first fire time after `last_success`, plus its misfire grace (or the wait for a worker) and the
+    time a run takes."""
     if schedule.interval is not None:
         fire = last_success + timedelta(seconds=schedule.interval.total_seconds)
     else:
@@ -101,7 +105,9 @@ def due_by(schedule: Schedule, last_success: datetime) -> datetime:
         trigger = CronTrigger.from_crontab(schedule.cron, timezone=ZoneInfo(schedule.timezone))
         next_fire = trigger.get_next_fire_time(None, last_success)
         fire = next_fire if next_fire is not None else last_success
-    return fire.astimezone(UTC) + timedelta(seconds=schedule.misfire_grace_seconds) + RUN_ALLOWANCE
+    grace = schedule.misfire_grace_seconds
+    waiting = QUEUE_ALLOWANCE if grace is None else timedelta(seconds=grace)
+    return fire.astimezone(UTC) + waiting + RUN_ALLOWANCE
 
 
 def judge(config: Config, last_runs: Mapping[str, Mapping[str, Any]], now: datetime) -> list[Freshness]:

@@ -20,7 +20,8 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dashboard.site import SITE_MARKER, Site, write_site
+from dashboard.site import SITE_MARKER, Site
+from dashboard.site_folder import write_site
 
 
 class NotASite(Exception):

@@ -8,13 +8,12 @@ its authorities last synced and whether that is older than its schedule allows.
 
 Published whole or not at all, into a folder beside the target swapped in by `dashboard.publishing`.
 After one authority's run only its own pages and the index are rendered again: every other authority's
-pages are what they were, so they are taken from the site being replaced, linked rather than copied.
+pages are what they were, so they are taken from the site being replaced, linked rather than copied
+(`dashboard.site_folder`); such a publish reads only that authority's rows and the index's teams.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,7 +54,7 @@ from dashboard.whiteboard import (
     TeamGroup,
     load_board,
 )
-from store.read import queries
+from store.read import history, queries
 
 TeamTrend = Callable[[TeamGroup], Markup | None]
 """The hook for a team's trend: given the team, an HTML fragment for its trend section, or None
@@ -113,6 +112,10 @@ class Site:
     service_measures: Callable[[str, str], Markup | None] = field(default=lambda code, name: None)
     latest_runs: Mapping[str, object] = field(default_factory=dict)
     """Each authority's latest run: its pages may be taken from an earlier site that showed the same."""
+    scope: str | None = None
+    """The one authority whose pages this site holds the data for (None: every authority's)."""
+    listed: list[TeamGroup] | None = None
+    """With a scope, every authority's teams and open cases, for the index; the board holds one's."""
 
     def fresh(self, authority: str) -> Freshness | None:
         return next((f for f in self.freshness if f.authority == authority), None)
@@ -125,9 +128,13 @@ class Site:
     def groups(self) -> list[TeamGroup]:
         return self.board.groups()
 
+    def index_groups(self) -> list[TeamGroup]:
+        """The teams the index lists: every authority's, whatever the board holds."""
+        return self.listed if self.listed is not None else self.groups()
+
     def authorities(self) -> list[str]:
         """Every authority the site shows: those with teams, and those with only a sync to report."""
-        return sorted({g.authority for g in self.groups()} | {f.authority for f in self.freshness})
+        return sorted({g.authority for g in self.index_groups()} | {f.authority for f in self.freshness})
 
     def case_pages(self, group: TeamGroup) -> Iterator[CasePage]:
         for case in group.cases:
@@ -158,21 +165,31 @@ def load_site(
     now: datetime | None = None,
     trend: TeamTrend | None = None,
     timeline: CaseTimeline | None = None,
+    authority: str | None = None,
 ) -> Site:
     """The site from the store: each team's trend and each case's timeline from the status change
-    log and the source records, unless other sections are given."""
+    log and the source records, unless other sections are given.
+
+    With `authority`, only that authority's cases, statuses, records and history are read, and of
+    the others only their open cases' teams, for the index: what publishing after one authority's
+    run renders, where reading every authority's store rows was most of the publish."""
     now = now or datetime.now(UTC)
     names = {code: a.name for code, a in config.authorities.items()}
     rules = {code: a.file.timeliness for code, a in config.authorities.items()}
     months = {code: a.file.evidence_current_months for code, a in config.authorities.items()}
-    board = load_board(engine, config.settings.catalogue, names, now=now, rules=rules, current_months=months)
+    board = load_board(
+        engine, config.settings.catalogue, names, authority, now=now, rules=rules, current_months=months
+    )
     rows: dict[tuple[str, str], dict[str, Row]] = {}
-    for row in queries.case_element_statuses(engine):
+    for row in queries.case_element_statuses(engine, authority):
         rows.setdefault((row["authority"], row["case_ref"]), {})[row["element"]] = row
     last = queries.last_runs(engine)
-    site = Site(board, judge(config, last, now), rows, now)
+    site = Site(board, judge(config, last, now), rows, now, scope=authority)
     site.latest_runs = {code: run.get("id") for code, run in last.items()}
-    sections = load_sections(engine, config, now) if trend is None or timeline is None else None
+    if authority is not None:
+        # The whole board's groups are its open cases by team: the cases alone give the same.
+        site.listed = Board(board.elements, board.authorities, history.open_cases(engine), [], now).groups()
+    sections = load_sections(engine, config, now, authority) if trend is None or timeline is None else None
     site.trend = trend or (sections.trend if sections else site.trend)
     site.timeline = timeline or (sections.timeline if sections else site.timeline)
     if sections is not None:
@@ -230,7 +247,7 @@ def render_pages(site: Site, only: Collection[str] | None = None) -> Iterator[tu
             freshness=site.freshness,
             data_date=site.data_date(authorities),
             authorities=[(code, site.board.authorities.get(code, code)) for code in authorities],
-            groups=groups,
+            groups=site.index_groups(),
         ),
     )
     if only is not None:
@@ -342,59 +359,3 @@ def write_board_page(path: Path, board: Board, freshness: Sequence[Freshness], t
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def write_site(
-    folder: Path, site: Site, only: Collection[str] | None = None, kept: Path | None = None
-) -> int:
-    """Write the site under `folder`, which must not exist yet; returns the number of pages.
-
-    With `only` and `kept` (the site being replaced), the authorities `only` names are rendered and
-    every other one's pages are linked from `kept`; an authority `kept` lacks, or drew before the
-    authority's latest run (a sync or an accept from the command line since), is rendered all the same."""
-    folder.mkdir(parents=True)
-    marker = _marker(site)
-    (folder / SITE_MARKER).write_text("\n".join(marker.values()) + "\n")
-    taken: list[str] = []
-    if only is not None and kept is not None:
-        known = kept / SITE_MARKER
-        before = set(known.read_text().splitlines()) if known.is_file() else set()
-        taken = [c for c in site.authorities() if c not in only and marker[c] in before]
-    pages = 0
-    rendered = render_pages(site) if not taken else render_pages(site, set(site.authorities()) - set(taken))
-    for relative, text in rendered:
-        target = folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-        pages += relative.endswith(".html")
-    if kept is not None:
-        pages += sum(_take_pages(kept, folder, code) for code in taken)
-    return pages
-
-
-def _marker(site: Site) -> dict[str, str]:
-    """The marker file's lines: when the site was published, and which run each authority's pages show."""
-    lines = {"": f"published {site.generated_at.isoformat()}"}
-    for code in site.authorities():
-        lines[code] = f"authority {code} after run {site.latest_runs.get(code)}"
-    return lines
-
-
-def _take_pages(kept: Path, folder: Path, code: str) -> int:
-    """Link one authority's pages from the site being replaced into `folder`; returns how many.
-
-    A hard link shares the file, which no publish ever writes into again; where the file system will
-    not link (another device), the page is copied."""
-    pages = 0
-    for relative in authority_files(code):
-        source = kept / relative
-        sources = sorted(source.rglob("*.html")) if source.is_dir() else [source] if source.is_file() else []
-        for page in sources:
-            target = folder / page.relative_to(kept)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(page, target)
-            except OSError:
-                shutil.copy2(page, target)
-            pages += 1
-    return pages

@@ -175,19 +175,23 @@ class StoreSections:
         return recent_moves(refs, changes, records, self.on)
 
 
-def load_sections(engine: Engine, config: Config, now: datetime) -> StoreSections:
+def load_sections(
+    engine: Engine, config: Config, now: datetime, authority: str | None = None
+) -> StoreSections:
     """Every case (closed ones count in past weeks), the open cases' statuses and records, and each
-    authority's status change log."""
-    cases = {(c["authority"], c["case_ref"]): c for c in history.cases(engine, None) if not c["deleted_on"]}
+    authority's status change log; with `authority`, that authority's alone."""
+    codes = sorted(config.authorities) if authority is None else [authority]
+    cases = {
+        (c["authority"], c["case_ref"]): c for c in history.cases(engine, authority) if not c["deleted_on"]
+    }
     statuses: dict[CaseKey, list[Row]] = {}
-    for row in history.open_statuses(engine):
+    for row in history.open_statuses(engine, authority):
         statuses.setdefault((row["authority"], row["case_ref"]), []).append(row)
     records: dict[CaseKey, list[Row]] = {}
-    for row in history.open_evidence(engine):
+    for row in history.open_evidence(engine, authority):
         records.setdefault((row["authority"], row["case_ref"]), []).append(row)
     changes = {
-        code: [StatusChange.from_row(r) for r in history.status_changes(engine, code)]
-        for code in sorted(config.authorities)
+        code: [StatusChange.from_row(r) for r in history.status_changes(engine, code)] for code in codes
     }
     case_changes: dict[CaseKey, list[StatusChange]] = {}
     for found in changes.values():
@@ -195,7 +199,7 @@ def load_sections(engine: Engine, config: Config, now: datetime) -> StoreSection
             case_changes.setdefault((change.authority, change.case_ref), []).append(change)
     due_on = {
         (code, ref, element): date.fromisoformat(due)
-        for code in sorted(config.authorities)
+        for code in codes
         for ref, element, due in history.due_dates(engine, code)
     }
     on = now.astimezone(ENGLAND).date()

@@ -6,13 +6,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from store.write.runs import Counts
 
-from store.write.runs import Counts
-
-OnBatch = Callable[[str, str, Counts], None]
+OnBatch = Callable[[str, str, "Counts"], None]
 
 
 @contextmanager
@@ -21,6 +20,10 @@ def progress_reporter(authority: str, enabled: bool = True) -> Iterator[OnBatch 
     if not (enabled and sys.stderr.isatty()):
         yield None
         return
+    # Only on a terminal: a run from cron or with --json draws nothing and loads no progress bar.
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     started = time.monotonic()
     batches = 0
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())

@@ -30,7 +30,8 @@ class JobSpec:
 
     id: str
     trigger: BaseTrigger
-    misfire_grace_time: int
+    misfire_grace_time: int | None
+    """None: the run starts however late (APScheduler 3's meaning of None)."""
     key: str
     authority: str | None = None
     run_at_start: bool = False
@@ -56,8 +57,8 @@ def sync_job(config: Config, code: str) -> JobSpec:
     return JobSpec(
         id=sync_job_id(code),
         trigger=trigger_for(schedule),
-        # Schedule.misfire_grace_seconds: a run late by less than this (workers busy, host briefly
-        # suspended) still happens; a later one waits for the next fire time, never replaying a backlog.
+        # Schedule.misfire_grace_seconds, by default none: a run that waited for a free worker behind
+        # many others still starts; coalescing keeps a backlog of fire times to one run.
         misfire_grace_time=schedule.misfire_grace_seconds,
         key=schedule.model_dump_json(),
         authority=code,

@@ -32,6 +32,7 @@ from config.loader import Config, load_config
 from connectors.base import Connector
 from dashboard.publishing import publish
 from dashboard.site import load_site
+from dashboard.site_folder import OutOfScope
 from store.read import queries
 from store.write.lease import LeaseHeld, utc_now
 from sync.daemon.endpoint import Endpoint
@@ -60,7 +61,8 @@ class DaemonOptions:
     process exits anyway: every batch is one transaction, so the store stays consistent and the
     next start resumes from the last committed position."""
     workers: int = 4
-    """Runs at once across authorities; a fire time waiting for a worker counts against its grace."""
+    """Runs at once across authorities; a run waiting for a worker starts when one is free, unless its
+    schedule sets a misfire grace."""
     recompute_retry_s: float = 300.0
     recompute_attempts: int = 12
     """A recompute that meets a sync holding the lease is retried every five minutes for an hour;
@@ -139,7 +141,14 @@ class Daemon:
             # with the config it has now: another version or catalogue may have drawn them otherwise.
             only = None if authority is None or not self._published_whole else {authority}
             try:
-                pages = publish(folder, load_site(self.store, self.config, now=self.clock()), only)
+                try:
+                    # After one authority's run, that authority's rows alone (and the index's teams).
+                    scope = authority if only is not None else None
+                    site = load_site(self.store, self.config, now=self.clock(), authority=scope)
+                    pages = publish(folder, site, only)
+                except OutOfScope:
+                    # Another authority's pages are out of date too (synced from the command line since).
+                    pages = publish(folder, load_site(self.store, self.config, now=self.clock()), only)
             except Exception as exc:  # noqa: BLE001 - the sync is done; the site waits for the next one
                 log.error("whiteboard site not published", error_class=type(exc).__name__)
                 return

@@ -35,6 +35,25 @@ NOT_FOR_STATUS = (
     "mapping.mapper",  # what a run compiles, not what a config load validates
     "sync.run",
 )
+NOT_FOR_A_RUN = (
+    "alembic",  # the store's revision is compared with a constant
+    "apscheduler.schedulers",  # the daemon's; a schedule's cron is checked with its trigger alone
+    "apscheduler.executors",
+    "dashboard",
+    "jinja2",
+    "rich.progress",  # drawn only on a terminal
+    "prometheus_client",
+)
+NOT_FOR_HELP = (
+    *NOT_FOR_A_RUN,
+    *HTTP_CLIENT,
+    *LOGGING,
+    "sqlalchemy",
+    "pydantic",
+    "yaml",
+    "config.loader",
+    "store",
+)
 
 
 def last_line(probe: str) -> str:
@@ -108,6 +127,20 @@ def test_a_command_registered_as_not_logging_has_no_logger_among_its_imports(nam
         f"print(sorted(m for m in {LOGGING!r} if m in sys.modules))"
     )
     assert last_line(probe) == "[]"
+
+
+def test_help_imports_no_command_and_no_library_a_command_needs() -> None:
+    assert imported_by(["--help"], NOT_FOR_HELP) == []
+
+
+def test_a_sync_from_a_file_drop_imports_no_http_client_scheduler_migrations_or_pages(
+    initialised: Path,
+) -> None:
+    """Run from cron, with nothing changed the second time: a run needs the store, the config and its
+    own connector, nothing of the daemon, the migrations, the published site or another connector."""
+    for _ in range(2):
+        found = imported_by(["--config", str(initialised), "sync", "northshire"], NOT_FOR_A_RUN + HTTP_CLIENT)
+        assert found == []
 
 
 def test_a_command_that_writes_sets_up_its_log(initialised: Path) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from config.loader import Config, load_config
 from dashboard import site as site_module
+from dashboard import site_folder
 from dashboard.freshness import judge, when_text
 from dashboard.publishing import NotASite, publish
 from dashboard.site import data_date, load_site
@@ -63,10 +64,11 @@ def test_data_is_out_of_date_once_the_next_scheduled_sync_and_its_allowance_have
     assert judged["hourly-la"].due_by == datetime(2026, 3, 4, 12, 1, tzinfo=UTC)
     assert judged["hourly-la"].state == "current"
     assert {f.state for f in judge(config, last, NOW + timedelta(minutes=2))} >= {"stale"}
-    assert judged["nightly-la"].due_by == datetime(2026, 3, 4, 3, 10, tzinfo=UTC)
+    # No misfire grace set: due at 02:30, plus an hour's wait for a worker and thirty for the run.
+    assert judged["nightly-la"].due_by == datetime(2026, 3, 4, 4, 0, tzinfo=UTC)
     assert judged["nightly-la"].state == "stale"
     assert (
-        "Out of date: a sync was due to succeed by 4 Mar 2026, 03:10 GMT" in judged["nightly-la"].sentence()
+        "Out of date: a sync was due to succeed by 4 Mar 2026, 04:00 GMT" in judged["nightly-la"].sentence()
     )
     assert judged["off-la"].state == "unscheduled"
     assert "not scheduled" in judged["off-la"].sentence()
@@ -152,7 +154,7 @@ def test_a_failed_publish_leaves_the_previous_site_whole(
         yield "index.html", "half"
         raise RuntimeError("render failed")
 
-    monkeypatch.setattr(site_module, "render_pages", broken)
+    monkeypatch.setattr(site_folder, "render_pages", broken)
     with pytest.raises(RuntimeError):
         publish(out, load_site(engine, config, now=NOW + timedelta(hours=1)))
     assert (out / "index.html").read_text() == before

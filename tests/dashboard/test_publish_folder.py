@@ -15,6 +15,7 @@ import structlog
 
 from config.loader import Config, load_config
 from dashboard import site as site_module
+from dashboard import site_folder
 from dashboard.publishing import NotASite, publish
 from dashboard.site import SITE_MARKER, load_site
 from store.schema.engine import make_engine, store_url
@@ -119,7 +120,7 @@ def held_render(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Eve
                 let_go.wait()
             yield page
 
-    monkeypatch.setattr(site_module, "render_pages", held)
+    monkeypatch.setattr(site_folder, "render_pages", held)
     yield writing, let_go
     let_go.set()
 

@@ -4,14 +4,17 @@ publish, and again whenever an authority's latest runs are not the ones its kept
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from config.loader import Config, load_config
-from dashboard.site import authority_files
+from dashboard.site import Site, authority_files, load_site, render_pages
 from demo.layout import FILES_AUTHORITY, REST_AUTHORITY, SQL_AUTHORITY, DemoPaths
 from store.schema.engine import make_engine, store_url
+from sync.daemon import scheduler
 from sync.daemon.scheduler import Daemon
 from tests.conftest import run_cli
 from tests.demo.conftest import build_demo
@@ -83,3 +86,38 @@ def test_a_daemon_publishes_whole_until_it_has_published_whole_itself(demo: Demo
 
     after = pages_of(demo.site, SQL_AUTHORITY)
     assert all(after[path][0] != published_by_the_demo[path][0] for path in published_by_the_demo)
+
+
+def test_a_site_read_for_one_authority_draws_its_pages_and_the_index_as_the_whole_site_does(
+    demo: DemoPaths,
+) -> None:
+    config = load_config(demo.settings)
+    engine = make_engine(store_url(config.settings.file.store.url, config.settings.base_dir))
+    now = datetime(2026, 12, 4, 9, 15, tzinfo=UTC)
+    whole = load_site(engine, config, now=now)
+    one = load_site(engine, config, now=now, authority=FILES_AUTHORITY)
+
+    assert {case["authority"] for case in one.board.cases} == {FILES_AUTHORITY}
+    assert one.authorities() == whole.authorities()
+    drawn = dict(render_pages(one, {FILES_AUTHORITY}))
+    assert drawn == dict(render_pages(whole, {FILES_AUTHORITY}))
+    assert "index.html" in drawn
+    assert any(path.startswith("cases/") for path in drawn)
+
+
+def test_the_publish_after_a_run_reads_only_that_authoritys_cases(
+    demo: DemoPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    daemon, _ = daemon_of(demo)
+    daemon.republish()
+    read: list[set[str]] = []
+
+    def reading(*args: Any, **kwargs: Any) -> Site:
+        site = load_site(*args, **kwargs)
+        read.append({case["authority"] for case in site.board.cases})
+        return site
+
+    monkeypatch.setattr(scheduler, "load_site", reading)
+    daemon.run_sync(FILES_AUTHORITY)
+
+    assert read == [{FILES_AUTHORITY}]
