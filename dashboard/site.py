@@ -195,7 +195,7 @@ def load_site(
     if sections is not None:
         site.moves = sections.moves
         site.service_trend = sections.service_trend
-        measures = load_measure_sections(engine, config, now)
+        measures = load_measure_sections(engine, config, now, authority)
         site.case_measures, site.team_measures = measures.case, measures.team
         site.service_measures = measures.service
     return site

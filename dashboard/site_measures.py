@@ -89,8 +89,11 @@ def site_periods(on: date, months: int = MEASURE_MONTHS) -> list[Period]:
     return month_periods(first, on)
 
 
-def load_measure_sections(engine: Engine, config: Config, now: datetime) -> MeasureSections:
-    """Each authority's audits, episodes and scale values, read once, grouped by case and by team."""
+def load_measure_sections(
+    engine: Engine, config: Config, now: datetime, authority: str | None = None
+) -> MeasureSections:
+    """Each authority's audits, episodes and scale values (or only `authority`'s, when publishing
+    after its run), read once, grouped by case and by team."""
     from dashboard.team_measures import team_outcomes
 
     on = now.astimezone(ENGLAND).date()
@@ -98,7 +101,7 @@ def load_measure_sections(engine: Engine, config: Config, now: datetime) -> Meas
     cases: dict[CaseKey, CaseMeasures] = {}
     teams: dict[CaseKey, TeamMeasures] = {}
     services: dict[str, TeamMeasures] = {}
-    for code in sorted(config.authorities):
+    for code in sorted(config.authorities) if authority is None else [authority]:
         audits = reads.team_audits(engine, code)
         episodes = reads.team_episodes(engine, code)
         scales = reads.team_scale_values(engine, code, on)
