@@ -137,7 +137,8 @@ def apply_statuses(
     refs = sorted(set(case_refs))
     stored = _stored(conn, authority, refs)
     if not stored:  # cases met for the first time: every status is new
-        _write_statuses(conn, authority, rows, on)
+        # No row of these cases exists to conflict with: a plain insert, without the upsert's check.
+        execute_tuples(conn, _FIRST_STATUS, _STATUS_ROW, rows, {"authority": authority, "computed_on": on})
         _open_first_changes(conn, authority, refs, rows, on, run_id)
         _forget_touched(conn, authority, refs)
         return len(rows)
@@ -165,6 +166,7 @@ def apply_statuses(
     return len(changed) + len(removed)
 
 
+_FIRST_STATUS = STATUSES.insert()
 _REMOVE_STATUS = delete(STATUSES).where(
     STATUSES.c.case_ref == bindparam("ref"), STATUSES.c.element == bindparam("el")
 )
