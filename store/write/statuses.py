@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
+    and_,
     bindparam,
     case,
     delete,
@@ -27,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 
-from mapping.schema import CaseType
+from mapping.schema import CaseType, EvidenceState
 from mapping.status import STATUS_FIELDS
 from mapping.status_rows import EvidenceRow, StatusRow
 from store.schema.keys import among
@@ -55,6 +56,7 @@ class StoredCase(NamedTuple):
 _OPEN_CHANGE = CHANGES.insert()
 """One statement for every chunk's change-log rows, so it is compiled once."""
 _CASE_TYPES = {t.value: t for t in CaseType}
+_CANCELLED = EvidenceState.CANCELLED.value
 
 
 def touch_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> None:
@@ -91,13 +93,13 @@ def load_cases(conn: Connection, authority: str, case_refs: Iterable[str]) -> li
 
 
 def load_evidence(conn: Connection, authority: str, case_refs: Iterable[str]) -> dict[str, list[EvidenceRow]]:
-    """The live evidence of these cases, by case, as rows the status rules read."""
+    """The live evidence of these cases that a status can depend on, by case, as rows the status
+    rules read: a cancelled record never counts, nor makes an element in progress, so is left out."""
     columns = [EVIDENCE.c[f] for f in _EVIDENCE_FIELDS]
     by_case: dict[str, list[EvidenceRow]] = {}
+    live = and_(EVIDENCE.c.authority == authority, EVIDENCE.c.deleted_on.is_(None))
     for refs_among in among(conn, EVIDENCE.c.case_ref, case_refs):
-        query = select(*columns).where(
-            EVIDENCE.c.authority == authority, EVIDENCE.c.deleted_on.is_(None), refs_among
-        )
+        query = select(*columns).where(live, EVIDENCE.c.state != _CANCELLED, refs_among)
         for ref, *record in conn.execute(query):
             by_case.setdefault(ref, []).append(tuple(record))
     return by_case
