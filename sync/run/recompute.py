@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import Connection, Engine
 
-from mapping.status import case_status_values
+from mapping.status_rows import CaseStatusRows, StatusRow
 from mapping.timeliness import TimelinessRules
 from store.write import statuses, writer
 from store.write.lease import StoreLease
@@ -26,6 +27,11 @@ class StatusRules:
     rules: TimelinessRules
     today: date
 
+    @cached_property
+    def case_status_rows(self) -> CaseStatusRows:
+        """The rules taken once for every case settled under them."""
+        return CaseStatusRows(self.elements, self.rules, self.today)
+
 
 def recompute_cases(
     conn: Connection, authority: str, case_refs: Iterable[str], how: StatusRules, run_id: int | None
@@ -39,20 +45,19 @@ def recompute_cases(
     refs = sorted(set(case_refs))
     cases = {c.case_ref: c for c in statuses.load_cases(conn, authority, refs)}
     evidence = statuses.load_evidence(conn, authority, cases)
+    status_rows = how.case_status_rows
     # A change takes effect on the day it is seen, but never before its case opens: a case that the
     # source already holds with a later opening date gets its first statuses from that date.
-    by_day: dict[date, dict[str, statuses.ElementValues]] = {}
+    by_day: dict[date, tuple[list[str], list[StatusRow]]] = {}
     for ref in refs:
         case = cases.get(ref)
-        if case is None:
-            by_day.setdefault(how.today, {})[ref] = []
-            continue
-        values = case_status_values(case, evidence.get(ref, ()), how.elements, how.rules, how.today)
-        by_day.setdefault(max(how.today, case.opened_on), {})[ref] = list(
-            zip(how.elements, values, strict=True)
-        )
-    for day, of_day in sorted(by_day.items()):
-        statuses.apply_statuses(conn, authority, of_day, day, run_id)
+        day = how.today if case is None else max(how.today, case.opened_on)
+        refs_of_day, rows = by_day.setdefault(day, ([], []))
+        refs_of_day.append(ref)
+        if case is not None:
+            rows.extend(status_rows.of_case(ref, case, evidence.get(ref, ())))
+    for day, (refs_of_day, rows) in sorted(by_day.items()):
+        statuses.apply_statuses(conn, authority, refs_of_day, rows, day, run_id)
     return len(cases)
 
 

@@ -43,18 +43,14 @@ def a_board(store: Engine) -> None:
     overdue: StatusValues = (Status.OVERDUE, None, None, date(2026, 2, 20), 0, None)
     waiting: StatusValues = (Status.NOT_STARTED, None, None, DUE, 0, None)
     with store.begin() as conn:
-        statuses.apply_statuses(
-            conn,
-            AUTHORITY,
-            {
-                "C1": [("safety_plan", evidenced), ("mapping", waiting)],
-                "C2": [("safety_plan", overdue), ("mapping", waiting)],
-                "C3": [("safety_plan", waiting), ("mapping", waiting)],
-                "C4": [("safety_plan", waiting), ("mapping", evidenced)],
-            },
-            ON,
-            run_id=1,
-        )
+        by_case = {
+            "C1": [("safety_plan", evidenced), ("mapping", waiting)],
+            "C2": [("safety_plan", overdue), ("mapping", waiting)],
+            "C3": [("safety_plan", waiting), ("mapping", waiting)],
+            "C4": [("safety_plan", waiting), ("mapping", evidenced)],
+        }
+        rows = [(ref, el, v[0].value, *v[1:]) for ref, items in by_case.items() for el, v in items]
+        statuses.apply_statuses(conn, AUTHORITY, by_case, rows, ON, run_id=1)
 
 
 def test_the_whiteboard_has_a_row_per_open_case_and_a_column_per_element(store: Engine) -> None:

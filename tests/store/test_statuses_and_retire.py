@@ -26,9 +26,12 @@ NOT_STARTED: StatusValues = (Status.NOT_STARTED, None, None, date(2026, 3, 10), 
 EVIDENCED: StatusValues = (Status.EVIDENCED, DAY2, DAY2, date(2026, 3, 10), 1, 6)
 
 
-def settle(store: Engine, on: date, by_case: dict[str, list[tuple[str, StatusValues]]]) -> int:
+def settle(
+    store: Engine, on: date, by_case: dict[str, list[tuple[str, StatusValues]]], run_id: int | None = None
+) -> int:
+    rows = [(ref, el, values[0].value, *values[1:]) for ref, items in by_case.items() for el, values in items]
     with store.begin() as conn:
-        return statuses.apply_statuses(conn, AUTHORITY, by_case, on, run_id=None)
+        return statuses.apply_statuses(conn, AUTHORITY, by_case, rows, on, run_id)
 
 
 def change_log(store: Engine) -> list[tuple[Any, ...]]:
@@ -50,6 +53,42 @@ def test_first_statuses_open_the_change_log_and_forget_the_touched_cases(store: 
     ]
     with store.connect() as conn:
         assert conn.execute(select(func.count()).select_from(TOUCHED)).scalar_one() == 0
+
+
+def test_first_statuses_open_the_change_log_in_the_order_of_their_rows(store: Engine) -> None:
+    """The first spells are copied set-wise from the status rows, yet take their ids as if each row
+    were written in turn: by case (as Python orders text, whatever the database's collation), then
+    element in the order given."""
+    elements = ["safety_plan", "mapping", "danger_statement"]
+    refs = ["C1", "b", "c-2"]
+    settle(store, DAY1, {ref: [(el, NOT_STARTED) for el in elements] for ref in refs}, run_id=7)
+    assert change_log(store) == [(ref, el, "not_started", DAY1, None) for ref in refs for el in elements]
+    with store.connect() as conn:
+        assert set(conn.execute(select(CHANGES.c.run_id)).scalars()) == {7}
+
+
+def test_first_statuses_of_cases_given_out_of_order_open_the_change_log_as_given(store: Engine) -> None:
+    settle(store, DAY1, {ref: [("mapping", NOT_STARTED)] for ref in ["C2", "C10", "C1"]})
+    assert [row[0] for row in change_log(store)] == ["C2", "C10", "C1"]
+
+
+def test_first_statuses_whose_cases_list_elements_in_different_orders_keep_each_cases_order(
+    store: Engine,
+) -> None:
+    settle(
+        store,
+        DAY1,
+        {
+            "C1": [("mapping", NOT_STARTED), ("safety_plan", EVIDENCED)],
+            "C2": [("safety_plan", NOT_STARTED), ("mapping", EVIDENCED)],
+        },
+    )
+    assert change_log(store) == [
+        ("C1", "mapping", "not_started", DAY1, None),
+        ("C1", "safety_plan", "evidenced", DAY1, None),
+        ("C2", "safety_plan", "not_started", DAY1, None),
+        ("C2", "mapping", "evidenced", DAY1, None),
+    ]
 
 
 def test_an_unchanged_status_writes_nothing_and_a_changed_one_closes_and_opens_a_spell(store: Engine) -> None:
