@@ -12,11 +12,14 @@ import csv
 import io
 import os
 import time
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from string import Template
 from xml.sax.saxutils import escape  # nosec B406  # escapes text it writes; parses nothing
 
+from demo.filedrop_audits import AUDITS_GLOB, audits_csv
+from demo.measures import Episode, Measures
 from demo.population import Caseload, DemoCase, PracticeRecord, Profile
 
 PROFILE = Profile(
@@ -62,17 +65,19 @@ def child_id(case: DemoCase) -> str:
     return f"WV{7_300_000 + case.number * 13:07d}"
 
 
-def build(folder: Path, caseload: Caseload) -> None:
-    """Write the census and the forms exports (the caller removed any earlier drop)."""
+def build(folder: Path, caseload: Caseload, measures: Measures) -> None:
+    """Write the census, the forms exports and the QA spreadsheet (the caller removed any earlier drop)."""
     stamp = caseload.as_of.strftime("%Y%m%d")
     census = folder / "cin" / f"CIN_Census_{stamp}.xml"
     forms = folder / "forms" / f"forms_export_{stamp}.csv"
     partial = folder / "forms" / f"forms_export_{stamp}_partial.csv"
-    _write(census, census_xml(caseload))
+    audits = folder / AUDITS_GLOB.replace("*", f"case_audits_{stamp}")
+    _write(census, census_xml(caseload, measures))
     _write(forms, forms_csv(caseload))
     _write(partial, _cut_short(forms_csv(caseload)))
+    _write(audits, audits_csv(caseload, measures, child_id))
     arrived = time.time() - ARRIVED_BEFORE_S
-    for path in (census, forms, partial):
+    for path in (census, forms, partial, audits):
         os.utime(path, (arrived, arrived))
 
 
@@ -81,8 +86,8 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="")
 
 
-def census_xml(caseload: Caseload) -> str:
-    """A CIN census return: header, then one Child with one CINdetails per case."""
+def census_xml(caseload: Caseload, measures: Measures) -> str:
+    """A CIN census return: header, then one Child per case with a CINdetails per referral."""
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         "<Message>",
@@ -96,8 +101,11 @@ def census_xml(caseload: Caseload) -> str:
         "  </Header>",
         "  <Children>",
     ]
+    course: dict[int, list[Episode]] = {}
+    for episode in measures.episodes:
+        course.setdefault(episode.case.number, []).append(episode)
     for case in caseload.cases:
-        lines.append(_child(child_id(case), case))
+        lines.append(_child(child_id(case), case, course.get(case.number, ())))
     if caseload.cases:
         # A child whose identifier was lost in the extract, and a closure before the referral.
         lines.append(_child(None, caseload.cases[0]))
@@ -117,52 +125,74 @@ def census_xml(caseload: Caseload) -> str:
     return "\n".join(lines)
 
 
-def _child(la_child_id: str | None, case: DemoCase) -> str:
-    def tag(name: str, value: object) -> str:
-        return "" if value is None else f"<{name}>{escape(str(value))}</{name}>"
+def _child(la_child_id: str | None, case: DemoCase, course: Sequence[Episode] = ()) -> str:
+    """The child with one CINdetails per referral, earlier ones first, each with its CP plans."""
+    referrals: list[tuple[Episode, list[Episode]]] = []
+    for episode in course:
+        if episode.kind == "referral":
+            referrals.append((episode, []))
+        elif episode.kind == "cp_plan" and referrals:
+            referrals[-1][1].append(episode)
+    if not referrals:  # the flawed children: the case as it stands, no history
+        current = Episode(
+            case, "referral", 0, case.opened_on, case.closed_on, "RC8" if case.closed_on else None
+        )
+        plan = (
+            Episode(case, "cp_plan", 1, case.cp_plan_start, case.closed_on, None, 0)
+            if case.cp_plan_start
+            else None
+        )
+        referrals.append((current, [plan] if plan else []))
+    return (
+        "    <Child><ChildIdentifiers>"
+        + _tag("LAchildID", la_child_id)
+        + _tag("Sex", 1 + case.number % 2)
+        + "</ChildIdentifiers>"
+        + "".join(_details(case, referral, plans) for referral, plans in referrals)
+        + "</Child>"
+    )
 
-    referral = case.opened_on
+
+def _tag(name: str, value: object) -> str:
+    return "" if value is None else f"<{name}>{escape(str(value))}</{name}>"
+
+
+def _details(case: DemoCase, referral: Episode, plans: list[Episode]) -> str:
+    start = referral.started_on
     details = [
-        tag("CINreferralDate", referral.isoformat()),
-        tag("ReferralSource", ("1A", "1B", "2A", "3A", "5A")[case.number % 5]),
-        tag("PrimaryNeedCode", ("N1", "N2", "N3", "N4")[case.number % 4]),
-        tag("CINclosureDate", case.closed_on.isoformat() if case.closed_on else None),
-        tag("ReasonForClosure", "RC1" if case.closed_on else None),
+        _tag("CINreferralDate", start.isoformat()),
+        _tag("ReferralSource", ("1A", "1B", "2A", "3A", "5A")[case.number % 5]),
+        _tag("PrimaryNeedCode", ("N1", "N2", "N3", "N4")[case.number % 4]),
+        _tag("CINclosureDate", referral.ended_on.isoformat() if referral.ended_on else None),
+        _tag("ReasonForClosure", referral.end_reason),
         "<Assessments>"
-        + tag("AssessmentActualStartDate", (referral + timedelta(days=1)).isoformat())
-        + tag("AssessmentAuthorisationDate", (referral + timedelta(days=20)).isoformat())
+        + _tag("AssessmentActualStartDate", (start + timedelta(days=1)).isoformat())
+        + _tag("AssessmentAuthorisationDate", (start + timedelta(days=20)).isoformat())
         + "<FactorsIdentifiedAtAssessment><AssessmentFactors>"
         + ("1C", "2A", "3A", "4B")[case.number % 4]
         + "</AssessmentFactors></FactorsIdentifiedAtAssessment></Assessments>",
     ]
-    if case.cp_plan_start is not None:
+    for plan in plans:
         details.append(
             "<Section47>"
-            + tag("S47ActualStartDate", (referral + timedelta(days=2)).isoformat())
-            + tag("DateOfInitialCPC", case.cp_plan_start.isoformat())
-            + tag("ICPCnotRequired", "false")
+            + _tag("S47ActualStartDate", (start + timedelta(days=2)).isoformat())
+            + _tag("DateOfInitialCPC", plan.started_on.isoformat())
+            + _tag("ICPCnotRequired", "false")
             + "</Section47>"
         )
         details.append(
             "<ChildProtectionPlans>"
-            + tag("CPPstartDate", case.cp_plan_start.isoformat())
-            + tag("CPPendDate", case.closed_on.isoformat() if case.closed_on else None)
-            + tag("InitialCategoryOfAbuse", ("NEG", "EMO", "PHY")[case.number % 3])
-            + tag("LatestCategoryOfAbuse", ("NEG", "EMO", "PHY")[case.number % 3])
-            + tag("NumberOfPreviousCPP", case.number % 2)
+            + _tag("CPPstartDate", plan.started_on.isoformat())
+            + _tag("CPPendDate", plan.ended_on.isoformat() if plan.ended_on else None)
+            + _tag("InitialCategoryOfAbuse", ("NEG", "EMO", "PHY")[case.number % 3])
+            + _tag("LatestCategoryOfAbuse", ("NEG", "EMO", "PHY")[case.number % 3])
+            + _tag("NumberOfPreviousCPP", plan.previous_cp_plans)
             + "</ChildProtectionPlans>"
         )
-    else:
-        plan_start = tag("CINPlanStartDate", (referral + timedelta(days=25)).isoformat())
+    if not plans:
+        plan_start = _tag("CINPlanStartDate", (start + timedelta(days=25)).isoformat())
         details.append(f"<CINPlanDates>{plan_start}</CINPlanDates>")
-    return (
-        "    <Child><ChildIdentifiers>"
-        + tag("LAchildID", la_child_id)
-        + tag("Sex", 1 + case.number % 2)
-        + "</ChildIdentifiers><CINdetails>"
-        + "".join(details)
-        + "</CINdetails></Child>"
-    )
+    return "<CINdetails>" + "".join(details) + "</CINdetails>"
 
 
 def _uk(day: date | None) -> str:

@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from string import Template
 
+from demo import liquidlogic_measures
+from demo.measures import Measures
 from demo.population import Caseload, DemoCase, PracticeRecord, Profile, Team
 
 PROFILE = Profile(
@@ -68,7 +70,7 @@ def person_id(case: DemoCase) -> int:
     return 2_104_000 + case.number * 7
 
 
-def build(path: Path, caseload: Caseload) -> None:
+def build(path: Path, caseload: Caseload, measures: Measures) -> None:
     """Write the reporting database from scratch (the caller removed any earlier one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(path) as db:
@@ -76,6 +78,7 @@ def build(path: Path, caseload: Caseload) -> None:
         _skeleton(db, caseload)
         _forms(db, caseload)
         _flaws(db, caseload)
+        liquidlogic_measures.write(db, caseload, measures, person_id)
     db.close()
 
 

@@ -14,6 +14,8 @@ from string import Template
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from demo import rest_measures
+from demo.measures import Measures
 from demo.population import Caseload, DemoCase, PracticeRecord, Profile, Team
 
 PROFILE = Profile(
@@ -102,13 +104,19 @@ def step_record(record: PracticeRecord) -> dict[str, Any]:
     }
 
 
-def build(folder: Path, caseload: Caseload) -> None:
+def build(folder: Path, caseload: Caseload, measures: Measures) -> None:
     """Write the API's records as JSON files, in the order the API serves them (by change time)."""
     cases = [case_record(c) for c in caseload.cases]
     steps = [step_record(r) for r in caseload.records]
     _flaws(cases, steps, caseload)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, records, key in ((CASES_FILE, cases, "person_id"), (STEPS_FILE, steps, "step_id")):
+    measured = rest_measures.collections(measures, caseload, person_ref)
+    for name, records, key in (
+        (CASES_FILE, cases, "person_id"),
+        (STEPS_FILE, steps, "step_id"),
+        (rest_measures.EPISODES_FILE, measured[rest_measures.EPISODES_FILE], "episode_id"),
+        (rest_measures.AUDITS_FILE, measured[rest_measures.AUDITS_FILE], "audit_id"),
+    ):
         ordered = sorted(records, key=lambda r: (r.get("updated_at") or "", str(r[key])))
         (folder / name).write_text(json.dumps(ordered, indent=1) + "\n", encoding="utf-8")
 
@@ -170,6 +178,8 @@ def load(folder: Path) -> dict[str, list[dict[str, Any]]]:
     return {
         "/api/v1/cases": json.loads((folder / CASES_FILE).read_text(encoding="utf-8")),
         "/api/v1/workflow-steps": json.loads((folder / STEPS_FILE).read_text(encoding="utf-8")),
+        "/api/v1/episodes": json.loads((folder / rest_measures.EPISODES_FILE).read_text(encoding="utf-8")),
+        "/api/v1/case-audits": json.loads((folder / rest_measures.AUDITS_FILE).read_text(encoding="utf-8")),
     }
 
 
