@@ -7,9 +7,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from config.schedule import Schedule
+from mapping.audit_scale import AuditScale
 from mapping.identifiers import IdentifierPolicy
 from mapping.spec import AuthorityMapping
 from mapping.timeliness import ElementRule
@@ -90,6 +91,11 @@ class AuthorityFile(BaseModel):
     connector: ConnectorBlock
     identifiers: IdentifierPolicy = Field(default_factory=IdentifierPolicy)
     mapping: AuthorityMapping
+    audit_scale: AuditScale | None = Field(
+        default=None,
+        description='The authority\'s own grade scale for collaborative case audits, and its "good" '
+        "line; required when the mapping has an audits stream.",
+    )
     timeliness: dict[str, ElementRule] = Field(default_factory=dict)
     deletion_guard: float = Field(
         default=0.10,
@@ -108,6 +114,15 @@ class AuthorityFile(BaseModel):
             "what is current practice, not only what was once done"
         ),
     )
+
+    @model_validator(mode="after")
+    def _audits_have_a_scale(self) -> AuthorityFile:
+        if self.mapping.audits is not None and self.audit_scale is None:
+            raise ValueError(
+                "audit_scale: required when the mapping has an audits stream: list the grades best first "
+                "(or give a numeric scale) and the good_line"
+            )
+        return self
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,8 @@ def load_authority(path: Path, settings: Settings) -> Authority:
         if key not in settings.element_keys
     ]
     problems += [
-        f"{path}: mapping.{problem}" for problem in mapping_problems(file.mapping, settings.element_keys)
+        f"{path}: mapping.{problem}"
+        for problem in mapping_problems(file.mapping, settings.element_keys, file.audit_scale)
     ]
     policy = file.identifiers
     if policy.needs_key and policy.key_env is None and policy.key_file is None:

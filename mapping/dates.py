@@ -9,7 +9,6 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 from mapping.rules import FieldKind, field_kind
-from mapping.schema import Case, Evidence
 
 _DATED = (FieldKind.DATE, FieldKind.DATETIME)
 
@@ -26,7 +25,7 @@ class DateWindow:
     earliest: date
     latest: date
 
-    def outside(self, record: Case | Evidence, names: Iterable[str] | None = None) -> list[str]:
+    def outside(self, record: BaseModel, names: Iterable[str] | None = None) -> list[str]:
         """A reason per date field outside the window, naming the field and the window, not the value.
 
         `names` are the record's date fields (`date_fields`), when the caller has them to hand."""

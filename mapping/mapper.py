@@ -15,12 +15,16 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
+from mapping.audit_fields import AuditFields
+from mapping.audit_scale import AuditScale
 from mapping.case_fields import CaseFields
 from mapping.checks import (
+    AREA_PREFIX,
     ELEMENT_FIELD,
     STREAM_TARGETS,
     ConfigProblem,
     MappingConfigError,
+    area_fields,
     elements_mapped,
     mapping_problems,
 )
@@ -31,6 +35,7 @@ from mapping.outcomes import (
     Mapped,
     NotPracticeEvidence,
     Quarantined,
+    Record,
     RecordOutcome,
     canonical_hash,
     content_hasher,
@@ -43,6 +48,7 @@ from mapping.rules import (
     AsText,
     CompiledField,
     ConstSource,
+    EachItem,
     FieldKind,
     FirstOfSource,
     GlobPattern,
@@ -57,7 +63,6 @@ from mapping.rules import (
     ValueMap,
     field_kind,
 )
-from mapping.schema import Case, Evidence
 from mapping.spec import AuthorityMapping, FieldRule, Gather, StreamMapping
 from mapping.timeformats import IsoFormat, time_format
 from mapping.values import RuleFailure, as_text, describe
@@ -69,7 +74,7 @@ class CompiledStream:
 
     name: str
     authority: str
-    target: type[Case] | type[Evidence]
+    target: type[Record]
     gather: Gather | None
     source_id: CompiledField
     element: CompiledField | None
@@ -78,11 +83,13 @@ class CompiledStream:
     hash_excludes: frozenset[str]
     case_fields: CaseFields
     dates: DateWindow | None = None
-    hash_content: Callable[[Case | Evidence], str] = field(init=False, repr=False, compare=False)
+    audit_fields: AuditFields | None = None
+    """Audits only: their grades read against the authority's scale."""
+    hash_content: Callable[[Record], str] = field(init=False, repr=False, compare=False)
     date_fields: tuple[str, ...] = field(init=False, repr=False, compare=False)
     keyed_rows: bool = field(init=False, repr=False, compare=False)
     """The record type's own `source_id` is the row's identity (evidence), set by the mapper."""
-    validate: Callable[[dict[str, Any]], Case | Evidence] = field(init=False, repr=False, compare=False)
+    validate: Callable[[dict[str, Any]], Record] = field(init=False, repr=False, compare=False)
     readers: tuple[tuple[str, Reader], ...] = field(init=False, repr=False, compare=False)
     """Each field's name and reader (`mapping.readers`), unpacked once rather than per record."""
     read_source_id: Reader = field(init=False, repr=False, compare=False)
@@ -136,6 +143,8 @@ class CompiledStream:
             except RuleFailure as exc:
                 problems.append(f"{name}: {exc}")
         problems.extend(self.case_fields.settle(values, record))
+        if self.audit_fields is not None:
+            problems.extend(self.audit_fields.settle(values))
         if not problems:
             assert source_id is not None
             mapped = self._checked(values, source_id, elements, source_rows, problems)
@@ -246,14 +255,17 @@ def compile_mapping(
     identifiers: IdentifierPolicy | None = None,
     key: bytes | None = None,
     dates: DateWindow | None = None,
+    audit_scale: AuditScale | None = None,
 ) -> CompiledMapping:
-    """Check the mapping against the schema and catalogue, and build its rules.
+    """Check the mapping against the schema, catalogue and audit scale, and build its rules.
 
     `key` is the authority's pseudonym key, needed when the identifier policy pseudonymises.
     Problems carry key paths from the top of the authority file (`mapping.cases...`, `identifiers`).
     """
     catalogue = tuple(elements)
-    problems = [ConfigProblem(("mapping", *p.path), p.message) for p in mapping_problems(spec, catalogue)]
+    problems = [
+        ConfigProblem(("mapping", *p.path), p.message) for p in mapping_problems(spec, catalogue, audit_scale)
+    ]
     try:
         ids = Identifiers(identifiers or IdentifierPolicy(), key)
     except ValueError as exc:
@@ -262,7 +274,7 @@ def compile_mapping(
         raise MappingConfigError(problems)
     zone = ZoneInfo(spec.timezone)
     streams = {
-        name: _compile_stream(name, authority, stream, STREAM_TARGETS[name], ids, zone, dates)
+        name: _compile_stream(name, authority, stream, STREAM_TARGETS[name], ids, zone, dates, audit_scale)
         for name, stream in spec.streams().items()
     }
     return CompiledMapping(authority, streams, catalogue, elements_mapped(spec))
@@ -272,10 +284,11 @@ def _compile_stream(
     name: str,
     authority: str,
     spec: StreamMapping,
-    target: type[Case] | type[Evidence],
+    target: type[Record],
     ids: Identifiers,
     zone: ZoneInfo,
     dates: DateWindow | None = None,
+    audit_scale: AuditScale | None = None,
 ) -> CompiledStream:
     fields = [
         _compile_field(field, rule, target, zone)
@@ -298,21 +311,33 @@ def _compile_stream(
         hash_excludes=spec.system_derived(),
         case_fields=CaseFields.of(ids, spec.unlisted_team),
         dates=dates,
+        audit_fields=(
+            AuditFields(audit_scale.grading(), tuple(area_fields(spec))) if audit_scale is not None else None
+        ),
     )
 
 
 def _compile_field(name: str, rule: FieldRule, target: type[BaseModel], zone: ZoneInfo) -> CompiledField:
-    info = target.model_fields[name]
-    kind = field_kind(info.annotation)
+    if name.startswith(AREA_PREFIX):  # an audit's area grade: a code on the scale, like its grade
+        kind, required = FieldKind.TEXT, rule.required
+    else:
+        info = target.model_fields[name]
+        kind, required = field_kind(info.annotation), rule.required or info.is_required()
+    has_default = "default" in rule.model_fields_set
+    transform = _transform(rule, kind)
+    if kind is FieldKind.LIST and not rule.is_const:
+        # The default stands in for an item the map does not know; for the whole field, no items.
+        transform = EachItem(rule.split, transform, rule.default, has_default)
+        has_default = False
     return CompiledField(
         name=name,
         source=_source(rule),
-        transform=_transform(rule, kind),
+        transform=transform,
         kind=kind,
         zone=zone,
-        default=rule.default,
-        has_default="default" in rule.model_fields_set,
-        required=rule.required or info.is_required(),
+        default=rule.default if kind is not FieldKind.LIST else None,
+        has_default=has_default,
+        required=required,
         decides_element=name == ELEMENT_FIELD,
     )
 
@@ -330,6 +355,7 @@ _PLAIN_BY_KIND: dict[FieldKind, Transform] = {
     FieldKind.NUMBER: AsScale(),
     FieldKind.DATE: ParseTime(IsoFormat()),
     FieldKind.DATETIME: ParseTime(IsoFormat()),
+    FieldKind.LIST: AsText(),
 }
 
 

@@ -22,7 +22,10 @@ from typing import Any
 
 from pydantic_core import to_json
 
-from mapping.schema import Case, Evidence
+from mapping.schema import Audit, Case, CaseEpisode, Evidence
+
+Record = Case | Evidence | Audit | CaseEpisode
+"""A schema record a stream maps its source records into."""
 
 CONTENT_HASH_EXCLUDES = frozenset({"source_id", "source_updated_at"})
 """Never part of the content hash. The source id is the record's key, not its content (the store
@@ -39,7 +42,7 @@ class Mapped:
     `source_id` is the row's identity, which adds the element when the record evidences several.
     """
 
-    record: Case | Evidence
+    record: Record
     source_id: str
     content_hash: str
     source_rows: int = 1
@@ -115,14 +118,12 @@ def canonical_hash(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def content_hash(record: Case | Evidence, excluded: Iterable[str] = ()) -> str:
+def content_hash(record: Record, excluded: Iterable[str] = ()) -> str:
     """The hash of a mapped record's meaningful content (see `CONTENT_HASH_EXCLUDES`)."""
     return content_hasher(type(record), excluded)(record)
 
 
-def content_hasher(
-    target: type[Case] | type[Evidence], excluded: Iterable[str] = ()
-) -> Callable[[Case | Evidence], str]:
+def content_hasher(target: type[Record], excluded: Iterable[str] = ()) -> Callable[[Record], str]:
     """Fast twin of mapping.outcomes.canonical_hash; held equal by tests/mapping/test_field_readers.py.
 
     `content_hash` for one record type, with the hashed fields sorted once instead of per record.
@@ -140,11 +141,15 @@ def content_hasher(
     value), which is not so for others (`True == 1`, and one instant in two time zones).
     """
     skipped = CONTENT_HASH_EXCLUDES | set(excluded)
+    if any(_unhashable(info.annotation) for info in target.model_fields.values()):
+        # A record holding a map (an audit's area grades) cannot be remembered by value: it is
+        # hashed from its dump, as a non-ASCII one is below.
+        return lambda record: canonical_hash(record.model_dump(mode="json", exclude=set(skipped)))
     keyed = tuple(
         (json.dumps(n) + ":", n, dict[Any, str]()) for n in sorted(target.model_fields) if n not in skipped
     )
 
-    def hashed(record: Case | Evidence) -> str:
+    def hashed(record: Record) -> str:
         fields = record.__dict__
         parts = []
         for key, name, written in keyed:
@@ -165,6 +170,10 @@ def content_hasher(
 
 
 _MEMO_SIZE = 4096
+
+
+def _unhashable(annotation: Any) -> bool:
+    return getattr(annotation, "__origin__", None) in (dict, list)
 
 
 def _rememberable(value: Any) -> bool:

@@ -130,6 +130,51 @@ class ValueMap:
         )
 
 
+UNKNOWN_ITEM = "an item is not in the map (a role it does not know, or a person's name)"
+
+
+@dataclass(frozen=True)
+class EachItem:
+    """A list field (`participants`): a text split on `split:` or a list as it is, each item through
+    the item transform (a map, or as text); empty items are dropped and repeats kept once.
+
+    An item the map does not know quarantines the record, unless the rule gives a default: then the
+    item becomes the default, and `default: null` leaves it out.
+    """
+
+    separator: str | None
+    item: Transform
+    unknown: Any = None
+    has_unknown: bool = False
+
+    def apply(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            raw_items = list(value)
+        elif self.separator is not None and isinstance(value, str):
+            raw_items = value.split(self.separator)
+        else:
+            raw_items = [value]
+        items: list[Any] = []
+        for raw in raw_items:
+            if not isinstance(raw, str | int | float) or isinstance(raw, bool):
+                raise RuleFailure(f"an item is {describe(raw)}, not text")
+            if isinstance(raw, str) and not raw.strip():
+                continue
+            try:
+                item = self.item.apply(raw.strip() if isinstance(raw, str) else raw)
+            except Unmatched:
+                if not self.has_unknown:
+                    # Not quoted: an item the map does not know may be a person's name.
+                    raise RuleFailure(
+                        f"{UNKNOWN_ITEM}: add its role to the field's map, or give the rule "
+                        "`default: null` to leave unknown items out"
+                    ) from None
+                item = self.unknown
+            if item is not None and item not in items:
+                items.append(item)
+        return tuple(items)
+
+
 @dataclass(frozen=True)
 class GlobPattern:
     """`match:`, a shell-style pattern over the whole value, case-insensitive (template names drift)."""
@@ -207,6 +252,7 @@ class FieldKind(StrEnum):
     NUMBER = "number"
     DATE = "date"
     DATETIME = "datetime"
+    LIST = "list"
 
 
 class NoElement(Exception):
@@ -299,6 +345,8 @@ class CompiledField:
 
 def field_kind(value_type: Any) -> FieldKind:
     """The kind of a schema field from its annotation (`date | None` is a date)."""
+    if getattr(value_type, "__origin__", None) is tuple:
+        return FieldKind.LIST
     members = getattr(value_type, "__args__", (value_type,))
     for member in members:
         if member is datetime:

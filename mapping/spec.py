@@ -123,6 +123,12 @@ class FieldRule(BaseModel):
     datetime_format: str | None = Field(default=None, alias="datetime")
     patterns: list[Pattern] | None = Field(default=None, min_length=1)
     number: bool = False
+    split: str | None = Field(
+        default=None,
+        min_length=1,
+        description="list fields: the separator a text value is split on; items are trimmed, empty ones "
+        "dropped, then each is mapped. A list at the path is taken as it is.",
+    )
     default: Any = None
     required: bool = False
 
@@ -145,6 +151,8 @@ class FieldRule(BaseModel):
             raise ValueError(
                 "const: is the value itself; it takes no map:, date:, patterns:, number: or default:"
             )
+        if self.split is not None and (sources == ["const"] or transforms not in ([], ["map"])):
+            raise ValueError("split: reads a list from the record; it takes a map: for the items, or nothing")
         return self
 
     def _given(self) -> set[str]:
@@ -193,6 +201,8 @@ class Gather(BaseModel):
 DUPLICATE_ORDER_FIELDS: dict[str, tuple[str, ...]] = {
     "cases": ("source_updated_at", "opened_on", "closed_on", "cp_plan_start"),
     "evidence": ("source_updated_at", "evidenced_on"),
+    "audits": ("source_updated_at", "audited_on"),
+    "episodes": ("source_updated_at", "started_on"),
 }
 """The schema fields a duplicate rule may order by, per stream: the record's dates."""
 
@@ -243,6 +253,16 @@ class AuthorityMapping(BaseModel):
     )
     cases: StreamMapping
     evidence: StreamMapping
+    audits: StreamMapping | None = Field(
+        default=None,
+        description="Collaborative case audits: how good the practice on a case was, graded on the "
+        "authority's `audit_scale:`. Optional.",
+    )
+    episodes: StreamMapping | None = Field(
+        default=None,
+        description="Every referral, CP plan and period of care of a case, with its dates: the course its "
+        "outcomes are read from. Optional.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -262,9 +282,16 @@ class AuthorityMapping(BaseModel):
                     f"{name}.latest_by: {stream.latest_by!r} is not a date of the "
                     f"{name} schema; expected one of {', '.join(allowed)}"
                 )
-        if self.evidence.unlisted_team is not None:
-            raise ValueError("evidence.unlisted_team: only cases carry a team; move it under cases")
+        for name, stream in self.streams().items():
+            if name != "cases" and stream.unlisted_team is not None:
+                raise ValueError(f"{name}.unlisted_team: only cases carry a team; move it under cases")
         return self
 
     def streams(self) -> dict[str, StreamMapping]:
-        return {"cases": self.cases, "evidence": self.evidence}
+        """The mapped streams in the order a run reads them: cases, evidence, then the optional ones."""
+        optional = {"audits": self.audits, "episodes": self.episodes}
+        return {
+            "cases": self.cases,
+            "evidence": self.evidence,
+            **{name: stream for name, stream in optional.items() if stream is not None},
+        }

@@ -6,7 +6,7 @@ import itertools
 from datetime import date
 from typing import Any
 
-from mapping.schema import Case, CaseType, Evidence, EvidenceState
+from mapping.schema import Audit, Case, CaseEpisode, CaseType, EpisodeKind, Evidence, EvidenceState
 
 _ids = itertools.count(1)
 
@@ -37,3 +37,33 @@ def evidence(
     }
     values.update(overrides)
     return Evidence(**values)
+
+
+def an_audit(**overrides: Any) -> Audit:
+    values: dict[str, Any] = {
+        "authority": "test-la",
+        "source_id": f"A{next(_ids)}",
+        "case_ref": "C1",
+        "audited_on": date(2026, 2, 10),
+        "grade": "good",
+        "grade_words": "Good",
+        "grade_rank": 2,
+        "meets_good_line": True,
+        "participants": ("practitioner", "parent"),
+        "area_grades": {"danger_statements": "requires_improvement"},
+    }
+    values.update(overrides)
+    return Audit(**values)
+
+
+def an_episode(**overrides: Any) -> CaseEpisode:
+    values: dict[str, Any] = {
+        "authority": "test-la",
+        "source_id": f"P{next(_ids)}",
+        "case_ref": "C1",
+        "kind": EpisodeKind.CP_PLAN,
+        "started_on": date(2026, 1, 20),
+        "previous_cp_plans": 1,
+    }
+    values.update(overrides)
+    return CaseEpisode(**values)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, Text
 
-from store.schema.tables import CASES, EVIDENCE, METADATA, Ref, count, required
+from store.schema.tables import AUDITS, CASE_EPISODES, CASES, EVIDENCE, METADATA, Ref, count, required
 
 PUBLISHED_ONLY = frozenset({"synced_at", "last_seen_run", "deleted_on"})
 """Columns of a record that publishing gives it, not the source: no staged row has them."""
@@ -49,6 +49,26 @@ STAGED_EVIDENCE = Table(
     Index("ix_staged_evidence_key", "run_id", "source_id"),
 )
 """An evidence row as a run read it, waiting for the run's guards (see `STAGED_CASES`)."""
+
+STAGED_AUDITS = Table(
+    "staged_audits",
+    METADATA,
+    Column("run_id", Integer, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    *as_read(AUDITS),
+    Index("ix_staged_audits_key", "run_id", "source_id"),
+)
+"""An audit as a run read it, waiting for the run's guards (see `STAGED_CASES`)."""
+
+STAGED_EPISODES = Table(
+    "staged_case_episodes",
+    METADATA,
+    Column("run_id", Integer, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    *as_read(CASE_EPISODES),
+    Index("ix_staged_case_episodes_key", "run_id", "source_id"),
+)
+"""A case episode as a run read it, waiting for the run's guards (see `STAGED_CASES`)."""
 
 STAGED_QUARANTINE = Table(
     "staged_quarantine",
@@ -114,4 +134,7 @@ Written with every staged batch, in the batch's transaction, so a run that stops
 is carried on by the next from exactly here.
 """
 
-STAGED_TABLES = (STAGED_CASES, STAGED_EVIDENCE, STAGED_QUARANTINE, STAGED_KEPT, STAGED_MAPPED, STAGED_STREAMS)
+STAGED_RECORDS = (STAGED_CASES, STAGED_EVIDENCE, STAGED_AUDITS, STAGED_EPISODES)
+"""The staged record tables, one per stream; a run's `seq` numbers its rows across all of them."""
+
+STAGED_TABLES = (*STAGED_RECORDS, STAGED_QUARANTINE, STAGED_KEPT, STAGED_MAPPED, STAGED_STREAMS)

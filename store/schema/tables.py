@@ -328,7 +328,12 @@ LEASES = Table(
 )
 """Who may write an authority's stream now; the database, not the scheduler, keeps one writer."""
 
-STREAM_TABLES: dict[str, Table] = {"cases": CASES, "evidence": EVIDENCE}
+STREAM_TABLES: dict[str, Table] = {
+    "cases": CASES,
+    "evidence": EVIDENCE,
+    "audits": AUDITS,
+    "episodes": CASE_EPISODES,
+}
 
 
 def key_column(table: Table) -> str:

@@ -36,19 +36,40 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from store.schema.staged import (
+    STAGED_AUDITS,
     STAGED_CASES,
+    STAGED_EPISODES,
     STAGED_EVIDENCE,
     STAGED_KEPT,
     STAGED_MAPPED,
     STAGED_QUARANTINE,
     STAGED_STREAMS,
 )
-from store.schema.tables import CASES, EVIDENCE, POSITIONS, QUARANTINE, TOUCHED, UtcDateTime, key_column
+from store.schema.tables import (
+    AUDITS,
+    CASE_EPISODES,
+    CASES,
+    EVIDENCE,
+    POSITIONS,
+    QUARANTINE,
+    TOUCHED,
+    UtcDateTime,
+    key_column,
+)
 from store.write.versions import not_older
 from store.write.writer import gather_first_statistics
 
-LIVE = {"cases": CASES, "evidence": EVIDENCE}
-STAGED = {"cases": STAGED_CASES, "evidence": STAGED_EVIDENCE}
+LIVE = {"cases": CASES, "evidence": EVIDENCE, "audits": AUDITS, "episodes": CASE_EPISODES}
+STAGED = {
+    "cases": STAGED_CASES,
+    "evidence": STAGED_EVIDENCE,
+    "audits": STAGED_AUDITS,
+    "episodes": STAGED_EPISODES,
+}
+PRACTICE_RECORDS = ("evidence", "audits", "episodes")
+"""Streams whose records name a case: one naming a case the store does not have is orphaned."""
+STATUS_STREAMS = ("cases", "evidence")
+"""Streams whose records move a case's element statuses: the cases a change touches are noted."""
 
 
 @dataclass
@@ -65,7 +86,8 @@ class StreamMeasure:
     updated: int = 0
     unchanged: int = 0
     orphaned: int = 0
-    """Evidence naming a case neither the store nor this run holds (cases: always 0)."""
+    """Evidence, audits or episodes naming a case neither the store nor this run holds (cases:
+    always 0)."""
     vanished: int = 0
     """Live rows a complete full read did not meet: what publishing would mark deleted."""
     live: int = 0
@@ -160,7 +182,7 @@ def classify(conn: Connection, authority: str, run_id: int, stream: str, measure
     new = live.c.authority.is_(None)
     changed = _changed(live, staged)
     orphan: ColumnElement[bool] = literal(False)
-    if stream == "evidence":
+    if stream in PRACTICE_RECORDS:
         orphan = not_(_case_present(authority, run_id, staged.c.case_ref))
     query = (
         select(
@@ -226,7 +248,8 @@ def note_touched(
     """The cases whose statuses publishing may move: a changed record's case (and, for evidence that
     moved case, the case it left), and the case of every record about to be marked deleted."""
     sources: list[Select[Any]] = []
-    for stream, staged in STAGED.items():
+    for stream in STATUS_STREAMS:
+        staged = STAGED[stream]
         live, joined = _live_of(stream, staged, run_id)
         changed = and_(staged.c.run_id == run_id, _changed(live, staged))
         sources.append(select(staged.c.case_ref).select_from(joined).where(changed))
@@ -234,6 +257,8 @@ def note_touched(
             moved = and_(changed, live.c.case_ref.is_not(None), live.c.case_ref != staged.c.case_ref)
             sources.append(select(live.c.case_ref).select_from(joined).where(moved))
     for stream in deletions:
+        if stream not in STATUS_STREAMS:
+            continue
         live = LIVE[stream]
         sources.append(select(live.c.case_ref).where(_vanished(stream, authority, run_id, case_ref)))
     for source in sources:

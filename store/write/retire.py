@@ -14,6 +14,8 @@ RETIRED_TABLES = (
     "status_changes",
     "touched_cases",
     "evidence",
+    "audits",
+    "case_episodes",
     "quarantine",
     "stream_positions",
     "cases",

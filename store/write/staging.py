@@ -9,19 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, Table, delete, func, select, update
 
-from mapping.schema import Case, Evidence
+from mapping.outcomes import Record
+from mapping.schema import Audit, Case, CaseEpisode, Evidence
 from store.schema.models import SyncRun
 from store.schema.staged import (
+    STAGED_AUDITS,
     STAGED_CASES,
+    STAGED_EPISODES,
     STAGED_EVIDENCE,
     STAGED_KEPT,
     STAGED_MAPPED,
     STAGED_QUARANTINE,
+    STAGED_RECORDS,
     STAGED_STREAMS,
     STAGED_TABLES,
 )
@@ -72,9 +77,9 @@ class StreamState:
 
 
 def next_seq(conn: Connection, run_id: int) -> int:
-    """The number the run's next staged row takes: rows are numbered once, across both tables."""
+    """The number the run's next staged row takes: rows are numbered once, across every table."""
     highest = 0
-    for table in (STAGED_CASES, STAGED_EVIDENCE):
+    for table in STAGED_RECORDS:
         found = conn.execute(select(func.max(table.c.seq)).where(table.c.run_id == run_id)).scalar()
         highest = max(highest, int(found or 0))
     return highest + 1
@@ -98,6 +103,40 @@ def stage_evidence(
         for n, (e, content_hash) in enumerate(records)
     ]
     execute_tuples(conn, STAGED_EVIDENCE.insert(), names, rows, {"run_id": run_id})
+
+
+def stage_records(
+    conn: Connection, stream: str, run_id: int, first_seq: int, records: Sequence[tuple[Record, str]]
+) -> None:
+    """Stage one batch of a stream's mapped records, numbered from `first_seq`."""
+    if stream == "cases":
+        stage_cases(conn, run_id, first_seq, cast(Sequence[tuple[Case, str]], records))
+    elif stream == "evidence":
+        stage_evidence(conn, run_id, first_seq, cast(Sequence[tuple[Evidence, str]], records))
+    elif records:
+        target, table = _MEASURES[stream]
+        names = ("seq", *target.model_fields, "content_hash")
+        rows = [
+            (first_seq + n, *(_stored(value) for value in record.__dict__.values()), content_hash)
+            for n, (record, content_hash) in enumerate(records)
+        ]
+        execute_tuples(conn, table.insert(), names, rows, {"run_id": run_id})
+
+
+_MEASURES: dict[str, tuple[type[Audit] | type[CaseEpisode], Table]] = {
+    "audits": (Audit, STAGED_AUDITS),
+    "episodes": (CaseEpisode, STAGED_EPISODES),
+}
+"""Audits and episodes are staged field by field in their schema's order: few, so no fast path."""
+
+
+def _stored(value: Any) -> Any:
+    """A record's value as its column binds it: an enum as its code, role codes as a JSON list."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return list(value)
+    return value
 
 
 def stage_quarantine(conn: Connection, run_id: int, items: Sequence[StagedQuarantineItem]) -> None:

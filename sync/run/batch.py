@@ -13,8 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection
 
 from connectors.base import Rejected
-from mapping.outcomes import Mapped, NotPracticeEvidence, Quarantined, RecordOutcome
-from mapping.schema import Case, Evidence
+from mapping.outcomes import Mapped, NotPracticeEvidence, Quarantined, Record, RecordOutcome
 from mapping.timeliness import TimelinessRules
 from store.write import staging, writer
 from store.write.runs import Counts, record_counts
@@ -79,8 +78,7 @@ def stage_batch(conn: Connection, ctx: RunContext, batch: BatchRead, config_hash
         superseded=batch.superseded,
         ahead=batch.ahead,
     )
-    cases: list[tuple[Case, str]] = []
-    evidence: list[tuple[Evidence, str]] = []
+    records: list[tuple[Record, str]] = []
     quarantined = [
         StagedQuarantineItem(stream, r.reason, r.raw_hash or "", r.source_id) for r in batch.rejected
     ]
@@ -91,14 +89,11 @@ def stage_batch(conn: Connection, ctx: RunContext, batch: BatchRead, config_hash
             quarantined.append(
                 StagedQuarantineItem(stream, outcome.reason, outcome.raw_hash, outcome.source_id)
             )
-        elif isinstance(outcome.record, Case):
-            cases.append((outcome.record, outcome.content_hash))
         else:
-            evidence.append((outcome.record, outcome.content_hash))
+            records.append((outcome.record, outcome.content_hash))
     counts.quarantined = len(quarantined)
 
-    staging.stage_cases(conn, ctx.run_id, ctx.next_seq, cases)
-    staging.stage_evidence(conn, ctx.run_id, ctx.next_seq + len(cases), evidence)
+    staging.stage_records(conn, stream, ctx.run_id, ctx.next_seq, records)
     staging.stage_quarantine(conn, ctx.run_id, quarantined)
     if quarantined:
         ctx.open_quarantine[stream] = True
@@ -128,7 +123,7 @@ def stage_batch(conn: Connection, ctx: RunContext, batch: BatchRead, config_hash
         if batch.rejected or any(q.source_id is None for q in quarantined):
             state.unreadable = True
     staging.save_stream(conn, ctx.run_id, stream, state)
-    ctx.next_seq += len(cases) + len(evidence)
+    ctx.next_seq += len(records)
     ctx.streams[stream] = state
     total = replace(ctx.counts)
     total.add(counts)

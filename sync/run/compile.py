@@ -35,6 +35,7 @@ def compile_for(authority: Authority, elements: Sequence[str], today: date | Non
             identifiers=authority.file.identifiers,
             key=pseudonym_key(authority),
             dates=authority.file.plausible_dates.window(today) if today else None,
+            audit_scale=authority.file.audit_scale,
         )
     except MappingConfigError as exc:
         raise ConfigError([f"{authority.path}: {problem}" for problem in exc.problems]) from None

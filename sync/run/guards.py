@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from config.authority import Guards
-from store.write.publish import Measures
+from store.write.publish import PRACTICE_RECORDS, Measures, StreamMeasure
+
+_NONE = StreamMeasure()
 
 
 @dataclass(frozen=True)
@@ -68,18 +70,20 @@ def judge(
                     f"that the {stream} mapping's key names one record (a case reference, a form id)",
                 )
             )
-    evidence = measures.streams.get("evidence")
-    if (
-        evidence is not None
-        and evidence.keys >= guards.min_records
-        and evidence.orphaned > guards.orphans * evidence.keys
-    ):
+    practice = [measures.streams[s] for s in PRACTICE_RECORDS if s in measures.streams]
+    keys = sum(m.keys for m in practice)
+    orphaned = sum(m.orphaned for m in practice)
+    if practice and keys >= guards.min_records and orphaned > guards.orphans * keys:
+        # Evidence, audits and episodes are weighed together: practice records naming unknown cases.
+        kinds = [s for s in PRACTICE_RECORDS if measures.streams.get(s, _NONE).keys]
+        what = "practice evidence" if kinds in ([], ["evidence"]) else "practice (" + ", ".join(kinds) + ")"
         trips.append(
             Trip(
                 "orphans",
-                f"{share_of(evidence.orphaned, evidence.keys)} practice evidence records name a case the "
+                f"{share_of(orphaned, keys)} {what} records name a case the "
                 f"store does not have, more than the orphans guard of {guards.orphans:.0%}; check that the "
-                "cases and evidence mappings take case_ref from matching columns (see `sofs-sync check`)",
+                f"cases and {' and '.join(kinds or ['evidence'])} mappings take case_ref from matching "
+                "columns (see `sofs-sync check`)",
             )
         )
     vanished = sum(m.vanished for m in measures.streams.values())

@@ -40,6 +40,12 @@ class Scope:
     guards: Guards
     deletion_guard: float
     latest_by: Mapping[str, str]
+    """Per stream the authority maps, the date its rule keeps the latest by."""
+
+    @property
+    def streams(self) -> list[str]:
+        """The streams the authority maps, in the order they are published: cases first."""
+        return [name for name in publish.STAGED if name in self.latest_by]
 
 
 class Refused(Exception):
@@ -81,16 +87,16 @@ def measure(conn: Connection, ctx: RunContext, scope: Scope) -> tuple[Measures, 
     if conn.dialect.name == "postgresql" and ctx.next_seq > 10_000:
         publish.analyse_staged(conn)
     measures = Measures()
-    for stream in publish.STAGED:
+    for stream in scope.streams:
         m = publish.keep_one_per_key(
             conn, ctx.run_id, stream, scope.latest_by.get(stream, "source_updated_at")
         )
         publish.classify(conn, ctx.authority, ctx.run_id, stream, m)
         measures.streams[stream] = m
     short = shortfalls(streams, scope.full_read)
-    deletions_known = scope.full_read and not short and set(streams) >= set(publish.STAGED)
+    deletions_known = scope.full_read and not short and set(streams) >= set(scope.streams)
     if scope.full_read:
-        for stream in publish.STAGED:
+        for stream in scope.streams:
             m = measures.stream(stream)
             publish.count_deletions(conn, ctx.authority, ctx.run_id, stream, scope.case_ref, m)
             if not deletions_known:
@@ -154,9 +160,9 @@ def publish_run(
         if trips and not scope.accept:
             conn.rollback()
             raise Refused(trips, counts)
-        deleting = [s for s in publish.STAGED if deletions_known and measures.stream(s).vanished]
+        deleting = [s for s in scope.streams if deletions_known and measures.stream(s).vanished]
         publish.note_touched(conn, ctx.authority, ctx.run_id, deleting, scope.case_ref)
-        for stream in publish.STAGED:
+        for stream in scope.streams:
             publish.merge_records(conn, ctx.authority, ctx.run_id, stream, ctx.now)
         for stream in deleting:
             publish.mark_deleted(conn, ctx.authority, ctx.run_id, stream, ctx.today, scope.case_ref)

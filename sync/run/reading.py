@@ -28,11 +28,12 @@ from sync.run.errors import NotRefused, Stopped, TimeLimitReached
 
 log = structlog.get_logger("sofs_sync.runner")
 
-STREAM_ORDER = ("cases", "evidence")
+STREAM_ORDER = ("cases", "evidence", "audits", "episodes")
 
 
 def ordered_streams(names: list[str]) -> list[str]:
-    """Cases before evidence, so evidence always finds its case when both arrive in one run."""
+    """Cases first, so evidence, audits and episodes always find their case when both arrive in
+    one run."""
     return sorted(names, key=lambda s: (STREAM_ORDER.index(s) if s in STREAM_ORDER else len(STREAM_ORDER), s))
 
 

@@ -12,15 +12,16 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, select
 
+from mapping.outcomes import Record as SchemaRecord
 from mapping.outcomes import content_hash
-from mapping.schema import Case, Evidence
+from mapping.schema import Audit, Case, CaseEpisode, Evidence
 from store.write import publish as publishing
 from store.write import staging
 from store.write.publish import Measures
 from store.write.staging import StagedQuarantineItem, StreamState
 from tests.store.conftest import AUTHORITY, NOW, a_run
 
-Record = Case | Evidence | tuple[Case | Evidence, str]
+Record = SchemaRecord | tuple[SchemaRecord, str]
 """A record to stage, with its content hash, or hashed by its content when given alone."""
 
 
@@ -36,21 +37,18 @@ def stage(
     config_hash: str | None = None,
 ) -> None:
     """Stage one batch of the run in one transaction, as a run's batch is staged."""
-    cases: list[tuple[Case, str]] = []
-    evidence: list[tuple[Evidence, str]] = []
+    by_stream: dict[str, list[tuple[SchemaRecord, str]]] = {}
     for record in records:
         found, hashed = record if isinstance(record, tuple) else (record, content_hash(record))
-        if isinstance(found, Case):
-            cases.append((found, hashed))
-        else:
-            evidence.append((found, hashed))
-    named = {name for name, rows in (("cases", cases), ("evidence", evidence)) if rows}
+        by_stream.setdefault(STREAM_OF[type(found)], []).append((found, hashed))
+    named = set(by_stream)
     named |= {item.stream for item in quarantine} | set(positions or {})
     with store.begin() as conn:
         before = staging.load_streams(conn, run_id)
         first = staging.next_seq(conn, run_id)
-        staging.stage_cases(conn, run_id, first, cases)
-        staging.stage_evidence(conn, run_id, first + len(cases), evidence)
+        for stream, rows in by_stream.items():
+            staging.stage_records(conn, stream, run_id, first, rows)
+            first += len(rows)
         staging.stage_quarantine(conn, run_id, quarantine)
         for stream, keys in (kept or {}).items():
             staging.stage_kept(conn, run_id, stream, keys)
@@ -62,6 +60,9 @@ def stage(
             position = (positions or {}).get(stream, held)
             state = StreamState(position, config_hash, 0, 0, 0, 0, False, None)
             staging.save_stream(conn, run_id, stream, state)
+
+
+STREAM_OF: dict[type, str] = {Case: "cases", Evidence: "evidence", Audit: "audits", CaseEpisode: "episodes"}
 
 
 def publish(

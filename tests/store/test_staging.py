@@ -10,17 +10,22 @@ from store.schema.staged import STAGED_STREAMS, STAGED_TABLES
 from store.schema.tables import CASES, EVIDENCE
 from store.write import staging
 from store.write.staging import Stage, StagedQuarantineItem
-from tests.builders import a_case, evidence
+from tests.builders import a_case, an_audit, an_episode, evidence
 from tests.store.conftest import NOW, a_run
 from tests.store.publishing import rows_of, stage
 
 
 def a_full_stage(store: Engine, run_id: int) -> None:
-    """A row in every staging table, and a stream state for each of the two streams."""
+    """A row in every staging table, and a stream state for each of the four streams."""
     stage(
         store,
         run_id,
-        [a_case(case_ref=f"C{run_id}"), evidence("mapping", NOW.date(), source_id=f"F{run_id}")],
+        [
+            a_case(case_ref=f"C{run_id}"),
+            evidence("mapping", NOW.date(), source_id=f"F{run_id}"),
+            an_audit(source_id=f"A{run_id}", case_ref=f"C{run_id}"),
+            an_episode(source_id=f"P{run_id}", case_ref=f"C{run_id}"),
+        ],
         quarantine=[StagedQuarantineItem("evidence", "no date", f"hash-{run_id}", f"Q{run_id}")],
         kept={"cases": [f"K{run_id}"]},
         mapped={"evidence": [f"M{run_id}"]},
@@ -30,7 +35,7 @@ def a_full_stage(store: Engine, run_id: int) -> None:
         conn.execute(STAGED_STREAMS.update().values(incomplete="a drop still being written"))
 
 
-A_FULL_STAGE = {table.name: 1 for table in STAGED_TABLES} | {"staged_streams": 2}
+A_FULL_STAGE = {table.name: 1 for table in STAGED_TABLES} | {"staged_streams": 4}
 NOTHING = dict.fromkeys(A_FULL_STAGE, 0)
 
 
@@ -63,7 +68,7 @@ def test_a_later_run_adopts_every_staged_row_and_asks_again_for_what_went_unread
         )
         staging.adopt(conn, earlier, later)
         assert staging.load_streams(conn, later)["evidence"].incomplete is None
-        assert staging.next_seq(conn, later) == 3
+        assert staging.next_seq(conn, later) == 5
     assert staged_rows(store, later) == A_FULL_STAGE
     assert staged_rows(store, earlier) == NOTHING
     assert stage_of(store, earlier)[0] == Stage.ADOPTED

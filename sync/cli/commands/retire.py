@@ -69,7 +69,8 @@ def retire(ctx: click.Context, authority: str, reason: str, by: str | None) -> N
                 reason=reason,
                 run_id=run_id,
             )
-        counts = Counts(deleted=deleted.get("cases", 0) + deleted.get("evidence", 0))
+        records = ("cases", "evidence", "audits", "case_episodes")
+        counts = Counts(deleted=sum(deleted.get(table, 0) for table in records))
         finish_run(engine, run_id, "succeeded", utc_now(), counts)
     finally:
         lease.__exit__(None, None, None)

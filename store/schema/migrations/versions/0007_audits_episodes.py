@@ -28,9 +28,8 @@ def _record_columns() -> list[sa.Column[object]]:
     ]
 
 
-def upgrade() -> None:
-    op.create_table(
-        "audits",
+def _audit_columns() -> list[sa.Column[object]]:
+    return [
         sa.Column("authority", sa.String(length=64), nullable=False),
         sa.Column("source_id", REF, nullable=False),
         sa.Column("case_ref", REF, nullable=False),
@@ -42,6 +41,42 @@ def upgrade() -> None:
         sa.Column("family_participation", sa.String(length=32), nullable=True),
         sa.Column("participants", sa.JSON(), nullable=False),
         sa.Column("area_grades", sa.JSON(), nullable=False),
+    ]
+
+
+def _episode_columns() -> list[sa.Column[object]]:
+    return [
+        sa.Column("authority", sa.String(length=64), nullable=False),
+        sa.Column("source_id", REF, nullable=False),
+        sa.Column("case_ref", REF, nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("started_on", sa.Date(), nullable=False),
+        sa.Column("ended_on", sa.Date(), nullable=True),
+        sa.Column("end_reason", sa.String(length=64), nullable=True),
+        sa.Column("previous_cp_plans", sa.SmallInteger(), nullable=True),
+    ]
+
+
+def _staged(name: str, columns: list[sa.Column[object]]) -> None:
+    """A stream's staging table: its record columns as a run reads them, keyed by run and row."""
+    op.create_table(
+        name,
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        *columns,
+        sa.Column("source_updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("run_id", "seq", name=f"pk_{name}"),
+    )
+    op.create_index(f"ix_{name}_key", name, ["run_id", "source_id"])
+
+
+def upgrade() -> None:
+    _staged("staged_audits", _audit_columns())
+    _staged("staged_case_episodes", _episode_columns())
+    op.create_table(
+        "audits",
+        *_audit_columns(),
         *_record_columns(),
         sa.ForeignKeyConstraint(
             ["authority"], ["authorities.code"], name=op.f("fk_audits_authority_authorities")
@@ -51,14 +86,7 @@ def upgrade() -> None:
     op.create_index("ix_audits_case_live", "audits", ["authority", "case_ref", "deleted_on"], unique=False)
     op.create_table(
         "case_episodes",
-        sa.Column("authority", sa.String(length=64), nullable=False),
-        sa.Column("source_id", REF, nullable=False),
-        sa.Column("case_ref", REF, nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("started_on", sa.Date(), nullable=False),
-        sa.Column("ended_on", sa.Date(), nullable=True),
-        sa.Column("end_reason", sa.String(length=64), nullable=True),
-        sa.Column("previous_cp_plans", sa.SmallInteger(), nullable=True),
+        *_episode_columns(),
         *_record_columns(),
         sa.ForeignKeyConstraint(
             ["authority"], ["authorities.code"], name=op.f("fk_case_episodes_authority_authorities")
@@ -71,6 +99,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for name in ("staged_case_episodes", "staged_audits"):
+        op.drop_index(f"ix_{name}_key", table_name=name)
+        op.drop_table(name)
     op.drop_index("ix_case_episodes_case_live", table_name="case_episodes")
     op.drop_table("case_episodes")
     op.drop_index("ix_audits_case_live", table_name="audits")
