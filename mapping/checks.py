@@ -25,6 +25,8 @@ STREAM_TARGETS: dict[str, type[Record]] = {
     "audits": Audit,
     "episodes": CaseEpisode,
 }
+PRACTICE_RECORDS = ("evidence", "audits", "episodes")
+"""Streams whose records name a case: one naming a case the store does not have is orphaned."""
 SET_BY_MAPPER = frozenset({"authority", "source_id"})
 """Schema fields no rule sets: the authority is the file's, the source id is the stream's `source_id:`."""
 SET_FROM_SCALE = frozenset({"grade_words", "grade_rank", "meets_good_line", "area_grades"})

@@ -63,6 +63,7 @@ from mapping.rules import (
     ValueMap,
     field_kind,
 )
+from mapping.schema import Audit
 from mapping.spec import AuthorityMapping, FieldRule, Gather, StreamMapping
 from mapping.timeformats import IsoFormat, time_format
 from mapping.values import RuleFailure, as_text, describe
@@ -312,7 +313,9 @@ def _compile_stream(
         case_fields=CaseFields.of(ids, spec.unlisted_team),
         dates=dates,
         audit_fields=(
-            AuditFields(audit_scale.grading(), tuple(area_fields(spec))) if audit_scale is not None else None
+            AuditFields(audit_scale.grading(), tuple(area_fields(spec)))
+            if target is Audit and audit_scale is not None
+            else None
         ),
     )
 

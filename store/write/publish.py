@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from mapping.checks import PRACTICE_RECORDS
 from store.schema.staged import (
     STAGED_AUDITS,
     STAGED_CASES,
@@ -66,8 +67,6 @@ STAGED = {
     "audits": STAGED_AUDITS,
     "episodes": STAGED_EPISODES,
 }
-PRACTICE_RECORDS = ("evidence", "audits", "episodes")
-"""Streams whose records name a case: one naming a case the store does not have is orphaned."""
 STATUS_STREAMS = ("cases", "evidence")
 """Streams whose records move a case's element statuses: the cases a change touches are noted."""
 

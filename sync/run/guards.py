@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from config.authority import Guards
-from store.write.publish import PRACTICE_RECORDS, Measures, StreamMeasure
+from mapping.checks import PRACTICE_RECORDS
+from store.write.publish import Measures, StreamMeasure
 
 _NONE = StreamMeasure()
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from config.authority import Guards
+from mapping.checks import PRACTICE_RECORDS
 from mapping.outcomes import Mapped, NotPracticeEvidence, Quarantined
 from sync.run.guards import Trip, share_of
 from sync.run.sample_join import CasesFound, SampledRecord
@@ -73,9 +74,15 @@ def judge_sample(samples: Mapping[str, StreamSample], found: CasesFound, guards:
                     f"that the {stream} mapping's key names one record (a case reference, a form id)",
                 )
             )
-    evidence = samples.get("evidence")
-    if evidence is not None:
-        _judge_orphans(judgement, evidence, found, guards)
+    practice = [samples[name] for name in PRACTICE_RECORDS if name in samples]
+    if practice:
+        # Evidence, audits and episodes are weighed together, as a sync's orphans guard weighs them.
+        together = StreamSample(
+            [r for sample in practice for r in sample.records],
+            sum(sample.rejected for sample in practice),
+            all(sample.full for sample in practice),
+        )
+        _judge_orphans(judgement, together, found, guards)
     return judgement
 
 

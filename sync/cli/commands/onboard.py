@@ -12,6 +12,7 @@ from config.authority import Guards
 from config.settings import load_settings
 from connectors.base import CheckReport, Connector
 from connectors.errors import ConnectorError
+from mapping.checks import PRACTICE_RECORDS
 from mapping.coverage import coverage
 from mapping.mapper import CompiledMapping
 from sync.cli.app import App
@@ -82,9 +83,9 @@ def _judged_by_join(
             records = sampled_records(compiled.stream(sample.stream), sample.records)
             full = len(records) + len(sample.rejected) >= sample_size
             streams[sample.stream] = StreamSample(records, len(sample.rejected), full)
-    evidence = streams.get("evidence", StreamSample([])).records
+    practice = [r for name in PRACTICE_RECORDS for r in streams.get(name, StreamSample([])).records]
     cases = next((s.records for s in report.samples if s.stream == "cases"), [])
-    found = cases_for(connector, compiled, evidence, cases)
+    found = cases_for(connector, compiled, practice, cases)
     return judge_sample(streams, found, guards)
 
 
