@@ -12,14 +12,13 @@ import csv
 import io
 import os
 import time
-from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from string import Template
-from xml.sax.saxutils import escape  # nosec B406  # escapes text it writes; parses nothing
 
-from demo.filedrop_audits import AUDITS_GLOB, audits_csv
-from demo.measures import Episode, Measures
+from demo.filedrop_audits import AUDITS_GLOB, GRADE_MAP, audits_csv
+from demo.filedrop_census import EARLIER_FOLDER, census_xml, earlier_returns
+from demo.measures import Measures
 from demo.population import Caseload, DemoCase, PracticeRecord, Profile
 
 PROFILE = Profile(
@@ -55,6 +54,8 @@ COLUMNS = (
     "LastModified",
 )
 CENSUS_GLOB = "cin/*.xml"
+HISTORY_GLOB = "cin/**/*.xml"
+"""Every census return, this year's and the earlier years' under cin/earlier/: the episodes stream."""
 FORMS_GLOB = "forms/*.csv"
 ARRIVED_BEFORE_S = 15 * 60
 """Drops are backdated this far, as if they arrived overnight: the connector waits for files that
@@ -66,133 +67,29 @@ def child_id(case: DemoCase) -> str:
 
 
 def build(folder: Path, caseload: Caseload, measures: Measures) -> None:
-    """Write the census, the forms exports and the QA spreadsheet (the caller removed any earlier drop)."""
+    """Write this year's census and earlier years', the forms exports and the QA spreadsheet (the caller
+    removed any earlier drop)."""
     stamp = caseload.as_of.strftime("%Y%m%d")
     census = folder / "cin" / f"CIN_Census_{stamp}.xml"
     forms = folder / "forms" / f"forms_export_{stamp}.csv"
     partial = folder / "forms" / f"forms_export_{stamp}_partial.csv"
     audits = folder / AUDITS_GLOB.replace("*", f"case_audits_{stamp}")
-    _write(census, census_xml(caseload, measures))
+    _write(census, census_xml(caseload, measures, child_id))
+    earlier = []
+    for year, text in earlier_returns(caseload, measures, child_id).items():
+        earlier.append(folder / "cin" / EARLIER_FOLDER / f"CIN_Census_{year}.xml")
+        _write(earlier[-1], text)
     _write(forms, forms_csv(caseload))
     _write(partial, _cut_short(forms_csv(caseload)))
     _write(audits, audits_csv(caseload, measures, child_id))
     arrived = time.time() - ARRIVED_BEFORE_S
-    for path in (census, forms, partial, audits):
+    for path in (census, *earlier, forms, partial, audits):
         os.utime(path, (arrived, arrived))
 
 
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8", newline="")
-
-
-def census_xml(caseload: Caseload, measures: Measures) -> str:
-    """A CIN census return: header, then one Child per case with a CINdetails per referral."""
-    lines = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        "<Message>",
-        "  <Header>",
-        "    <CollectionDetails><Collection>CIN</Collection>"
-        f"<Year>{caseload.as_of.year}</Year><ReferenceDate>{caseload.as_of.isoformat()}</ReferenceDate>"
-        "</CollectionDetails>",
-        "    <Source><SourceLevel>L</SourceLevel><LEA>990</LEA><SoftwareCode>Demo</SoftwareCode>"
-        "<Release>1</Release><SerialNo>001</SerialNo>"
-        f"<DateTime>{caseload.as_of.isoformat()}T02:00:00</DateTime></Source>",
-        "  </Header>",
-        "  <Children>",
-    ]
-    course: dict[int, list[Episode]] = {}
-    for episode in measures.episodes:
-        course.setdefault(episode.case.number, []).append(episode)
-    for case in caseload.cases:
-        lines.append(_child(child_id(case), case, course.get(case.number, ())))
-    if caseload.cases:
-        # A child whose identifier was lost in the extract, and a closure before the referral.
-        lines.append(_child(None, caseload.cases[0]))
-        last = caseload.cases[-1]
-        inverted = DemoCase(
-            number=len(caseload.cases) + 1,
-            team=None,
-            worker=last.worker,
-            case_type="cin",
-            opened_on=caseload.as_of - timedelta(days=30),
-            closed_on=caseload.as_of - timedelta(days=45),
-            cp_plan_start=None,
-            updated_at=last.updated_at,
-        )
-        lines.append(_child(child_id(inverted), inverted))
-    lines += ["  </Children>", "</Message>", ""]
-    return "\n".join(lines)
-
-
-def _child(la_child_id: str | None, case: DemoCase, course: Sequence[Episode] = ()) -> str:
-    """The child with one CINdetails per referral, earlier ones first, each with its CP plans."""
-    referrals: list[tuple[Episode, list[Episode]]] = []
-    for episode in course:
-        if episode.kind == "referral":
-            referrals.append((episode, []))
-        elif episode.kind == "cp_plan" and referrals:
-            referrals[-1][1].append(episode)
-    if not referrals:  # the flawed children: the case as it stands, no history
-        current = Episode(
-            case, "referral", 0, case.opened_on, case.closed_on, "RC8" if case.closed_on else None
-        )
-        plan = (
-            Episode(case, "cp_plan", 1, case.cp_plan_start, case.closed_on, None, 0)
-            if case.cp_plan_start
-            else None
-        )
-        referrals.append((current, [plan] if plan else []))
-    return (
-        "    <Child><ChildIdentifiers>"
-        + _tag("LAchildID", la_child_id)
-        + _tag("Sex", 1 + case.number % 2)
-        + "</ChildIdentifiers>"
-        + "".join(_details(case, referral, plans) for referral, plans in referrals)
-        + "</Child>"
-    )
-
-
-def _tag(name: str, value: object) -> str:
-    return "" if value is None else f"<{name}>{escape(str(value))}</{name}>"
-
-
-def _details(case: DemoCase, referral: Episode, plans: list[Episode]) -> str:
-    start = referral.started_on
-    details = [
-        _tag("CINreferralDate", start.isoformat()),
-        _tag("ReferralSource", ("1A", "1B", "2A", "3A", "5A")[case.number % 5]),
-        _tag("PrimaryNeedCode", ("N1", "N2", "N3", "N4")[case.number % 4]),
-        _tag("CINclosureDate", referral.ended_on.isoformat() if referral.ended_on else None),
-        _tag("ReasonForClosure", referral.end_reason),
-        "<Assessments>"
-        + _tag("AssessmentActualStartDate", (start + timedelta(days=1)).isoformat())
-        + _tag("AssessmentAuthorisationDate", (start + timedelta(days=20)).isoformat())
-        + "<FactorsIdentifiedAtAssessment><AssessmentFactors>"
-        + ("1C", "2A", "3A", "4B")[case.number % 4]
-        + "</AssessmentFactors></FactorsIdentifiedAtAssessment></Assessments>",
-    ]
-    for plan in plans:
-        details.append(
-            "<Section47>"
-            + _tag("S47ActualStartDate", (start + timedelta(days=2)).isoformat())
-            + _tag("DateOfInitialCPC", plan.started_on.isoformat())
-            + _tag("ICPCnotRequired", "false")
-            + "</Section47>"
-        )
-        details.append(
-            "<ChildProtectionPlans>"
-            + _tag("CPPstartDate", plan.started_on.isoformat())
-            + _tag("CPPendDate", plan.ended_on.isoformat() if plan.ended_on else None)
-            + _tag("InitialCategoryOfAbuse", ("NEG", "EMO", "PHY")[case.number % 3])
-            + _tag("LatestCategoryOfAbuse", ("NEG", "EMO", "PHY")[case.number % 3])
-            + _tag("NumberOfPreviousCPP", plan.previous_cp_plans)
-            + "</ChildProtectionPlans>"
-        )
-    if not plans:
-        plan_start = _tag("CINPlanStartDate", (start + timedelta(days=25)).isoformat())
-        details.append(f"<CINPlanDates>{plan_start}</CINPlanDates>")
-    return "<CINdetails>" + "".join(details) + "</CINdetails>"
 
 
 def _uk(day: date | None) -> str:
@@ -289,6 +186,18 @@ connector:
         type: csv
         required_columns: [FormRef, ChildID, FormName, Status, LastModified]
       case_field: ChildID
+    audits:
+      # The quality assurance team's spreadsheet, saved as CSV.
+      glob: "$audits_glob"
+      format:
+        type: csv
+        required_columns: [Audit ref, Child ID, Audit date, Overall grade]
+      case_field: Child ID
+    episodes:
+      # Every referral and CP plan of every census return, this year's and earlier years'.
+      glob: "$history_glob"
+      format: {type: cin_census, records: episodes}
+      case_field: LAchildID
 
 identifiers: {case_ref: keep, worker: drop}   # the census names no worker
 
@@ -333,6 +242,45 @@ mapping:
       evidenced_on: {first_of: [CompletedDate, StartedDate], date: "%d/%m/%Y"}
       scale_value: {path: ScalingScore, number: true}
       source_updated_at: {path: LastModified, datetime: "%d/%m/%Y %H:%M"}
+  audits:
+    source_id: {path: Audit ref}
+    fields:
+      case_ref: {path: Child ID}
+      audited_on: {path: Audit date, date: "%d/%m/%Y"}
+      grade: {path: Overall grade, map: $grade_map}
+      family_participation:
+        path: Family participation
+        map: {"Yes": took_part, Partly: partly, "No": did_not_take_part}
+      participants:
+        path: Attendees
+        split: ";"
+        map:
+          Social worker: practitioner
+          Team manager: team_manager
+          Parent: parent
+          Child: child
+          Network member: network_member
+          Practice lead: practice_lead
+      area.danger_statements: {path: Danger statements, map: $grade_map}
+      area.safety_goals: {path: Safety goals, map: $grade_map}
+      area.safety_planning: {path: Safety planning, map: $grade_map}
+  episodes:
+    source_id: {path: episode_id}
+    fields:
+      case_ref: {path: LAchildID}
+      kind: {path: episode_kind, map: {referral: referral, cp_plan: cp_plan}}
+      started_on: {path: start, date: iso}
+      ended_on: {path: end, date: iso}
+      end_reason: {path: end_reason}
+      previous_cp_plans: {path: NumberOfPreviousCPP, number: true}
+
+# The quality assurance team grades on three words; Good is the good line.
+audit_scale:
+  grades:
+    - {code: good, words: Good}
+    - {code: requires_improvement, words: Requires improvement}
+    - {code: inadequate, words: Inadequate}
+  good_line: good
 
 timeliness:
   mapping: {due: {days: 20, after: opened}, review_every_days: 90}
@@ -342,4 +290,11 @@ timeliness:
 
 
 def authority_yaml(folder: Path) -> str:
-    return AUTHORITY_YAML.substitute(folder=folder, census_glob=CENSUS_GLOB, forms_glob=FORMS_GLOB)
+    return AUTHORITY_YAML.substitute(
+        folder=folder,
+        census_glob=CENSUS_GLOB,
+        forms_glob=FORMS_GLOB,
+        audits_glob=AUDITS_GLOB,
+        history_glob=HISTORY_GLOB,
+        grade_map=GRADE_MAP,
+    )

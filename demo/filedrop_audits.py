@@ -16,6 +16,8 @@ from demo.population import Caseload, DemoCase
 AUDITS_GLOB = "qa/*.csv"
 GRADES = ("Inadequate", "Requires improvement", "Good")
 """Lowest first, so a quality's rank on the scale indexes it."""
+GRADE_MAP = "{Good: good, Requires improvement: requires_improvement, Inadequate: inadequate}"
+"""The authority file's map from the spreadsheet's words to its audit_scale codes."""
 FAMILY = {"took_part": "Yes", "partly": "Partly", "did_not_take_part": "No"}
 ROLE_WORDS = {
     "practitioner": "Social worker",

@@ -129,9 +129,8 @@ def _audits(rnd: random.Random, case: DemoCase, pace: float, first: int, as_of: 
             roles = [r for r in roles if r not in {"parent", "child"}]
         areas = tuple((area, max(0.0, min(1.0, quality + rnd.uniform(-0.25, 0.25)))) for area in AREAS)
         updated = datetime.combine(on, time(9)) + timedelta(minutes=rnd.randint(0, 8 * 60))
-        made.append(
-            CaseAudit(first + len(made), case, on, quality, family, tuple(sorted(set(roles), key=ROLES.index)), areas, updated)
-        )
+        present = tuple(sorted(set(roles), key=ROLES.index))
+        made.append(CaseAudit(first + len(made), case, on, quality, family, present, areas, updated))
     return made
 
 

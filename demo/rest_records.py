@@ -219,6 +219,20 @@ connector:
       params: {page_size: 50}
       incremental: {cursor_field: updated_at, param: updated_since, lookback: {minutes: 30}}
       case_filter: {param: person_id}
+    audits:
+      path: /api/v1/case-audits
+      records_path: data
+      pagination: {type: next_link, next_link_path: links.next}
+      params: {page_size: 50}
+      incremental: {cursor_field: updated_at, param: updated_since, lookback: {minutes: 30}}
+      case_filter: {param: person_id}
+    episodes:
+      path: /api/v1/episodes
+      records_path: data
+      pagination: {type: next_link, next_link_path: links.next}
+      params: {page_size: 50}
+      incremental: {cursor_field: updated_at, param: updated_since, lookback: {minutes: 30}}
+      case_filter: {param: person_id}
 
 identifiers: {case_ref: keep, worker: pseudonymise, key_file: "$key_file"}
 
@@ -261,6 +275,41 @@ mapping:
       evidenced_on: {first_of: [completed_on, started_on], date: iso}
       scale_value: {path: answers.scale, number: true}
       source_updated_at: {path: updated_at, datetime: iso}
+  audits:
+    source_id: {path: audit_id}
+    fields:
+      case_ref: {path: person_id}
+      audited_on: {path: audit_date, date: iso}
+      grade: {path: overall_score}
+      family_participation:
+        path: family_involvement
+        map: {FULL: took_part, PARTIAL: partly, NONE: did_not_take_part}
+      participants:
+        path: attendees
+        map:
+          SOCIAL_WORKER: practitioner
+          TEAM_MANAGER: team_manager
+          PARENT: parent
+          CHILD: child
+          NETWORK_MEMBER: network_member
+          PRACTICE_LEAD: practice_lead
+      area.danger_statements: {path: area_scores.danger_statements}
+      area.safety_goals: {path: area_scores.safety_goals}
+      area.safety_planning: {path: area_scores.safety_planning}
+      source_updated_at: {path: updated_at, datetime: iso}
+  episodes:
+    source_id: {path: episode_id}
+    fields:
+      case_ref: {path: person_id}
+      kind: {path: type, map: {REFERRAL: referral, CP_PLAN: cp_plan, CARE: looked_after}}
+      started_on: {path: start_date, date: iso}
+      ended_on: {path: end_date, date: iso}
+      end_reason: {path: end_reason}
+      previous_cp_plans: {path: previous_cp_plans, number: true}
+      source_updated_at: {path: updated_at, datetime: iso}
+
+# Audits are scored 0 to 10 overall and per practice area; 7 and above meets the good line.
+audit_scale: {numeric: {lowest: 0, highest: 10}, good_line: 7}
 
 timeliness:
   mapping: {due: {days: 15, working: true, after: opened}, review_every_days: 120}

@@ -90,28 +90,45 @@ def test_audits_fall_within_their_case_and_before_today() -> None:
         assert 0 <= audit.quality <= 1
 
 
-def test_westvales_census_read_as_history_gives_back_its_episodes(tmp_path: Path) -> None:
+def test_westvales_census_returns_read_as_history_give_back_its_episodes(tmp_path: Path) -> None:
     caseload, measures = measured(filedrop.PROFILE, size=40)
     filedrop.build(tmp_path, caseload, measures)
 
     census = CinCensusFormat(type="cin_census", records="episodes")
-    parsed = census.parse(sorted(tmp_path.glob(filedrop.CENSUS_GLOB)))
+    returns = [census.parse([path]) for path in sorted(tmp_path.glob(filedrop.HISTORY_GLOB))]
 
     expected = {
         (filedrop.child_id(e.case), e.kind, e.started_on.isoformat(), e.ended_on and e.ended_on.isoformat())
         for e in measures.episodes
     }
-    read = {(r["LAchildID"], r["episode_kind"], r["start"], r["end"]) for r in parsed.records}
+    records = [r for parsed in returns for r in parsed.records]
+    read = {(r["LAchildID"], r["episode_kind"], r["start"], r["end"]) for r in records}
     assert expected <= read
     # Beside them only the child whose closure comes before its referral: the mapping quarantines
     # it; the child without an LAchildID is rejected as it reads.
     assert len(read - expected) == 1
-    assert [r.reason for r in parsed.rejected] == ["a Child without LAchildID"]
-    plans = {
-        r["episode_id"]: r["NumberOfPreviousCPP"] for r in parsed.records if r["episode_kind"] == "cp_plan"
-    }
+    assert len(records) == len(read), "each episode is in one return only"
+    assert [r.reason for parsed in returns for r in parsed.rejected] == ["a Child without LAchildID"]
+    plans = {r["episode_id"]: r["NumberOfPreviousCPP"] for r in records if r["episode_kind"] == "cp_plan"}
     assert plans
     assert all(count is not None for count in plans.values())
+
+
+def test_westvales_current_return_holds_each_childs_current_referral_and_earlier_years_the_rest(
+    tmp_path: Path,
+) -> None:
+    caseload, measures = measured(filedrop.PROFILE, size=40)
+    filedrop.build(tmp_path, caseload, measures)
+
+    (current,) = tmp_path.glob(filedrop.CENSUS_GLOB)
+    parsed = CinCensusFormat(type="cin_census").parse([current])
+    earlier = sorted(p.name for p in tmp_path.glob("cin/earlier/*.xml"))
+
+    assert parsed.superseded == 0  # the cases stream reads one referral per child
+    assert {r["CINreferralDate"] for r in parsed.records} >= {c.opened_on.isoformat() for c in caseload.cases}
+    # AS_OF is in the census year ending 31 March 2026: earlier referrals are filed in 2025 or before.
+    assert earlier
+    assert all(name[len("CIN_Census_") :][:4] <= "2025" for name in earlier)
 
 
 def test_westvales_qa_spreadsheet_has_one_row_per_audit_and_one_off_the_scale(tmp_path: Path) -> None:
