@@ -294,7 +294,7 @@ $cases_select        WHERE r.DIM_PERSON_ID = :case_ref
         ) latest ON latest.FACT_FORM_ID = f.FACT_FORM_ID
         JOIN FACT_FORM_ANSWERS a ON a.FACT_FORM_ID = f.FACT_FORM_ID
         WHERE latest.FORM_ANSWERED_DTTM >= :watermark
-          AND a.DIM_ASSESSMENT_TEMPLATE_ID_DESC NOT LIKE '$audit_template%'   -- the audits stream's
+          AND a.DIM_ASSESSMENT_TEMPLATE_ID_DESC NOT LIKE 'Case Audit%'   -- the audits stream's
         ORDER BY latest.FORM_ANSWERED_DTTM, f.FACT_FORM_ID, a.ANSWER_NO
       cursor_field: FORM_ANSWERED_DTTM
       initial_watermark: "2020-01-01"
@@ -306,7 +306,7 @@ $cases_select        WHERE r.DIM_PERSON_ID = :case_ref
                a.DIM_ASSESSMENT_TEMPLATE_ID_DESC
         FROM FACT_FORMS f JOIN FACT_FORM_ANSWERS a ON a.FACT_FORM_ID = f.FACT_FORM_ID
         WHERE f.DIM_PERSON_ID = :case_ref
-          AND a.DIM_ASSESSMENT_TEMPLATE_ID_DESC NOT LIKE '$audit_template%'
+          AND a.DIM_ASSESSMENT_TEMPLATE_ID_DESC NOT LIKE 'Case Audit%'
         ORDER BY f.FACT_FORM_ID, a.ANSWER_NO
 $measure_streams
 identifiers: {case_ref: keep, worker: pseudonymise, key_file: "$key_file"}
@@ -368,7 +368,6 @@ def authority_yaml(database: Path, key_file: Path, as_of: date) -> str:
         key_file=key_file,
         closed_since=(as_of - timedelta(days=365)).isoformat(),
         cases_select=CASES_SELECT,
-        audit_template=liquidlogic_measures.AUDIT_TEMPLATE,
         measure_streams=liquidlogic_measures.STREAMS_YAML,
         measure_mapping=liquidlogic_measures.MAPPING_YAML,
     )

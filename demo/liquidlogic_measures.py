@@ -139,7 +139,7 @@ STREAMS_YAML = """\
             MAX(a.ANSWERED_DTTM) AS FORM_ANSWERED_DTTM
         FROM FACT_FORMS f
         JOIN FACT_FORM_ANSWERS a ON a.FACT_FORM_ID = f.FACT_FORM_ID
-        WHERE a.DIM_ASSESSMENT_TEMPLATE_ID_DESC LIKE '$template%'
+        WHERE a.DIM_ASSESSMENT_TEMPLATE_ID_DESC LIKE 'Case Audit%'
         GROUP BY f.FACT_FORM_ID, f.DIM_PERSON_ID
         HAVING MAX(a.ANSWERED_DTTM) >= :watermark
           AND MAX(CASE WHEN a.ANSWER_NO = 'FormEndDate' THEN 1 END) = 1
@@ -165,8 +165,9 @@ STREAMS_YAML = """\
                ce.CARE_START_DATE, ce.CARE_END_DATE, ce.CARE_REASON_END_CODE, NULL
         FROM FACT_CARE_EPISODES ce
         ORDER BY 2, 4
-""".replace("$template", AUDIT_TEMPLATE)
-"""Northmoor's audits and episodes streams, as the liquidlogic template reads them."""
+"""
+"""Northmoor's audits and episodes streams, as the liquidlogic template reads them (its audit forms'
+template names begin 'Case Audit', as AUDIT_TEMPLATE does)."""
 
 GRADE_MAP = (
     "{Outstanding: outstanding, Good: good, "

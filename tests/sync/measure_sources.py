@@ -3,10 +3,16 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 from typing import Any
+
+
+def on_sqlite(text: str) -> str:
+    """The ssd template's episodes query as its LA: note has it for a SQLite without CONCAT."""
+    return re.sub(r"CONCAT\('(\w+-)', ([\w.]+)\)", r"'\1' || \2", text)
 
 
 def stored(folder: Path, query: str) -> list[tuple[Any, ...]]:

@@ -17,19 +17,7 @@ import yaml
 from tests.conftest import run_cli
 from tests.connectors.scripted_http import Reply, ScriptedServer, SeenRequest
 from tests.connectors.test_cms_templates import build
-from tests.sync.measure_sources import (
-    AUDITS,
-    EPISODES,
-    REST_AUDITS,
-    REST_AUDITS_STORED,
-    REST_EPISODES,
-    REST_EPISODES_STORED,
-    SQL_AUDITS_STORED,
-    SQL_EPISODES_STORED,
-    SQL_MEASURE_TABLES,
-    sql_measure_rows,
-    stored,
-)
+from tests.sync import measure_sources as measures
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SSD_TYPES = {"nvarchar": "TEXT", "nchar": "TEXT", "datetime": "DATETIME", "int": "INTEGER", "float": "REAL"}
@@ -173,8 +161,8 @@ def test_sql_template_from_an_empty_machine_to_a_first_sync(tmp_path: Path) -> N
     ]
     build_database(
         tmp_path / "sofs" / "reporting.db",
-        ";".join([cases_ddl, FORM_TABLES, SQL_MEASURE_TABLES]),
-        {"sos_cases": cases, **form_rows(), **sql_measure_rows()},
+        ";".join([cases_ddl, FORM_TABLES, measures.SQL_MEASURE_TABLES]),
+        {"sos_cases": cases, **form_rows(), **measures.sql_measure_rows()},
     )
 
     board = first_sync(sofs)
@@ -183,8 +171,8 @@ def test_sql_template_from_an_empty_machine_to_a_first_sync(tmp_path: Path) -> N
     assert board["P1"]["danger_statement"] == "evidenced"
     assert board["P1"]["safety_goal"] == "evidenced"  # one form, two elements
     assert board["P2"]["safety_plan"] == "in_progress"
-    assert stored(tmp_path, AUDITS) == SQL_AUDITS_STORED
-    assert stored(tmp_path, EPISODES) == SQL_EPISODES_STORED
+    assert measures.stored(tmp_path, measures.AUDITS) == measures.SQL_AUDITS_STORED
+    assert measures.stored(tmp_path, measures.EPISODES) == measures.SQL_EPISODES_STORED
 
 
 def test_a_sqlite_source_left_with_the_templates_password_line_is_told_to_drop_it(tmp_path: Path) -> None:
@@ -209,7 +197,9 @@ def test_ssd_template_reads_the_case_skeleton_from_an_ssd_shaped_database(tmp_pa
     sofs = newcomer(
         tmp_path,
         "ssd",
-        lambda text: without_line(set_line(text, "url", '"sqlite:///../ssd.db"'), "password_env"),
+        lambda text: measures.on_sqlite(
+            without_line(set_line(text, "url", '"sqlite:///../ssd.db"'), "password_env")
+        ),
     )
 
     def referral(
@@ -376,8 +366,8 @@ def cms_api() -> Iterator[ScriptedServer]:
 
     server.handle("/api/v1/cases", paged(cases))
     server.handle("/api/v1/forms", paged(forms))
-    server.handle("/api/v1/case-audits", paged(REST_AUDITS))
-    server.handle("/api/v1/episodes", paged(REST_EPISODES))
+    server.handle("/api/v1/case-audits", paged(measures.REST_AUDITS))
+    server.handle("/api/v1/episodes", paged(measures.REST_EPISODES))
     try:
         yield server
     finally:
@@ -396,5 +386,5 @@ def test_rest_template_from_an_empty_machine_to_a_first_sync(
     assert (board["P1"]["danger_statement"], board["P1"]["safety_goal"]) == ("evidenced", "evidenced")
     assert board["P2"]["safety_plan"] == "in_progress"
     assert all(r.header("X-API-Key") == "the-api-key" for r in cms_api.requests)
-    assert stored(tmp_path, AUDITS) == REST_AUDITS_STORED
-    assert stored(tmp_path, EPISODES) == REST_EPISODES_STORED
+    assert measures.stored(tmp_path, measures.AUDITS) == measures.REST_AUDITS_STORED
+    assert measures.stored(tmp_path, measures.EPISODES) == measures.REST_EPISODES_STORED

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.sync.measure_sources import AUDITS, EPISODES, stored
+from tests.sync.measure_sources import AUDITS, EPISODES, on_sqlite, stored
 from tests.sync.test_onboarding import (
     FORM_TABLES,
     build_database,
@@ -93,7 +93,7 @@ def test_ssd_template_reads_every_episode_from_the_ssd_and_audits_from_case_audi
     sofs = newcomer(
         tmp_path,
         "ssd",
-        lambda text: without_line(set_line(text, "url", '"sqlite:///../ssd.db"'), "password_env"),
+        lambda text: on_sqlite(without_line(set_line(text, "url", '"sqlite:///../ssd.db"'), "password_env")),
     )
     build_database(tmp_path / "sofs" / "ssd.db", ssd_tables() + ";" + FORM_TABLES, ssd_rows())
 
