@@ -19,10 +19,11 @@ from pathlib import Path
 
 from demo import filedrop, liquidlogic, rest_records
 from demo.layout import REST_CLIENT_ID, DemoPaths
-from demo.population import build_caseload
+from demo.measures import Measures, build_measures
+from demo.population import Caseload, Profile, build_caseload
 from demo.server import SERVICE, DemoApi, bind
 
-FORMAT = 2
+FORMAT = 3
 """Bumped whenever the generated sources change shape, so older demo folders are rebuilt."""
 DEFAULT_PORT = 8765
 HOST = "127.0.0.1"
@@ -97,9 +98,14 @@ def prepare(paths: DemoPaths, cases: int, seed: int, today: date) -> tuple[Manif
 
 def build_sources(paths: DemoPaths, cases: int, seed: int, as_of: date) -> None:
     """The three sources, each from its own caseload; the same arguments give the same bytes."""
-    liquidlogic.build(paths.reporting_db, build_caseload(liquidlogic.PROFILE, cases, seed, as_of))
-    rest_records.build(paths.api_data, build_caseload(rest_records.PROFILE, cases, seed, as_of))
-    filedrop.build(paths.drop_folder, build_caseload(filedrop.PROFILE, cases, seed, as_of))
+
+    def sources(profile: Profile) -> tuple[Caseload, Measures]:
+        caseload = build_caseload(profile, cases, seed, as_of)
+        return caseload, build_measures(profile, caseload, seed)
+
+    liquidlogic.build(paths.reporting_db, *sources(liquidlogic.PROFILE))
+    rest_records.build(paths.api_data, *sources(rest_records.PROFILE))
+    filedrop.build(paths.drop_folder, *sources(filedrop.PROFILE))
 
 
 def _sources_present(paths: DemoPaths) -> bool:

@@ -15,8 +15,10 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from string import Template
-from xml.sax.saxutils import escape  # nosec B406  # escapes text it writes; parses nothing
 
+from demo.filedrop_audits import AUDITS_GLOB, GRADE_MAP, audits_csv
+from demo.filedrop_census import EARLIER_FOLDER, census_xml, earlier_returns
+from demo.measures import Measures
 from demo.population import Caseload, DemoCase, PracticeRecord, Profile
 
 PROFILE = Profile(
@@ -52,6 +54,8 @@ COLUMNS = (
     "LastModified",
 )
 CENSUS_GLOB = "cin/*.xml"
+HISTORY_GLOB = "cin/**/*.xml"
+"""Every census return, this year's and the earlier years' under cin/earlier/: the episodes stream."""
 FORMS_GLOB = "forms/*.csv"
 ARRIVED_BEFORE_S = 15 * 60
 """Drops are backdated this far, as if they arrived overnight: the connector waits for files that
@@ -62,107 +66,30 @@ def child_id(case: DemoCase) -> str:
     return f"WV{7_300_000 + case.number * 13:07d}"
 
 
-def build(folder: Path, caseload: Caseload) -> None:
-    """Write the census and the forms exports (the caller removed any earlier drop)."""
+def build(folder: Path, caseload: Caseload, measures: Measures) -> None:
+    """Write this year's census and earlier years', the forms exports and the QA spreadsheet (the caller
+    removed any earlier drop)."""
     stamp = caseload.as_of.strftime("%Y%m%d")
     census = folder / "cin" / f"CIN_Census_{stamp}.xml"
     forms = folder / "forms" / f"forms_export_{stamp}.csv"
     partial = folder / "forms" / f"forms_export_{stamp}_partial.csv"
-    _write(census, census_xml(caseload))
+    audits = folder / AUDITS_GLOB.replace("*", f"case_audits_{stamp}")
+    _write(census, census_xml(caseload, measures, child_id))
+    earlier = []
+    for year, text in earlier_returns(caseload, measures, child_id).items():
+        earlier.append(folder / "cin" / EARLIER_FOLDER / f"CIN_Census_{year}.xml")
+        _write(earlier[-1], text)
     _write(forms, forms_csv(caseload))
     _write(partial, _cut_short(forms_csv(caseload)))
+    _write(audits, audits_csv(caseload, measures, child_id))
     arrived = time.time() - ARRIVED_BEFORE_S
-    for path in (census, forms, partial):
+    for path in (census, *earlier, forms, partial, audits):
         os.utime(path, (arrived, arrived))
 
 
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8", newline="")
-
-
-def census_xml(caseload: Caseload) -> str:
-    """A CIN census return: header, then one Child with one CINdetails per case."""
-    lines = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        "<Message>",
-        "  <Header>",
-        "    <CollectionDetails><Collection>CIN</Collection>"
-        f"<Year>{caseload.as_of.year}</Year><ReferenceDate>{caseload.as_of.isoformat()}</ReferenceDate>"
-        "</CollectionDetails>",
-        "    <Source><SourceLevel>L</SourceLevel><LEA>990</LEA><SoftwareCode>Demo</SoftwareCode>"
-        "<Release>1</Release><SerialNo>001</SerialNo>"
-        f"<DateTime>{caseload.as_of.isoformat()}T02:00:00</DateTime></Source>",
-        "  </Header>",
-        "  <Children>",
-    ]
-    for case in caseload.cases:
-        lines.append(_child(child_id(case), case))
-    if caseload.cases:
-        # A child whose identifier was lost in the extract, and a closure before the referral.
-        lines.append(_child(None, caseload.cases[0]))
-        last = caseload.cases[-1]
-        inverted = DemoCase(
-            number=len(caseload.cases) + 1,
-            team=None,
-            worker=last.worker,
-            case_type="cin",
-            opened_on=caseload.as_of - timedelta(days=30),
-            closed_on=caseload.as_of - timedelta(days=45),
-            cp_plan_start=None,
-            updated_at=last.updated_at,
-        )
-        lines.append(_child(child_id(inverted), inverted))
-    lines += ["  </Children>", "</Message>", ""]
-    return "\n".join(lines)
-
-
-def _child(la_child_id: str | None, case: DemoCase) -> str:
-    def tag(name: str, value: object) -> str:
-        return "" if value is None else f"<{name}>{escape(str(value))}</{name}>"
-
-    referral = case.opened_on
-    details = [
-        tag("CINreferralDate", referral.isoformat()),
-        tag("ReferralSource", ("1A", "1B", "2A", "3A", "5A")[case.number % 5]),
-        tag("PrimaryNeedCode", ("N1", "N2", "N3", "N4")[case.number % 4]),
-        tag("CINclosureDate", case.closed_on.isoformat() if case.closed_on else None),
-        tag("ReasonForClosure", "RC1" if case.closed_on else None),
-        "<Assessments>"
-        + tag("AssessmentActualStartDate", (referral + timedelta(days=1)).isoformat())
-        + tag("AssessmentAuthorisationDate", (referral + timedelta(days=20)).isoformat())
-        + "<FactorsIdentifiedAtAssessment><AssessmentFactors>"
-        + ("1C", "2A", "3A", "4B")[case.number % 4]
-        + "</AssessmentFactors></FactorsIdentifiedAtAssessment></Assessments>",
-    ]
-    if case.cp_plan_start is not None:
-        details.append(
-            "<Section47>"
-            + tag("S47ActualStartDate", (referral + timedelta(days=2)).isoformat())
-            + tag("DateOfInitialCPC", case.cp_plan_start.isoformat())
-            + tag("ICPCnotRequired", "false")
-            + "</Section47>"
-        )
-        details.append(
-            "<ChildProtectionPlans>"
-            + tag("CPPstartDate", case.cp_plan_start.isoformat())
-            + tag("CPPendDate", case.closed_on.isoformat() if case.closed_on else None)
-            + tag("InitialCategoryOfAbuse", ("NEG", "EMO", "PHY")[case.number % 3])
-            + tag("LatestCategoryOfAbuse", ("NEG", "EMO", "PHY")[case.number % 3])
-            + tag("NumberOfPreviousCPP", case.number % 2)
-            + "</ChildProtectionPlans>"
-        )
-    else:
-        plan_start = tag("CINPlanStartDate", (referral + timedelta(days=25)).isoformat())
-        details.append(f"<CINPlanDates>{plan_start}</CINPlanDates>")
-    return (
-        "    <Child><ChildIdentifiers>"
-        + tag("LAchildID", la_child_id)
-        + tag("Sex", 1 + case.number % 2)
-        + "</ChildIdentifiers><CINdetails>"
-        + "".join(details)
-        + "</CINdetails></Child>"
-    )
 
 
 def _uk(day: date | None) -> str:
@@ -259,6 +186,18 @@ connector:
         type: csv
         required_columns: [FormRef, ChildID, FormName, Status, LastModified]
       case_field: ChildID
+    audits:
+      # The quality assurance team's spreadsheet, saved as CSV.
+      glob: "$audits_glob"
+      format:
+        type: csv
+        required_columns: [Audit ref, Child ID, Audit date, Overall grade]
+      case_field: Child ID
+    episodes:
+      # Every referral and CP plan of every census return, this year's and earlier years'.
+      glob: "$history_glob"
+      format: {type: cin_census, records: episodes}
+      case_field: LAchildID
 
 identifiers: {case_ref: keep, worker: drop}   # the census names no worker
 
@@ -303,6 +242,45 @@ mapping:
       evidenced_on: {first_of: [CompletedDate, StartedDate], date: "%d/%m/%Y"}
       scale_value: {path: ScalingScore, number: true}
       source_updated_at: {path: LastModified, datetime: "%d/%m/%Y %H:%M"}
+  audits:
+    source_id: {path: Audit ref}
+    fields:
+      case_ref: {path: Child ID}
+      audited_on: {path: Audit date, date: "%d/%m/%Y"}
+      grade: {path: Overall grade, map: $grade_map}
+      family_participation:
+        path: Family participation
+        map: {"Yes": took_part, Partly: partly, "No": did_not_take_part}
+      participants:
+        path: Attendees
+        split: ";"
+        map:
+          Social worker: practitioner
+          Team manager: team_manager
+          Parent: parent
+          Child: child
+          Network member: network_member
+          Practice lead: practice_lead
+      area.danger_statements: {path: Danger statements, map: $grade_map}
+      area.safety_goals: {path: Safety goals, map: $grade_map}
+      area.safety_planning: {path: Safety planning, map: $grade_map}
+  episodes:
+    source_id: {path: episode_id}
+    fields:
+      case_ref: {path: LAchildID}
+      kind: {path: episode_kind, map: {referral: referral, cp_plan: cp_plan}}
+      started_on: {path: start, date: iso}
+      ended_on: {path: end, date: iso}
+      end_reason: {path: end_reason}
+      previous_cp_plans: {path: NumberOfPreviousCPP, number: true}
+
+# The quality assurance team grades on three words; Good is the good line.
+audit_scale:
+  grades:
+    - {code: good, words: Good}
+    - {code: requires_improvement, words: Requires improvement}
+    - {code: inadequate, words: Inadequate}
+  good_line: good
 
 timeliness:
   mapping: {due: {days: 20, after: opened}, review_every_days: 90}
@@ -312,4 +290,11 @@ timeliness:
 
 
 def authority_yaml(folder: Path) -> str:
-    return AUTHORITY_YAML.substitute(folder=folder, census_glob=CENSUS_GLOB, forms_glob=FORMS_GLOB)
+    return AUTHORITY_YAML.substitute(
+        folder=folder,
+        census_glob=CENSUS_GLOB,
+        forms_glob=FORMS_GLOB,
+        audits_glob=AUDITS_GLOB,
+        history_glob=HISTORY_GLOB,
+        grade_map=GRADE_MAP,
+    )

@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from string import Template
 
+from demo import liquidlogic_measures
+from demo.measures import Measures
 from demo.population import Caseload, DemoCase, PracticeRecord, Profile, Team
 
 PROFILE = Profile(
@@ -51,11 +53,12 @@ CREATE TABLE DIM_WORKER (DIM_WORKER_ID INTEGER PRIMARY KEY, WORKER_ID_CODE TEXT 
     DIM_DEPARTMENT_ID INTEGER);
 CREATE TABLE DIM_PERSON (DIM_PERSON_ID INTEGER PRIMARY KEY);
 CREATE TABLE FACT_REFERRALS (FACT_REFERRAL_ID INTEGER PRIMARY KEY, DIM_PERSON_ID INTEGER NOT NULL,
-    DIM_DEPARTMENT_ID INTEGER, DIM_WORKER_ID INTEGER, REFRL_START_DTTM TEXT NOT NULL, REFRL_END_DTTM TEXT);
+    DIM_DEPARTMENT_ID INTEGER, DIM_WORKER_ID INTEGER, REFRL_START_DTTM TEXT NOT NULL, REFRL_END_DTTM TEXT,
+    DIM_LOOKUP_REFRL_ENDRSN_ID_CODE TEXT);
 CREATE TABLE FACT_CP_PLAN (FACT_CP_PLAN_ID INTEGER PRIMARY KEY, FACT_REFERRAL_ID INTEGER NOT NULL,
     DIM_PERSON_ID INTEGER NOT NULL, START_DTTM TEXT NOT NULL, END_DTTM TEXT);
 CREATE TABLE FACT_CARE_EPISODES (FACT_CARE_EPISODES_ID INTEGER PRIMARY KEY, DIM_PERSON_ID INTEGER NOT NULL,
-    CARE_START_DATE TEXT NOT NULL, CARE_END_DATE TEXT);
+    CARE_START_DATE TEXT NOT NULL, CARE_END_DATE TEXT, CARE_REASON_END_CODE TEXT);
 CREATE TABLE FACT_FORMS (FACT_FORM_ID INTEGER PRIMARY KEY, DIM_PERSON_ID INTEGER,
     DIM_LOOKUP_FORM_TYPE_ID_CODE TEXT, SUBSTATUS TEXT);
 CREATE TABLE FACT_FORM_ANSWERS (FACT_FORM_ANSWER_ID INTEGER PRIMARY KEY, FACT_FORM_ID INTEGER NOT NULL,
@@ -68,7 +71,7 @@ def person_id(case: DemoCase) -> int:
     return 2_104_000 + case.number * 7
 
 
-def build(path: Path, caseload: Caseload) -> None:
+def build(path: Path, caseload: Caseload, measures: Measures) -> None:
     """Write the reporting database from scratch (the caller removed any earlier one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(path) as db:
@@ -76,6 +79,7 @@ def build(path: Path, caseload: Caseload) -> None:
         _skeleton(db, caseload)
         _forms(db, caseload)
         _flaws(db, caseload)
+        liquidlogic_measures.write(db, caseload, measures, person_id)
     db.close()
 
 
@@ -107,11 +111,11 @@ def _skeleton(db: sqlite3.Connection, caseload: Caseload) -> None:
             # An earlier, long closed referral: the query must pick the latest one.
             earlier = case.opened_on - timedelta(days=400)
             db.execute(
-                "INSERT INTO FACT_REFERRALS VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO FACT_REFERRALS VALUES (?, ?, ?, ?, ?, ?, NULL)",
                 (referral - 1, person, None, None, _dttm(earlier), _dttm(earlier + timedelta(days=60))),
             )
         db.execute(
-            "INSERT INTO FACT_REFERRALS VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO FACT_REFERRALS VALUES (?, ?, ?, ?, ?, ?, NULL)",
             (
                 referral,
                 person,
@@ -128,7 +132,7 @@ def _skeleton(db: sqlite3.Connection, caseload: Caseload) -> None:
             )
         if case.case_type == "looked_after":
             db.execute(
-                "INSERT INTO FACT_CARE_EPISODES VALUES (?, ?, ?, ?)",
+                "INSERT INTO FACT_CARE_EPISODES VALUES (?, ?, ?, ?, NULL)",
                 (60_000 + case.number, person, case.opened_on.isoformat(), _date(case.closed_on)),
             )
 
@@ -198,7 +202,7 @@ def _flaws(db: sqlite3.Connection, caseload: Caseload) -> None:
     # A referral closed before it opened.
     db.execute("INSERT INTO DIM_PERSON VALUES (?)", (2_099_999,))
     db.execute(
-        "INSERT INTO FACT_REFERRALS VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO FACT_REFERRALS VALUES (?, ?, ?, ?, ?, ?, NULL)",
         (
             89_999,
             2_099_999,
@@ -290,6 +294,7 @@ $cases_select        WHERE r.DIM_PERSON_ID = :case_ref
         ) latest ON latest.FACT_FORM_ID = f.FACT_FORM_ID
         JOIN FACT_FORM_ANSWERS a ON a.FACT_FORM_ID = f.FACT_FORM_ID
         WHERE latest.FORM_ANSWERED_DTTM >= :watermark
+          AND a.DIM_ASSESSMENT_TEMPLATE_ID_DESC NOT LIKE 'Case Audit%'   -- the audits stream's
         ORDER BY latest.FORM_ANSWERED_DTTM, f.FACT_FORM_ID, a.ANSWER_NO
       cursor_field: FORM_ANSWERED_DTTM
       initial_watermark: "2020-01-01"
@@ -301,8 +306,9 @@ $cases_select        WHERE r.DIM_PERSON_ID = :case_ref
                a.DIM_ASSESSMENT_TEMPLATE_ID_DESC
         FROM FACT_FORMS f JOIN FACT_FORM_ANSWERS a ON a.FACT_FORM_ID = f.FACT_FORM_ID
         WHERE f.DIM_PERSON_ID = :case_ref
+          AND a.DIM_ASSESSMENT_TEMPLATE_ID_DESC NOT LIKE 'Case Audit%'
         ORDER BY f.FACT_FORM_ID, a.ANSWER_NO
-
+$measure_streams
 identifiers: {case_ref: keep, worker: pseudonymise, key_file: "$key_file"}
 
 mapping:
@@ -347,7 +353,7 @@ mapping:
       scale_value: {path: answers.SAFETY_SCALE, number: true}
       source_updated_at: {path: FORM_ANSWERED_DTTM, datetime: iso}
     system_fields: [FACT_FORM_ANSWER_ID]
-
+$measure_mapping
 timeliness:
   mapping: {due: {days: 10, working: true, after: opened}, review_every_days: 90}
   danger_statement: {due: {days: 15, working: true, after: opened}, review_every_days: 120}
@@ -362,4 +368,6 @@ def authority_yaml(database: Path, key_file: Path, as_of: date) -> str:
         key_file=key_file,
         closed_since=(as_of - timedelta(days=365)).isoformat(),
         cases_select=CASES_SELECT,
+        measure_streams=liquidlogic_measures.STREAMS_YAML,
+        measure_mapping=liquidlogic_measures.MAPPING_YAML,
     )

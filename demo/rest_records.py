@@ -14,6 +14,8 @@ from string import Template
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from demo import rest_measures
+from demo.measures import Measures
 from demo.population import Caseload, DemoCase, PracticeRecord, Profile, Team
 
 PROFILE = Profile(
@@ -102,13 +104,19 @@ def step_record(record: PracticeRecord) -> dict[str, Any]:
     }
 
 
-def build(folder: Path, caseload: Caseload) -> None:
+def build(folder: Path, caseload: Caseload, measures: Measures) -> None:
     """Write the API's records as JSON files, in the order the API serves them (by change time)."""
     cases = [case_record(c) for c in caseload.cases]
     steps = [step_record(r) for r in caseload.records]
     _flaws(cases, steps, caseload)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, records, key in ((CASES_FILE, cases, "person_id"), (STEPS_FILE, steps, "step_id")):
+    measured = rest_measures.collections(measures, caseload, person_ref)
+    for name, records, key in (
+        (CASES_FILE, cases, "person_id"),
+        (STEPS_FILE, steps, "step_id"),
+        (rest_measures.EPISODES_FILE, measured[rest_measures.EPISODES_FILE], "episode_id"),
+        (rest_measures.AUDITS_FILE, measured[rest_measures.AUDITS_FILE], "audit_id"),
+    ):
         ordered = sorted(records, key=lambda r: (r.get("updated_at") or "", str(r[key])))
         (folder / name).write_text(json.dumps(ordered, indent=1) + "\n", encoding="utf-8")
 
@@ -170,6 +178,8 @@ def load(folder: Path) -> dict[str, list[dict[str, Any]]]:
     return {
         "/api/v1/cases": json.loads((folder / CASES_FILE).read_text(encoding="utf-8")),
         "/api/v1/workflow-steps": json.loads((folder / STEPS_FILE).read_text(encoding="utf-8")),
+        "/api/v1/episodes": json.loads((folder / rest_measures.EPISODES_FILE).read_text(encoding="utf-8")),
+        "/api/v1/case-audits": json.loads((folder / rest_measures.AUDITS_FILE).read_text(encoding="utf-8")),
     }
 
 
@@ -204,6 +214,20 @@ connector:
       case_filter: {param: person_id}
     evidence:
       path: /api/v1/workflow-steps
+      records_path: data
+      pagination: {type: next_link, next_link_path: links.next}
+      params: {page_size: 50}
+      incremental: {cursor_field: updated_at, param: updated_since, lookback: {minutes: 30}}
+      case_filter: {param: person_id}
+    audits:
+      path: /api/v1/case-audits
+      records_path: data
+      pagination: {type: next_link, next_link_path: links.next}
+      params: {page_size: 50}
+      incremental: {cursor_field: updated_at, param: updated_since, lookback: {minutes: 30}}
+      case_filter: {param: person_id}
+    episodes:
+      path: /api/v1/episodes
       records_path: data
       pagination: {type: next_link, next_link_path: links.next}
       params: {page_size: 50}
@@ -251,6 +275,41 @@ mapping:
       evidenced_on: {first_of: [completed_on, started_on], date: iso}
       scale_value: {path: answers.scale, number: true}
       source_updated_at: {path: updated_at, datetime: iso}
+  audits:
+    source_id: {path: audit_id}
+    fields:
+      case_ref: {path: person_id}
+      audited_on: {path: audit_date, date: iso}
+      grade: {path: overall_score}
+      family_participation:
+        path: family_involvement
+        map: {FULL: took_part, PARTIAL: partly, NONE: did_not_take_part}
+      participants:
+        path: attendees
+        map:
+          SOCIAL_WORKER: practitioner
+          TEAM_MANAGER: team_manager
+          PARENT: parent
+          CHILD: child
+          NETWORK_MEMBER: network_member
+          PRACTICE_LEAD: practice_lead
+      area.danger_statements: {path: area_scores.danger_statements}
+      area.safety_goals: {path: area_scores.safety_goals}
+      area.safety_planning: {path: area_scores.safety_planning}
+      source_updated_at: {path: updated_at, datetime: iso}
+  episodes:
+    source_id: {path: episode_id}
+    fields:
+      case_ref: {path: person_id}
+      kind: {path: type, map: {REFERRAL: referral, CP_PLAN: cp_plan, CARE: looked_after}}
+      started_on: {path: start_date, date: iso}
+      ended_on: {path: end_date, date: iso}
+      end_reason: {path: end_reason}
+      previous_cp_plans: {path: previous_cp_plans, number: true}
+      source_updated_at: {path: updated_at, datetime: iso}
+
+# Audits are scored 0 to 10 overall and per practice area; 7 and above meets the good line.
+audit_scale: {numeric: {lowest: 0, highest: 10}, good_line: 7}
 
 timeliness:
   mapping: {due: {days: 15, working: true, after: opened}, review_every_days: 120}

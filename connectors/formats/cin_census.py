@@ -1,4 +1,5 @@
-"""Children in Need census XML: one flat record per child, from its latest CINdetails episode.
+"""Children in Need census XML: one flat record per child, from its latest CINdetails episode; or,
+with `records: episodes`, one per referral (CINdetails) and one per child protection plan.
 
 Read as a stream (iterparse from defusedxml: no DTDs, no entity expansion), so a large return never
 sits in memory as a tree. Both the `GenderCurrent` (to 2023) and the `Sex` (2024 on) eras read the
@@ -18,7 +19,13 @@ from defusedxml.ElementTree import iterparse
 
 from connectors.base import Record, Rejected
 from connectors.formats.base import BadFile, FileFormat, Parsed, wrong_root
-from connectors.formats.episodes import LatestEpisodes, latest_episodes
+from connectors.formats.episodes import (
+    RECORDS_FIELD,
+    LatestEpisodes,
+    RecordsOption,
+    dated_history,
+    latest_episodes,
+)
 
 # Child identifiers passed on, by source tag and the name they are given.
 KEPT_IDENTIFIERS = {
@@ -45,6 +52,7 @@ HEADER_KEPT = {"LEA", "ReferenceDate"}
 
 class CinCensusFormat(FileFormat):
     type: Literal["cin_census"]
+    records: RecordsOption = RECORDS_FIELD
 
     def parse(self, members: list[Path]) -> Parsed:
         path = members[0]
@@ -66,7 +74,8 @@ class CinCensusFormat(FileFormat):
                 if tag in HEADER_KEPT and "Header" in parents:
                     header[tag] = _text(element)
                 elif tag == "Child" and parents[-1:] == ["Children"]:
-                    latest = _child_record(element, header)
+                    read = _child_episodes if self.records == "episodes" else _child_record
+                    latest = read(element, header)
                     records.extend(latest.records)
                     rejected.extend(latest.rejected)
                     superseded += latest.superseded
@@ -106,6 +115,44 @@ def _child_record(child: Element, header: dict[str, str | None]) -> LatestEpisod
         record["episode_id"] = f"{la_child_id}|{record.get('CINreferralDate') or number}"
         records.append(record)
     return latest_episodes(records, child="LAchildID", start="CINreferralDate", end="CINclosureDate")
+
+
+def _child_episodes(child: Element, header: dict[str, str | None]) -> LatestEpisodes:
+    """The child's referrals and CP plans as history: each its own record with its dates and codes,
+    and nothing else of the child but LAchildID and the return's LEA."""
+    identifiers = {_local(e.tag): _text(e) for e in _within(child, "ChildIdentifiers")}
+    la_child_id = identifiers.get("LAchildID")
+    if not la_child_id:
+        return LatestEpisodes(rejected=[Rejected("a Child without LAchildID")])
+    referrals = [_episode(e) for e in child if _local(e.tag) == "CINdetails"]
+    if not referrals:
+        return LatestEpisodes(rejected=[Rejected("a Child without CINdetails", source_id=la_child_id)])
+    person = {"LAchildID": la_child_id, "LEA": header.get("LEA")}
+    episodes: list[tuple[str, Record]] = []
+    for number, referral in enumerate(referrals, start=1):
+        referred = referral.get("CINreferralDate")
+        episodes.append(("CINreferralDate", {
+            **person,
+            "episode_kind": "referral",
+            "episode_id": f"{la_child_id}|ref|{referred or number}",
+            "start": referred,
+            "end": referral.get("CINclosureDate"),
+            "end_reason": referral.get("ReasonForClosure"),
+            "NumberOfPreviousCPP": None,
+        }))  # fmt: skip
+        plans = [p for p in referral["ChildProtectionPlans"] if isinstance(p, dict)]
+        for plan_number, plan in enumerate(plans, start=1):
+            started = plan.get("CPPstartDate")
+            episodes.append(("CPPstartDate", {
+                **person,
+                "episode_kind": "cp_plan",
+                "episode_id": f"{la_child_id}|cpp|{started or f'{number}.{plan_number}'}",
+                "start": started,
+                "end": plan.get("CPPendDate"),
+                "end_reason": None,
+                "NumberOfPreviousCPP": plan.get("NumberOfPreviousCPP"),
+            }))  # fmt: skip
+    return dated_history(episodes)
 
 
 def _episode(details: Element) -> Record:

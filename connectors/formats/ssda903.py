@@ -3,7 +3,8 @@
 One record per child, from its latest episode (see `episodes`), joined with the child's header row
 and carrying the child's reviews; a child listed twice in the header is passed on twice, for the
 run's duplicate rule. Dates of birth, UPNs, postcodes and the mother fields are dropped
-here, so the store can never see them.
+here, so the store can never see them. With `records: episodes`, one record per episodes row
+instead: its dates, the reason it started (RNE), the legal status (LS) and the reason it ended (REC).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Literal
 from connectors.base import Record, Rejected
 from connectors.formats.base import BadFile, FileFormat, Parsed
 from connectors.formats.delimited import read_table
-from connectors.formats.episodes import latest_episodes
+from connectors.formats.episodes import RECORDS_FIELD, RecordsOption, dated_history, latest_episodes
 from mapping.outcomes import canonical_hash
 
 HEADER_NEVER_KEPT = frozenset({"DOB", "UPN", "MOTHER", "MC_DOB"})
@@ -55,6 +56,31 @@ def episode_records(
     return Parsed(records, rejected + latest.rejected, latest.superseded)
 
 
+def looked_after_history(episodes: Iterable[Mapping[str, Any]]) -> Parsed:
+    """Every episode of every child as history, in the return's order: the same whichever form the
+    return came in. A row listed twice is passed on twice, for the run's duplicate rule."""
+    rejected: list[Rejected] = []
+    history: list[tuple[str, Record]] = []
+    for row in episodes:
+        child, start = row.get("CHILD"), row.get("DECOM")
+        if not child or not start:
+            episode = {k: v for k, v in row.items() if k not in EPISODE_NEVER_KEPT}
+            rejected.append(Rejected("an episode without CHILD or DECOM", raw_hash=canonical_hash(episode)))
+            continue
+        history.append(("DECOM", {
+            "CHILD": child,
+            "episode_kind": "looked_after",
+            "episode_id": f"{child}|{start}",
+            "start": start,
+            "end": row.get("DEC"),
+            "end_reason": row.get("REC"),
+            "RNE": row.get("RNE"),
+            "LS": row.get("LS"),
+        }))  # fmt: skip
+    dated = dated_history(history)
+    return Parsed(dated.records, rejected + dated.rejected)
+
+
 def is_xml(path: Path) -> bool:
     """Whether the file opens as XML (after any byte-order mark and blank space): not an episodes CSV."""
     try:
@@ -72,6 +98,7 @@ class Ssda903Format(FileFormat):
     header_file: str = "header.csv"
     reviews_file: str | None = "reviews.csv"
     encoding: str = "utf-8-sig"
+    records: RecordsOption = RECORDS_FIELD
 
     def is_drop(self, path: Path) -> bool:
         return path.name not in {self.header_file, self.reviews_file}
@@ -93,6 +120,10 @@ class Ssda903Format(FileFormat):
         by_name = {p.name: p for p in others}
         if self.header_file not in by_name:
             raise BadFile(f"{self.header_file} is missing beside {episodes_path.name}")
+        if self.records == "episodes":
+            return looked_after_history(
+                read_table(episodes_path, encoding=self.encoding, required=("CHILD", "DECOM"))
+            )
         header = self._children(by_name[self.header_file])
         reviews = self._reviews(by_name.get(self.reviews_file or ""))
         episodes = read_table(episodes_path, encoding=self.encoding, required=("CHILD", "DECOM"))

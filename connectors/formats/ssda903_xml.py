@@ -5,7 +5,8 @@ XML's names become the CSVs' (`CHILDID` is `CHILD`, `PL` is `PLACE`), a child's 
 its reviews, and only the header fields the CSV header carries are kept, less those never kept
 there (dates of birth, UPNs, the mother fields). Each `CHILD` is one listing with its own episodes:
 a child listed twice gives two records, for the run's duplicate rule to resolve and count, never a
-refused file. Parsed with defusedxml: no DTDs, no entities.
+refused file. With `records: episodes`, one record per `EPISODE` as the CSV drop gives them
+(`ssda903.looked_after_history`). Parsed with defusedxml: no DTDs, no entities.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from defusedxml.ElementTree import parse
 
 from connectors.base import Record
 from connectors.formats.base import BadFile, FileFormat, Parsed, wrong_root
-from connectors.formats.ssda903 import REVIEW_NEVER_KEPT, episode_records, is_xml
+from connectors.formats.episodes import RECORDS_FIELD, RecordsOption
+from connectors.formats.ssda903 import REVIEW_NEVER_KEPT, episode_records, is_xml, looked_after_history
 
 ROOT = "EXPSSDA903"
 RENAMED = {"CHILDID": "CHILD", "PL": "PLACE"}
@@ -34,6 +36,7 @@ class Ssda903XmlFormat(FileFormat):
     """One XML file is one drop."""
 
     type: Literal["ssda903_xml"]
+    records: RecordsOption = RECORDS_FIELD
 
     def parse(self, members: list[Path]) -> Parsed:
         path = members[0]
@@ -67,6 +70,9 @@ class Ssda903XmlFormat(FileFormat):
                 for review in header.iter("AREVIEW")
             ]
             episodes = [{"CHILD": child, **_fields(e)} for e in child_element.iter("EPISODE")]
+            if self.records == "episodes":
+                listings.append(looked_after_history(episodes))
+                continue
             # Each CHILD is read as its own listing: a child listed twice is two records, as it is.
             listings.append(episode_records({child: [listed]}, episodes, {child: reviews}))
         return Parsed(

@@ -17,7 +17,10 @@ from connectors.sql_config import SqlConfig
 from tests.connectors.conftest import FakeSecrets
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "config" / "templates"
-TOP_LEVEL_KEYS = {"code", "name", "enabled", "schedule", "connector", "identifiers", "mapping", "timeliness"}
+TOP_LEVEL_KEYS = {
+    "code", "name", "enabled", "schedule", "connector", "identifiers", "audit_scale", "mapping", "timeliness",
+}  # fmt: skip
+MEASURE_STREAMS = ("audits", "episodes")
 
 
 def build(url: str, ddl: str, rows: dict[str, list[dict[str, Any]]]) -> None:
@@ -49,22 +52,25 @@ def liquidlogic_database(url: str) -> None:
     build_tables(
         url,
         table("FACT_REFERRALS", "FACT_REFERRAL_ID INTEGER, DIM_PERSON_ID INTEGER, REFRL_START_DTTM DATETIME, "
-              "REFRL_END_DTTM DATETIME, DIM_DEPARTMENT_ID INTEGER, DIM_WORKER_ID_DESC TEXT", [
-            (1, 1001, "2026-01-05 09:00:00", None, 11, "Alice Example"),
-            (2, 1002, "2025-11-01 09:00:00", None, 11, "Alice Example"),
-            (3, 1003, "2025-06-01 09:00:00", None, 77, "Bob Example"),
-            (4, 1004, "2020-01-01 09:00:00", "2020-06-01 00:00:00", 11, "Bob Example"),
-            (5, 1005, "2024-01-01 09:00:00", "2025-01-01 00:00:00", 11, "Bob Example"),
-            (6, 1005, "2026-02-01 09:00:00", None, -1, "Bob Example"),
-            (7, 1006, "2025-03-01 09:00:00", None, 11, "Carol Example"),
+              "REFRL_END_DTTM DATETIME, DIM_DEPARTMENT_ID INTEGER, DIM_WORKER_ID_DESC TEXT, "
+              "DIM_LOOKUP_REFRL_ENDRSN_ID_CODE TEXT", [
+            (1, 1001, "2026-01-05 09:00:00", None, 11, "Alice Example", None),
+            (2, 1002, "2025-11-01 09:00:00", None, 11, "Alice Example", None),
+            (3, 1003, "2025-06-01 09:00:00", None, 77, "Bob Example", None),
+            (4, 1004, "2020-01-01 09:00:00", "2020-06-01 00:00:00", 11, "Bob Example", "RC8"),
+            (5, 1005, "2024-01-01 09:00:00", "2025-01-01 00:00:00", 11, "Bob Example", "RC7"),
+            (6, 1005, "2026-02-01 09:00:00", None, -1, "Bob Example", None),
+            (7, 1006, "2025-03-01 09:00:00", None, 11, "Carol Example", None),
         ]),
         table("FACT_CP_PLAN", "FACT_CP_PLAN_ID INTEGER, FACT_REFERRAL_ID INTEGER, DIM_PERSON_ID INTEGER, "
               "START_DTTM DATETIME, END_DTTM DATETIME", [
             (1, 2, 1002, "2025-12-01 00:00:00", None),
             (2, 7, 1006, "2025-04-01 00:00:00", "2025-10-01 00:00:00"),  # ended: 1006 stays in need
+            (3, 5, 1005, "2024-02-01 00:00:00", "2024-12-01 00:00:00"),
         ]),
         table("FACT_CARE_EPISODES", "FACT_CARE_EPISODES_ID INTEGER, DIM_PERSON_ID INTEGER, "
-              "CARE_START_DATE DATETIME, CARE_END_DATE DATETIME", [(1, 1003, "2025-07-01 00:00:00", None)]),
+              "CARE_START_DATE DATETIME, CARE_END_DATE DATETIME, CARE_REASON_END_CODE TEXT",
+              [(1, 1003, "2025-07-01 00:00:00", None, None)]),
         table("FACT_INVOLVEMENTS", "FACT_INVOLVEMENTS_ID INTEGER, FACT_REFERRAL_ID INTEGER, "
               "DIM_PERSON_ID INTEGER, DIM_WORKER_ID INTEGER, DIM_DEPARTMENT_ID INTEGER, "
               "DIM_LOOKUP_INVOLVEMENT_TYPE_DESC TEXT, "
@@ -80,6 +86,8 @@ def liquidlogic_database(url: str) -> None:
               "DIM_LOOKUP_FORM_TYPE_ID_CODE TEXT", [
             (501, 1001, "1801"),
             (502, 1002, "1802"),
+            (601, 1002, "1901"),
+            (602, 1001, "1901"),
         ]),
         table("FACT_FORM_ANSWERS", "FACT_FORM_ANSWER_ID INTEGER, FACT_FORM_ID INTEGER, ANSWER_NO TEXT, "
               "ANSWER TEXT, ANSWERED_DTTM DATETIME, DIM_ASSESSMENT_TEMPLATE_ID_DESC TEXT", [
@@ -87,8 +95,21 @@ def liquidlogic_database(url: str) -> None:
             (2, 501, "FormEndDate", "06/01/2026", "2026-01-06 10:05:00", "Danger Statement"),
             (3, 502, "PLAN", "...", "2026-01-07 11:00:00", "Family Safety Plan"),
             (4, 502, "SAFETY_SCALE", "6", "2026-01-07 11:01:00", "Family Safety Plan"),
+            *LIQUIDLOGIC_AUDIT_ANSWERS,
         ]),
     )  # fmt: skip
+
+
+LIQUIDLOGIC_AUDIT_ANSWERS = [
+    (11, 601, "AUDIT_DATE", "2026-01-20", "2026-01-20 15:00:00", "Case Audit - Collaborative"),
+    (12, 601, "OVERALL_GRADE", "Good", "2026-01-20 15:00:00", "Case Audit - Collaborative"),
+    (13, 601, "FAMILY_PARTICIPATION", "Partly", "2026-01-20 15:00:00", "Case Audit - Collaborative"),
+    (14, 601, "ATTENDEES", "Social worker; Parent", "2026-01-20 15:00:00", "Case Audit - Collaborative"),
+    (15, 601, "GRADE_DANGER", "Requires improvement", "2026-01-20 15:00:00", "Case Audit - Collaborative"),
+    (16, 601, "AUDITOR_NOTES", "narrative", "2026-01-20 15:00:00", "Case Audit - Collaborative"),
+    (17, 601, "FormEndDate", "20/01/2026", "2026-01-20 15:01:00", "Case Audit - Collaborative"),
+    (18, 602, "AUDIT_DATE", "2026-01-21", "2026-01-21 10:00:00", "Case Audit - Collaborative"),  # unfinished
+]
 
 
 # Mosaic data mart, by the names D2I's populate_ssd_data_warehouse.sql reads.
@@ -96,10 +117,10 @@ def mosaic_database(url: str) -> None:
     build_tables(
         url,
         table("dm_cin_referrals", "REFERRAL_ID INTEGER, PERSON_ID INTEGER, REFERRAL_DATE DATETIME, "
-              "CLOSURE_DATE DATETIME", [
-            (1, 3001, "2025-10-01 00:00:00", None),
-            (2, 3002, "2025-05-01 00:00:00", None),
-            (3, 3003, "2025-02-01 00:00:00", None),
+              "CLOSURE_DATE DATETIME, CLOSURE_REASON TEXT", [
+            (1, 3001, "2025-10-01 00:00:00", None, None),
+            (2, 3002, "2025-05-01 00:00:00", None, None),
+            (3, 3003, "2025-02-01 00:00:00", None, None),
         ]),
         table("dm_registrations", "REGISTRATION_ID INTEGER, PERSON_ID INTEGER, "
               "REGISTRATION_START_DATE DATETIME, DEREGISTRATION_DATE DATETIME, "
@@ -131,6 +152,8 @@ def mosaic_database(url: str) -> None:
             (9002, 3001, 1202, "STARTED", "2026-01-07 09:00:00", None, "2026-01-07 09:00:00"),
             (9003, 3003, 1201, "COMPLETED", "2026-01-08 09:00:00", "2026-01-09 09:00:00",
              "2026-01-08 09:00:00"),
+            (9100, 3002, 1290, "COMPLETED", "2026-01-20 09:00:00", "2026-01-20 16:00:00",
+             "2026-01-20 09:00:00"),  # a case audit step
         ]),
         table("DM_CACHED_FORM_ANSWERS", "FORM_ANSWER_ROW_ID INTEGER, FORM_ID INTEGER, "
               "WORKFLOW_STEP_ID INTEGER, SUBJECT_PERSON_ID INTEGER, QUESTION_USER_CODE TEXT, "
@@ -139,6 +162,11 @@ def mosaic_database(url: str) -> None:
             (2, 70, 9001, 3002, "WORRY", "text", None),
             (3, 70, 9001, 0, "SAFETY_SCALE", "4", None),
             (4, 71, 9002, 3001, "PLAN", "text", None),
+            (5, 80, 9100, 3002, "AUDIT_DATE", None, "2026-01-20 00:00:00"),
+            (6, 80, 9100, 3002, "OVERALL_GRADE", "Good", None),
+            (7, 80, 9100, 3002, "ATTENDEES", "Social worker; Team manager", None),
+            (8, 80, 9100, 3002, "FAMILY_PARTICIPATION", "Yes", None),
+            (9, 80, 9100, 3002, "GRADE_DANGER", "Good", None),
         ]),  # step 9003 has no answer rows
     )  # fmt: skip
 
@@ -146,18 +174,22 @@ def mosaic_database(url: str) -> None:
 # Eclipse reporting views, by the names D2I's eclipse tsql files read.
 def eclipse_database(url: str) -> None:
     guid = "6f1c2b1e-0000-0000-0000-000000000001"
+    audit = "00000000-0000-0000-0000-00000000a0d1"
     build_tables(
         url,
         table("CLASSIFICATIONPERSONVIEW", "CLASSIFICATIONASSIGNMENTID INTEGER, PERSONID INTEGER, "
-              "CLASSIFICATIONPATHID INTEGER, STATUS TEXT, STARTDATE DATETIME, ENDDATE DATETIME", [
-            (1, 201, 4, "ACTIVE", "2025-09-01 00:00:00", None),
-            (2, 202, 4, "ACTIVE", "2025-05-01 00:00:00", None),
-            (3, 202, 51, "ACTIVE", "2025-06-01 00:00:00", None),
-            (4, 203, 51, "DELETED", "2025-06-01 00:00:00", None),
-            (5, 203, 4, "ACTIVE", "2025-04-01 00:00:00", None),
+              "CLASSIFICATIONPATHID INTEGER, STATUS TEXT, STARTDATE DATETIME, ENDDATE DATETIME, "
+              "ENDREASON TEXT", [
+            (1, 201, 4, "ACTIVE", "2025-09-01 00:00:00", None, None),
+            (2, 202, 4, "ACTIVE", "2025-05-01 00:00:00", None, None),
+            (3, 202, 51, "ACTIVE", "2025-06-01 00:00:00", None, None),
+            (4, 203, 51, "DELETED", "2025-06-01 00:00:00", None, None),
+            (5, 203, 4, "ACTIVE", "2025-04-01 00:00:00", None, None),
+            (6, 203, 4, "ACTIVE", "2023-01-01 00:00:00", "2023-06-01 00:00:00",
+             "Case closed after assessment, no further action"),
         ]),
         table("CLAEPISODEOFCAREVIEW", "EPISODEOFCAREID INTEGER, PERSONID INTEGER, EOCSTARTDATE DATETIME, "
-              "EOCENDDATE DATETIME", [(1, 203, "2025-08-01 00:00:00", None)]),
+              "EOCENDDATE DATETIME, EOCENDREASONCODE TEXT", [(1, 203, "2025-08-01 00:00:00", None, None)]),
         table("RELATIONSHIPPROFESSIONALVIEW", "PERSONRELATIONSHIPRECORDID INTEGER, PERSONID INTEGER, "
               "PROFESSIONALRELATIONSHIPPERSONID INTEGER, RELATIONSHIPCLASSCODE TEXT, STARTDATE DATETIME, "
               "CLOSEDATE DATETIME", [
@@ -175,9 +207,19 @@ def eclipse_database(url: str) -> None:
             ("I-1", guid, "Danger Statement", "COMPLETE", "SAFETY_SCALE", "3", None, 201,
              "2026-01-06 10:00:00"),
             ("I-2", guid, "Danger Statement", "COMPLETE", "WORRY", "text", None, 202, "2026-01-08 12:00:00"),
+            *(("A-1", audit, "Case Audit", "COMPLETE", control, value, on, 202, "2026-01-20 16:00:00")
+              for control, value, on in ECLIPSE_AUDIT_ANSWERS),
         ]),
     )  # fmt: skip
 
+
+ECLIPSE_AUDIT_ANSWERS = [
+    ("auditDate", None, "2026-01-20 00:00:00"),
+    ("overallGrade", "Requires improvement", None),
+    ("familyParticipation", "Partly", None),
+    ("attendees", "Social worker; Parent", None),
+    ("gradeDanger", "Inadequate", None),
+]
 
 ECLIPSE_COLUMNS = [
     "INSTANCEID", "DESIGNGUID", "DESIGNSUBNAME", "INSTANCESTATE", "CONTROLNAME",
@@ -249,6 +291,21 @@ def test_every_template_reads_both_streams_with_the_columns_its_mapping_uses(
             assert read, f"{stream} read nothing"
             missing = mapped_paths(document["mapping"][stream]) - set(read[0])
             assert not missing, f"{stream} records lack {missing}"
+
+
+def test_every_template_reads_audits_and_episodes_with_the_columns_its_mapping_uses(
+    template: tuple[str, dict[str, Any], str],
+) -> None:
+    _, document, url = template
+
+    with connector_for(document, url) as connector:
+        for stream in MEASURE_STREAMS:
+            read = records(list(connector.read(stream, None)))
+            assert read, f"{stream} read nothing"
+            missing = mapped_paths(document["mapping"][stream]) - set(read[0])
+            assert not missing, f"{stream} records lack {missing}"
+    grades = document["mapping"]["audits"]["fields"]["grade"]["map"].values()
+    assert set(grades) <= {g["code"] for g in document["audit_scale"]["grades"]}
 
 
 def test_every_template_reads_one_case(template: tuple[str, dict[str, Any], str]) -> None:
@@ -374,3 +431,45 @@ def test_eclipse_cases_take_the_professionals_person_id_and_the_allocated_team(t
         202: (None, None, 899),
         203: (None, None, None),
     }
+
+
+def test_liquidlogic_audits_are_finished_case_audit_forms_with_their_answers_as_columns(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/ll.db"
+    liquidlogic_database(url)
+
+    (audit,) = read_all("liquidlogic", url, "audits")
+
+    assert audit == {
+        "FACT_FORM_ID": 601,
+        "DIM_PERSON_ID": 1002,
+        "AUDIT_DATE": "2026-01-20",
+        "OVERALL_GRADE": "Good",
+        "FAMILY_PARTICIPATION": "Partly",
+        "ATTENDEES": "Social worker; Parent",
+        "GRADE_DANGER": "Requires improvement",
+        "GRADE_PLANNING": None,
+        "FORM_ANSWERED_DTTM": "2026-01-20 15:01:00",
+    }  # the auditor's notes are never selected; form 602 has no FormEndDate yet
+
+
+def test_liquidlogic_episodes_are_every_referral_plan_and_care_episode_with_earlier_plans_counted(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/ll.db"
+    liquidlogic_database(url)
+
+    rows = read_all("liquidlogic", url, "episodes")
+
+    of_1005 = [(r["EPISODE_TYPE"], r["START_DTTM"], r["END_DTTM"], r["END_REASON"]) for r in rows
+               if r["DIM_PERSON_ID"] == 1005]  # fmt: skip
+    assert of_1005 == [
+        ("REF", "2024-01-01 09:00:00", "2025-01-01 00:00:00", "RC7"),
+        ("CPP", "2024-02-01 00:00:00", "2024-12-01 00:00:00", None),  # stepped down before the closure
+        ("REF", "2026-02-01 09:00:00", None, None),
+    ]
+    plans = {r["DIM_PERSON_ID"]: r["PREVIOUS_PLANS"] for r in rows if r["EPISODE_TYPE"] == "CPP"}
+    assert plans == {1002: 0, 1005: 0, 1006: 0}
+    assert len({r["EPISODE_ID"] for r in rows}) == len(rows) == 7 + 3 + 1
+    assert [r["EPISODE_TYPE"] for r in rows if r["DIM_PERSON_ID"] == 1003] == ["REF", "LAC"]

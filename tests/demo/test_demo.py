@@ -18,7 +18,9 @@ from store.write.runs import Counts
 from tests.conftest import run_cli
 from tests.demo.conftest import SMALL, build_demo, demo_cli, query
 
-STORE_TABLES = ("cases", "evidence", "case_element_status", "quarantine", "stream_positions")
+STORE_TABLES = (
+    "cases", "evidence", "audits", "case_episodes", "case_element_status", "quarantine", "stream_positions",
+)  # fmt: skip
 
 
 def settings(folder: Path) -> str:
@@ -65,10 +67,41 @@ def test_every_run_reads_exactly_what_it_wrote_kept_quarantined_or_set_aside(dem
 def test_each_authority_quarantines_its_malformed_records_with_a_reason(demo_dir: Path) -> None:
     held = query(demo_dir / "store.db", "SELECT authority, stream, reason FROM quarantine")
     assert {a for a, _, _ in held} == set(AUTHORITIES)
-    assert {s for _, s, _ in held} == {"cases", "evidence"}
+    assert {s for _, s, _ in held} == {"cases", "evidence", "audits", "episodes"}
     reasons = " | ".join(r for _, _, r in held)
     for expected in ("closed_on is before opened_on", "scale_value", "not in the map", "is missing"):
         assert expected in reasons
+    # Each source holds one audit graded off its scale: never stored with a grade it does not have.
+    off_scale = {a for a, s, r in held if s == "audits" and r.startswith("grade: ")}
+    assert off_scale == set(AUTHORITIES)
+    assert "is not a grade on the authority's audit scale (10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)" in reasons
+
+
+def test_each_authority_holds_audits_on_its_own_scale_and_every_childs_episodes(demo_dir: Path) -> None:
+    store = demo_dir / "store.db"
+    scales = query(store, "SELECT authority, grade_words, grade_rank, meets_good_line FROM audits")
+    words = {a: {w for a2, w, _, _ in scales if a2 == a} for a in AUTHORITIES}
+    assert words["northmoor"] <= {"Outstanding", "Good", "Requires improvement", "Inadequate"}
+    assert words["westvale"] <= {"Good", "Requires improvement", "Inadequate"}
+    assert all(re.fullmatch(r"\d+ of 10", w) for w in words["eastbridge"])
+    assert all(words.values())
+    # The good line is each authority's own: Good (Northmoor, Westvale), 7 of 10 (Eastbridge).
+    line = {"northmoor": 2, "westvale": 2, "eastbridge": 7}
+    assert all(bool(meets) == (rank >= line[a]) for a, _, rank, meets in scales)
+    kinds = query(store, "SELECT authority, kind, count(*) FROM case_episodes GROUP BY authority, kind")
+    assert {(a, k) for a, k, _ in kinds} >= {(a, k) for a in AUTHORITIES for k in ("referral", "cp_plan")}
+    assert {a for a, k, _ in kinds if k == "looked_after"} == {"northmoor", "eastbridge"}
+    # Every stored case has its current referral among its episodes; many have earlier ones.
+    (without,) = query(
+        store,
+        "SELECT count(*) FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_episodes e WHERE "
+        "e.authority = c.authority AND e.case_ref = c.case_ref AND e.started_on = c.opened_on)",
+    )[0]
+    assert without == 0
+    repeat = query(
+        store, "SELECT count(*) FROM case_episodes WHERE kind = 'cp_plan' AND previous_cp_plans >= 1"
+    )
+    assert repeat[0][0] > 0
 
 
 def test_the_whiteboard_has_one_row_per_open_case_in_every_form(demo_dir: Path) -> None:

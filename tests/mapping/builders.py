@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from mapping.audit_scale import AuditScale
 from mapping.dates import DateWindow
 from mapping.elements import DEFAULT_ELEMENT_KEYS
 from mapping.identifiers import IdentifierPolicy
@@ -62,13 +63,21 @@ def compiled(
     key: bytes | None = None,
     elements: tuple[str, ...] = DEFAULT_ELEMENT_KEYS,
     dates: DateWindow | None = None,
+    audit_scale: Mapping[str, Any] | None = None,
 ) -> CompiledMapping:
-    """Compile a mapping given as data or as the YAML of an authority file's `mapping:` block."""
+    """Compile a mapping given as data or as the YAML of an authority file's `mapping:` block;
+    `audit_scale` is the authority file's block of that name, needed by an audits stream."""
     if isinstance(spec, str):
         spec = yaml.safe_load(spec)["mapping"]
     model = AuthorityMapping.model_validate(spec if spec is not None else BASE)
     return compile_mapping(
-        model, authority="test-la", elements=elements, identifiers=identifiers, key=key, dates=dates
+        model,
+        authority="test-la",
+        elements=elements,
+        identifiers=identifiers,
+        key=key,
+        dates=dates,
+        audit_scale=AuditScale.model_validate(audit_scale) if audit_scale is not None else None,
     )
 
 

@@ -10,23 +10,22 @@ from typing import Any
 import yaml
 
 from mapping.identifiers import IdentifierPolicy
+from mapping.mapper import CompiledMapping
 from mapping.outcomes import Mapped, NotPracticeEvidence, OutcomeCounts, Quarantined, RecordOutcome
 from mapping.schema import Case, CaseType, Evidence, EvidenceState, is_unlisted_team
-from tests.mapping.builders import KEY, compiled
+from tests.mapping.builders import KEY
+from tests.mapping.builders import compiled as compile_spec
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "config" / "templates"
 
 
-def template_mapping(name: str) -> dict[str, Any]:
-    """The shipped template's own mapping block, so these rows are mapped as a newcomer's would be."""
+def compiled(name: str, **options: Any) -> CompiledMapping:
+    """The shipped template's own mapping and audit scale, so rows are mapped as a newcomer's would be."""
     document = yaml.safe_load((TEMPLATES / f"{name}.yaml").read_text())
-    mapping: dict[str, Any] = document["mapping"]
-    return mapping
+    return compile_spec(document["mapping"], audit_scale=document["audit_scale"], **options)
 
 
 # Liquidlogic LCS: HDM.Child_Social FACT_FORMS joined with FACT_FORM_ANSWERS -----------------------
-
-LIQUIDLOGIC = template_mapping("liquidlogic")
 
 _answer_ids = itertools.count(90001)
 
@@ -73,7 +72,7 @@ def records(outcomes: list[RecordOutcome]) -> list[Case | Evidence]:
 
 
 def test_liquidlogic_cases_map_with_pseudonymised_workers() -> None:
-    mapping = compiled(LIQUIDLOGIC, identifiers=IdentifierPolicy(key_env="LA_KEY"), key=KEY)
+    mapping = compiled("liquidlogic", identifiers=IdentifierPolicy(key_env="LA_KEY"), key=KEY)
     (case,) = records(mapping.map_batch("cases", [liquidlogic_case()]))
     assert isinstance(case, Case)
     assert (case.case_ref, case.team, case.case_type) == ("1001", "Safeguarding North", CaseType.CP)
@@ -84,7 +83,7 @@ def test_liquidlogic_cases_map_with_pseudonymised_workers() -> None:
 
 
 def test_liquidlogic_department_missing_from_the_department_table_is_kept_as_unlisted() -> None:
-    mapping = compiled(LIQUIDLOGIC)
+    mapping = compiled("liquidlogic")
     (case,) = records(mapping.map_batch("cases", [liquidlogic_case(TEAM_NAME=None, TEAM_CODE=77)]))
     assert isinstance(case, Case)
     assert case.team is not None
@@ -99,7 +98,7 @@ def test_liquidlogic_forms_map_to_elements_with_their_form_end_date() -> None:
         *liquidlogic_form(503, "Chronology", {"C1": "x", "C2": "y"}),
         *liquidlogic_form(504, "Direct work - Three Houses", {"H1": "house of worries"}),
     ]
-    outcomes = compiled(LIQUIDLOGIC).map_batch("evidence", rows)
+    outcomes = compiled("liquidlogic").map_batch("evidence", rows)
     assert OutcomeCounts.of(outcomes) == OutcomeCounts(
         records=4, mapped=3, not_practice_evidence=1, quarantined=0, source_rows=6
     )
@@ -129,15 +128,13 @@ def test_liquidlogic_forms_map_to_elements_with_their_form_end_date() -> None:
 
 
 def test_liquidlogic_answer_ids_rewritten_overnight_do_not_change_the_content_hash() -> None:
-    mapping = compiled(LIQUIDLOGIC)
+    mapping = compiled("liquidlogic")
     before = mapping.map_batch("evidence", liquidlogic_form(501, "Danger Statement", {"SAFETY_SCALE": "4"}))
     after = mapping.map_batch("evidence", liquidlogic_form(501, "Danger Statement", {"SAFETY_SCALE": "4"}))
     assert [o.content_hash for o in before] == [o.content_hash for o in after]  # type: ignore[union-attr]
 
 
 # Mosaic: dm_workflow_steps_people_vw joined with DM_CACHED_FORM_ANSWERS ----------------------------
-
-MOSAIC = template_mapping("mosaic")
 
 
 def mosaic_step(
@@ -180,7 +177,7 @@ def test_mosaic_steps_map_by_step_type_with_their_step_status() -> None:
         *mosaic_step(13, 4444, "COMPLETED", {"X": "y"}),
         *mosaic_step(14, 1202, "REOPENED", {"SAFETY_SCALE": "6.5"}),
     ]
-    danger, houses, other, bad_scale = compiled(MOSAIC).map_batch("evidence", rows)
+    danger, houses, other, bad_scale = compiled("mosaic").map_batch("evidence", rows)
     assert isinstance(danger, Mapped)
     assert isinstance(danger.record, Evidence)
     assert (
@@ -203,7 +200,7 @@ def test_mosaic_steps_map_by_step_type_with_their_step_status() -> None:
 
 
 def test_mosaic_completed_step_without_answer_rows_still_evidences() -> None:
-    (outcome,) = compiled(MOSAIC).map_batch(
+    (outcome,) = compiled("mosaic").map_batch(
         "evidence", mosaic_step(16, 1202, "COMPLETED", {}, datetime(2024, 2, 12, 9, 0))
     )
     assert isinstance(outcome, Mapped)
@@ -216,7 +213,7 @@ def test_mosaic_completed_step_without_answer_rows_still_evidences() -> None:
 
 
 def test_mosaic_unknown_step_status_is_quarantined_not_guessed() -> None:
-    (outcome,) = compiled(MOSAIC).map_batch("evidence", mosaic_step(15, 1201, "SUSPENDED", {"DS": "x"}))
+    (outcome,) = compiled("mosaic").map_batch("evidence", mosaic_step(15, 1201, "SUSPENDED", {"DS": "x"}))
     assert isinstance(outcome, Quarantined)
     assert (
         outcome.reason
@@ -275,7 +272,7 @@ def test_eclipse_form_instances_map_by_their_design_guid() -> None:
         *eclipse_form("I-2", NETWORK_DESIGN, "INPROGRESS", {"meetingDate": "2024-04-05", "members": "4"}),
         *eclipse_form("I-3", "ffffffff-0000-0000-0000-000000000000", "COMPLETE", {"x": "y"}),
     ]
-    danger, network, other = compiled(ECLIPSE).map_batch("evidence", rows)
+    danger, network, other = compile_spec(ECLIPSE).map_batch("evidence", rows)
     assert isinstance(danger, Mapped)
     assert isinstance(danger.record, Evidence)
     assert (danger.record.element, danger.record.state, danger.record.evidenced_on) == (

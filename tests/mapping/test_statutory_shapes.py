@@ -167,8 +167,10 @@ def census_case(path: Path, child: str) -> Case:
     template's own case mapping."""
     parsed = CinCensusFormat(type="cin_census").parse([path])
     (record,) = [r for r in parsed.records if r["LAchildID"] == child]
-    mapping = yaml.safe_load(FILES_TEMPLATE.read_text())["mapping"]
-    (outcome,) = compiled(mapping).map_batch("cases", [record])
+    template = yaml.safe_load(FILES_TEMPLATE.read_text())
+    (outcome,) = compiled(template["mapping"], audit_scale=template["audit_scale"]).map_batch(
+        "cases", [record]
+    )
     assert isinstance(outcome, Mapped), outcome
     assert isinstance(outcome.record, Case)
     return outcome.record

@@ -18,6 +18,7 @@ from tests.sources import (
     sql_authority_yaml,
     synthetic,
 )
+from tests.sync.measure_sources import on_sqlite
 from tests.sync.test_never_green import write_config
 from tests.sync.test_onboarding import (
     FORM_TABLES,
@@ -102,7 +103,7 @@ def test_a_real_shaped_ssd_passes_check_with_the_default_sample_and_then_syncs(t
     sofs = newcomer(
         tmp_path,
         "ssd",
-        lambda text: without_line(set_line(text, "url", '"sqlite:///../ssd.db"'), "password_env"),
+        lambda text: on_sqlite(without_line(set_line(text, "url", '"sqlite:///../ssd.db"'), "password_env")),
     )
     build_database(tmp_path / "sofs" / "ssd.db", ssd_tables() + ";" + FORM_TABLES, tables)
     oldest = sorted(tables["sos_forms"], key=lambda f: f["updated_at"])[:20]

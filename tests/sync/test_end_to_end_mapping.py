@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from connectors.files import FilesConfig, FilesConnector
+from mapping.audit_scale import AuditScale
 from mapping.elements import DEFAULT_ELEMENT_KEYS
 from mapping.identifiers import IdentifierPolicy
 from mapping.mapper import compile_mapping
 from mapping.outcomes import Mapped, NotPracticeEvidence, Quarantined, RecordOutcome
-from mapping.schema import Case, Evidence
+from mapping.schema import Audit, Case, CaseEpisode, EpisodeKind, Evidence
 from mapping.spec import AuthorityMapping
 from tests.connectors.conftest import FakeSecrets
 from tests.connectors.test_cms_templates import BUILDERS, connector_for, load
@@ -36,6 +37,7 @@ def map_all(
             | {"key_env": "UNUSED"}
         ),
         key=KEY,
+        audit_scale=AuditScale.model_validate(document["audit_scale"]) if "audit_scale" in document else None,
     )
     return {stream: compiled.map_batch(stream, records) for stream, records in read.items()}
 
@@ -64,6 +66,32 @@ def test_each_cms_template_maps_its_reporting_database_into_cases_and_evidence(
     assert bool(workers) == ("worker" in document["mapping"]["cases"]["fields"])
     kinds = Counter(type(o).__name__ for o in outcomes["evidence"])
     assert kinds["Mapped"] >= 2
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_each_cms_template_maps_its_audit_forms_and_every_episode(name: str, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/{name}.db"
+    BUILDERS[name](url)
+    document = load(name)
+    with connector_for(document, url) as connector:
+        read = {s: [r for b in connector.read(s, None) for r in b.records] for s in ("audits", "episodes")}
+    outcomes = map_all(document, read)
+
+    assert [o for o in outcomes["audits"] + outcomes["episodes"] if not isinstance(o, Mapped)] == []
+    audits = [o.record for o in outcomes["audits"] if isinstance(o, Mapped)]
+    episodes = [o.record for o in outcomes["episodes"] if isinstance(o, Mapped)]
+    assert audits
+    assert all(isinstance(a, Audit) for a in audits)
+    codes = [g["code"] for g in document["audit_scale"]["grades"]]
+    for audit in audits:
+        assert audit.grade in codes
+        assert audit.grade_rank == len(codes) - 1 - codes.index(audit.grade)
+        assert set(audit.area_grades.values()) <= set(codes)
+        assert "practitioner" in audit.participants  # roles, never names
+    assert all(isinstance(e, CaseEpisode) for e in episodes)
+    assert {e.kind for e in episodes} >= {EpisodeKind.REFERRAL, EpisodeKind.CP_PLAN}
+    assert len({e.source_id for e in episodes}) == len(episodes), "ids unique across the kinds"
+    assert all(e.previous_cp_plans is not None for e in episodes if e.kind is EpisodeKind.CP_PLAN)
 
 
 def drop_folder(tmp_path: Path) -> Path:

@@ -17,6 +17,7 @@ import yaml
 from tests.conftest import run_cli
 from tests.connectors.scripted_http import Reply, ScriptedServer, SeenRequest
 from tests.connectors.test_cms_templates import build
+from tests.sync import measure_sources as measures
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SSD_TYPES = {"nvarchar": "TEXT", "nchar": "TEXT", "datetime": "DATETIME", "int": "INTEGER", "float": "REAL"}
@@ -159,7 +160,9 @@ def test_sql_template_from_an_empty_machine_to_a_first_sync(tmp_path: Path) -> N
         },
     ]
     build_database(
-        tmp_path / "sofs" / "reporting.db", cases_ddl + ";" + FORM_TABLES, {"sos_cases": cases, **form_rows()}
+        tmp_path / "sofs" / "reporting.db",
+        ";".join([cases_ddl, FORM_TABLES, measures.SQL_MEASURE_TABLES]),
+        {"sos_cases": cases, **form_rows(), **measures.sql_measure_rows()},
     )
 
     board = first_sync(sofs)
@@ -168,6 +171,8 @@ def test_sql_template_from_an_empty_machine_to_a_first_sync(tmp_path: Path) -> N
     assert board["P1"]["danger_statement"] == "evidenced"
     assert board["P1"]["safety_goal"] == "evidenced"  # one form, two elements
     assert board["P2"]["safety_plan"] == "in_progress"
+    assert measures.stored(tmp_path, measures.AUDITS) == measures.SQL_AUDITS_STORED
+    assert measures.stored(tmp_path, measures.EPISODES) == measures.SQL_EPISODES_STORED
 
 
 def test_a_sqlite_source_left_with_the_templates_password_line_is_told_to_drop_it(tmp_path: Path) -> None:
@@ -187,12 +192,14 @@ def test_a_sqlite_source_left_with_the_templates_password_line_is_told_to_drop_i
 
 
 def test_ssd_template_reads_the_case_skeleton_from_an_ssd_shaped_database(tmp_path: Path) -> None:
-    """Values shaped as Data to Insight's SystemC deployment fills them: department and worker ids
-    from HDM (DIM_DEPARTMENT_ID, DIM_WORKER_ID), and the worker's name in cine_referral_worker_id."""
+    """Values shaped as Data to Insight's SystemC deployment fills them: HDM's numeric ids (FACT_REFERRAL_ID,
+    DIM_DEPARTMENT_ID, DIM_WORKER_ID), and the worker's name in cine_referral_worker_id."""
     sofs = newcomer(
         tmp_path,
         "ssd",
-        lambda text: without_line(set_line(text, "url", '"sqlite:///../ssd.db"'), "password_env"),
+        lambda text: measures.on_sqlite(
+            without_line(set_line(text, "url", '"sqlite:///../ssd.db"'), "password_env")
+        ),
     )
 
     def referral(
@@ -209,24 +216,24 @@ def test_ssd_template_reads_the_case_skeleton_from_an_ssd_shaped_database(tmp_pa
 
     rows = {
         "ssd_cin_episodes": [
-            referral("R1", "P1", "2025-12-01", "1001", "Jane Smith"),
-            referral("R2", "P2", "2025-11-01", "1002", "Jane Smith"),
-            referral("R0", "P3", "2020-01-01", "1001", "Amir Khan", closed="2020-06-01"),
-            referral("R3", "P3", "2025-10-01", "1001", "Amir Khan"),
-            referral("R4", "P4", "2025-09-01", "999", "Amir Khan"),
-            referral("R5", "P5", "2025-08-01", "1002", "Jane Smith"),
+            referral("9001", "P1", "2025-12-01", "1001", "Jane Smith"),
+            referral("9002", "P2", "2025-11-01", "1002", "Jane Smith"),
+            referral("9000", "P3", "2020-01-01", "1001", "Amir Khan", closed="2020-06-01"),
+            referral("9003", "P3", "2025-10-01", "1001", "Amir Khan"),
+            referral("9004", "P4", "2025-09-01", "999", "Amir Khan"),
+            referral("9005", "P5", "2025-08-01", "1002", "Jane Smith"),
         ],
         "ssd_cp_plans": [
             {
-                "cppl_cp_plan_id": "CP1",
-                "cppl_referral_id": "R1",
+                "cppl_cp_plan_id": "701",
+                "cppl_referral_id": "9001",
                 "cppl_person_id": "P1",
                 "cppl_cp_plan_start_date": "2025-12-10 00:00:00",
                 "cppl_cp_plan_end_date": None,
             },
             {  # ended: the child stays in need
-                "cppl_cp_plan_id": "CP5",
-                "cppl_referral_id": "R5",
+                "cppl_cp_plan_id": "705",
+                "cppl_referral_id": "9005",
                 "cppl_person_id": "P5",
                 "cppl_cp_plan_start_date": "2025-08-20 00:00:00",
                 "cppl_cp_plan_end_date": "2025-12-20 00:00:00",
@@ -234,7 +241,7 @@ def test_ssd_template_reads_the_case_skeleton_from_an_ssd_shaped_database(tmp_pa
         ],
         "ssd_cla_episodes": [
             {
-                "clae_cla_episode_id": "E1",
+                "clae_cla_episode_id": "801",
                 "clae_person_id": "P3",
                 "clae_cla_episode_start_date": "2025-10-05 00:00:00",
                 "clae_cla_episode_ceased_date": None,
@@ -247,7 +254,7 @@ def test_ssd_template_reads_the_case_skeleton_from_an_ssd_shaped_database(tmp_pa
                 "invo_professional_team": "1001",
                 "invo_involvement_start_date": "2025-12-01 00:00:00",
                 "invo_involvement_end_date": None,
-                "invo_referral_id": "R1",
+                "invo_referral_id": "9001",
                 "invo_person_id": "P1",
             },
             {
@@ -256,7 +263,7 @@ def test_ssd_template_reads_the_case_skeleton_from_an_ssd_shaped_database(tmp_pa
                 "invo_professional_team": "1001",
                 "invo_involvement_start_date": "2025-10-01 00:00:00",
                 "invo_involvement_end_date": None,
-                "invo_referral_id": "R3",
+                "invo_referral_id": "9003",
                 "invo_person_id": "P3",
             },
         ],
@@ -359,6 +366,8 @@ def cms_api() -> Iterator[ScriptedServer]:
 
     server.handle("/api/v1/cases", paged(cases))
     server.handle("/api/v1/forms", paged(forms))
+    server.handle("/api/v1/case-audits", paged(measures.REST_AUDITS))
+    server.handle("/api/v1/episodes", paged(measures.REST_EPISODES))
     try:
         yield server
     finally:
@@ -377,3 +386,5 @@ def test_rest_template_from_an_empty_machine_to_a_first_sync(
     assert (board["P1"]["danger_statement"], board["P1"]["safety_goal"]) == ("evidenced", "evidenced")
     assert board["P2"]["safety_plan"] == "in_progress"
     assert all(r.header("X-API-Key") == "the-api-key" for r in cms_api.requests)
+    assert measures.stored(tmp_path, measures.AUDITS) == measures.REST_AUDITS_STORED
+    assert measures.stored(tmp_path, measures.EPISODES) == measures.REST_EPISODES_STORED
