@@ -122,11 +122,24 @@ def keep_one_per_key(conn: Connection, run_id: int, stream: str, latest_by: str)
     return measure
 
 
-def _live_of(stream: str, staged: Table, run_id: int) -> tuple[Table, Any]:
+def _live_of(stream: str, staged: Table, authority: str) -> tuple[Table, Any]:
+    """The run's staged rows joined to the authority's live rows of the same key.
+
+    The live side is bound to the run's authority by value (each staged row carries it too), so
+    PostgreSQL's planner reads only that authority's rows, from the key's index, whatever the
+    store holds of others. Joined on the staged column alone, an authority the statistics did
+    not yet know was joined by a scan of every authority's rows, at each publish statement: a
+    cost that grew with each authority the store took on.
+    """
     live = LIVE[stream]
     key = key_column(live)
     joined = staged.outerjoin(
-        live, and_(live.c.authority == staged.c.authority, live.c[key] == staged.c[key])
+        live,
+        and_(
+            live.c.authority == authority,
+            live.c.authority == staged.c.authority,
+            live.c[key] == staged.c[key],
+        ),
     )
     return live, joined
 
@@ -156,7 +169,7 @@ def _sum(condition: ColumnElement[bool]) -> Any:
 def classify(conn: Connection, authority: str, run_id: int, stream: str, measure: StreamMeasure) -> None:
     """Count what publishing the stream's staged rows would insert, update and leave unchanged."""
     staged = STAGED[stream]
-    live, joined = _live_of(stream, staged, run_id)
+    live, joined = _live_of(stream, staged, authority)
     new = live.c.authority.is_(None)
     changed = _changed(live, staged)
     orphan: ColumnElement[bool] = literal(False)
@@ -227,7 +240,7 @@ def note_touched(
     moved case, the case it left), and the case of every record about to be marked deleted."""
     sources: list[Select[Any]] = []
     for stream, staged in STAGED.items():
-        live, joined = _live_of(stream, staged, run_id)
+        live, joined = _live_of(stream, staged, authority)
         changed = and_(staged.c.run_id == run_id, _changed(live, staged))
         sources.append(select(staged.c.case_ref).select_from(joined).where(changed))
         if stream == "evidence":
@@ -248,7 +261,7 @@ def note_touched(
 def merge_records(conn: Connection, authority: str, run_id: int, stream: str, now: datetime) -> None:
     """Write the stream's changed staged rows into the live table, never over a newer version."""
     staged = STAGED[stream]
-    live, joined = _live_of(stream, staged, run_id)
+    live, joined = _live_of(stream, staged, authority)
     key = key_column(live)
     names = [c.name for c in staged.c if c.name not in ("run_id", "seq")]
     rows = (
