@@ -33,9 +33,13 @@ pytest: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Medians of three alternated runs of each side; `make bench BENCH_ARGS=--large` for 1,000,000 forms.
+# Then twenty authorities into one PostgreSQL store by one daemon and by two
+# (`MULTI_ARGS="--authorities 4 --forms 5000"` for a quick run).
 BENCH_ARGS ?= --repeat 3
+MULTI_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.multi $(MULTI_ARGS)
 
 clean:
 	rm -rf $(VENV) demo-out .mypy_cache .ruff_cache

@@ -6,7 +6,9 @@
 The raw floor (bench/raw.py) pages the same loopback REST API with requests, parses the JSON and
 upserts each page into SQLite with executemany under the store's own settings. A second raw side
 writes the rows a store holds after a full sync (cases, evidence, statuses, change log) into a store
-`sofs-sync init` made, to show how much of the distance is the store's own writes. Each side is timed
+`sofs-sync init` made, to show how much of the distance is the store's own writes. The dlt side runs
+dlt's `rest_api` source with a merge into SQLite on the same pages, from its own virtual environment
+(bench/.venv-dlt, made on first use with the pinned dlt of bench/dlt_side.py). Each side is timed
 as a whole process (start-up included): wall time, CPU time (user + system) and peak RSS from
 wait4. Incremental runs are timed inside one process, as the daemon runs them. With `--repeat N`
 the sides run N times, alternated, and each figure is the median of its N measurements.
@@ -27,11 +29,14 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from bench.dlt_side import DLT_VERSION
 from bench.source import PAGE_SIZE, case_count
 from tests.sources import MAPPING_YAML  # the mapping the end-to-end tests sync these shapes with
 
 SOFS_SYNC = str(Path(sys.executable).with_name("sofs-sync"))
 AUTHORITY = "bench"
+DLT_SIDE = Path(__file__).with_name("dlt_side.py")
+DLT_VENV = Path(__file__).with_name(".venv-dlt")
 
 
 def rest_connector(url: str) -> str:
@@ -117,6 +122,41 @@ def raw_rows(url: str, folder: Path) -> Measured:
     return measure(command, folder / "raw.log")
 
 
+def dlt_python(venv: Path = DLT_VENV) -> Path | str:
+    """The dlt environment's interpreter, made on first use with the pinned dlt; or why there is none."""
+    python = venv / "bin" / "python"
+    stamp = venv / f".dlt-{DLT_VERSION}"
+    if stamp.exists():
+        return python
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+    install = [str(python), "-m", "pip", "install", "--quiet", f"dlt[sqlalchemy]=={DLT_VERSION}"]
+    done = subprocess.run(install, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return f"dlt {DLT_VERSION} could not be installed: {done.stderr.strip()[-300:]}"
+    stamp.touch()
+    return python
+
+
+def dlt_command(python: Path, url: str, folder: Path) -> tuple[list[str], dict[str, str]]:
+    """The dlt side's command and environment: its state kept in its folder, no usage reports sent."""
+    env = {
+        **os.environ,
+        "DLT_DATA_DIR": str(folder / "dlt-data"),
+        "RUNTIME__DLTHUB_TELEMETRY": "false",
+        "PYTHONWARNINGS": "ignore",
+    }
+    return [str(python), str(DLT_SIDE), url, str(folder)], env
+
+
+def dlt_side(python: Path, url: str, folder: Path, total: int) -> Measured:
+    folder.mkdir()
+    command, env = dlt_command(python, url, folder)
+    measured = measure(command, folder / "dlt.log", env)
+    counts = json.loads((folder / "dlt.log").read_text().strip().splitlines()[-1])
+    assert sum(counts.values()) == total, f"dlt loaded {counts}, the source holds {total:,}"
+    return measured
+
+
 def daemon_runs(settings: Path, url: str, share: float, log: Path) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.daemon_runs", str(settings), AUTHORITY, url, str(share)]
     completed = subprocess.run(command, check=True, capture_output=True, text=True)
@@ -153,6 +193,7 @@ def main() -> None:
         "--changed", type=float, default=0.01, help="share of forms changed before an incremental run"
     )
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-dlt", action="store_true", help="leave out dlt's side")
     parser.add_argument(
         "--repeat", type=int, default=1, help="run each side N times, alternated; report medians"
     )
@@ -174,6 +215,10 @@ def main() -> None:
         assert server.stdin is not None
         url = server.stdout.readline().strip()
         cluster = None if args.no_postgres else postgres_cluster()
+        dlt = None if args.no_dlt else dlt_python()
+        if isinstance(dlt, str):
+            results["dlt_rest"] = dlt
+            dlt = None
         if isinstance(cluster, str):
             results["sofs_sync_rest_postgres"] = cluster
             cluster = None
@@ -182,6 +227,8 @@ def main() -> None:
             for n in range(args.repeat):
                 runs.setdefault("raw_rest", []).append(raw("rest", url, root / f"raw-rest{n}"))
                 runs.setdefault("raw_rows", []).append(raw_rows(url, root / f"raw-rows{n}"))
+                if dlt is not None:
+                    runs.setdefault("dlt_rest", []).append(dlt_side(dlt, url, root / f"dlt{n}", total))
                 settings = configure(root / f"rest{n}", rest_connector(url))
                 runs.setdefault("sofs_sync_rest", []).append(
                     sofs_sync(settings, root / f"rest{n}" / "sync.log")
@@ -222,6 +269,7 @@ def print_table(r: dict[str, Any]) -> None:
     rows = [
         ("raw floor, REST", "raw_rest", "raw_rest"),
         ("raw, the store's rows, REST", "raw_rows", "raw_rest"),
+        (f"dlt {DLT_VERSION} rest_api, merge", "dlt_rest", "raw_rest"),
         ("sofs-sync, REST -> SQLite", "sofs_sync_rest", "raw_rest"),
         ("raw floor, SQL", "raw_sql", "raw_sql"),
         ("sofs-sync, SQL -> SQLite", "sofs_sync_sql", "raw_sql"),
@@ -237,10 +285,11 @@ def print_table(r: dict[str, Any]) -> None:
                 f"{m['wall_s'] / r[floor]['wall_s']:11.2f}x{m['cpu_s'] / r[floor]['cpu_s']:10.2f}x"
             )
     full = r["sofs_sync_rest"]["wall_s"]
-    store_rows = r.get("raw_rows")
-    if isinstance(store_rows, dict):
-        cpu = r["sofs_sync_rest"]["cpu_s"] / store_rows["cpu_s"]
-        print(f"{'sofs-sync / the store rows':<30}{full / store_rows['wall_s']:8.2f}x wall{cpu:8.2f}x CPU")
+    for label, key in (("sofs-sync / the store rows", "raw_rows"), ("sofs-sync / dlt", "dlt_rest")):
+        other = r.get(key)
+        if isinstance(other, dict):
+            cpu = r["sofs_sync_rest"]["cpu_s"] / other["cpu_s"]
+            print(f"{label:<30}{full / other['wall_s']:8.2f}x wall{cpu:8.2f}x CPU")
     pg = r.get("sofs_sync_rest_postgres")
     if isinstance(pg, dict):
         cpu = pg["cpu_s"] / r["sofs_sync_rest"]["cpu_s"]
