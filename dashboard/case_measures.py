@@ -8,6 +8,7 @@ names or narrative. Where nothing is recorded the views say so rather than leave
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -32,7 +33,7 @@ NO_SCALE = "Fewer than two safety scale judgements: no movement to read."
 
 PARTICIPATION_WORDS = {
     "took_part": "took part",
-    "partly": "took part in part",
+    "partly": "partly took part",
     "did_not_take_part": "did not take part",
 }
 OUTCOME_LABELS = {
@@ -235,7 +236,8 @@ def print_case_measures(measures: CaseMeasures, console: Console | None = None) 
             NO_OUTCOME if measures.episodes else "None: no episodes to read them from.", highlight=False
         )
     for outcome in measures.outcomes:
-        console.print(f"- {outcome.sentence}", highlight=False)
+        wrapped = textwrap.fill(outcome.sentence, console.width, initial_indent="- ", subsequent_indent="  ")
+        console.print(Text(wrapped), highlight=False)
     console.print(Text("\nSafety scale, first to latest", style="bold"), highlight=False)
     console.print(measures.scale.sentence if measures.scale else NO_SCALE, highlight=False)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import textwrap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -306,9 +307,16 @@ def print_team_measures(title: str, measures: TeamMeasures, console: Console | N
     console.print(Text(title, style="bold"), highlight=False)
     for month in measures.months:
         console.print(Text(month.period.label, style="bold"), highlight=False)
-        console.print(f"  Audits: {month.audits.words()}", highlight=False)
-        console.print(f"  Outcomes: {month.endings.words()}", highlight=False)
-        console.print(f"  Safety scale: {month.scale.words()}", highlight=False)
+        for name, words in (
+            ("Audits", month.audits.words()),
+            ("Outcomes", month.endings.words()),
+            ("Safety scale", month.scale.words()),
+        ):
+            # Wrapped lines keep the indent, so each measurement reads as one block at 80 columns.
+            wrapped = textwrap.fill(
+                f"{name}: {words}", console.width, initial_indent="  ", subsequent_indent="    "
+            )
+            console.print(Text(wrapped), highlight=False)
     console.print(
         "Audits: each case by its latest audit in the month, on the authority's own scale. Outcomes: "
         "what the cases closed or stepped down in the month went on to, so far. Safety scale: the "

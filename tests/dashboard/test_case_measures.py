@@ -145,7 +145,7 @@ def test_the_terminal_case_view_reads_audits_and_course_within_80_columns(settin
     assert audits.index("3 Nov 2025: Good, at or above the good line") < audits.index(
         "2 Jun 2025: Requires improvement, below the good line"
     )
-    assert "family took part in part; roles: practitioner, team manager, parent" in audits
+    assert "family partly took part; roles: practitioner, team manager, parent" in audits
     assert "danger statements: Requires improvement" in audits
     assert re.search(r"Child protection plan[\s│]+1 Apr 2025[\s│]+1 Oct 2025", audits)
     assert re.search(r"Referral \(child in need\)[\s│]+1 Feb 2024[\s│]+15 Apr 2024[\s│]+RC8", audits)
