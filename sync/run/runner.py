@@ -123,11 +123,24 @@ class SyncRunner:
         self.on_batch = on_batch
 
     def run(self, code: str, request: RunRequest) -> RunResult:
-        """One run of one authority; never raises for a failed run, it records and returns it."""
+        """One run of one authority; never raises for a failed run, it records and returns it.
+
+        The lease is taken before the run's row is written, so a row left `running` is always one
+        whose process held the lease and ended: a run that finds the lease held is recorded skipped,
+        never seen `running` by the holder, which closes such rows as interrupted.
+        """
         authority = self.config.authority(code)
+        lease = StoreLease(self.engine, f"authority:{code}", clock=self.clock)
+        not_taken: Exception | None = None
+        try:
+            lease.__enter__()
+        except Exception as exc:  # noqa: BLE001 - held elsewhere, or the store is unreachable: recorded below
+            not_taken = exc
         try:
             run_id = self._start_run(authority, request)
         except DBAPIError as exc:
+            if not_taken is None:
+                _release(lease, log)
             return self._not_started(authority, request, exc)
         bound = log.bind(run_id=run_id, authority=code, mode=str(request.mode), trigger=str(request.trigger))
         ctx = RunContext(
@@ -139,15 +152,12 @@ class SyncRunner:
             elements=self.config.settings.element_keys,
             rules=authority.file.timeliness,
         )
-        lease = StoreLease(self.engine, f"authority:{code}", clock=self.clock)
-        try:
-            lease.__enter__()
-        except LeaseHeld as held:
-            bound.info("run skipped: authority is being synced elsewhere", holder=held.holder.describe())
-            return self._finish(run_id, code, RunOutcome.SKIPPED, ctx, str(held))
-        except Exception as exc:  # noqa: BLE001 - e.g. the store is unreachable; the run says so
-            bound.error("run failed taking the lease", error_class=type(exc).__name__)
-            return self._finish(run_id, code, RunOutcome.FAILED, ctx, safe_error(exc, request.case_ref))
+        if isinstance(not_taken, LeaseHeld):
+            bound.info("run skipped: authority is being synced elsewhere", holder=not_taken.holder.describe())
+            return self._finish(run_id, code, RunOutcome.SKIPPED, ctx, str(not_taken))
+        if not_taken is not None:
+            bound.error("run failed taking the lease", error_class=type(not_taken).__name__)
+            return self._finish(run_id, code, RunOutcome.FAILED, ctx, safe_error(not_taken, request.case_ref))
         try:
             outcome, error = self._outcome(authority, request, ctx, lease, bound)
         except BaseException:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import OperationalError
 
 import sync.run.batch
+import sync.run.runner
 from connectors.base import Rejected
 from connectors.errors import FatalError
 from store.read import queries
@@ -133,6 +134,30 @@ def test_a_second_run_while_the_lease_is_held_is_recorded_skipped(setup) -> None
     assert result.outcome is RunOutcome.SKIPPED
     assert "being synced by process" in (result.error or "")
     assert queries.runs(store)[0]["outcome"] == "skipped"
+
+
+def test_a_run_has_no_row_until_it_holds_the_lease_so_the_holder_never_closes_it_as_interrupted(
+    setup, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Two daemons on one store: the lease holder closes rows left `running` as interrupted, so a
+    run of the other daemon that wrote its row before trying the lease was shown failed until it
+    recorded itself skipped."""
+    runner_for, store = setup
+    seen_while_taking: list[list[str]] = []
+
+    class Watched(StoreLease):
+        def __enter__(self) -> StoreLease:
+            seen_while_taking.append([run["outcome"] for run in queries.runs(store)])
+            return super().__enter__()
+
+    monkeypatch.setattr(sync.run.runner, "StoreLease", Watched)
+    with StoreLease(store, "authority:mem-la"):
+        skipped = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+    ran = runner_for(MemoryConnector(data=data())).run("mem-la", cli_request())
+
+    assert seen_while_taking == [[], ["skipped"]]
+    assert (skipped.outcome, ran.outcome) == (RunOutcome.SKIPPED, RunOutcome.SUCCEEDED)
+    assert [run["outcome"] for run in queries.runs(store)] == ["succeeded", "skipped"]
 
 
 def test_quarantined_source_rejects_count_as_read_and_quarantined(setup) -> None:  # type: ignore[no-untyped-def]
