@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from contextlib import closing
@@ -24,6 +25,17 @@ def stored(folder: Path, query: str) -> list[tuple[Any, ...]]:
 
 AUDITS = """SELECT case_ref, audited_on, grade, grade_words, meets_good_line, family_participation,
     participants, area_grades FROM audits ORDER BY case_ref, audited_on"""
+
+
+def stored_audits(folder: Path) -> list[tuple[Any, ...]]:
+    """The stored audits, each per-area grade as its code (its words and good line follow from the
+    scale, and are held by the write side's own tests)."""
+    return [
+        (*row[:-1], json.dumps({area: grade["grade"] for area, grade in json.loads(row[-1]).items()}))
+        for row in stored(folder, AUDITS)
+    ]
+
+
 EPISODES = """SELECT case_ref, kind, started_on, ended_on, end_reason, previous_cp_plans
     FROM case_episodes ORDER BY case_ref, started_on"""
 SQL_MEASURE_TABLES = """

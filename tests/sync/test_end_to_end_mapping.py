@@ -86,7 +86,7 @@ def test_each_cms_template_maps_its_audit_forms_and_every_episode(name: str, tmp
     for audit in audits:
         assert audit.grade in codes
         assert audit.grade_rank == len(codes) - 1 - codes.index(audit.grade)
-        assert set(audit.area_grades.values()) <= set(codes)
+        assert {area.grade for area in audit.area_grades.values()} <= set(codes)
         assert "practitioner" in audit.participants  # roles, never names
     assert all(isinstance(e, CaseEpisode) for e in episodes)
     assert {e.kind for e in episodes} >= {EpisodeKind.REFERRAL, EpisodeKind.CP_PLAN}

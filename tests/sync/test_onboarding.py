@@ -171,7 +171,7 @@ def test_sql_template_from_an_empty_machine_to_a_first_sync(tmp_path: Path) -> N
     assert board["P1"]["danger_statement"] == "evidenced"
     assert board["P1"]["safety_goal"] == "evidenced"  # one form, two elements
     assert board["P2"]["safety_plan"] == "in_progress"
-    assert measures.stored(tmp_path, measures.AUDITS) == measures.SQL_AUDITS_STORED
+    assert measures.stored_audits(tmp_path) == measures.SQL_AUDITS_STORED
     assert measures.stored(tmp_path, measures.EPISODES) == measures.SQL_EPISODES_STORED
 
 
@@ -386,5 +386,5 @@ def test_rest_template_from_an_empty_machine_to_a_first_sync(
     assert (board["P1"]["danger_statement"], board["P1"]["safety_goal"]) == ("evidenced", "evidenced")
     assert board["P2"]["safety_plan"] == "in_progress"
     assert all(r.header("X-API-Key") == "the-api-key" for r in cms_api.requests)
-    assert measures.stored(tmp_path, measures.AUDITS) == measures.REST_AUDITS_STORED
+    assert measures.stored_audits(tmp_path) == measures.REST_AUDITS_STORED
     assert measures.stored(tmp_path, measures.EPISODES) == measures.REST_EPISODES_STORED

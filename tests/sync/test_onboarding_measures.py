@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.sync.measure_sources import AUDITS, EPISODES, on_sqlite, stored
+from tests.sync.measure_sources import EPISODES, on_sqlite, stored, stored_audits
 from tests.sync.test_onboarding import (
     FORM_TABLES,
     build_database,
@@ -109,7 +109,7 @@ def test_ssd_template_reads_every_episode_from_the_ssd_and_audits_from_case_audi
         ("P2", "looked_after", "2025-07-01", "2025-09-15", "X1", None),  # a move, not a new period of care
         ("P2", "looked_after", "2025-09-15", None, None, None),
     ]
-    assert stored(tmp_path, AUDITS) == [
+    assert stored_audits(tmp_path) == [
         ("P1", "2026-01-20", "requires_improvement", "Requires improvement", 0, "took_part",
          '["practitioner", "team_manager", "parent"]', '{"danger_statements": "good"}'),
     ]  # fmt: skip
@@ -173,7 +173,7 @@ def test_files_template_reads_every_census_returns_episodes_and_a_qa_spreadsheet
         ("child_fails_assessments", "referral", "2024-10-24", "2024-10-29", "RC9", None),
     ]
     assert stored(tmp_path, "SELECT orphaned_count FROM sync_runs") == [(1,)]
-    assert stored(tmp_path, AUDITS) == [
+    assert stored_audits(tmp_path) == [
         ("DfEX0000001", "2025-09-05", "good", "Good", 1, "partly", '["practitioner", "team_manager"]',
          '{"danger_statements": "good", "safety_planning": "outstanding"}'),
     ]  # fmt: skip
