@@ -95,6 +95,11 @@ def test_the_boards_plain_tuples_are_the_rows_read_through_sqlalchemy(store: Eng
         if r["deleted_on"] is None and r["state"] != "cancelled"
     }
     assert set(history.live_evidence_tuples(store, AUTHORITY)) == live
+    assert set(history.live_evidence_tuples(store)) == live, "every authority's"
+    assert set(history.live_evidence_tuples(store, AUTHORITY, "East")) == live
+    assert history.live_evidence_tuples(store, AUTHORITY, NO_TEAM) == []
+    assert history.live_evidence_tuples(store, AUTHORITY, case_keys=[(AUTHORITY, "C2")]) == []
+    assert set(history.live_evidence_tuples(store, AUTHORITY, case_keys=[(AUTHORITY, "C1")])) == live
     assert {row[-1] for row in live} == {"F1", "F2"}
     assert "F5" in {r["source_id"] for r in history.open_evidence(store, AUTHORITY)}, "deleted, yet read"
 
