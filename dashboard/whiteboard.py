@@ -303,16 +303,17 @@ def whiteboard_rows(cases: list[Row], statuses: list[Any]) -> tuple[list[Row], l
     join every status row to its case again. Also the elements found, for the summary's counts:
     the view's default columns (each None when a case has no row), then elements an authority
     added (present only where a case has them), by key, as the `team_summary` view counts them."""
-    rows = {(c["authority"], c["case_ref"]): c | dict.fromkeys(DEFAULT_ELEMENT_KEYS) for c in cases}
+    blank = dict.fromkeys(DEFAULT_ELEMENT_KEYS)
+    rows = {(c["authority"], c["case_ref"]): c | blank for c in cases}
     added: dict[tuple[str, str], dict[str, str]] = {}
-    for code, ref, element, status, *_ in statuses:
-        case = rows.get((code, ref))
+    for row in statuses:  # indexed, not unpacked: a starred target builds a list per row
+        case = rows.get(row[:2])
         if case is None:
             continue
-        if element in DEFAULT_COLUMNS:
-            case[element] = status
+        if row[2] in DEFAULT_COLUMNS:
+            case[row[2]] = row[3]
         else:
-            added.setdefault((code, ref), {})[element] = status
+            added.setdefault(row[:2], {})[row[2]] = row[3]
     for key, found in added.items():
         rows[key].update(sorted(found.items()))
     extra = sorted({element for found in added.values() for element in found})

@@ -10,7 +10,19 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, String, and_, or_, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    Select,
+    String,
+    Table,
+    and_,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.engine.cursor import CursorFetchStrategy
 
 from mapping.schema import EvidenceState
@@ -133,10 +145,31 @@ def live_evidence_tuples(
     as ISO text: authority, case reference, element, state, date, scale value, source id; what a
     cell's scale, draft and plan come from. `case_keys`: only those cases' records."""
     e = EvidenceRow
-    query = _of_open_cases(
-        e, e.authority, e.case_ref, e.element, e.state, *_as_text(e.evidenced_on), e.scale_value, e.source_id
-    ).where(e.deleted_on.is_(None), e.state != EvidenceState.CANCELLED.value)
-    return _tuples(engine, _scoped(query, authority, team), (4,), (e.authority, e.case_ref), case_keys)
+    columns = (
+        e.authority,
+        e.case_ref,
+        e.element,
+        e.state,
+        *_as_text(e.evidenced_on),
+        e.scale_value,
+        e.source_id,
+    )
+    live = and_(e.deleted_on.is_(None), e.state != EvidenceState.CANCELLED.value)
+    if engine.dialect.name == "sqlite":
+        # Order does not matter: a cell's summary sorts its element's records.
+        rowid = row_id(EVIDENCE)
+        found = _scoped(_of_open_cases(e, rowid).where(e.deleted_on.is_(None)), authority, team)
+        query = select(*columns).where(rowid.in_(found), live)
+    else:
+        query = _scoped(_of_open_cases(e, *columns).where(live), authority, team)
+    return _tuples(engine, query, (4,), (e.authority, e.case_ref), case_keys)
+
+
+def row_id(table: Table) -> ColumnElement[int]:
+    """SQLite's row id of `table`. Rows found through an index and then read by their row ids come
+    in table order; read in the index's order, each is a jump to another page of the table, about
+    twice the time for an authority's thousands of records."""
+    return literal_column(f"{table.name}.rowid", Integer)
 
 
 def _of_open_cases(model: Any, *columns: Any) -> Any:

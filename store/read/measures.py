@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, select
 
 from mapping.schema import EvidenceState
+from store.read.history import row_id
 from store.schema.tables import AUDITS, CASE_EPISODES, CASES, EVIDENCE
 from store.schema.views import NO_TEAM
 
@@ -112,10 +113,15 @@ def team_scale_values(
     """Per stored case of an authority (or one team), keyed by (team, case reference), its safety
     scale values, oldest first, as `case_scale_values` gives one case's."""
     e = EVIDENCE.c
+    of_authority: Any = e.authority == authority
+    if engine.dialect.name == "sqlite":
+        # Found through the authority's index, read in table order: the filters need every record.
+        rowid = row_id(EVIDENCE)
+        of_authority = rowid.in_(select(rowid).where(of_authority, e.deleted_on.is_(None)))
     query = (
         select(_TEAM, e.case_ref, e.evidenced_on, e.scale_value)
         .join(CASES, _of_stored_case(e))
-        .where(e.authority == authority, *_scale_filter(on))
+        .where(of_authority, *_scale_filter(on))
         .order_by(e.case_ref, e.evidenced_on, e.source_id)
     )
     found: dict[tuple[str, str], list[tuple[date, int]]] = {}

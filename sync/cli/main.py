@@ -114,9 +114,29 @@ A test holds each summary to the command's own docstring."""
 
 def load_command(name: str) -> click.Command:
     module, _, attribute = COMMANDS[name].target.partition(":")
+    if COMMANDS[name].logs and not sys.stderr.isatty():
+        _import_structlog_without_terminal_output()
     command = getattr(importlib.import_module(module), attribute)
     assert isinstance(command, click.Command)
     return command
+
+
+def _import_structlog_without_terminal_output() -> None:
+    """Import structlog without the terminal library its console renderer and rich tracebacks use.
+
+    Off a terminal the log is JSON lines (`sync.cli.logs`), and exceptions are rendered by our own
+    processor before the renderer, so nothing of `rich` is ever used; yet `import structlog` loads
+    its `dev` module, which imports rich, its pretty printer and pygments when they are installed:
+    about a tenth of a run's start-up. structlog treats rich as optional (ImportError: not
+    installed), so it is hidden for that one import and importable again afterwards, as for the
+    progress bar of a run on a terminal."""
+    if "structlog" in sys.modules or "rich" in sys.modules:
+        return
+    sys.modules["rich"] = None  # type: ignore[assignment]  # the import system's "not installed"
+    try:
+        importlib.import_module("structlog")
+    finally:
+        del sys.modules["rich"]
 
 
 class _Group(click.Group):

@@ -111,3 +111,20 @@ def test_a_case_with_nothing_recorded_reads_empty(sqlite_store: Engine) -> None:
     assert measures.case_audits(sqlite_store, AUTHORITY, "C9") == []
     assert measures.case_episodes(sqlite_store, AUTHORITY, "C9") == []
     assert measures.case_scale_values(sqlite_store, AUTHORITY, "C9", ON) == []
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite_store", pytest.param("postgres_store", marks=pytest.mark.postgres)]
+)
+def test_a_teams_scale_values_are_its_own_authoritys_in_a_shared_store(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """SQLite finds an authority's records through its index and reads them in table order; a
+    neighbour's records with the same case reference stay out."""
+    engine: Engine = request.getfixturevalue(backend)
+    _history(engine)
+    an_authority(engine, "neighbour", "Neighbour LA")
+    a_stored_case(engine, "C1", authority="neighbour")
+    a_scale(engine, "C1", date(2026, 1, 2), 2, authority="neighbour")
+    assert measures.team_scale_values(engine, AUTHORITY, ON) == EXPECTED["team_scales"]
+    assert measures.team_scale_values(engine, "neighbour", ON) == {("North", "C1"): [(date(2026, 1, 2), 2)]}

@@ -91,6 +91,11 @@ def test_the_boards_plain_tuples_are_the_rows_read_through_sqlalchemy(store: Eng
         if r["deleted_on"] is None and r["state"] != "cancelled"
     }
     assert set(history.live_evidence_tuples(store, AUTHORITY)) == live
+    assert set(history.live_evidence_tuples(store)) == live, "every authority's"
+    assert set(history.live_evidence_tuples(store, AUTHORITY, "East")) == live
+    assert history.live_evidence_tuples(store, AUTHORITY, NO_TEAM) == []
+    assert history.live_evidence_tuples(store, AUTHORITY, case_keys=[(AUTHORITY, "C2")]) == []
+    assert set(history.live_evidence_tuples(store, AUTHORITY, case_keys=[(AUTHORITY, "C1")])) == live
     assert {row[-1] for row in live} == {"F1", "F2"}
     assert "F5" in {r["source_id"] for r in history.open_evidence(store, AUTHORITY)}, "deleted, yet read"
 
@@ -113,3 +118,25 @@ def test_publishing_analyses_the_staged_tables_and_a_fresh_stores_live_ones(post
 def test_on_sqlite_publishing_analyses_nothing(sqlite_store: Engine) -> None:
     with sqlite_store.begin() as conn:
         analyse_staged(conn)  # no ANALYZE statement: SQLite's planner needs none for these joins
+
+
+def test_the_boards_rows_from_one_read_of_the_statuses_are_the_whiteboard_views(store: Engine) -> None:
+    """The board works the `whiteboard` view's rows out of the status rows it reads for its cells;
+    the two must agree on every open case and column, an authority's own element included."""
+    from dashboard.whiteboard import whiteboard_rows
+
+    a_board(store)
+    own: StatusValues = (Status.NOT_STARTED, None, None, DUE, 0, None)
+    with store.begin() as conn:
+        statuses.apply_statuses(conn, AUTHORITY, {"C2": [("family_meeting", own)]}, ON, run_id=2)
+    rows, elements = whiteboard_rows(
+        history.open_cases(store, AUTHORITY), history.status_tuples(store, AUTHORITY)
+    )
+    view = queries.whiteboard(store, AUTHORITY)
+    assert [r["case_ref"] for r in rows] == [r["case_ref"] for r in view]
+    assert sorted(r["case_ref"] for r in rows) == ["C1", "C2", "C3"]
+    for row, from_view in zip(rows, view, strict=True):
+        assert {k: row.get(k) for k in elements} == {k: from_view.get(k) for k in elements}
+    by_ref = {r["case_ref"]: r for r in rows}
+    assert by_ref["C2"]["family_meeting"] == "not_started"
+    assert "family_meeting" not in by_ref["C1"], "an added element only where a case has it"
