@@ -128,7 +128,8 @@ def test_the_boards_rows_from_one_read_of_the_statuses_are_the_whiteboard_views(
     a_board(store)
     own: StatusValues = (Status.NOT_STARTED, None, None, DUE, 0, None)
     with store.begin() as conn:
-        statuses.apply_statuses(conn, AUTHORITY, {"C2": [("family_meeting", own)]}, ON, run_id=2)
+        row = ("C2", "family_meeting", own[0].value, *own[1:])
+        statuses.apply_statuses(conn, AUTHORITY, ["C2"], [row], ON, run_id=2)
     rows, elements = whiteboard_rows(
         history.open_cases(store, AUTHORITY), history.status_tuples(store, AUTHORITY)
     )
