@@ -147,6 +147,25 @@ STREAMS_YAML = """\
       cursor_field: FORM_ANSWERED_DTTM
       initial_watermark: "2020-01-01"
       lookback: {minutes: 60}
+      case_query: |
+        SELECT
+            f.FACT_FORM_ID,
+            f.DIM_PERSON_ID,
+            MAX(CASE WHEN a.ANSWER_NO = 'AUDIT_DATE' THEN a.ANSWER END) AS AUDIT_DATE,
+            MAX(CASE WHEN a.ANSWER_NO = 'OVERALL_GRADE' THEN a.ANSWER END) AS OVERALL_GRADE,
+            MAX(CASE WHEN a.ANSWER_NO = 'FAMILY_PARTICIPATION' THEN a.ANSWER END) AS FAMILY_PARTICIPATION,
+            MAX(CASE WHEN a.ANSWER_NO = 'ATTENDEES' THEN a.ANSWER END) AS ATTENDEES,
+            MAX(CASE WHEN a.ANSWER_NO = 'GRADE_DANGER' THEN a.ANSWER END) AS GRADE_DANGER,
+            MAX(CASE WHEN a.ANSWER_NO = 'GRADE_GOALS' THEN a.ANSWER END) AS GRADE_GOALS,
+            MAX(CASE WHEN a.ANSWER_NO = 'GRADE_PLANNING' THEN a.ANSWER END) AS GRADE_PLANNING,
+            MAX(a.ANSWERED_DTTM) AS FORM_ANSWERED_DTTM
+        FROM FACT_FORMS f
+        JOIN FACT_FORM_ANSWERS a ON a.FACT_FORM_ID = f.FACT_FORM_ID
+        WHERE f.DIM_PERSON_ID = :case_ref
+          AND a.DIM_ASSESSMENT_TEMPLATE_ID_DESC LIKE 'Case Audit%'
+        GROUP BY f.FACT_FORM_ID, f.DIM_PERSON_ID
+        HAVING MAX(CASE WHEN a.ANSWER_NO = 'FormEndDate' THEN 1 END) = 1
+        ORDER BY f.FACT_FORM_ID
     episodes:
       # Every referral, CP plan and care episode, earlier ones too; ids made unique across the tables.
       query: |
@@ -164,6 +183,26 @@ STREAMS_YAML = """\
         SELECT CAST(ce.FACT_CARE_EPISODES_ID AS BIGINT) * 10 + 3, ce.DIM_PERSON_ID, 'LAC',
                ce.CARE_START_DATE, ce.CARE_END_DATE, ce.CARE_REASON_END_CODE, NULL
         FROM FACT_CARE_EPISODES ce
+        ORDER BY 2, 4
+      # One child's: each branch of the union keeps only that child's rows.
+      case_query: |
+        SELECT CAST(r.FACT_REFERRAL_ID AS BIGINT) * 10 + 1 AS EPISODE_ID, r.DIM_PERSON_ID,
+               'REF' AS EPISODE_TYPE, r.REFRL_START_DTTM AS START_DTTM, r.REFRL_END_DTTM AS END_DTTM,
+               r.DIM_LOOKUP_REFRL_ENDRSN_ID_CODE AS END_REASON, NULL AS PREVIOUS_PLANS
+        FROM FACT_REFERRALS r
+        WHERE r.DIM_PERSON_ID = :case_ref
+        UNION ALL
+        SELECT CAST(cp.FACT_CP_PLAN_ID AS BIGINT) * 10 + 2, cp.DIM_PERSON_ID, 'CPP',
+               cp.START_DTTM, cp.END_DTTM, NULL,
+               (SELECT COUNT(*) FROM FACT_CP_PLAN earlier WHERE earlier.DIM_PERSON_ID = cp.DIM_PERSON_ID
+                AND earlier.START_DTTM < cp.START_DTTM)
+        FROM FACT_CP_PLAN cp
+        WHERE cp.DIM_PERSON_ID = :case_ref
+        UNION ALL
+        SELECT CAST(ce.FACT_CARE_EPISODES_ID AS BIGINT) * 10 + 3, ce.DIM_PERSON_ID, 'LAC',
+               ce.CARE_START_DATE, ce.CARE_END_DATE, ce.CARE_REASON_END_CODE, NULL
+        FROM FACT_CARE_EPISODES ce
+        WHERE ce.DIM_PERSON_ID = :case_ref
         ORDER BY 2, 4
 """
 """Northmoor's audits and episodes streams, as the liquidlogic template reads them (its audit forms'
