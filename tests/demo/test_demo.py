@@ -216,3 +216,49 @@ def test_a_busy_port_is_swapped_for_a_free_one_and_written_in_the_config(tmp_pat
     port = int(rest["connector"]["base_url"].rsplit(":", 1)[1])
     assert port != busy
     assert json.loads((tmp_path / "demo" / "demo.json").read_text())["port"] == port
+
+
+NORTHMOOR_MEASURES = (
+    "SELECT 'audit', case_ref, source_id, grade, content_hash, deleted_on FROM audits "
+    "WHERE authority = 'northmoor' UNION ALL SELECT 'episode', case_ref, source_id, end_reason, "
+    "content_hash, deleted_on FROM case_episodes WHERE authority = 'northmoor' ORDER BY 1, 2, 3"
+)
+
+
+def resync_case(folder: Path, authority: str, case_ref: str) -> None:
+    reason = ("--reason", "a check")
+    result = run_cli("--config", settings(folder), "resync", authority, "--case", case_ref, *reason)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_one_case_resync_of_northmoor_reads_that_cases_audits_and_episodes_and_changes_nothing_else(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "demo"
+    build_demo(folder)
+    store, reporting_db = folder / "store.db", DemoPaths(folder).reporting_db
+    [(case_ref, audit, referral)] = query(
+        store,
+        "SELECT a.case_ref, min(a.source_id), min(e.source_id) FROM audits a JOIN case_episodes e "
+        "ON e.authority = a.authority AND e.case_ref = a.case_ref AND e.kind = 'referral' "
+        "WHERE a.authority = 'northmoor' GROUP BY a.case_ref ORDER BY a.case_ref LIMIT 1",
+    )
+    before = query(store, NORTHMOOR_MEASURES)
+
+    resync_case(folder, "northmoor", case_ref)
+    assert query(store, NORTHMOOR_MEASURES) == before  # read again, nothing changed
+
+    with sqlite3.connect(reporting_db) as db:  # the source changes that case's audit and referral
+        db.execute(
+            "UPDATE FACT_FORM_ANSWERS SET ANSWER = 'Inadequate' WHERE FACT_FORM_ID = ? "
+            "AND ANSWER_NO = 'OVERALL_GRADE'",
+            (int(audit),),
+        )
+        db.execute(
+            "UPDATE FACT_REFERRALS SET DIM_LOOKUP_REFRL_ENDRSN_ID_CODE = 'RC9' WHERE FACT_REFERRAL_ID = ?",
+            (int(referral) // 10,),
+        )
+    resync_case(folder, "northmoor", case_ref)
+
+    changed = {row[:4] for row in query(store, NORTHMOOR_MEASURES)} - {row[:4] for row in before}
+    assert changed == {("audit", case_ref, audit, "inadequate"), ("episode", case_ref, referral, "RC9")}
