@@ -1,5 +1,6 @@
-"""Every SQL template reads one case's audits and episodes exactly as its whole read has them, so an
-admin's one-case resync of an authority made from a template refreshes that case and nothing else."""
+"""Every SQL template reads one case's evidence, audits and episodes exactly as its whole read has
+them, so an admin's one-case resync of an authority made from a template refreshes that case and
+nothing else, and counts what it reads as a whole read would."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 from connectors.base import Record
-from tests.connectors.test_cms_templates import (
+from tests.connectors.cms_databases import (
     BUILDERS,
     MEASURE_STREAMS,
     TEMPLATES,
@@ -21,7 +22,7 @@ from tests.connectors.test_cms_templates import (
     records,
 )
 from tests.sync.measure_sources import SQL_MEASURE_TABLES, on_sqlite, sql_measure_rows
-from tests.sync.test_onboarding import FORM_TABLES, ssd_tables
+from tests.sync.test_onboarding import FORM_TABLES, form_rows, ssd_tables
 from tests.sync.test_onboarding_measures import ssd_rows
 
 
@@ -30,8 +31,10 @@ def ssd_database(url: str) -> None:
 
 
 def sql_database(url: str) -> None:
-    build(url, SQL_MEASURE_TABLES, sql_measure_rows())
+    build(url, FORM_TABLES + ";" + SQL_MEASURE_TABLES, {**form_rows(), **sql_measure_rows()})
 
+
+STREAMS = ("evidence", *MEASURE_STREAMS)
 
 SQL_TEMPLATES: dict[str, Callable[[str], None]] = {**BUILDERS, "ssd": ssd_database, "sql": sql_database}
 
@@ -52,16 +55,16 @@ def as_set(rows: list[Record]) -> list[str]:
     return sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
 
 
-def test_audits_and_episodes_read_one_case_exactly_as_the_whole_read_has_it(
+def test_evidence_audits_and_episodes_read_one_case_exactly_as_the_whole_read_has_it(
     sql_template: tuple[dict[str, Any], str],
 ) -> None:
     document, url = sql_template
 
     with connector_for(document, url) as connector:
-        whole = {stream: records(list(connector.read(stream, None))) for stream in MEASURE_STREAMS}
+        whole = {stream: records(list(connector.read(stream, None))) for stream in STREAMS}
         case_refs = {case_of(document, s, r) for s, rows in whole.items() for r in rows}
         assert len(case_refs) >= 2, "the database needs two children for the filter to be tried"
-        for stream in MEASURE_STREAMS:
+        for stream in STREAMS:
             assert connector.supports_case_filter(stream)
             for case_ref in sorted(case_refs):
                 wanted = [r for r in whole[stream] if case_of(document, stream, r) == case_ref]

@@ -15,7 +15,7 @@ from config.loader import load_authority
 from config.reference import REFERENCE, generate
 from config.schema import authority_schema, settings_schema
 from config.settings import load_settings
-from tests.connectors.test_cms_templates import TEMPLATES
+from tests.connectors.cms_databases import TEMPLATES
 
 
 def test_the_reference_page_is_the_generated_text() -> None:

@@ -18,8 +18,8 @@ from mapping.mapper import compile_mapping
 from mapping.outcomes import Mapped, NotPracticeEvidence, Quarantined, RecordOutcome
 from mapping.schema import Audit, Case, CaseEpisode, EpisodeKind, Evidence
 from mapping.spec import AuthorityMapping
+from tests.connectors.cms_databases import BUILDERS, connector_for, load
 from tests.connectors.conftest import FakeSecrets
-from tests.connectors.test_cms_templates import BUILDERS, connector_for, load
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 KEY = b"an-example-pseudonym-key-0123456789"

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from tests.conftest import run_cli
+from tests.connectors.cms_databases import build
 from tests.connectors.scripted_http import Reply, ScriptedServer, SeenRequest
-from tests.connectors.test_cms_templates import build
 from tests.sync import measure_sources as measures
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
