@@ -352,5 +352,6 @@ def test_check_reports_how_the_audits_and_episodes_map(tmp_path: Path) -> None:
     assert streams["audits"]["quarantine_reasons"][0].startswith("grade: 'Gud' is not a grade on the")
     assert streams["episodes"]["counts"]["mapped"] == 3
     assert report["coverage"]["unmapped_streams"] == []
+    assert report["no_case_filter"] == ["cases", "evidence", "audits", "episodes"]
     # The audit naming case C9 is weighed with the evidence as a sync's orphans guard weighs it.
     assert report["orphans"]["orphaned"] == 1

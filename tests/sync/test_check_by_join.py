@@ -140,6 +140,8 @@ def test_evidence_keyed_to_its_own_form_id_fails_check_naming_the_orphans_guard(
     )
     [trip] = json.loads(as_json.stdout)["guards"]
     assert trip["guard"] == "orphans"
+    assert json.loads(as_json.stdout)["no_case_filter"] == []  # both streams can read one case
+    assert "resync --case cannot read one case" not in said
     assert sync.exit_code == 3  # and a sync is refused by the same guard
     assert "orphans" in sync.output
 
@@ -188,5 +190,7 @@ def test_without_a_case_filter_check_reads_the_cases_stream_for_the_sampled_evid
     assert report["guards"] == [], report
     assert report["orphans"]["orphaned"] == 0
     assert report["orphans"]["cases_read"] == "the first 120 cases records"
+    # Said before an admin needs it: a one-case resync of this authority would be refused.
+    assert report["no_case_filter"] == ["cases", "evidence"]
     assert [t["guard"] for t in json.loads(refused.stdout)["guards"]] == ["orphans"]
     assert refused.exit_code == 1

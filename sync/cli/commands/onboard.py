@@ -41,6 +41,12 @@ def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
     judgement = SampleJudgement()
     try:
         with build_connector(la) as connector:
+            # What a one-case resync would refuse for, said now rather than when an admin needs it.
+            no_case_filter = [
+                s
+                for s in connector.streams()
+                if s in compiled.streams and not connector.supports_case_filter(s)
+            ]
             report = connector.check(sample_size)
             if report.reachable:
                 judgement = _judged_by_join(connector, compiled, report, sample_size, la.file.guards)
@@ -58,6 +64,7 @@ def check(app: App, authority: str, sample_size: int, as_json: bool) -> None:
         "guards": [asdict(trip) for trip in judgement.trips],
         "orphans": judgement.orphans,
         "notes": [*report.notes, *judgement.notes],
+        "no_case_filter": no_case_filter,
         "unreadable": [asdict(r.told(identifiers)) for s in report.samples for r in s.rejected],
         "coverage": asdict(coverage(compiled, samples)),
     }
@@ -142,12 +149,29 @@ def _print_check(result: dict[str, object]) -> None:
                 "their worker; map worker from a worker id column, or set identifiers.worker: drop",
                 highlight=False,
             )
+    _print_warnings(console, result)
+
+
+def _print_warnings(console: Console, result: dict[str, object]) -> None:
+    """What a sync would not do as the authority may expect: elements and streams left unread, one
+    case not readable alone, records that cannot be read."""
+    cov = result["coverage"]
+    assert isinstance(cov, dict)
     for element in cov["unreached_elements"]:
         console.print(f"[yellow]warning[/]: no rule maps any record to element {element}")
     for name in cov["unmapped_streams"]:
         console.print(
             f"[yellow]warning[/]: stream {name} is configured on the connector but has no mapping;"
             " nothing syncs it"
+        )
+    no_case_filter = result["no_case_filter"]
+    assert isinstance(no_case_filter, list)
+    if no_case_filter:
+        console.print(
+            "[yellow]warning[/]: resync --case cannot read one case from stream(s) "
+            f"{', '.join(no_case_filter)}; give them a case filter (case_query, case_filter or "
+            "case_field) to resync one case",
+            highlight=False,
         )
     unreadable = result["unreadable"]
     assert isinstance(unreadable, list)
