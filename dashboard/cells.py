@@ -16,7 +16,13 @@ from typing import Any
 
 from mapping.schema import EvidenceState, Status
 from mapping.status import COUNTING_STATE_VALUES, evidence_order, review_due_on
-from mapping.timeliness import ElementRule, HolidayCalendar, england_bank_holidays, working_days_between
+from mapping.timeliness import (
+    ElementRule,
+    HolidayCalendar,
+    add_months,
+    england_bank_holidays,
+    working_days_between,
+)
 
 UP, DOWN, SAME = "up", "down", "same"
 DIRECTION_SYMBOLS = {UP: "↑", DOWN: "↓", SAME: "→"}
@@ -316,21 +322,9 @@ def build_cell(
         planned_on=evidence.planned_on,
         as_of=on,
         evidence_aged=(
-            status is Status.EVIDENCED and last is not None and last < months_before(on, current_months)
+            status is Status.EVIDENCED and last is not None and last < add_months(on, -current_months)
         ),
     )
-
-
-def months_before(on: date, months: int) -> date:
-    """The same day `months` calendar months earlier, the month's last day where it is shorter."""
-    year, month = divmod(on.year * 12 + on.month - 1 - months, 12)
-    month += 1
-    for day in (on.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    return date(year, month, 28)
 
 
 def age_words(days: int | None) -> str:

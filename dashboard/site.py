@@ -25,7 +25,7 @@ from markupsafe import Markup
 from sqlalchemy import Engine
 
 from config.loader import Config
-from dashboard.cells import RECENT_MONTHS, months_before
+from dashboard.cells import RECENT_MONTHS
 from dashboard.freshness import Freshness, judge, when_text
 from dashboard.html import environment
 from dashboard.overdue_weeks import OVERDUE_BANDS
@@ -54,6 +54,7 @@ from dashboard.whiteboard import (
     TeamGroup,
     load_board,
 )
+from mapping.timeliness import add_months
 from store.read import history, queries
 
 TeamTrend = Callable[[TeamGroup], Markup | None]
@@ -205,7 +206,7 @@ def _common(site: Site) -> dict[str, Any]:
     """What every page's templates are given."""
     board = site.board
     on = site.generated_at.astimezone(ENGLAND).date()
-    recent_since = months_before(on, RECENT_MONTHS)
+    recent_since = add_months(on, -RECENT_MONTHS)
     return {
         "statuses": STATUSES,
         "looks": STATUS_BY_KEY,

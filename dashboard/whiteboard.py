@@ -27,11 +27,10 @@ from dashboard.cells import (
     Cell,
     LiveRecord,
     SourceRecord,
-    months_before,
     summarise_live,
 )
 from mapping.elements import DEFAULT_ELEMENT_KEYS, Element
-from mapping.timeliness import TimelinessRules
+from mapping.timeliness import TimelinessRules, add_months
 from store.read import history
 from store.schema.views import NO_TEAM
 
@@ -273,7 +272,7 @@ def _load_board(
     cases = [c for c in every if case_filter.keeps(c, keys)]
     teams = team_counts(cases, [e.key for e in shown] if case_filter.narrows else counted)
     first = _first_per_team(cases, cells_per_team)
-    since = months_before(now.astimezone(ENGLAND).date(), RECENT_MONTHS).isoformat()
+    since = add_months(now.astimezone(ENGLAND).date(), -RECENT_MONTHS).isoformat()
     return Board(
         elements=shown,
         authorities=dict(authorities),

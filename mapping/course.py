@@ -7,13 +7,13 @@ sentence says no more than its dates: counts the history may not hold in full ar
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from mapping.schema import CaseEpisode, EpisodeKind
+from mapping.timeliness import add_months, whole_months
 
 RE_REFERRAL_MONTHS = 12
 LONG_PLAN_MONTHS = 24
@@ -130,18 +130,6 @@ def scale_movement(scales: Sequence[tuple[date, int]]) -> ScaleMovement | None:
     judged = f"Safety scale {first} on {_day(first_on)}, {latest} on {_day(latest_on)}"
     sentence = f"{judged}: {words[movement]}."
     return ScaleMovement(first, first_on, latest, latest_on, movement, sentence)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` calendar months on, or that month's last day (29 Feb + 12 is 28 Feb)."""
-    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def whole_months(start: date, end: date) -> int:
-    """Complete calendar months from `start` to `end` (never rounded up)."""
-    months = (end.year - start.year) * 12 + end.month - start.month
-    return months - 1 if add_months(start, months) > end else months
 
 
 def _day(day: date) -> str:

@@ -6,6 +6,7 @@ There is no national deadline for Signs of Safety practice, so every rule is the
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Container
 from datetime import date, timedelta
 from enum import StrEnum
@@ -132,3 +133,16 @@ def _count_working_days(start: date, end: date, bank_holidays: HolidayCalendar) 
         if current.weekday() < 5 and current not in bank_holidays:
             days += 1
     return days
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months on (back, when negative), or that month's last day
+    where it is shorter: 29 Feb + 12 months is 28 Feb, 31 Aug + 1 month is 30 Sep."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def whole_months(start: date, end: date) -> int:
+    """Complete calendar months from `start` to `end` (never rounded up)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - 1 if add_months(start, months) > end else months

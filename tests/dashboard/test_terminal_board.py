@@ -134,14 +134,14 @@ def test_each_teams_summary_counts_the_ticks_of_the_last_three_months_beside_eve
     as the whole board, and the figure is the store's own count of recent completed records."""
     from rich.console import Console
 
-    from dashboard.cells import months_before
     from dashboard.terminal import RECENT_HEADING, print_board
     from dashboard.whiteboard import ENGLAND, load_board
     from mapping.elements import DEFAULT_ELEMENTS
+    from mapping.timeliness import add_months
 
     names = {"mem-la": "Memory Council"}
     full = load_board(synced[1], DEFAULT_ELEMENTS, names)
-    since = months_before(full.generated_at.astimezone(ENGLAND).date(), 3)
+    since = add_months(full.generated_at.astimezone(ENGLAND).date(), -3)
     with synced[1].connect() as conn:
         stored = conn.execute(
             text(

@@ -12,11 +12,11 @@ from mapping.course import (
     OUTCOME_DEFINITIONS,
     Movement,
     OutcomeKind,
-    add_months,
     case_outcomes,
     scale_movement,
 )
 from mapping.schema import CaseEpisode, EpisodeKind
+from mapping.timeliness import add_months
 
 TODAY = date(2026, 3, 31)
 DOCS = Path(__file__).parents[2] / "docs" / "outcomes.md"
