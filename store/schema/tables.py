@@ -72,6 +72,18 @@ def count(name: str, server_default: str | None = None) -> Column[Any]:
     return required(name, Integer, default=0, server_default=server_default)
 
 
+def record_state() -> list[Column[Any]]:
+    """What the store keeps of every source record besides its own fields: the source's version,
+    the content hash that tells a change, when and by which run it was last seen, its deletion."""
+    return [
+        Column("source_updated_at", UtcDateTime()),
+        required("content_hash", String(64)),
+        required("synced_at", UtcDateTime()),
+        Column("last_seen_run", Integer),
+        Column("deleted_on", Date),
+    ]
+
+
 AUTHORITIES = Table(
     "authorities",
     METADATA,
@@ -91,11 +103,7 @@ CASES = Table(
     required("opened_on", Date),
     Column("closed_on", Date),
     Column("cp_plan_start", Date),
-    Column("source_updated_at", UtcDateTime()),
-    required("content_hash", String(64)),
-    required("synced_at", UtcDateTime()),
-    Column("last_seen_run", Integer),
-    Column("deleted_on", Date),
+    *record_state(),
     Index("ix_cases_open", "authority", "case_ref", "closed_on", "deleted_on"),
 )
 
@@ -111,11 +119,7 @@ EVIDENCE = Table(
     required("state", String(16)),
     required("evidenced_on", Date),
     Column("scale_value", SmallInteger),
-    Column("source_updated_at", UtcDateTime()),
-    required("content_hash", String(64)),
-    required("synced_at", UtcDateTime()),
-    Column("last_seen_run", Integer),
-    Column("deleted_on", Date),
+    *record_state(),
     Index("ix_evidence_case_live", "authority", "case_ref", "deleted_on"),
 )
 
@@ -138,11 +142,7 @@ AUDITS = Table(
         JSON,
         doc="practice area to its grade code, words and good line on the authority's scale",
     ),
-    Column("source_updated_at", UtcDateTime()),
-    required("content_hash", String(64)),
-    required("synced_at", UtcDateTime()),
-    Column("last_seen_run", Integer),
-    Column("deleted_on", Date),
+    *record_state(),
     Index("ix_audits_case_live", "authority", "case_ref", "deleted_on"),
 )
 """Collaborative case audits: how good the practice on a case was, on the authority's own scale."""
@@ -158,11 +158,7 @@ CASE_EPISODES = Table(
     Column("ended_on", Date),
     Column("end_reason", String(64)),
     Column("previous_cp_plans", SmallInteger),
-    Column("source_updated_at", UtcDateTime()),
-    required("content_hash", String(64)),
-    required("synced_at", UtcDateTime()),
-    Column("last_seen_run", Integer),
-    Column("deleted_on", Date),
+    *record_state(),
     Index("ix_case_episodes_case_live", "authority", "case_ref", "deleted_on"),
 )
 """Every referral, CP plan and period of care of a case: the course its outcomes are read from."""
