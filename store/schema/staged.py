@@ -9,7 +9,17 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, Text
 
-from store.schema.tables import AUDITS, CASE_EPISODES, CASES, EVIDENCE, METADATA, Ref, count, required
+from store.schema.tables import (
+    AUDITS,
+    CASE_EPISODES,
+    CASES,
+    EVIDENCE,
+    METADATA,
+    Ref,
+    count,
+    key_column,
+    required,
+)
 
 PUBLISHED_ONLY = frozenset({"synced_at", "last_seen_run", "deleted_on"})
 """Columns of a record that publishing gives it, not the source: no staged row has them."""
@@ -26,48 +36,33 @@ def as_read(live: Table) -> list[Column[Any]]:
     ]
 
 
-STAGED_CASES = Table(
-    "staged_cases",
-    METADATA,
-    Column("run_id", Integer, primary_key=True),
-    Column("seq", Integer, primary_key=True),
-    *as_read(CASES),
-    Index("ix_staged_cases_key", "run_id", "case_ref"),
-)
+def staged_copy(live: Table) -> Table:
+    """A stream's staging table: its live table's record columns, each row numbered within its run
+    (`seq`), indexed by the record's key within the run."""
+    return Table(
+        f"staged_{live.name}",
+        METADATA,
+        Column("run_id", Integer, primary_key=True),
+        Column("seq", Integer, primary_key=True),
+        *as_read(live),
+        Index(f"ix_staged_{live.name}_key", "run_id", key_column(live)),
+    )
+
+
+STAGED_CASES = staged_copy(CASES)
 """A case row as a run read it, waiting for the run's guards; published or discarded whole.
 
 Every row read is kept (`seq` numbers them within the run), duplicates included: the publish
 step keeps one per case by the stream's declared rule and counts the rest.
 """
 
-STAGED_EVIDENCE = Table(
-    "staged_evidence",
-    METADATA,
-    Column("run_id", Integer, primary_key=True),
-    Column("seq", Integer, primary_key=True),
-    *as_read(EVIDENCE),
-    Index("ix_staged_evidence_key", "run_id", "source_id"),
-)
+STAGED_EVIDENCE = staged_copy(EVIDENCE)
 """An evidence row as a run read it, waiting for the run's guards (see `STAGED_CASES`)."""
 
-STAGED_AUDITS = Table(
-    "staged_audits",
-    METADATA,
-    Column("run_id", Integer, primary_key=True),
-    Column("seq", Integer, primary_key=True),
-    *as_read(AUDITS),
-    Index("ix_staged_audits_key", "run_id", "source_id"),
-)
+STAGED_AUDITS = staged_copy(AUDITS)
 """An audit as a run read it, waiting for the run's guards (see `STAGED_CASES`)."""
 
-STAGED_EPISODES = Table(
-    "staged_case_episodes",
-    METADATA,
-    Column("run_id", Integer, primary_key=True),
-    Column("seq", Integer, primary_key=True),
-    *as_read(CASE_EPISODES),
-    Index("ix_staged_case_episodes_key", "run_id", "source_id"),
-)
+STAGED_EPISODES = staged_copy(CASE_EPISODES)
 """A case episode as a run read it, waiting for the run's guards (see `STAGED_CASES`)."""
 
 STAGED_QUARANTINE = Table(
