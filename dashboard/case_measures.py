@@ -262,20 +262,15 @@ def outcome_definitions() -> list[tuple[str, str]]:
 def render_case_measures(measures: CaseMeasures, heading_level: int = 2, printed: bool = False) -> Markup:
     """The audits and course as an HTML fragment, its headings at `heading_level`: the audit pack's
     sections (`printed`: the legend open, as paper cannot open it) and the case page's."""
-    from dashboard.html import environment
+    from dashboard.html import fragment
 
-    html = (
-        environment()
-        .get_template("case_measures.html.j2")
-        .render(
-            m=measures,
-            hx=heading_level,
-            episodes=EPISODE_WORDS,
-            code_words=code_words,
-            definitions=outcome_definitions(),
-            printed=printed,
-            said={"audit": NO_AUDIT, "episode": NO_EPISODE, "outcome": NO_OUTCOME, "scale": NO_SCALE},
-        )
+    return fragment(
+        "case_measures.html.j2",
+        m=measures,
+        hx=heading_level,
+        episodes=EPISODE_WORDS,
+        code_words=code_words,
+        definitions=outcome_definitions(),
+        printed=printed,
+        said={"audit": NO_AUDIT, "episode": NO_EPISODE, "outcome": NO_OUTCOME, "scale": NO_SCALE},
     )
-    # The template is autoescaped: its output is markup already.
-    return Markup(html)  # noqa: S704  # nosec B704

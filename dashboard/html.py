@@ -52,3 +52,8 @@ def environment() -> Environment:
     env.filters["when"] = when_text
     env.filters["short"] = short_day
     return env
+
+
+def fragment(template: str, **values: Any) -> Markup:
+    """A template rendered as a part of a page: autoescaped, so its output is markup already."""
+    return Markup(environment().get_template(template).render(**values))  # noqa: S704  # nosec B704

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from config.loader import Config
 from dashboard.audit_pack import render_timeline
 from dashboard.changes import ElementKey, StatusChange
-from dashboard.html import environment
+from dashboard.html import fragment
 from dashboard.overdue_weeks import OVERDUE_BANDS, weekly_bands
 from dashboard.recent import CaseMoves, recent_moves
 from dashboard.timeline import build_timeline
@@ -148,24 +148,16 @@ class StoreSections:
             endings,
             partial(working_days_between, bank_holidays=england_bank_holidays()),
         )
-        bands = (
-            environment()
-            .get_template("overdue_weeks.html.j2")
-            .render(endings=endings, weeks=weeks, bands=[label for label, _, _ in OVERDUE_BANDS])
-        )
-        return trend + Markup(bands)  # noqa: S704  # nosec B704  # an autoescaped template's output
+        labels = [label for label, _, _ in OVERDUE_BANDS]
+        return trend + fragment("overdue_weeks.html.j2", endings=endings, weeks=weeks, bands=labels)
 
     def _trend(self, group: TeamGroup | str, who: str) -> Markup | None:
         endings, rows = self.trend_rows(group)
         if not rows:
             return None
-        html = (
-            environment()
-            .get_template("trend.html.j2")
-            .render(who=who, endings=endings, rows=rows, spark=(SPARK_WIDTH, SPARK_HEIGHT))
+        return fragment(
+            "trend.html.j2", who=who, endings=endings, rows=rows, spark=(SPARK_WIDTH, SPARK_HEIGHT)
         )
-        # The template is autoescaped: its output is markup already.
-        return Markup(html)  # noqa: S704  # nosec B704
 
     def moves(self, group: TeamGroup) -> list[CaseMoves]:
         """The team's cases that moved in the changed-lately panel's widest window."""
