@@ -10,7 +10,7 @@ import io
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from demo.measures import CaseAudit, Measures, on_scale
+from demo.measures import FAMILY, ROLE_WORDS, CaseAudit, Measures, on_scale
 from demo.population import Caseload, DemoCase
 
 AUDITS_GLOB = "qa/*.csv"
@@ -18,15 +18,6 @@ GRADES = ("Inadequate", "Requires improvement", "Good")
 """Lowest first, so a quality's rank on the scale indexes it."""
 GRADE_MAP = "{Good: good, Requires improvement: requires_improvement, Inadequate: inadequate}"
 """The authority file's map from the spreadsheet's words to its audit_scale codes."""
-FAMILY = {"took_part": "Yes", "partly": "Partly", "did_not_take_part": "No"}
-ROLE_WORDS = {
-    "practitioner": "Social worker",
-    "team_manager": "Team manager",
-    "parent": "Parent",
-    "child": "Child",
-    "network_member": "Network member",
-    "practice_lead": "Practice lead",
-}
 COLUMNS = (
     "Audit ref",
     "Child ID",

@@ -10,21 +10,12 @@ import sqlite3
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-from demo.measures import CaseAudit, Measures, on_scale
+from demo.measures import FAMILY, ROLE_WORDS, CaseAudit, Measures, on_scale
 from demo.population import Caseload, DemoCase
 
 AUDIT_TEMPLATE = "Case Audit - Collaborative"
 GRADES = ("Inadequate", "Requires improvement", "Good", "Outstanding")
 """Lowest first, so a quality's rank on the scale indexes it."""
-FAMILY = {"took_part": "Yes", "partly": "Partly", "did_not_take_part": "No"}
-ROLE_WORDS = {
-    "practitioner": "Social worker",
-    "team_manager": "Team manager",
-    "parent": "Parent",
-    "child": "Child",
-    "network_member": "Network member",
-    "practice_lead": "Practice lead",
-}
 AREA_QUESTIONS = {
     "danger_statements": "GRADE_DANGER",
     "safety_goals": "GRADE_GOALS",

@@ -26,6 +26,17 @@ CLOSURE_REASONS = ("RC7", "RC8", "RC9")
 CARE_ENDINGS = ("E13", "E4A", "E11")
 ROLES = ("practitioner", "team_manager", "parent", "child", "network_member", "practice_lead")
 AREAS = ("danger_statements", "safety_goals", "safety_planning")
+FAMILY = {"took_part": "Yes", "partly": "Partly", "did_not_take_part": "No"}
+"""How an audit form (a CMS form, a QA spreadsheet) words the family's participation."""
+ROLE_WORDS = {
+    "practitioner": "Social worker",
+    "team_manager": "Team manager",
+    "parent": "Parent",
+    "child": "Child",
+    "network_member": "Network member",
+    "practice_lead": "Practice lead",
+}
+"""How an audit form words each role that took part."""
 
 
 @dataclass(frozen=True)
