@@ -7,7 +7,8 @@ in the browser from the `due_by` time it carries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -57,6 +58,17 @@ class Freshness:
     def data_at(self) -> datetime | None:
         """What the pages of this authority are as of: its last successful run, or else its partial one."""
         return self.last_success or self.partial_at
+
+    @property
+    def symbol(self) -> str:
+        """What the eye catches first; the sentence beside it says the same in words."""
+        return "\u26a0" if self.state in ("stale", "never", "partial") else "\u2713"
+
+    def late_sentence(self) -> str:
+        """What the browser says instead of the sentence once `due_by` has passed unseen by a publish."""
+        last = when_text(self.last_success) if self.last_success else None
+        due = when_text(self.due_by) if self.due_by else None
+        return f"{self.name}: last successful sync {last}. Out of date: a sync was due to succeed by {due}"
 
     def sentence(self) -> str:
         """Plain words, so the state never rests on a colour or a symbol alone."""
@@ -159,3 +171,29 @@ def _held(run: Mapping[str, Any]) -> str:
     if run.get("outcome") == "refused":
         return "refused by its guards; see `sofs-sync runs`"
     return "stopped before its read ended; the next run carries it on"
+
+
+SHARED_SCRIPT = "assets/freshness.js"
+"""Where a site keeps every authority's freshness, rewritten at each publish: a page is written again
+only when what it shows changes, so it loads when its authority last synced from here."""
+
+
+def shared_script(freshness: Sequence[Freshness]) -> str:
+    """The shared freshness file: a script (loaded with `<script src>`, which works from a file as from
+    a web server) that `site.js` fills each page's freshness section from."""
+    entries = {
+        f.authority: {
+            "state": f.state,
+            "symbol": f.symbol,
+            "sentence": f.sentence(),
+            "dueBy": f.due_by.isoformat() if f.due_by else "",
+            "lateText": f.late_sentence(),
+        }
+        for f in freshness
+    }
+    text = json.dumps({"authorities": entries}, ensure_ascii=True, sort_keys=True, indent=1)
+    return (
+        "// When each authority's data was last synced, as of the site's latest publish; the pages\n"
+        "// fill their freshness sections from it and judge lateness again from dueBy.\n"
+        f"window.sofsFreshness = {text};\n"
+    )

@@ -32,7 +32,8 @@ def publish(out: Path, site: Site, only: Collection[str] | None = None) -> int:
     """Publish the site at `out` atomically; returns the number of pages.
 
     With `only`, the authorities it names are rendered and the others' pages taken from the site
-    being replaced: after one authority's run, nothing else has changed."""
+    being replaced: after one authority's run, nothing else has changed. Of the pages rendered, those
+    the site being replaced shows with the same content are linked from it rather than written."""
     out = out.absolute()
     check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -41,7 +42,7 @@ def publish(out: Path, site: Site, only: Collection[str] | None = None) -> int:
         current = check_target(out)
         fresh = out.parent / f".{out.name}.{uuid.uuid4().hex[:12]}"
         try:
-            pages = write_site(fresh, site, only, kept=current if only is not None else None)
+            pages = write_site(fresh, site, only, kept=current)
             link = out.parent / f".{out.name}.link-{uuid.uuid4().hex[:8]}"
             link.symlink_to(fresh.name)
             if out.is_dir() and not out.is_symlink():

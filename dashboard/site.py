@@ -26,9 +26,10 @@ from sqlalchemy import Engine
 
 from config.loader import Config
 from dashboard.cells import RECENT_MONTHS
-from dashboard.freshness import Freshness, judge, when_text
+from dashboard.freshness import SHARED_SCRIPT, Freshness, judge, shared_script, when_text
 from dashboard.html import environment
 from dashboard.overdue_weeks import OVERDUE_BANDS
+from dashboard.page_stamp import MARKS
 from dashboard.recent import WINDOWS, CaseMoves
 from dashboard.site_measures import load_measure_sections
 from dashboard.site_pages import (
@@ -232,11 +233,15 @@ def _common(site: Site) -> dict[str, Any]:
 
 def render_pages(site: Site, only: Collection[str] | None = None) -> Iterator[tuple[str, str]]:
     """(relative path, text) of every file of the site, or of the shared files and the pages of the
-    authorities `only` names."""
+    authorities `only` names.
+
+    An authority's pages carry the marks of `dashboard.page_stamp` where their data date and time made
+    go, and load its freshness from the shared file: their text depends on their own data alone."""
     env = environment()
     common = _common(site)
     yield "assets/site.css", env.get_template("site.css.j2").render(**common)
     yield "assets/site.js", env.get_template("site.js.j2").render(**common)
+    yield SHARED_SCRIPT, shared_script(site.freshness)
     groups = site.groups()
     authorities = site.authorities()
     yield (
@@ -261,13 +266,8 @@ def render_pages(site: Site, only: Collection[str] | None = None) -> Iterator[tu
     for group in groups:
         if group.authority not in authorities:
             continue
-        team = {
-            **common,
-            "root": "../../",
-            "freshness": [f for f in [site.fresh(group.authority)] if f is not None],
-            "data_date": site.data_date([group.authority]),
-            "group": group,
-        }
+        team = {**common, **MARKS, "root": "../../", "shared_freshness": _shared(site, group.authority)}
+        team["group"] = group
         title = f"{group.team}, {group.authority_name}"
         yield (
             team_path(group),
@@ -308,17 +308,17 @@ def _authority_pages(
 ) -> Iterator[tuple[str, str]]:
     """Each authority's page for its head of service: the service against its own past."""
     template = environment().get_template("authority.html.j2")
+    stamped = {**common, **MARKS}
     for code in authorities:
         name = site.board.authorities.get(code, code)
         yield (
             authority_path(code),
             template.render(
-                **common,
+                **stamped,
                 root="../",
                 page_title=name,
                 code=code,
-                freshness=[f for f in [site.fresh(code)] if f is not None],
-                data_date=site.data_date([code]),
+                shared_freshness=_shared(site, code),
                 teams=[g for g in groups if g.authority == code],
                 today=service_today(site.board, code, common["recent_since"]),
                 bands=[label for label, _, _ in OVERDUE_BANDS],
@@ -326,6 +326,11 @@ def _authority_pages(
                 measures=site.service_measures(code, name),
             ),
         )
+
+
+def _shared(site: Site, code: str) -> list[tuple[str, str]]:
+    """The authority a page's freshness section is filled in for from the shared file, if it is configured."""
+    return [(f.authority, f.name) for f in [site.fresh(code)] if f is not None]
 
 
 def render_board_page(board: Board, freshness: Sequence[Freshness], title: str) -> str:
