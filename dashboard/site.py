@@ -4,12 +4,15 @@ its wall mode) and one page per case.
 One page per team, not one page of every team: a team's whiteboard is for its own supervision and
 audit, and teams side by side invite the league-table reading the practice warns against. The index
 lists authorities and teams alphabetically with no figures to compare. Every page says when each of
-its authorities last synced and whether that is older than its schedule allows.
+its authorities last synced and whether that is older than its schedule allows: the index in its own
+text, the other pages from the shared freshness file every publish rewrites, so that their text
+depends on their own data alone.
 
 Published whole or not at all, into a folder beside the target swapped in by `dashboard.publishing`.
 After one authority's run only its own pages and the index are rendered again: every other authority's
 pages are what they were, so they are taken from the site being replaced, linked rather than copied
-(`dashboard.site_folder`); such a publish reads only that authority's rows and the index's teams.
+(`dashboard.site_folder`); such a publish reads only that authority's rows and the index's teams. Of
+the pages rendered, those whose content did not change are linked from it too.
 """
 
 from __future__ import annotations
