@@ -23,6 +23,7 @@ from store.write.lease import StoreLease
 from store.write.runs import Counts, load_counts, record_counts, stage_of_run
 from store.write.staging import Stage
 from sync.run.batch import BatchRead, RunContext, stage_batch
+from sync.run.collector import fewer_collections
 from sync.run.compile import stream_config_hash
 from sync.run.errors import NotRefused, Stopped, TimeLimitReached
 
@@ -148,37 +149,38 @@ class StagedRead:
         staged_any = False
         ahead = 0
         try:
-            for batch in self._batches(connector, compiled, stream, scope, config_hash):
-                self.lease.check()
-                read = BatchRead(
-                    stream,
-                    compiled.map_batch(stream, batch.records),
-                    [r.told(identifiers) for r in batch.rejected],
-                    None if scope.mode == "case" else batch.position,  # a case read moves no stream
-                    batch.superseded,
-                    batch.incomplete,
-                    batch.ahead,
-                )
-                self._stage(read, config_hash)
-                ctx.notes.extend(batch.notes)
-                staged_any = True
-                ahead += batch.ahead
-                if self.on_batch is not None:
-                    self.on_batch(authority.code, stream, ctx.counts)
-                log.debug(
-                    "batch staged",
-                    run_id=ctx.run_id,
-                    authority=ctx.authority,
-                    stream=stream,
-                    records=len(batch.records),
-                )
-                if self.stop.is_set():
-                    raise Stopped("stopped on request; the next run carries on from the batches staged")
-                if self.ends_by is not None and self.time_limit and self.clock() >= self.ends_by:
-                    minutes = self.time_limit.total_seconds() / 60
-                    raise TimeLimitReached(
-                        f"reached its {minutes:g}-minute limit; the next run carries on from here"
+            with fewer_collections():
+                for batch in self._batches(connector, compiled, stream, scope, config_hash):
+                    self.lease.check()
+                    read = BatchRead(
+                        stream,
+                        compiled.map_batch(stream, batch.records),
+                        [r.told(identifiers) for r in batch.rejected],
+                        None if scope.mode == "case" else batch.position,  # a case read moves no stream
+                        batch.superseded,
+                        batch.incomplete,
+                        batch.ahead,
                     )
+                    self._stage(read, config_hash)
+                    ctx.notes.extend(batch.notes)
+                    staged_any = True
+                    ahead += batch.ahead
+                    if self.on_batch is not None:
+                        self.on_batch(authority.code, stream, ctx.counts)
+                    log.debug(
+                        "batch staged",
+                        run_id=ctx.run_id,
+                        authority=ctx.authority,
+                        stream=stream,
+                        records=len(batch.records),
+                    )
+                    if self.stop.is_set():
+                        raise Stopped("stopped on request; the next run carries on from the batches staged")
+                    if self.ends_by is not None and self.time_limit and self.clock() >= self.ends_by:
+                        minutes = self.time_limit.total_seconds() / 60
+                        raise TimeLimitReached(
+                            f"reached its {minutes:g}-minute limit; the next run carries on from here"
+                        )
         finally:
             if ahead:
                 self._note_ahead(connector, stream, ahead)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from connectors import json_body
 from connectors.json_body import RecordList, parse
 from mapping.paths import select, split_path
 
@@ -40,13 +42,20 @@ def decoded(document: Any) -> Any:
     return document
 
 
+WHOLE_OR_A_RECORD_AT_A_TIME = pytest.mark.parametrize(
+    "whole_list_chars", [json_body.WHOLE_LIST_CHARS, 0], ids=["short-body-decoded-whole", "item-by-item"]
+)
+
+
+@WHOLE_OR_A_RECORD_AT_A_TIME
 @settings(max_examples=300, deadline=None)
 @given(document=DOCUMENTS, path=PATHS, layout=LAYOUTS)
 def test_a_body_read_with_its_record_list_deferred_is_what_json_loads_gives(
-    document: Any, path: str, layout: dict[str, Any]
+    whole_list_chars: int, document: Any, path: str, layout: dict[str, Any]
 ) -> None:
     content = json.dumps(document, **layout).encode()
-    read = parse(content, split_path(path) if path else ())
+    with patch.object(json_body, "WHOLE_LIST_CHARS", whole_list_chars):
+        read = parse(content, split_path(path) if path else ())
 
     assert decoded(read) == json.loads(content)
     found = select(read, path)
@@ -78,11 +87,14 @@ def test_a_key_holding_the_whole_dotted_path_is_found_as_select_finds_it() -> No
 DOCUMENT = b'{"items": [{"id": 1, "name": "a"}, {"id": 2}, [3], "x"], "next": "token"}'
 
 
+@WHOLE_OR_A_RECORD_AT_A_TIME
 @pytest.mark.parametrize("cut", range(1, len(DOCUMENT)))
-def test_a_body_cut_short_anywhere_is_refused_whole_before_a_record_is_read(cut: int) -> None:
+def test_a_body_cut_short_anywhere_is_refused_whole_before_a_record_is_read(
+    whole_list_chars: int, cut: int
+) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - json.loads's own error, JSONDecodeError
         json.loads(DOCUMENT[:cut])
-    with pytest.raises(ValueError):  # noqa: PT011
+    with pytest.raises(ValueError), patch.object(json_body, "WHOLE_LIST_CHARS", whole_list_chars):  # noqa: PT011
         parse(DOCUMENT[:cut], ("items",))
 
 
@@ -90,10 +102,11 @@ def test_a_body_cut_short_anywhere_is_refused_whole_before_a_record_is_read(cut:
     "content",
     [b'{"items": [1,]}', b'{"items": [1 2]}', b'{"items": [1]} extra', b'{"items" [1]}', b"\xef\xbb\xbf[1]x"],
 )
-def test_a_malformed_body_is_refused_as_json_loads_refuses_it(content: bytes) -> None:
+@WHOLE_OR_A_RECORD_AT_A_TIME
+def test_a_malformed_body_is_refused_as_json_loads_refuses_it(whole_list_chars: int, content: bytes) -> None:
     with pytest.raises(ValueError):  # noqa: PT011
         json.loads(content)
-    with pytest.raises(ValueError):  # noqa: PT011
+    with pytest.raises(ValueError), patch.object(json_body, "WHOLE_LIST_CHARS", whole_list_chars):  # noqa: PT011
         parse(content, ("items",))
 
 
@@ -120,3 +133,19 @@ def test_pages_of_several_megabytes_differing_only_in_their_last_record_have_dif
 
     assert len(page) > 3_000_000
     assert digests[0] == digests[1] != digests[2]
+
+
+def test_a_page_past_the_whole_list_bound_is_read_a_record_at_a_time_to_the_same_records_and_digest() -> None:
+    records = ",".join(f'{{"id": {n}, "note": "é"}}' for n in range(60_000))
+    page = f'{{"items": [{records}], "next": null}}'.encode()
+    assert len(page) > json_body.WHOLE_LIST_CHARS
+
+    item_by_item = parse(page, ("items",))["items"]
+    with patch.object(json_body, "WHOLE_LIST_CHARS", len(page)):
+        whole = parse(page, ("items",))["items"]
+
+    assert item_by_item._decoded is None  # held undecoded: its records are decoded as they are read
+    assert whole._decoded is not None
+    assert list(item_by_item) == list(whole) == json.loads(page)["items"]
+    assert len(item_by_item) == len(whole) == 60_000
+    assert item_by_item.digest() == whole.digest()
