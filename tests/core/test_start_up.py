@@ -29,6 +29,8 @@ NOT_FOR_STATUS = (
     "alembic",  # the store's revision is compared with a constant
     "holidays",  # the bank-holiday calendar is for due dates, which status does not work out
     "sqlalchemy.orm",  # the status queries run on the driver's connection
+    "store.schema.tables",  # a run's columns are named in `store.read.status_read`
+    "sqlalchemy.dialects.postgresql",  # loaded by the tables' partial index, not by a SQLite store
     "jinja2",
     "dashboard.whiteboard",
     "dashboard.terminal",

@@ -30,3 +30,5 @@ def test_the_read_side_loads_without_the_orm(modules: str) -> None:
 def test_the_read_side_reads_the_tables_the_store_defines() -> None:
     assert history.CaseElementStatusRow.due_on is tables.STATUSES.c.due_on
     assert tuple(tables.SYNC_RUNS.c.keys()) == status_read.RUN_COLUMNS
+    timestamps = {c.name for c in tables.SYNC_RUNS.columns if isinstance(c.type, tables.UtcDateTime)}
+    assert timestamps == status_read.RUN_TIMESTAMPS
