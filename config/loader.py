@@ -71,6 +71,8 @@ def load_config(path: Path, only: Collection[str] | None = None) -> Config:
     With `only`, just those authorities' files are validated (a file is theirs by its `code`, or by
     its name when its code cannot be read), for a command that serves them alone: a run of one
     authority neither waits for nor answers for the others' files, which `status` and `check` name.
+    The files are taken in the same order, and the first good file of a code is the one a full load
+    keeps too, so the reading stops once each named authority has one.
     """
     settings = load_settings(path)
     folder = settings.authorities_dir
@@ -91,6 +93,8 @@ def load_config(path: Path, only: Collection[str] | None = None) -> Config:
             broken[file] = [f"{file}: code: {authority.code!r} is already used by {other}"]
             continue
         authorities[authority.code] = authority
+        if only is not None and set(only) <= set(authorities):
+            break
     return Config(settings=settings, authorities=authorities, broken=broken)
 
 
