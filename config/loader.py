@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -61,11 +62,17 @@ class Config:
         return self.authority(code).file.schedule or self.settings.file.schedule
 
 
-def load_config(path: Path) -> Config:
+def load_config(path: Path, only: Collection[str] | None = None) -> Config:
     """Validate the settings and every authority file, each on its own.
 
     A bad settings file (or no authorities folder) is a ConfigError: nothing can run. A bad
     authority file stops that authority only; it is kept in `broken` with every problem found.
+
+    With `only`, just those authorities' files are validated (a file is theirs by its `code`, or by
+    its name when its code cannot be read), for a command that serves them alone: a run of one
+    authority neither waits for nor answers for the others' files, which `status` and `check` name.
+    The files are taken in the same order, and the first good file of a code is the one a full load
+    keeps too, so the reading stops once each named authority has one.
     """
     settings = load_settings(path)
     folder = settings.authorities_dir
@@ -74,6 +81,8 @@ def load_config(path: Path) -> Config:
     broken: dict[Path, list[str]] = {}
     authorities: dict[str, Authority] = {}
     for file in sorted(folder.glob("*.y*ml")):
+        if only is not None and not _is_one_of(file, only):
+            continue
         try:
             authority = load_authority(file, settings)
         except ConfigError as exc:
@@ -84,7 +93,21 @@ def load_config(path: Path) -> Config:
             broken[file] = [f"{file}: code: {authority.code!r} is already used by {other}"]
             continue
         authorities[authority.code] = authority
+        if only is not None and set(only) <= set(authorities):
+            break
     return Config(settings=settings, authorities=authorities, broken=broken)
+
+
+def _is_one_of(file: Path, codes: Collection[str]) -> bool:
+    """Whether an authority file is one of these authorities': the file a full load would take for
+    each of them is among those this says yes to, so a partial load picks the same one."""
+    if file.stem in codes:
+        return True
+    try:
+        code = read_yaml(file).get("code")
+    except ConfigError:
+        return False  # unreadable: a full load names it, and only by its file name
+    return isinstance(code, str) and code in codes
 
 
 def load_authority(path: Path, settings: Settings) -> Authority:

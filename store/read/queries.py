@@ -6,18 +6,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.orm import Session
 
 from mapping.elements import DEFAULT_ELEMENT_KEYS
 from store.read import status_read
-from store.schema.models import (
-    CaseElementStatusRow,
-    CaseRow,
-    QuarantineRow,
-    StatusChange,
-    StreamPosition,
-    SyncRun,
-)
+from store.schema.tables import CASES, CHANGES, POSITIONS, QUARANTINE, STATUSES, SYNC_RUNS
 from store.schema.views import NO_TEAM
 
 Row = dict[str, Any]
@@ -29,21 +21,23 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
-def _run_dict(run: SyncRun) -> Row:
+def _run_dict(run: Any) -> Row:
     return {name: _plain(getattr(run, name)) for name in _RUN_COLUMNS}
 
 
 def runs(engine: Engine, authority: str | None = None, limit: int = 50) -> list[Row]:
-    query = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)
+    query = select(SYNC_RUNS).order_by(SYNC_RUNS.c.id.desc()).limit(limit)
     if authority:
-        query = query.where(SyncRun.authority == authority)
-    return [_run_dict(r) for r in _scalars(engine, query)]
+        query = query.where(SYNC_RUNS.c.authority == authority)
+    return [_run_dict(r) for r in _rows(engine, query)]
 
 
 def run_authority(engine: Engine, run_id: int) -> tuple[str, str | None] | None:
     """The authority a run belongs to and where its staged read stands; None for no such run."""
     with engine.connect() as conn:
-        found = conn.execute(select(SyncRun.authority, SyncRun.stage).where(SyncRun.id == run_id)).first()
+        found = conn.execute(
+            select(SYNC_RUNS.c.authority, SYNC_RUNS.c.stage).where(SYNC_RUNS.c.id == run_id)
+        ).first()
     return None if found is None else (str(found[0]), found[1])
 
 
@@ -54,11 +48,12 @@ def last_runs(engine: Engine) -> dict[str, Row]:
 
 
 def quarantine(engine: Engine, authority: str | None = None, include_resolved: bool = False) -> list[Row]:
-    query = select(QuarantineRow).order_by(QuarantineRow.id)
+    q = QUARANTINE.c
+    query = select(QUARANTINE).order_by(q.id)
     if authority:
-        query = query.where(QuarantineRow.authority == authority)
+        query = query.where(q.authority == authority)
     if not include_resolved:
-        query = query.where(QuarantineRow.resolved_at.is_(None))
+        query = query.where(q.resolved_at.is_(None))
     columns = (
         "id",
         "run_id",
@@ -71,7 +66,7 @@ def quarantine(engine: Engine, authority: str | None = None, include_resolved: b
         "last_seen_at",
         "resolved_at",
     )
-    return [{c: _plain(getattr(q, c)) for c in columns} for q in _scalars(engine, query)]
+    return [{c: _plain(getattr(q, c)) for c in columns} for q in _rows(engine, query)]
 
 
 def quarantine_counts(engine: Engine) -> dict[str, int]:
@@ -89,7 +84,7 @@ def orphan_counts(engine: Engine) -> dict[str, tuple[int, int]]:
 
 
 def positions(engine: Engine, authority: str) -> dict[str, Row]:
-    rows = _scalars(engine, select(StreamPosition).where(StreamPosition.authority == authority))
+    rows = _rows(engine, select(POSITIONS).where(POSITIONS.c.authority == authority))
     return {p.stream: {"position": p.position, "updated_at": _plain(p.updated_at)} for p in rows}
 
 
@@ -99,14 +94,12 @@ def whiteboard(engine: Engine, authority: str | None = None, team: str | None = 
     cases = _view("whiteboard", engine, authority, team, order_by="authority, team, case_ref")
     if not cases:
         return cases
-    added = select(
-        CaseElementStatusRow.authority,
-        CaseElementStatusRow.case_ref,
-        CaseElementStatusRow.element,
-        CaseElementStatusRow.status,
-    ).where(CaseElementStatusRow.element.not_in(DEFAULT_ELEMENT_KEYS))
+    statuses = STATUSES.c
+    added = select(statuses.authority, statuses.case_ref, statuses.element, statuses.status).where(
+        statuses.element.not_in(DEFAULT_ELEMENT_KEYS)
+    )
     if authority:
-        added = added.where(CaseElementStatusRow.authority == authority)
+        added = added.where(statuses.authority == authority)
     by_case = {(c["authority"], c["case_ref"]): c for c in cases}
     with engine.connect() as conn:
         for code, case_ref, element, status in conn.execute(added):
@@ -127,7 +120,7 @@ _CHANGE_COLUMNS = ("authority", "case_ref", "element", "status", "from_date", "t
 def _change_history(authority: str) -> Any:
     """An authority's status change rows, each with the status it replaced (null for a case
     element's first) and whether a later row followed it."""
-    c = StatusChange
+    c = CHANGES.c
     key = (c.authority, c.case_ref, c.element)
     return (
         select(
@@ -165,11 +158,11 @@ def status_changes_since(engine: Engine, authority: str, since: date, team: str 
     `team` keeps one team's cases.
     """
     history = _change_history(authority)
-    team_name = func.coalesce(CaseRow.team, NO_TEAM)
+    team_name = func.coalesce(CASES.c.team, NO_TEAM)
     ended = history.c.next_id.is_(None) & history.c.to_date.is_not(None)
     query = (
         select(history, team_name.label("team"))
-        .join(CaseRow, (CaseRow.authority == history.c.authority) & (CaseRow.case_ref == history.c.case_ref))
+        .join(CASES, (CASES.c.authority == history.c.authority) & (CASES.c.case_ref == history.c.case_ref))
         .where((history.c.from_date >= since) | (ended & (history.c.to_date >= since)))
         .order_by(history.c.change_id)
     )
@@ -212,11 +205,9 @@ def _view(view: str, engine: Engine, authority: str | None, team: str | None, or
 
 def case_element_statuses(engine: Engine, authority: str | None = None) -> list[Row]:
     """Each case's element statuses with their dates, as the status rules last computed them."""
-    query = select(CaseElementStatusRow).order_by(
-        CaseElementStatusRow.authority, CaseElementStatusRow.case_ref
-    )
+    query = select(STATUSES).order_by(STATUSES.c.authority, STATUSES.c.case_ref)
     if authority:
-        query = query.where(CaseElementStatusRow.authority == authority)
+        query = query.where(STATUSES.c.authority == authority)
     columns = (
         "authority",
         "case_ref",
@@ -229,7 +220,7 @@ def case_element_statuses(engine: Engine, authority: str | None = None) -> list[
         "latest_scale_value",
         "computed_on",
     )
-    return [{c: _plain(getattr(r, c)) for c in columns} for r in _scalars(engine, query)]
+    return [{c: _plain(getattr(r, c)) for c in columns} for r in _rows(engine, query)]
 
 
 def open_case_count(engine: Engine) -> dict[str, int]:
@@ -237,9 +228,10 @@ def open_case_count(engine: Engine) -> dict[str, int]:
         return status_read.open_case_count(conn.connection)
 
 
-def _scalars(engine: Engine, query: Any) -> list[Any]:
-    with Session(engine) as session:
-        return list(session.scalars(query))
+def _rows(engine: Engine, query: Any) -> list[Any]:
+    """The rows of a query on the Core tables; each reads its columns by name, as the listings ask."""
+    with engine.connect() as conn:
+        return list(conn.execute(query))
 
 
 def stored_authorities(engine: Engine) -> dict[str, str]:

@@ -1,10 +1,11 @@
 """The store as `status` reads it: a few aggregate queries in plain SQL over a DB-API connection.
 
-`status` should answer in a blink, so these need no ORM (its import alone is a noticeable part of
-the wait): they run on the driver's connection, SQLite's or PostgreSQL's, and `store.read` answers
-through them too, so there is one copy of each. A run's columns are named by its Core table, which
-needs no ORM either. Values come back as `store.read` has always given
-them: timestamps as ISO text in UTC, counts as ints.
+`status` should answer in a blink, so these need neither the ORM nor the store's table definitions
+(defining them loads every dialect an index names, PostgreSQL's too, on a SQLite store): they run on
+the driver's connection, SQLite's or PostgreSQL's, and `store.read` answers through them too, so
+there is one copy of each. A run's columns are named here as `store.schema.tables.SYNC_RUNS` defines
+them, and `tests/dashboard/test_read_without_orm.py` holds the two equal. Values come back as
+`store.read` has always given them: timestamps as ISO text in UTC, counts as ints.
 """
 
 from __future__ import annotations
@@ -12,13 +13,39 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from store.schema.tables import SYNC_RUNS, UtcDateTime
-
 Row = dict[str, Any]
 
-RUN_COLUMNS = tuple(c.name for c in SYNC_RUNS.columns)
+RUN_COLUMNS = (
+    "id",
+    "authority",
+    "trigger",
+    "requested_by",
+    "reason",
+    "mode",
+    "scope_case_ref",
+    "started_at",
+    "finished_at",
+    "outcome",
+    "read_count",
+    "written_count",
+    "inserted_count",
+    "updated_count",
+    "unchanged_count",
+    "quarantined_count",
+    "not_evidence_count",
+    "deleted_count",
+    "orphaned_count",
+    "superseded_count",
+    "duplicates_count",
+    "staged_count",
+    "ahead_count",
+    "error",
+    "stage",
+    "notes",
+)
 """A run's fields, in the order the listings give them: the table's own."""
-_TIMESTAMPS = frozenset(c.name for c in SYNC_RUNS.columns if isinstance(c.type, UtcDateTime))
+RUN_TIMESTAMPS = frozenset({"started_at", "finished_at"})
+"""The run's columns of type `UtcDateTime`."""
 ORPHAN_ALERT_SHARE = 0.05
 """Above this share of an authority's evidence naming cases the store lacks, `status` flags it: the
 cases and evidence streams probably key cases differently."""
@@ -37,7 +64,8 @@ def last_runs(db: Connection) -> dict[str, Row]:
     """The latest run of each authority, and its latest successful one's finish time."""
     found = {
         row[1]: {
-            name: _utc_text(v) if name in _TIMESTAMPS else v for name, v in zip(RUN_COLUMNS, row, strict=True)
+            name: _utc_text(v) if name in RUN_TIMESTAMPS else v
+            for name, v in zip(RUN_COLUMNS, row, strict=True)
         }
         for row in _all(
             db,

@@ -18,7 +18,7 @@ import structlog
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from store.schema.models import Lease
+from store.schema.tables import LEASES
 
 log = structlog.get_logger(__name__)
 
@@ -101,21 +101,23 @@ class StoreLease:
         try:
             with self.engine.begin() as conn:
                 current = conn.execute(
-                    select(Lease).where(Lease.name == self.name).with_for_update()
+                    select(LEASES).where(LEASES.c.name == self.name).with_for_update()
                 ).one_or_none()
                 if current is None:
-                    conn.execute(insert(Lease).values(name=self.name, **mine))
+                    conn.execute(insert(LEASES).values(name=self.name, **mine))
                     return
                 holder = Holder(current.owner, current.host, current.pid, current.expires_at)
                 if not self._can_take_over(holder, now):
                     raise LeaseHeld(self.name, holder)
                 conn.execute(
-                    update(Lease).where(Lease.name == self.name, Lease.owner == holder.owner).values(**mine)
+                    update(LEASES)
+                    .where(LEASES.c.name == self.name, LEASES.c.owner == holder.owner)
+                    .values(**mine)
                 )
         except IntegrityError:
             # Another process inserted the row between our read and our insert.
             with self.engine.connect() as conn:
-                row = conn.execute(select(Lease).where(Lease.name == self.name)).one_or_none()
+                row = conn.execute(select(LEASES).where(LEASES.c.name == self.name)).one_or_none()
             if row is None:
                 # ...and has released it already: the lease is free, and free leases are ours to try.
                 self.acquire()
@@ -139,8 +141,8 @@ class StoreLease:
         """
         now = self.clock()
         renewed = conn.execute(
-            update(Lease)
-            .where(Lease.name == self.name, Lease.owner == self.owner)
+            update(LEASES)
+            .where(LEASES.c.name == self.name, LEASES.c.owner == self.owner)
             .values(heartbeat_at=now, expires_at=now + timedelta(seconds=self.seconds))
         ).rowcount
         if not renewed:
@@ -149,7 +151,7 @@ class StoreLease:
 
     def release(self) -> None:
         with self.engine.begin() as conn:
-            conn.execute(delete(Lease).where(Lease.name == self.name, Lease.owner == self.owner))
+            conn.execute(delete(LEASES).where(LEASES.c.name == self.name, LEASES.c.owner == self.owner))
 
     def check(self) -> None:
         """Raise if the heartbeat found the lease gone; called before each batch commits."""

@@ -12,8 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
 
-from store.schema.models import StreamPosition
-from store.schema.tables import CASES, QUARANTINE
+from store.schema.tables import CASES, POSITIONS, QUARANTINE
 
 
 def count_live(
@@ -29,10 +28,9 @@ def count_live(
 
 def load_position(conn: Connection, authority: str, stream: str) -> tuple[dict[str, Any] | None, str | None]:
     """The stream's published position and the configuration hash it was made with."""
+    p = POSITIONS.c
     row = conn.execute(
-        select(StreamPosition.position, StreamPosition.config_hash).where(
-            StreamPosition.authority == authority, StreamPosition.stream == stream
-        )
+        select(p.position, p.config_hash).where(p.authority == authority, p.stream == stream)
     ).first()
     if row is None:
         return None, None

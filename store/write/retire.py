@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, MetaData, Table, delete, inspect, select, update
 
-from store.schema.models import SyncRun
 from store.schema.staged import STAGED_TABLES
-from store.schema.tables import METADATA
+from store.schema.tables import METADATA, SYNC_RUNS
 from store.write.staging import Stage
 
 RETIRED_TABLES = (
@@ -31,14 +30,14 @@ def retire_authority(conn: Connection, authority: str) -> dict[str, int]:
     present = set(inspect(conn).get_table_names())
     deleted: dict[str, int] = {}
     # A refused or unfinished run's read waits in the staging tables: it is the authority's data too.
-    runs = select(SyncRun.id).where(SyncRun.authority == authority)
+    runs = select(SYNC_RUNS.c.id).where(SYNC_RUNS.c.authority == authority)
     for table in STAGED_TABLES:
         if table.name in present:
             deleted[table.name] = conn.execute(delete(table).where(table.c.run_id.in_(runs))).rowcount or 0
     if any(deleted.values()):
-        waiting = SyncRun.stage.in_([Stage.OPEN, Stage.REFUSED])
+        waiting = SYNC_RUNS.c.stage.in_([Stage.OPEN, Stage.REFUSED])
         conn.execute(
-            update(SyncRun).where(SyncRun.authority == authority, waiting).values(stage=Stage.DISCARDED)
+            update(SYNC_RUNS).where(SYNC_RUNS.c.authority == authority, waiting).values(stage=Stage.DISCARDED)
         )
     for name in RETIRED_TABLES:
         if name not in present:

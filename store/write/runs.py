@@ -9,7 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
-from store.schema.models import AuditEntry, SyncRun
+from store.schema.tables import AUDIT_LOG, SYNC_RUNS
+
+RUN = SYNC_RUNS.c
+"""A run's columns; the statements here are Core, so a run loads no ORM."""
 
 ACCOUNTED = (
     "written",
@@ -94,7 +97,7 @@ def start_run(
 ) -> int:
     with engine.begin() as conn:
         result = conn.execute(
-            insert(SyncRun).values(
+            insert(SYNC_RUNS).values(
                 authority=authority,
                 trigger=trigger,
                 requested_by=requested_by,
@@ -113,7 +116,7 @@ def start_run(
 
 def record_counts(conn: Connection, run_id: int, counts: Counts) -> None:
     """Store the run's running totals in the same transaction as the batch that produced them."""
-    conn.execute(update(SyncRun).where(SyncRun.id == run_id).values(**counts.as_columns()))
+    conn.execute(update(SYNC_RUNS).where(RUN.id == run_id).values(**counts.as_columns()))
 
 
 def finish_run(
@@ -127,8 +130,8 @@ def finish_run(
 ) -> None:
     with engine.begin() as conn:
         conn.execute(
-            update(SyncRun)
-            .where(SyncRun.id == run_id)
+            update(SYNC_RUNS)
+            .where(RUN.id == run_id)
             .values(outcome=outcome, finished_at=finished_at, error=error, **counts.as_columns())
         )
         if notes:
@@ -147,7 +150,7 @@ def audit(
     run_id: int | None,
 ) -> None:
     conn.execute(
-        insert(AuditEntry).values(
+        insert(AUDIT_LOG).values(
             at=at, actor=actor, action=action, authority=authority, scope=scope, reason=reason, run_id=run_id
         )
     )
@@ -155,38 +158,35 @@ def audit(
 
 def load_counts(conn: Connection, run_id: int) -> Counts:
     """A run's recorded counts, for the run that carries its staged read on."""
-    columns = [getattr(SyncRun, f"{name}_count") for name in Counts.__dataclass_fields__]
-    return Counts.of_columns(dict(conn.execute(select(*columns).where(SyncRun.id == run_id)).one()._mapping))
+    columns = [RUN[f"{name}_count"] for name in Counts.__dataclass_fields__]
+    return Counts.of_columns(dict(conn.execute(select(*columns).where(RUN.id == run_id)).one()._mapping))
 
 
 def stage_of_run(conn: Connection, run_id: int, authority: str) -> tuple[str | None, str, str | None]:
     """Where a run's staged rows stand, its mode and the case it covered; (None, "", None) for a run
     of another authority or none."""
     row = conn.execute(
-        select(SyncRun.stage, SyncRun.mode, SyncRun.scope_case_ref).where(
-            SyncRun.id == run_id, SyncRun.authority == authority
-        )
+        select(RUN.stage, RUN.mode, RUN.scope_case_ref).where(RUN.id == run_id, RUN.authority == authority)
     ).first()
     return (None, "", None) if row is None else (row[0], str(row[1]), row[2])
 
 
 def add_note(conn: Connection, run_id: int, note: str) -> None:
-    notes = func.coalesce(SyncRun.notes + "; ", "") + note
-    conn.execute(update(SyncRun).where(SyncRun.id == run_id).values(notes=notes))
+    notes = func.coalesce(RUN.notes + "; ", "") + note
+    conn.execute(update(SYNC_RUNS).where(RUN.id == run_id).values(notes=notes))
 
 
 def close_interrupted_runs(conn: Connection, authority: str, run_id: int, now: datetime) -> None:
     """Runs of the authority left `running` by a process that ended: failed, interrupted. What such a
     run read before publishing waits in its staging area, and its counts say so, adding up."""
-    r = SyncRun.__table__.c
-    interrupted = and_(r.authority == authority, r.outcome == "running", r.id != run_id)
-    unpublished = select(r.id).where(interrupted, r.stage.in_(["open", "refused"]))
+    interrupted = and_(RUN.authority == authority, RUN.outcome == "running", RUN.id != run_id)
+    unpublished = select(RUN.id).where(interrupted, RUN.stage.in_(["open", "refused"]))
     for (waiting,) in conn.execute(unpublished).all():
         counts = load_counts(conn, waiting)
         counts.left_staged()
         record_counts(conn, waiting, counts)
     conn.execute(
-        update(SyncRun)
+        update(SYNC_RUNS)
         .where(interrupted)
         .values(
             outcome="failed",

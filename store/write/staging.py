@@ -18,7 +18,6 @@ from sqlalchemy import Connection, Table, delete, func, select, update
 
 from mapping.outcomes import Record
 from mapping.schema import Audit, Case, CaseEpisode, Evidence
-from store.schema.models import SyncRun
 from store.schema.staged import (
     STAGED_AUDITS,
     STAGED_CASES,
@@ -31,6 +30,7 @@ from store.schema.staged import (
     STAGED_STREAMS,
     STAGED_TABLES,
 )
+from store.schema.tables import SYNC_RUNS
 from store.write.bulk import execute_tuples
 from store.write.upsert import upsert
 
@@ -226,7 +226,7 @@ def open_stage(conn: Connection, authority: str, before_run: int, mode: str) -> 
     crashed mid-read). Only a run of the same mode carries a read on: an incremental run that took
     on a full read would publish it without its deletions, and a publish in between supersedes
     every waiting read, so a carried-on full read never misses a record published since."""
-    r = SyncRun.__table__.c
+    r = SYNC_RUNS.c
     found = conn.execute(
         select(r.id, r.mode)
         .where(r.authority == authority, r.stage == Stage.OPEN, r.mode == mode, r.id < before_run)
@@ -238,7 +238,7 @@ def open_stage(conn: Connection, authority: str, before_run: int, mode: str) -> 
 
 def waiting_runs(conn: Connection, authority: str, before_run: int) -> list[int]:
     """Earlier runs whose staged rows still wait (open or refused): superseded once a run publishes."""
-    r = SyncRun.__table__.c
+    r = SYNC_RUNS.c
     query = select(r.id).where(
         r.authority == authority, r.stage.in_([Stage.OPEN, Stage.REFUSED]), r.id < before_run
     )
@@ -261,11 +261,11 @@ def drop(conn: Connection, run_id: int) -> None:
 
 
 def set_stage(conn: Connection, run_id: int, stage: str) -> None:
-    conn.execute(update(SyncRun).where(SyncRun.id == run_id).values(stage=stage))
+    conn.execute(update(SYNC_RUNS).where(SYNC_RUNS.c.id == run_id).values(stage=stage))
 
 
 def discard(conn: Connection, run_id: int, why: str) -> None:
     """Drop a run's staged rows for good, saying why in its notes."""
     drop(conn, run_id)
-    notes = func.coalesce(SyncRun.notes + "; ", "") + why
-    conn.execute(update(SyncRun).where(SyncRun.id == run_id).values(stage=Stage.DISCARDED, notes=notes))
+    notes = func.coalesce(SYNC_RUNS.c.notes + "; ", "") + why
+    conn.execute(update(SYNC_RUNS).where(SYNC_RUNS.c.id == run_id).values(stage=Stage.DISCARDED, notes=notes))

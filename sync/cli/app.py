@@ -5,6 +5,7 @@ Nothing heavy is imported until a command asks for it, so `sofs-sync --help` sta
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,21 @@ class App:
         from config.loader import load_config
 
         return load_config(self.config_path)
+
+    def config_of(self, codes: Collection[str]) -> Config:
+        """The configuration with only these authorities' files validated, for a run of them alone:
+        a sync from cron neither waits for nor fails on every other authority's file (`status` and
+        `check` name those). When one of them is not found so, every file is loaded, so the error
+        names every authority known and every file left out, as for any command. With no codes, all."""
+        if not codes or "config" in vars(self):
+            return self.config
+        from config.loader import load_config
+
+        config = load_config(self.config_path, only=codes)
+        if not set(codes) <= set(config.authorities):
+            config = load_config(self.config_path)
+        vars(self)["config"] = config  # what `config` gives from now on, as its cache
+        return config
 
     @cached_property
     def engine(self) -> Engine:

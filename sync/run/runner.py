@@ -28,7 +28,7 @@ from config.secrets import resolve_secret
 from connectors.base import Connector
 from connectors.errors import RetryBudgetExhausted
 from connectors.registry import connector_type
-from store.schema.models import SyncRun
+from store.schema.tables import SYNC_RUNS
 from store.write import lookups, writer
 from store.write.lease import LeaseHeld, StoreLease, utc_now
 from store.write.runs import Counts, audit, close_interrupted_runs, finish_run, record_counts, start_run
@@ -300,8 +300,8 @@ class SyncRunner:
             outcome = RunOutcome.PARTIAL if shortfall else RunOutcome.SUCCEEDED
             error = safe_error(ReadShortfall(shortfall)) if shortfall else None
             conn.execute(
-                update(SyncRun)
-                .where(SyncRun.id == ctx.run_id)
+                update(SYNC_RUNS)
+                .where(SYNC_RUNS.c.id == ctx.run_id)
                 .values(outcome=outcome, finished_at=self.clock(), error=error)
             )
 

@@ -55,3 +55,24 @@ def test_syncing_the_broken_authority_by_name_gives_its_problems(tmp_path: Path)
     result = run_cli("--config", str(settings), "sync", "southshire")
     assert result.exit_code == 2
     assert f"{broken}: connector.settle_secs" in result.output
+
+
+def test_a_sync_of_named_authorities_neither_waits_for_nor_fails_on_another_file(tmp_path: Path) -> None:
+    """Run from cron, `sync CODE` validates its own file only: another authority's broken file is
+    for `status` and `check` to name, not a reason for this authority's job to exit 2."""
+    settings, broken = two_authorities(tmp_path)
+    run_cli("--config", str(settings), "init")
+    result = run_cli("--config", str(settings), "sync", "northshire", "--json")
+    assert result.exit_code == 0, result.output
+    assert str(broken) not in result.output
+    [run] = json.loads(result.output)
+    assert (run["authority"], run["outcome"]) == ("northshire", "succeeded")
+    assert str(broken) in run_cli("--config", str(settings), "status").output
+
+
+def test_a_sync_of_an_unknown_authority_names_every_known_one(tmp_path: Path) -> None:
+    settings, _ = two_authorities(tmp_path)
+    run_cli("--config", str(settings), "init")
+    result = run_cli("--config", str(settings), "sync", "northshre")
+    assert result.exit_code == 2
+    assert "unknown authority 'northshre' (known: northshire)" in result.output

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from sync.cli.main import COMMANDS
 from tests.conftest import run_cli
-from tests.sources import rest_authority_yaml
+from tests.sources import loopback_api, rest_authority_yaml, synthetic
 
 PROJECT_PACKAGES = ("config", "connectors", "mapping", "sync", "store", "dashboard", "demo")
 HTTP_CLIENT = ("requests", "tenacity", "urllib3")
@@ -29,6 +29,8 @@ NOT_FOR_STATUS = (
     "alembic",  # the store's revision is compared with a constant
     "holidays",  # the bank-holiday calendar is for due dates, which status does not work out
     "sqlalchemy.orm",  # the status queries run on the driver's connection
+    "store.schema.tables",  # a run's columns are named in `store.read.status_read`
+    "sqlalchemy.dialects.postgresql",  # loaded by the tables' partial index, not by a SQLite store
     "jinja2",
     "dashboard.whiteboard",
     "dashboard.terminal",
@@ -37,6 +39,8 @@ NOT_FOR_STATUS = (
 )
 NOT_FOR_A_RUN = (
     "alembic",  # the store's revision is compared with a constant
+    "sqlalchemy.orm",  # a run's statements are on the Core tables
+    "store.schema.models",
     "apscheduler.schedulers",  # the daemon's; a schedule's cron is checked with its trigger alone
     "apscheduler.executors",
     "dashboard",
@@ -141,6 +145,20 @@ def test_a_sync_from_a_file_drop_imports_no_http_client_scheduler_migrations_or_
     for _ in range(2):
         found = imported_by(["--config", str(initialised), "sync", "northshire"], NOT_FOR_A_RUN + HTTP_CLIENT)
         assert found == []
+
+
+def test_a_sync_from_a_rest_source_imports_no_orm_scheduler_migrations_or_pages(initialised: Path) -> None:
+    """A REST run loads its HTTP client, and still nothing of the ORM, the daemon or the site."""
+    cases, forms = synthetic(cases=6, forms_per_case=2)
+    with loopback_api(cases, forms) as url:
+        (initialised.parent / "authorities" / "westshire.yaml").write_text(
+            rest_authority_yaml("westshire", url)
+        )
+        for _ in range(2):
+            found = imported_by(
+                ["--config", str(initialised), "sync", "westshire"], NOT_FOR_A_RUN + HTTP_CLIENT
+            )
+            assert found == list(HTTP_CLIENT)
 
 
 def test_a_sync_off_a_terminal_loads_no_terminal_library_for_its_log(initialised: Path) -> None:

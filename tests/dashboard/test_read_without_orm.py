@@ -1,5 +1,5 @@
-"""The commands that only read, and the read room itself, start without the ORM: they take their
-columns from the store's Core tables, the same tables the write side's classes are mapped on."""
+"""The commands that only read, the read room itself and a run start without the ORM: they take
+their columns from the store's Core tables, the same tables the ORM classes are mapped on."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ ORM = ("sqlalchemy.orm", "store.schema.models")
     [
         "sync.cli.commands.dashboard, sync.cli.commands.read",
         "store.read.history, store.read.status_read",
+        "store.read.queries, sync.cli.commands.run",  # `runs`, `quarantine`, `accept` and `discard`
     ],
 )
 def test_the_read_side_loads_without_the_orm(modules: str) -> None:
@@ -30,3 +31,5 @@ def test_the_read_side_loads_without_the_orm(modules: str) -> None:
 def test_the_read_side_reads_the_tables_the_store_defines() -> None:
     assert history.CaseElementStatusRow.due_on is tables.STATUSES.c.due_on
     assert tuple(tables.SYNC_RUNS.c.keys()) == status_read.RUN_COLUMNS
+    timestamps = {c.name for c in tables.SYNC_RUNS.columns if isinstance(c.type, tables.UtcDateTime)}
+    assert timestamps == status_read.RUN_TIMESTAMPS

@@ -105,7 +105,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 @click.pass_obj
 def sync_command(app: App, authorities: tuple[str, ...], by: str | None, as_json: bool) -> None:
     """Incremental sync now, of the named authorities or of every enabled one."""
-    config = app.config
+    config = app.config_of(authorities)
     codes = list(authorities) or config.enabled_codes()
     if not codes:
         written = ", ".join(sorted(config.authorities)) or "none yet"
@@ -149,7 +149,7 @@ def resync(
     """Full resync of one authority or one case: re-read everything, then mark what vanished as deleted."""
     if not reason.strip():
         raise click.BadParameter("give a reason", param_hint="--reason")
-    config = app.config
+    config = app.config_of([authority])
     config.authority(authority)
     runner = SyncRunner(config, store_for_runs(app))
     request = RunRequest(
