@@ -32,8 +32,7 @@ from store.schema.views import NO_TEAM
 
 Row = dict[str, Any]
 
-# The tables' columns by the names the ORM classes have (`store.schema.models`), read here
-# without the ORM, whose import is a noticeable part of a read command's start.
+# The tables' columns, named for the rows they describe.
 CaseRow, CaseElementStatusRow, EvidenceRow, StatusChange = CASES.c, STATUSES.c, EVIDENCE.c, CHANGES.c
 
 _CASE_COLUMNS = (

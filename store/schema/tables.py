@@ -1,9 +1,8 @@
 """Tables of the store, each defined once as a SQLAlchemy Core table. Only pseudonymised or LA
 references, states and dates: no names or narrative.
 
-Both sides use these: the write side's ORM classes are mapped on them (`store.schema.models`), and
-the read side takes its columns from them without importing the ORM, whose import is a noticeable
-part of a read command's start. The migrations keep their own DDL, one revision at a time.
+Both sides use these, as Core tables: neither imports the ORM, whose import is a noticeable part of
+a command's start. The migrations keep their own DDL, one revision at a time.
 """
 
 from __future__ import annotations

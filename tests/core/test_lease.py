@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from store.schema.models import Lease
 from store.write.lease import LeaseHeld, LeaseLost, StoreLease
+from tests.store.orm import Lease
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from store.schema.engine import make_engine
-from store.schema.models import AuditEntry, SyncRun
 from tests.conftest import run_cli
+from tests.store.orm import AuditEntry, SyncRun
 
 STORE_TABLES = (
     "cases",

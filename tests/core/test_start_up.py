@@ -40,7 +40,6 @@ NOT_FOR_STATUS = (
 NOT_FOR_A_RUN = (
     "alembic",  # the store's revision is compared with a constant
     "sqlalchemy.orm",  # a run's statements are on the Core tables
-    "store.schema.models",
     "apscheduler.schedulers",  # the daemon's; a schedule's cron is checked with its trigger alone
     "apscheduler.executors",
     "dashboard",

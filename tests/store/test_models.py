@@ -1,4 +1,4 @@
-"""The write side's classes are mapped on the store's tables and say of each column what the table
+"""The tests' ORM classes are mapped on the store's tables and say of each column what the table
 says: the same columns, empty only where the table allows it, of the table's Python type."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Table
 from sqlalchemy.types import TypeDecorator
 
-from store.schema import models, tables
+from store.schema import tables
+from tests.store import orm as models
 
 CLASSES = sorted(models.Base.__subclasses__(), key=lambda cls: cls.__name__)
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine, select
 
 from store.read import queries
-from store.schema.models import AuditEntry
 from store.write.lease import LeaseHeld, LeaseLost, StoreLease
 from store.write.runs import Counts, audit, finish_run, record_counts
 from tests.store.conftest import AUTHORITY, NOW, a_run
+from tests.store.orm import AuditEntry
 
 
 def test_a_run_is_recorded_running_then_with_its_counts_and_outcome(store: Engine) -> None:

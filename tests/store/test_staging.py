@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
-from store.schema.models import SyncRun
 from store.schema.staged import STAGED_STREAMS, STAGED_TABLES
 from store.schema.tables import CASES, EVIDENCE
 from store.write import staging
 from store.write.staging import Stage, StagedQuarantineItem
 from tests.builders import a_case, an_audit, an_episode, evidence
 from tests.store.conftest import NOW, a_run
+from tests.store.orm import SyncRun
 from tests.store.publishing import rows_of, stage
 
 

@@ -11,7 +11,6 @@ from sqlalchemy import Engine, func, select
 
 from mapping.schema import Status
 from mapping.status import StatusValues
-from store.schema.models import SyncRun
 from store.schema.staged import STAGED_CASES
 from store.schema.tables import CHANGES, STATUSES, TOUCHED
 from store.write import staging, statuses
@@ -19,6 +18,7 @@ from store.write.retire import retire_authority
 from store.write.staging import Stage
 from tests.builders import a_case, evidence
 from tests.store.conftest import AUTHORITY, a_run
+from tests.store.orm import SyncRun
 from tests.store.publishing import a_published_run, stage
 
 DAY1, DAY2, DAY3 = date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)

@@ -12,10 +12,10 @@ from sqlalchemy import Engine, func, select
 
 import store.schema.engine
 from store.schema.engine import make_engine
-from store.schema.models import CaseRow, EvidenceRow, SyncRun
 from store.schema.upgrade import upgrade
 from store.write.lease import LEASE_SECONDS, utc_now
 from sync.run.runner import RunOutcome, RunRequest, SyncRunner, Trigger
+from tests.store.orm import CaseRow, EvidenceRow, SyncRun
 from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config
 
 TODAY = date(2026, 2, 1)

@@ -10,9 +10,9 @@ from sqlalchemy import Engine, select, text
 
 from connectors.base import Rejected
 from store.read import queries
-from store.schema.models import AuditEntry, EvidenceRow
 from sync.run.compile import stored_case_ref
 from sync.run.runner import Mode, RunOutcome, RunRequest, SyncRunner, Trigger
+from tests.store.orm import AuditEntry, EvidenceRow
 from tests.sync.memory import AUTHORITY_YAML, MemoryConnector, a_case_record, a_form, memory_config
 from tests.sync.test_runner import TODAY, cli_request, data, setup
 

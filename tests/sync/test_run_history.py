@@ -13,13 +13,13 @@ from sqlalchemy import Engine, select
 import store.schema.engine
 import sync.run.runner as runner_module
 from store.schema.engine import make_engine
-from store.schema.models import SyncRun
 from store.schema.upgrade import upgrade
 from store.write.lease import StoreLease
 from sync.run.runner import RunOutcome, RunRequest, SyncRunner, Trigger
 from tests.conftest import run_cli
 from tests.daemon.conftest import write_config
 from tests.sources import sql_authority_yaml
+from tests.store.orm import SyncRun
 from tests.sync.memory import MemoryConnector, a_case_record, memory_config
 from tests.sync.test_locked_sqlite import WriteLock
 

@@ -16,9 +16,9 @@ import sync.run.runner
 from connectors.base import Rejected
 from connectors.errors import FatalError
 from store.read import queries
-from store.schema.models import CaseRow
 from store.write.lease import StoreLease
 from sync.run.runner import Mode, RunOutcome, RunRequest, SyncRunner, Trigger, safe_error
+from tests.store.orm import CaseRow
 from tests.sync.memory import AUTHORITY_YAML, MemoryConnector, a_case_record, a_form, memory_config
 
 TODAY = date(2026, 2, 1)

@@ -16,10 +16,10 @@ from config.loader import Config
 from mapping.elements import DEFAULT_ELEMENT_KEYS
 from store.read import queries
 from store.schema.engine import make_engine
-from store.schema.models import StatusChange, TouchedCase
 from store.schema.upgrade import upgrade
 from store.write.runs import Counts
 from sync.run.runner import Mode, RunOutcome, RunRequest, SyncRunner, Trigger
+from tests.store.orm import StatusChange, TouchedCase
 from tests.sync.memory import Crash, CrashingConnector, MemoryConnector, a_case_record, a_form, memory_config
 
 FIRST_DAY = date(2026, 2, 1)

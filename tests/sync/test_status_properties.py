@@ -18,9 +18,9 @@ from config.loader import Config
 from mapping.schema import Case, Evidence
 from mapping.status import case_statuses
 from store.schema.engine import make_engine
-from store.schema.models import CaseElementStatusRow, CaseRow, EvidenceRow, StatusChange
 from store.schema.upgrade import upgrade
 from sync.run.runner import Mode, RunRequest, SyncRunner, Trigger
+from tests.store.orm import CaseElementStatusRow, CaseRow, EvidenceRow, StatusChange
 from tests.sync.memory import Crash, CrashingConnector, a_case_record, a_form, memory_config
 
 TODAY = date(2026, 3, 2)

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import Engine, inspect, select
 
 from store.schema.engine import make_engine
-from store.schema.models import CaseRow, EvidenceRow, SyncRun
 from store.schema.upgrade import current_revision, head_revision, upgrade
 from store.write.lease import LEASE_SECONDS, utc_now
 from sync.run.runner import RunOutcome, RunRequest, SyncRunner, Trigger
 from tests.pgcluster import PostgresCluster, PostgresUnavailable, start_cluster
+from tests.store.orm import CaseRow, EvidenceRow, SyncRun
 from tests.sync.memory import MemoryConnector, a_case_record, a_form, memory_config
 
 pytestmark = pytest.mark.postgres

@@ -1,4 +1,4 @@
-"""ORM classes, each mapped on its table in `store.schema.tables`, for tests that read the store by row.
+"""ORM classes for tests that read the store by row, each mapped on its table in `store.schema.tables`.
 
 A table's shape (types, sizes, keys, indexes) is written there once; a class here only names the
 Python type of each column for the type checker, and `tests/store/test_models.py` holds the two to
