@@ -279,21 +279,23 @@ def note_touched(
 
 
 def merge_records(conn: Connection, authority: str, run_id: int, stream: str, now: datetime) -> None:
-    """Write the stream's changed staged rows into the live table, never over a newer version.
-
-    Keys the store holds are upserted, then keys it lacks inserted plainly: PostgreSQL's conflict
-    check cost a fifth of a first sync's merge, where every key is new. The lease keeps any other
-    writer from inserting them in between; were one to, the insert would fail, not skip.
-    """
+    """Write the stream's changed staged rows into the live table, never over a newer version."""
     staged = STAGED[stream]
     live, joined = _live_of(stream, staged, authority)
     key = key_column(live)
     names = [c.name for c in staged.c if c.name not in ("run_id", "seq")]
+    rows = (
+        select(
+            *(staged.c[n] for n in names),
+            literal(now, UtcDateTime()).label("synced_at"),
+            literal(run_id, Integer()).label("last_seen_run"),
+            null().label("deleted_on"),
+        )
+        .select_from(joined)
+        .where(staged.c.run_id == run_id, _changed(live, staged))
+    )
     columns = [*names, "synced_at", "last_seen_run", "deleted_on"]
-    published = (literal(now, UtcDateTime()), literal(run_id, Integer()), null())
-    rows = select(*(staged.c[n] for n in names), *published).select_from(joined)
-    rows = rows.where(staged.c.run_id == run_id, _changed(live, staged))
-    statement = _insert(conn, live).from_select(columns, rows.where(live.c.authority.is_not(None)))
+    statement = _insert(conn, live).from_select(columns, rows)
     excluded = statement.excluded
     conn.execute(
         statement.on_conflict_do_update(
@@ -302,7 +304,6 @@ def merge_records(conn: Connection, authority: str, run_id: int, stream: str, no
             where=not_older(live, excluded),
         )
     )
-    conn.execute(live.insert().from_select(columns, rows.where(live.c.authority.is_(None))))
 
 
 def mark_deleted(
