@@ -25,6 +25,7 @@ from sqlalchemy import (
     Dialect,
     Integer,
     String,
+    Table,
     Text,
     column,
     select,
@@ -40,6 +41,7 @@ from sqlalchemy.types import NullType, TypeEngine
 
 from mapping.timeformats import as_utc
 from store.schema.tables import UtcDateTime
+from store.write.copy_rows import copy_into
 
 # Bounds the memory of one executemany call.
 ROWS_PER_STATEMENT = 1000
@@ -250,13 +252,20 @@ def _execute_staged(
     An INSERT becomes INSERT ... SELECT in the rows' order, its ON CONFLICT clause kept as it is; an
     UPDATE or DELETE whose rows bind only its WHERE clause becomes UPDATE ... FROM or DELETE ...
     USING. Rows sharing a `distinct_on` key go in rounds, the n-th of each key in the n-th, which is
-    exactly what running them one by one in order does (one INSERT cannot meet a key twice).
+    exactly what running them one by one in order does (one INSERT cannot meet a key twice). A plain
+    INSERT of every value it binds is copied straight into its table instead (`copy_rows`).
     """
     dialect = conn.dialect
     names = [name for name in batch.names if name in compiled.binds]
     types = [compiled.binds[name].type for name in names]
     if not names or any(isinstance(t, NullType) for t in types):
         return False
+    if _copies_directly(statement, compiled, batch):
+        _, processors = _processors(dialect, compiled, batch.names)
+        count = len(batch.rows)
+        copied = [list(_processed(batch.column(n, 0, count), processors.get(n))) for n in names]
+        if copy_into(conn, cast(Table, statement.table), names, copied):
+            return True
     stage = _stage_table(dialect, names, types)
     staged = _set_wise(statement, stage, names)
     if staged is None:
@@ -291,6 +300,25 @@ def _execute_staged(
                 conn._handle_dbapi_exception(exc, copy_in, {}, cursor, None)
         conn.execute(staged)
     return True
+
+
+def _copies_directly(statement: UpdateBase, compiled: SQLCompiler, batch: Rows) -> bool:
+    """A plain INSERT of every value it binds: COPY into its table does the same, row for row (in
+    order, so serial ids too), without the round trip through a staging table. An upsert, an INSERT
+    given its own values or returning rows, or one that fills a column's default, goes the set-wise way.
+    """
+    # SQLAlchemy has no public way to ask for an INSERT's ON CONFLICT clause, values or RETURNING, so
+    # its private attributes are read; pyproject.toml pins SQLAlchemy to the versions checked.
+    return (
+        isinstance(statement, Insert)
+        and isinstance(statement.table, Table)
+        and statement.select is None
+        and statement._post_values_clause is None
+        and not statement._returning
+        and not statement._values
+        and not statement._multi_values
+        and set(compiled.binds) <= set(batch.names)
+    )
 
 
 def _stage_table(dialect: Dialect, names: Sequence[str], types: Sequence[TypeEngine[Any]]) -> TableClause:

@@ -95,3 +95,12 @@ def test_a_new_authoritys_publish_never_scans_the_other_authorities_rows(postgre
     for plan in plans:
         assert "Seq Scan on evidence " not in plan, plan
         assert f"'{AUTHORITY}'" in plan, plan
+
+
+def test_the_stores_sessions_compile_no_statement_to_machine_code(postgres_store: Engine) -> None:
+    """PostgreSQL's JIT spent 0.68 s compiling a first sync's 0.87 s count of its staged forms."""
+    with postgres_store.begin() as conn:
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+        conn.exec_driver_sql("SET LOCAL jit_above_cost = 0")  # any statement would be compiled
+        explained = conn.exec_driver_sql("EXPLAIN (ANALYZE) SELECT count(*) FROM evidence")
+        assert not any("JIT" in line for (line,) in explained)
