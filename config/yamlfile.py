@@ -8,6 +8,7 @@ the pure-Python parser takes about ten times as long over each.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, cast
 
@@ -69,7 +70,16 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+_MAY_START_AN_ALIAS = re.compile(r"(?<![\w.\"'])\*")
+"""A `*` that could begin an alias token: one not inside a word, not after a dot and not just after a
+quote. Tokens begin at a line's start, after a space or after an indicator (`[{,:-?`); a `*` after a
+quote could only be an alias if the line is not valid YAML anyway, which the load itself then names
+with the parser's same message. A glob such as `"Mapping*"` has none, so its file is parsed once."""
+
+
 def _refuse_aliases(text: str) -> None:
+    if not _MAY_START_AN_ALIAS.search(text):
+        return  # no alias token can be in this text: parsing it for aliases would find none
     for event in yaml.parse(text, Loader=_SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(
