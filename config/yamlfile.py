@@ -1,14 +1,16 @@
 """Reading YAML config files strictly: a duplicated key is an error, never silently the last one.
 
-Aliases (`*name`) are refused from the parser's events, before a document is composed: nine levels
-of nested aliases expand to billions of nodes (a "billion laughs"), and config files have no need of
-them. libyaml's parser is used where PyYAML has it: every command reads every authority file, and
-the pure-Python parser takes about ten times as long over each.
+Aliases (`*name`) are refused before a document is constructed: nine levels of nested aliases
+expand to billions of values (a "billion laughs"), and config files have no need of them. Composing
+is safe (an alias is the node it names, shared, not copied), so a file is composed once, and only a
+graph with a shared node, or a file that failed, is parsed again to name its first alias or error
+where it stands, as a parse of its events alone always did. libyaml's parser is used where PyYAML
+has it: every command reads every authority file, and the pure-Python parser takes about ten times
+as long over each.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, cast
 
@@ -59,8 +61,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"]) from None
     try:
-        _refuse_aliases(text)
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506  # nosec B506  # a SafeLoader subclass
+        data = _load_without_aliases(text)
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: not valid YAML: {_without_snippet(exc)}"]) from None
     if data is None:
@@ -70,16 +71,42 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-_MAY_START_AN_ALIAS = re.compile(r"(?<![\w.\"'])\*")
-"""A `*` that could begin an alias token: one not inside a word, not after a dot and not just after a
-quote. Tokens begin at a line's start, after a space or after an indicator (`[{,:-?`); a `*` after a
-quote could only be an alias if the line is not valid YAML anyway, which the load itself then names
-with the parser's same message. A glob such as `"Mapping*"` has none, so its file is parsed once."""
+def _load_without_aliases(text: str) -> Any:
+    loader = _StrictLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError:
+            _refuse_aliases(text)  # an alias before the error is named first, as it always was
+            raise
+        if node is None:
+            return None
+        if _shares_a_node(node):
+            _refuse_aliases(text)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _shares_a_node(root: yaml.Node) -> bool:
+    """Whether any node is reached twice, which only an alias does; stops at the first, so a billion
+    laughs is never walked through."""
+    seen: set[int] = set()
+    waiting: list[yaml.Node] = [root]
+    while waiting:
+        node = waiting.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                waiting += (key, value)
+        elif isinstance(node, yaml.SequenceNode):
+            waiting += node.value
+    return False
 
 
 def _refuse_aliases(text: str) -> None:
-    if not _MAY_START_AN_ALIAS.search(text):
-        return  # no alias token can be in this text: parsing it for aliases would find none
     for event in yaml.parse(text, Loader=_SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(

@@ -148,6 +148,31 @@ def test_an_alias_is_refused_wherever_it_stands(tmp_path: Path, text: str) -> No
         read_yaml(path)
 
 
+ALIAS_MESSAGE = "aliases (*name) are not allowed in config files; write the value out"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("a: *nothing\n", f"{ALIAS_MESSAGE} at line 1, column 4"),
+        ("a: &x 1\nb: *x\nc: [\n", f"{ALIAS_MESSAGE} at line 2, column 4"),
+        ("a: [1\nb: *x\n", "did not find expected ',' or ']' at line 2, column 2"),
+        ("a: 1\n---\nb: 2\n", "but found another document at line 2, column 1"),
+        ("a: &x 1\nb: &x 2\n", "second occurrence at line 2, column 4"),
+        ("a: &x 1\nb: &x 2\nc: *x\n", f"{ALIAS_MESSAGE} at line 3, column 4"),
+        ("a: 1\na: 2\n", "duplicate key 'a' at line 2, column 1"),
+        ('a: &x 1\n"q"*x\n', "could not find expected ':' at line 3, column 1"),
+    ],
+)
+def test_the_first_alias_or_syntax_error_is_named_where_it_stands(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    path = write(tmp_path / "a.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        read_yaml(path)
+    assert caught.value.problems == [f"{path}: not valid YAML: {problem}"]
+
+
 def test_stars_inside_globs_regexes_and_words_are_text_not_aliases(tmp_path: Path) -> None:
     text = 'match: "SoS Mapping*"\nregex: .*plan\nword: a*b\nquoted: \'*.csv\'\nglob: "*"\n'
     assert read_yaml(write(tmp_path / "a.yaml", text)) == {
