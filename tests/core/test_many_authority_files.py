@@ -57,3 +57,35 @@ def test_a_good_file_loaded_after_a_bad_one_is_not_tainted_by_it(tmp_path: Path)
     again = load_config(settings)
     assert sorted(first.authorities) == sorted(again.authorities) == ["b-la"]
     assert first.broken == again.broken
+
+
+def test_source_words_that_look_like_path_options_are_mapped_as_written(tmp_path: Path) -> None:
+    settings = write_config(
+        tmp_path,
+        {
+            "a-la": authority(
+                "a-la",
+                ("team: {path: team}", "team: {path: team, map: {case_file: Court team, folder: Duty team}}"),
+            )
+        },
+    )
+    config = load_config(settings)
+    assert config.broken == {}
+    team = config.authority("a-la").file.mapping.cases.fields["team"]
+    assert team.value_map == {"case_file": "Court team", "folder": "Duty team"}
+
+
+def test_a_relative_key_file_is_still_taken_from_the_authority_files_folder(tmp_path: Path) -> None:
+    settings = write_config(
+        tmp_path,
+        {
+            "a-la": authority(
+                "a-la", ("{case_ref: keep, worker: keep}", "{worker: pseudonymise, key_file: la.key}")
+            )
+        },
+    )
+    config = load_config(settings)
+    assert config.broken == {}
+    assert config.authority("a-la").file.identifiers.key_file == str(
+        settings.parent / "authorities" / "la.key"
+    )
