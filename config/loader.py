@@ -112,7 +112,10 @@ def _is_one_of(file: Path, codes: Collection[str]) -> bool:
 
 def load_authority(path: Path, settings: Settings) -> Authority:
     raw = read_yaml(path)
-    inline = [p for p in inline_secrets(raw) if p and p[0] != "mapping"]
+    # The mapping's keys are source words and schema fields, never options: a source code such as
+    # `case_file` or `folder` is neither a secret nor a path, and its tree is most of the file.
+    options = {key: value for key, value in raw.items() if key != "mapping"}
+    inline = list(inline_secrets(options))
     if inline:
         raise ConfigError(
             [
@@ -120,7 +123,8 @@ def load_authority(path: Path, settings: Settings) -> Authority:
                 for p in inline
             ]
         )
-    _resolve_relative_paths(raw, path.parent)
+    _resolve_relative_paths(options, path.parent)
+    raw.update(options)
     try:
         file = AuthorityFile.model_validate(raw)
     except ValidationError as exc:

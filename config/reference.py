@@ -27,7 +27,7 @@ def generate() -> str:
         "edit by hand. `sofs-sync schema` (and `sofs-sync schema --settings`) print the same as JSON Schema,",
         "for an editor's YAML completion. A secret is always a pair `<name>_env` or `<name>_file`, never",
         "a value; a relative path (`folder`, `ca_bundle`, `*_file`, a SQLite `url`) is relative to the",
-        "file that names it.",
+        "file that names it. Neither rule reads the `mapping:` block, whose keys are source words.",
         "",
     ]
     lines += _document("Authority file", authority_schema())

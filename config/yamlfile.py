@@ -1,9 +1,12 @@
 """Reading YAML config files strictly: a duplicated key is an error, never silently the last one.
 
-Aliases (`*name`) are refused from the parser's events, before a document is composed: nine levels
-of nested aliases expand to billions of nodes (a "billion laughs"), and config files have no need of
-them. libyaml's parser is used where PyYAML has it: every command reads every authority file, and
-the pure-Python parser takes about ten times as long over each.
+Aliases (`*name`) are refused before a document is constructed: nine levels of nested aliases
+expand to billions of values (a "billion laughs"), and config files have no need of them. Composing
+is safe (an alias is the node it names, shared, not copied), so a file is composed once, and only a
+graph with a shared node, or a file that failed, is parsed again to name its first alias or error
+where it stands, as a parse of its events alone always did. libyaml's parser is used where PyYAML
+has it: every command reads every authority file, and the pure-Python parser takes about ten times
+as long over each.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any, cast
 import yaml
 
 from config.errors import ConfigError
+from config.yaml_tree import Declined, plain_tree
 
 try:
     from yaml import CSafeLoader as _SafeLoader
@@ -58,8 +62,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"]) from None
     try:
-        _refuse_aliases(text)
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506  # nosec B506  # a SafeLoader subclass
+        data = _load_without_aliases(text)
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: not valid YAML: {_without_snippet(exc)}"]) from None
     if data is None:
@@ -67,6 +70,62 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: expected a mapping of keys at the top level, got {type(data).__name__}"])
     return data
+
+
+def _load_without_aliases(text: str) -> Any:
+    loader = _StrictLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError:
+            _refuse_aliases(text)  # an alias before the error is named first, as it always was
+            raise
+        if node is None:
+            return None
+        try:
+            return plain_tree(loader, node)
+        except Declined:
+            pass  # an alias, a duplicated key, a tag or an error: the reference answers
+    finally:
+        loader.dispose()
+    return load_by_reference(text)
+
+
+def load_by_reference(text: str) -> Any:
+    """A document composed, refused if any node is shared (an alias), then built by PyYAML's safe
+    constructor: the reference that config.yaml_tree's fast twin is held equal to."""
+    loader = _StrictLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError:
+            _refuse_aliases(text)
+            raise
+        if node is None:
+            return None
+        if _shares_a_node(node):
+            _refuse_aliases(text)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _shares_a_node(root: yaml.Node) -> bool:
+    """Whether any node is reached twice, which only an alias does; stops at the first, so a billion
+    laughs is never walked through."""
+    seen: set[int] = set()
+    waiting: list[yaml.Node] = [root]
+    while waiting:
+        node = waiting.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                waiting += (key, value)
+        elif isinstance(node, yaml.SequenceNode):
+            waiting += node.value
+    return False
 
 
 def _refuse_aliases(text: str) -> None:

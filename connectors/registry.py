@@ -21,8 +21,17 @@ class MisdeclaredConnectorType(TypeError):
     """A connector type whose config model's `type` field names another type."""
 
 
+@cache
 def _entry_points() -> dict[str, EntryPoint]:
+    """Scanned once per process: the scan reads every installed package's metadata (a few ms), and
+    a folder of authorities asks for several types."""
     return {ep.name: ep for ep in entry_points(group=GROUP)}
+
+
+def forget_installed() -> None:
+    """Scan again on next use, for a process that installs a connector type while it runs."""
+    _entry_points.cache_clear()
+    connector_type.cache_clear()
 
 
 def _load(ep: EntryPoint) -> type[Connector]:

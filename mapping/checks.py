@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -179,9 +180,7 @@ def _rule_problems(
         yield ConfigProblem((*here, "number"), f"{name} holds {kind}, not a number")
     if target is Audit and name == "grade":
         return  # its constants are checked against the authority's scale (`_audit_problems`)
-    value_type = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
-    adapter: TypeAdapter[Any] = TypeAdapter(cast(Any, value_type))
-    item: TypeAdapter[Any] = TypeAdapter(str)
+    adapter = _value_adapter(target, name)
     for key_path, value in _constants(rule):
         if key_path[0] == "patterns" and key_path[-1] == "element" and name != ELEMENT_FIELD:
             yield ConfigProblem(
@@ -192,11 +191,24 @@ def _rule_problems(
             # Each item of a list field is mapped on its own; `default: null` leaves one out.
             if value is None:
                 continue
-            problem = _constant_problem(name, value, item, catalogue)
+            problem = _constant_problem(name, value, _LIST_ITEM, catalogue)
         else:
             problem = _constant_problem(name, value, adapter, catalogue)
         if problem:
             yield ConfigProblem((*here, *key_path), problem)
+
+
+_LIST_ITEM: TypeAdapter[Any] = TypeAdapter(str)
+"""A list field's items are mapped one at a time, each to a code."""
+
+
+@cache
+def _value_adapter(target: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    """The validator of one schema field's values, built once per process: building it is most of
+    the cost of checking a rule, and a schema field's type never changes while the process runs."""
+    info = target.model_fields[name]
+    value_type = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    return TypeAdapter(cast(Any, value_type))
 
 
 def elements_mapped(spec: AuthorityMapping) -> frozenset[str] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import textwrap
 from collections.abc import Iterator
+from importlib.metadata import EntryPoints, entry_points
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from tests.connectors.conftest import FakeSecrets
 THIRD_PARTY_MODULE = '''
 """A connector shipped by someone else, in its own distribution."""
 from collections.abc import Iterator
+from importlib.metadata import EntryPoints, entry_points
 
 from pydantic import BaseModel, ConfigDict
 
@@ -46,7 +48,7 @@ class CsvOverHttpConnector(Connector):
 
 def forget_loaded_types() -> None:
     """Entry points are looked up once per process; a test that installs one must look again."""
-    registry.connector_type.cache_clear()
+    registry.forget_installed()
 
 
 @pytest.fixture
@@ -100,3 +102,25 @@ def test_an_unknown_type_names_the_installed_ones() -> None:
 
     with pytest.raises(registry.UnknownConnectorType, match=r"'files', 'rest', 'sql'"):
         registry.connector_type("ftp")
+
+
+def test_the_installed_packages_are_scanned_once_however_many_types_are_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scans: list[str] = []
+
+    def counted(group: str) -> EntryPoints:
+        scans.append(group)
+        return entry_points(group=group)
+
+    monkeypatch.setattr(registry, "entry_points", counted)
+    forget_loaded_types()
+
+    assert registry.connector_type("rest") is RestConnector
+    assert registry.connector_type("sql") is SqlConnector
+    assert registry.connector_type("files") is FilesConnector
+    assert set(registry.available()) >= {"files", "rest", "sql"}
+    with pytest.raises(registry.UnknownConnectorType):
+        registry.connector_type("ftp")
+    assert scans == [registry.GROUP]
+    forget_loaded_types()

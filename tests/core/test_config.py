@@ -9,6 +9,7 @@ import pytest
 from config.errors import ConfigError
 from config.secrets import SecretError, inline_secrets, resolve_secret
 from config.settings import load_settings
+from config.yamlfile import read_yaml
 
 
 def write(path: Path, text: str) -> Path:
@@ -128,6 +129,59 @@ def test_even_one_harmless_alias_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path / "s.yaml", "log_level: &level info\ndaemon:\n  timezone: *level\n")
     with pytest.raises(ConfigError, match="aliases"):
         load_settings(path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x 1\nb: *x\n",
+        "a: &x 1\nb:\n- *x\n",
+        "a: &x 1\nb: [1,*x]\n",
+        'a: &x 1\nb: {"c":*x}\n',
+        "a: &x 1\n*x : 2\n",
+        "*x\n",
+    ],
+)
+def test_an_alias_is_refused_wherever_it_stands(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path / "a.yaml", text)
+    with pytest.raises(ConfigError, match=r"aliases \(\*name\) are not allowed"):
+        read_yaml(path)
+
+
+ALIAS_MESSAGE = "aliases (*name) are not allowed in config files; write the value out"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("a: *nothing\n", f"{ALIAS_MESSAGE} at line 1, column 4"),
+        ("a: &x 1\nb: *x\nc: [\n", f"{ALIAS_MESSAGE} at line 2, column 4"),
+        ("a: [1\nb: *x\n", "did not find expected ',' or ']' at line 2, column 2"),
+        ("a: 1\n---\nb: 2\n", "but found another document at line 2, column 1"),
+        ("a: &x 1\nb: &x 2\n", "second occurrence at line 2, column 4"),
+        ("a: &x 1\nb: &x 2\nc: *x\n", f"{ALIAS_MESSAGE} at line 3, column 4"),
+        ("a: 1\na: 2\n", "duplicate key 'a' at line 2, column 1"),
+        ('a: &x 1\n"q"*x\n', "could not find expected ':' at line 3, column 1"),
+    ],
+)
+def test_the_first_alias_or_syntax_error_is_named_where_it_stands(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    path = write(tmp_path / "a.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        read_yaml(path)
+    assert caught.value.problems == [f"{path}: not valid YAML: {problem}"]
+
+
+def test_stars_inside_globs_regexes_and_words_are_text_not_aliases(tmp_path: Path) -> None:
+    text = 'match: "SoS Mapping*"\nregex: .*plan\nword: a*b\nquoted: \'*.csv\'\nglob: "*"\n'
+    assert read_yaml(write(tmp_path / "a.yaml", text)) == {
+        "match": "SoS Mapping*",
+        "regex": ".*plan",
+        "word": "a*b",
+        "quoted": "*.csv",
+        "glob": "*",
+    }
 
 
 def test_a_file_that_is_not_utf8_names_itself_instead_of_crashing(tmp_path: Path) -> None:
