@@ -17,7 +17,6 @@ from typing import Any, cast
 import yaml
 
 from config.errors import ConfigError
-from config.yaml_tree import Declined, plain_tree
 
 try:
     from yaml import CSafeLoader as _SafeLoader
@@ -79,27 +78,6 @@ def _load_without_aliases(text: str) -> Any:
             node = loader.get_single_node()
         except yaml.YAMLError:
             _refuse_aliases(text)  # an alias before the error is named first, as it always was
-            raise
-        if node is None:
-            return None
-        try:
-            return plain_tree(loader, node)
-        except Declined:
-            pass  # an alias, a duplicated key, a tag or an error: the reference answers
-    finally:
-        loader.dispose()
-    return load_by_reference(text)
-
-
-def load_by_reference(text: str) -> Any:
-    """A document composed, refused if any node is shared (an alias), then built by PyYAML's safe
-    constructor: the reference that config.yaml_tree's fast twin is held equal to."""
-    loader = _StrictLoader(text)
-    try:
-        try:
-            node = loader.get_single_node()
-        except yaml.YAMLError:
-            _refuse_aliases(text)
             raise
         if node is None:
             return None
