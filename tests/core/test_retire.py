@@ -56,6 +56,9 @@ def test_a_removed_files_data_shows_in_status_until_retired(example: Path) -> No
 
     listed = json.loads(run_cli("--config", str(example), "status", "--json").output)
     assert [(a["authority"], a["file"]) for a in listed] == [("northshire", None)]
+    table = run_cli("--config", str(example), "status")
+    assert table.exit_code == 0, table.output
+    assert "no file: restore it or retire it" in " ".join(table.output.split())
     board = json.loads(run_cli("--config", str(example), "dashboard", "--json").output)
     assert board["cases"]  # still on the dashboard: that is what retire is for
 

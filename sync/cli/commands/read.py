@@ -42,7 +42,6 @@ def status(app: App, as_json: bool) -> None:
     for code, authority in sorted(config.authorities.items()):
         run = last.get(code, {})
         started = datetime.fromisoformat(run["started_at"]) if run.get("started_at") else None
-        orphaned, evidence = orphans.get(code, (0, 0))
         result.append(
             {
                 "authority": code,
@@ -56,8 +55,7 @@ def status(app: App, as_json: bool) -> None:
                 else None,
                 "open_cases": open_cases.get(code, 0),
                 "in_quarantine": quarantined.get(code, 0),
-                "orphaned_evidence": orphaned,
-                "orphan_alert": evidence > 0 and orphaned / evidence > ORPHAN_ALERT_SHARE,
+                **_orphan_fields(orphans.get(code, (0, 0))),
             }
         )
     # Data whose file is gone still shows on dashboards: list it, so it is retired or its file restored.
@@ -76,6 +74,7 @@ def status(app: App, as_json: bool) -> None:
                     "next_run": None,
                     "open_cases": open_cases.get(code, 0),
                     "in_quarantine": quarantined.get(code, 0),
+                    **_orphan_fields(orphans.get(code, (0, 0))),
                 }
             )
     if as_json:
@@ -111,6 +110,15 @@ def status(app: App, as_json: bool) -> None:
             for r in result
         ],
     )
+
+
+def _orphan_fields(counts: tuple[int, int]) -> dict[str, Any]:
+    """How much of an authority's evidence names no stored case, and whether that is a large share."""
+    orphaned, evidence = counts
+    return {
+        "orphaned_evidence": orphaned,
+        "orphan_alert": evidence > 0 and orphaned / evidence > ORPHAN_ALERT_SHARE,
+    }
 
 
 def _orphans(orphaned: int, evidence: int, alert: bool) -> Any:
