@@ -15,7 +15,8 @@ from markupsafe import Markup, escape
 
 from dashboard.html import css_string
 
-# NUL never comes from a template or a store's text, so a mark cannot be mistaken for content.
+# NUL never comes from a template; a source's text would have to hold a mark's whole word between
+# two NULs to be taken for one.
 DATA_DATE = "\x00data-date\x00"
 DATA_DATE_CSS = "\x00data-date-css\x00"
 MADE = "\x00made\x00"
@@ -48,7 +49,9 @@ class Stamp:
 
 
 def is_stamped(text: str) -> bool:
-    return "\x00" in text
+    """Whether a page was rendered with the marks: by the marks themselves, since a NUL may come
+    from a source's text (SQLite keeps it) in a page that has none, such as the index."""
+    return any(mark in text for mark in (DATA_DATE, DATA_DATE_CSS, MADE, MADE_CSS))
 
 
 def digest(text: str) -> str:

@@ -29,6 +29,12 @@ def test_the_same_content_has_the_same_digest_whatever_the_date_it_is_written_wi
     assert not is_stamped(early)
 
 
+def test_a_nul_in_a_pages_own_text_does_not_make_it_stamped() -> None:
+    # A source's text may hold a NUL (SQLite keeps it), and the index has no marks to fill in.
+    assert not is_stamped("<li>Team\x00A</li>")
+    assert is_stamped("<li>Team\x00A</li>" + render("WV1"))
+
+
 def test_a_filled_in_date_is_escaped_for_the_html_and_for_the_css_string() -> None:
     said = 'no sync yet: Bath & "North" <East>'
     page = Stamp(said, "now").fill(render("WV1"))
