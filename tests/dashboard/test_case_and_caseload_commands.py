@@ -15,12 +15,16 @@ import pytest
 from sqlalchemy import Engine, inspect, text
 
 import config.loader
-from store.schema.engine import make_engine
-from store.schema.upgrade import upgrade
 from sync.run.compile import stored_case_ref
 from sync.run.runner import Mode, RunRequest, SyncRunner, Trigger
 from tests.conftest import run_cli
-from tests.sync.memory import AUTHORITY_YAML, MemoryConnector, a_case_record, a_form, memory_config
+from tests.sync.memory import (
+    AUTHORITY_YAML,
+    MemoryConnector,
+    a_case_record,
+    a_form,
+    memory_store,
+)
 
 WORKER = "W-RAW-7"
 """The id a manager types, as the case system knows it: it must end up nowhere."""
@@ -71,14 +75,7 @@ def _source() -> dict[str, list[dict[str, object]]]:
 def synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Engine]]:
     monkeypatch.setenv("MEM_KEY", KEY)
     folder = tmp_path / "config"
-    cfg = memory_config(folder, PSEUDONYMISING_YAML)
-    real = config.loader.connector_type
-    monkeypatch.setattr(
-        config.loader, "connector_type", lambda n: MemoryConnector if n == "memory" else real(n)
-    )
-    monkeypatch.delenv("SOFS_SYNC_STORE_URL", raising=False)
-    store = make_engine(f"sqlite:///{folder / 'store.db'}")
-    upgrade(store)
+    cfg, store = memory_store(folder, monkeypatch, PSEUDONYMISING_YAML)
     source = MemoryConnector(data=_source())
     # First synced three weeks ago, then recomputed daily, as the daemon would have.
     day = FIRST_SYNC

@@ -12,13 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-import config.loader
-from store.schema.engine import make_engine
-from store.schema.upgrade import upgrade
 from sync.run.runner import Mode, RunRequest, SyncRunner, Trigger
 from tests.conftest import run_cli
 from tests.dashboard.measures_rows import a_scale, an_audit, an_episode
-from tests.sync.memory import MemoryConnector, a_case_record, memory_config
+from tests.sync.memory import MemoryConnector, a_case_record, memory_store
 
 LA = "mem-la"
 
@@ -27,14 +24,7 @@ LA = "mem-la"
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Two cases synced from a memory source, then C1's audits, episodes and scale put in the store."""
     folder = tmp_path / "config"
-    cfg = memory_config(folder)
-    real = config.loader.connector_type
-    monkeypatch.setattr(
-        config.loader, "connector_type", lambda n: MemoryConnector if n == "memory" else real(n)
-    )
-    monkeypatch.delenv("SOFS_SYNC_STORE_URL", raising=False)
-    store = make_engine(f"sqlite:///{folder / 'store.db'}")
-    upgrade(store)
+    cfg, store = memory_store(folder, monkeypatch)
     source = MemoryConnector(data={"cases": [a_case_record("C1"), a_case_record("C2")], "evidence": []})
     runner = SyncRunner(cfg, store, today=lambda: date(2026, 2, 1), connector_factory=lambda _a: source)
     runner.run(LA, RunRequest(Trigger.CLI, "tester", Mode.INCREMENTAL))

@@ -11,17 +11,14 @@ from typing import Any
 
 import pytest
 
-import config.loader
 from dashboard.course_rows import episode_from_row
 from dashboard.team_measures import month_periods, team_measures
 from dashboard.whiteboard import ENGLAND
 from mapping.course import case_outcomes
-from store.schema.engine import make_engine
-from store.schema.upgrade import upgrade
 from sync.run.runner import Mode, RunRequest, SyncRunner, Trigger
 from tests.conftest import run_cli
 from tests.dashboard.measures_rows import a_scale, an_audit, an_episode
-from tests.sync.memory import MemoryConnector, a_case_record, memory_config
+from tests.sync.memory import MemoryConnector, a_case_record, memory_store
 
 TODAY = date(2026, 5, 20)
 MONTHS = month_periods(date(2026, 3, 10), TODAY)
@@ -125,14 +122,7 @@ def test_scale_moves_count_the_cases_scaled_in_the_month_from_first_judgement_to
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "config"
-    cfg = memory_config(folder)
-    real = config.loader.connector_type
-    monkeypatch.setattr(
-        config.loader, "connector_type", lambda n: MemoryConnector if n == "memory" else real(n)
-    )
-    monkeypatch.delenv("SOFS_SYNC_STORE_URL", raising=False)
-    store = make_engine(f"sqlite:///{folder / 'store.db'}")
-    upgrade(store)
+    cfg, store = memory_store(folder, monkeypatch)
     cases = [a_case_record("C1"), a_case_record("C2"), a_case_record("C3", team="South")]
     source = MemoryConnector(data={"cases": cases, "evidence": []})
     runner = SyncRunner(cfg, store, today=lambda: date(2026, 2, 1), connector_factory=lambda _a: source)

@@ -11,17 +11,14 @@ from typing import Any
 
 import pytest
 
-import config.loader
 from dashboard.site import case_path, team_path
 from dashboard.site_pages import authority_path
 from dashboard.whiteboard import ENGLAND, TeamGroup
-from store.schema.engine import make_engine
-from store.schema.upgrade import upgrade
 from sync.run.runner import Mode, RunRequest, SyncRunner, Trigger
 from tests.conftest import run_cli
 from tests.dashboard.measures_rows import a_scale, an_audit, an_episode
 from tests.demo.test_site_pages import OVERFLOW_SCRIPT, axe_violations
-from tests.sync.memory import MemoryConnector, a_case_record, memory_config
+from tests.sync.memory import MemoryConnector, a_case_record, memory_store
 
 LA = "mem-la"
 
@@ -31,14 +28,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A site and an audit pack from two North cases, C1 with audits, a course and a scale, C2 with none."""
     folder = tmp_path_factory.mktemp("measures") / "config"
     with pytest.MonkeyPatch.context() as patch:
-        cfg = memory_config(folder)
-        real = config.loader.connector_type
-        patch.setattr(
-            config.loader, "connector_type", lambda n: MemoryConnector if n == "memory" else real(n)
-        )
-        patch.delenv("SOFS_SYNC_STORE_URL", raising=False)
-        store = make_engine(f"sqlite:///{folder / 'store.db'}")
-        upgrade(store)
+        cfg, store = memory_store(folder, patch)
         source = MemoryConnector(data={"cases": [a_case_record("C1"), a_case_record("C2")], "evidence": []})
         today = datetime.now(ENGLAND).date()
         SyncRunner(cfg, store, today=lambda: today, connector_factory=lambda _a: source).run(

@@ -10,12 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Engine
 
 import config.loader
 from config.loader import Config, load_config
 from connectors.base import Batch, CheckReport, Connector, Position, Record, Rejected, StreamSample
 from connectors.errors import RetryBudgetExhausted
+from store.schema.engine import make_engine
+from store.schema.upgrade import upgrade
 
 AUTHORITY_YAML = """
 code: mem-la
@@ -65,6 +69,21 @@ def memory_config(folder: Path, authority_yaml: str = AUTHORITY_YAML, settings: 
         return load_config(folder / "sofs-sync.yaml")
     finally:
         config.loader.connector_type = real
+
+
+def memory_store(
+    folder: Path, patch: pytest.MonkeyPatch, authority_yaml: str = AUTHORITY_YAML
+) -> tuple[Config, Engine]:
+    """A memory authority's config under `folder` that the command line loads too (the memory
+    connector type known to it for the test) and an upgraded SQLite store beside it, with the
+    environment's store URL unset so commands use that store."""
+    cfg = memory_config(folder, authority_yaml)
+    real = config.loader.connector_type
+    patch.setattr(config.loader, "connector_type", lambda n: MemoryConnector if n == "memory" else real(n))
+    patch.delenv("SOFS_SYNC_STORE_URL", raising=False)
+    store = make_engine(f"sqlite:///{folder / 'store.db'}")
+    upgrade(store)
+    return cfg, store
 
 
 class _AnyOptions(BaseModel):
