@@ -28,7 +28,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -38,7 +37,7 @@ from typing import Any
 import psycopg
 
 from bench.run import SOFS_SYNC, measure, postgres_cluster, rest_connector
-from bench.source import case_count
+from bench.source import case_count, served_elsewhere
 from tests.sources import MAPPING_YAML
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -187,21 +186,12 @@ def run(authorities: int, forms: int, one_by_one: int, limit_s: float) -> dict[s
         "cpus": os.cpu_count(),
         "load_before": os.getloadavg(),
     }
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, served_elsewhere(forms) as url:
         root = Path(tmp)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bench.source", "--forms", str(forms)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert server.stdout is not None
-        assert server.stdin is not None
-        url = server.stdout.readline().strip()
         cluster = postgres_cluster()
+        if isinstance(cluster, str):
+            raise SystemExit(cluster)
         try:
-            if isinstance(cluster, str):
-                raise SystemExit(cluster)
             for count in (1, 2):
                 side = daemons(cluster, url, codes, count, root / f"daemons{count}", limit_s)
                 results[f"daemons_{count}"] = asdict(side)
@@ -209,10 +199,7 @@ def run(authorities: int, forms: int, one_by_one: int, limit_s: float) -> dict[s
                 sides = one_after_another(cluster, url, codes[:one_by_one], root / "onebyone")
                 results["one_after_another"] = [asdict(s) for s in sides]
         finally:
-            if not isinstance(cluster, str):
-                cluster.stop()
-            server.stdin.close()
-            server.wait()
+            cluster.stop()
     results["load_after"] = os.getloadavg()
     return results
 

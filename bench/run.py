@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.dlt_side import DLT_VERSION
-from bench.source import PAGE_SIZE, case_count
+from bench.source import PAGE_SIZE, case_count, served_elsewhere
 from tests.sources import MAPPING_YAML  # the mapping the end-to-end tests sync these shapes with
 
 SOFS_SYNC = str(Path(sys.executable).with_name("sofs-sync"))
@@ -202,18 +202,9 @@ def main() -> None:
     forms = 1_000_000 if args.large else args.forms
     total = case_count(forms) + forms
     results: dict[str, Any] = {"forms": forms, "cases": case_count(forms), "cpus": os.cpu_count()}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, served_elsewhere(forms, Path(tmp) / "source.db") as url:
         root = Path(tmp)
         source = root / "source.db"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bench.source", "--forms", str(forms), "--sqlite", str(source)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert server.stdout is not None
-        assert server.stdin is not None
-        url = server.stdout.readline().strip()
         cluster = None if args.no_postgres else postgres_cluster()
         dlt = None if args.no_dlt else dlt_python()
         if isinstance(dlt, str):
@@ -255,8 +246,6 @@ def main() -> None:
         finally:
             if cluster is not None:
                 cluster.stop()
-            server.stdin.close()
-            server.wait()
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
     print(f"\nwritten to {args.json}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -128,6 +129,23 @@ def serve(records: Records) -> Iterator[str]:
     """Serve the records on 127.0.0.1 with page-number pagination and an `updated_since` filter."""
     with serving(_Api, records=records, pages={}, lock=threading.Lock()) as url:
         yield url
+
+
+@contextmanager
+def served_elsewhere(forms: int, sqlite: Path | None = None) -> Iterator[str]:
+    """This module run as its own process, serving `forms` forms (and writing their SQLite copy to
+    `sqlite`, if given) until the block ends; yields its URL."""
+    command = [sys.executable, "-m", "bench.source", "--forms", str(forms)]
+    if sqlite is not None:
+        command += ["--sqlite", str(sqlite)]
+    server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    assert server.stdin is not None
+    try:
+        yield server.stdout.readline().strip()
+    finally:
+        server.stdin.close()
+        server.wait()
 
 
 def main() -> None:
