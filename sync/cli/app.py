@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from config.loader import Config
+    from config.settings import Settings
 
 
 class App:
@@ -43,9 +44,14 @@ class App:
 
         config = load_config(self.config_path, only=codes)
         if not set(codes) <= set(config.authorities):
-            config = load_config(self.config_path)
-        vars(self)["config"] = config  # what `config` gives from now on, as its cache
+            return self.config
+        vars(self)["settings"] = config.settings  # validated already: the store needs no other file
         return config
+
+    @cached_property
+    def settings(self) -> Settings:
+        """The settings file, validated: what opening the store needs, whichever authorities are loaded."""
+        return self.config.settings
 
     @cached_property
     def engine(self) -> Engine:
@@ -55,7 +61,7 @@ class App:
         from config.secrets import SecretError, resolve_secret
         from store.schema.engine import make_engine, store_url
 
-        settings = self.config.settings
+        settings = self.settings
         url = make_url(store_url(settings.file.store.url, settings.base_dir))
         store = settings.file.store
         if store.password_env or store.password_file:

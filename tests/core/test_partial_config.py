@@ -65,3 +65,15 @@ def outcome(config: Config, code: str) -> Path | list[str]:
         return config.authority(code).path
     except ConfigError as exc:
         return exc.problems
+
+
+def test_a_partial_load_never_stands_in_for_the_whole_configuration(tmp_path: Path) -> None:
+    shutil.copytree(
+        REPO / "config", tmp_path / "config", ignore=shutil.ignore_patterns("*.py", "__pycache__")
+    )
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    settings = tmp_path / "config" / "sofs-sync.yaml"
+    (settings.parent / "authorities" / "westshire.yaml").write_text(good("westshire"))
+    app = App(str(settings))
+    assert set(app.config_of(["westshire"]).authorities) == {"westshire"}
+    assert set(app.config.authorities) == set(load_config(settings).authorities) > {"westshire"}
