@@ -70,15 +70,19 @@ def _text_reader(rule: CompiledField, column: str) -> Reader:
 def _code_reader(rule: CompiledField, column: str) -> Reader:
     """Fast twin of mapping.rules.CompiledField.evaluate; held equal by
     tests/mapping/test_field_readers.py. Answers a code the map knows."""
+    return _looked_up(rule, column, code_answers(rule).get)
+
+
+def code_answers(rule: CompiledField) -> dict[str, Any]:
+    """The codes of a map a reader answers at once: as `as_text` leaves them, with an output
+    `_evaluate` would return unchanged."""
     assert isinstance(rule.transform, ValueMap)
-    # Only codes as `as_text` leaves them, with an output `_evaluate` would return unchanged.
-    known = {
+    return {
         code: output
         for code, output in rule.transform.entries.items()
         if type(code) is str and code and code == code.strip()
         if output is not None and not (rule.dated and isinstance(output, date))
     }
-    return _looked_up(rule, column, known.get)
 
 
 def _pick_reader(rule: CompiledField, column: str) -> Reader:
@@ -89,9 +93,7 @@ def _pick_reader(rule: CompiledField, column: str) -> Reader:
     # The memo is keyed by `as_text` results, which never start or end with a space: a raw text
     # that does is not found there and takes the full path.
     picks = rule.transform.memo
-    # `default: null` on a field that does not decide the element: no pattern matching is no value.
-    unmatched_is_none = rule.has_default and rule.default is None
-    unmatched_is_none = unmatched_is_none and not rule.required and not rule.decides_element
+    unmatched_is_none = pick_leaves_empty(rule)
 
     def picked(record: Mapping[str, Any]) -> Any:
         raw = record.get(column)
@@ -128,6 +130,11 @@ def _time_reader(rule: CompiledField, column: str) -> Reader | None:
         return slow(record, raw)
 
     return moment
+
+
+def pick_leaves_empty(rule: CompiledField) -> bool:
+    """`default: null` on a field that does not decide the element: no pattern matching is no value."""
+    return rule.has_default and rule.default is None and not rule.required and not rule.decides_element
 
 
 _SHORTCUTS: dict[type, Callable[[CompiledField, str], Reader | None]] = {
