@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 from itertools import repeat
 from operator import attrgetter, itemgetter
@@ -195,7 +195,11 @@ def _iso_date(value: date | None) -> str | None:
 
 
 def _utc_text(value: datetime | None) -> str | None:
-    return None if value is None else as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value is None:
+        return None
+    if value.tzinfo is UTC:  # as mapping gives every time: its text less the offset, with no copy
+        return value.isoformat(" ", "microseconds")[:-6]
+    return as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _bind_processor(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
@@ -219,6 +223,7 @@ def _bind_processor(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], 
 _PROBE_DATES = (date(1, 2, 3), date(2026, 11, 30))
 _PROBE_TIMES = (
     datetime(1, 2, 3, 4, 5, 6),
+    datetime(2026, 3, 29, 1, 30, 0, 1, tzinfo=UTC),
     datetime(2026, 11, 30, 23, 59, 59, 999_999, tzinfo=timezone(timedelta(hours=-5))),
 )
 

@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Column, Date, Engine, Integer, MetaData, Table, create_engine, insert, select, text
 from sqlalchemy.dialects import sqlite
 
 from store.schema.tables import UtcDateTime
-from store.write.bulk import execute_many, execute_tuples
+from store.write.bulk import _bind_processor, execute_many, execute_tuples
 
 LONDON = ZoneInfo("Europe/London")
 TIMESTAMPS = [
@@ -92,3 +94,21 @@ def test_a_date_stored_in_another_format_keeps_sqlalchemy_s_own_formatting() -> 
         slow = conn.execute(text('SELECT id - 1000, "on" FROM d WHERE id >= 1000 ORDER BY id')).all()
     assert fast == slow
     assert fast[-1] == (len(DATES) - 1, "28/02/2026")
+
+
+ZONES = st.sampled_from([UTC, LONDON, timezone(timedelta(hours=-5)), timezone(timedelta(minutes=330))])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(timezones=ZONES) | st.datetimes())
+def test_any_timestamp_is_formatted_as_sqlalchemy_formats_it(moment: datetime) -> None:
+    dialect = sqlite.dialect()
+    impl = UtcDateTime().dialect_impl(dialect)
+    fast, own = _bind_processor(impl, dialect), impl.bind_processor(dialect)
+    assert fast is not None
+    assert own is not None
+    try:
+        expected = own(moment)
+    except OverflowError:  # past the year 1 or 9999 in UTC: neither can write it
+        return
+    assert fast(moment) == expected
