@@ -7,9 +7,10 @@ field's own reader (`mapping.readers`); any failure, any reason to quarantine, a
 several elements, and every record of a stream it has no code for go to `map_record`, the reference,
 which maps the record again from the start. So reasons, defaults and hashes come from one place.
 
-The function's text is made of names this module chooses (`c3`, `r3`) and nothing else: every value
-from an authority's file (a column name, a map, an element, a key) reaches it only as an object bound
-in its namespace, never as text, so no authority file can change what the code says.
+The function's text is made of names this module chooses (`c3`, `r3`) and the schema's own field
+names, nothing else: every value from an authority's file (a column name, a map, an element, a key)
+reaches it only as an object bound in its namespace, never as text, so no authority file can change
+what the code says.
 """
 
 from __future__ import annotations
@@ -151,9 +152,16 @@ def _settled_and_checked(code: _Code, stream: CompiledStream) -> None:
         "        return None",
     )
     if stream.dates is not None and stream.date_fields:
-        outside = bind("w", _outside(stream.dates.earliest, stream.dates.latest))
-        fields = ", ".join(f"mapped.{name}" for name in stream.date_fields)
-        code.add(f"    if {outside}({fields}):", "        return None")
+        # `DateWindow.outside`, a field at a time: a date out of the window is the reference's to word.
+        earliest, latest = bind("w", stream.dates.earliest), bind("w", stream.dates.latest)
+        for name in stream.date_fields:
+            code.add(
+                f"    if (day := mapped.{name}) is not None:",
+                "        if isinstance(day, datetime):",
+                "            day = day.date()",
+                f"        if isinstance(day, date) and not {earliest} <= day <= {latest}:",
+                "            return None",
+            )
     code.add(f"    return Mapped(mapped, sid, {bind('h', stream.hash_content)}(mapped), rows)")
 
 
@@ -169,6 +177,8 @@ _FIXED: dict[str, Any] = {
     "Mapped": Mapped,
     "NotPracticeEvidence": NotPracticeEvidence,
     "ValidationError": ValidationError,
+    "date": date,
+    "datetime": datetime,
 }
 
 
@@ -195,18 +205,3 @@ def _iso_moment(zone: Any) -> Callable[[str], datetime | None]:
             return None
 
     return moment
-
-
-def _outside(earliest: date, latest: date) -> Callable[..., bool]:
-    """Whether any of a record's dates lies outside the plausible window (`DateWindow.outside`)."""
-
-    def outside(*values: date | datetime | None) -> bool:
-        for value in values:
-            if value is None:
-                continue
-            day = value.date() if isinstance(value, datetime) else value
-            if isinstance(day, date) and not earliest <= day <= latest:
-                return True
-        return False
-
-    return outside
