@@ -65,7 +65,7 @@ from mapping.rules import (
 )
 from mapping.schema import Audit
 from mapping.spec import AuthorityMapping, FieldRule, Gather, StreamMapping
-from mapping.stream_code import FastMap, stream_code
+from mapping.stream_code import FastMap, mapped_fast, stream_code
 from mapping.timeformats import IsoFormat, time_format
 from mapping.values import RuleFailure, as_text, describe
 
@@ -96,8 +96,7 @@ class CompiledStream:
     """Each field's name and reader (`mapping.readers`), unpacked once rather than per record."""
     read_source_id: Reader = field(init=False, repr=False, compare=False)
     read_element: Reader | None = field(init=False, repr=False, compare=False)
-    fast: FastMap | None = field(init=False, repr=False, compare=False)
-    """The stream's rules as one function (`mapping.stream_code`), None to map by `map_record` alone."""
+    fast: FastMap | None = field(init=False, repr=False, compare=False)  # `mapping.stream_code`
 
     def __post_init__(self) -> None:
         # Worked out once per run rather than per record.
@@ -114,23 +113,11 @@ class CompiledStream:
     def map_records(self, records: Sequence[Mapping[str, Any]]) -> list[RecordOutcome]:
         if self.fast is None:
             return self.map_records_by_rule(records)
-        fast, outcomes = self.fast, list[RecordOutcome]()
-        answer, more = outcomes.append, outcomes.extend
-        for record, rows in self.source_records(records):
-            outcome = fast(record, rows) if type(record) is dict else None
-            if outcome is None:
-                more(self.map_record(record, rows))
-            else:
-                answer(outcome)
-        return outcomes
+        return mapped_fast(self.fast, self.source_records(records), self.map_record)
 
     def map_records_by_rule(self, records: Sequence[Mapping[str, Any]]) -> list[RecordOutcome]:
         """The reference `map_records`: every record through `map_record`."""
-        return [
-            outcome
-            for record, rows in self.source_records(records)
-            for outcome in self.map_record(record, rows)
-        ]
+        return [o for record, rows in self.source_records(records) for o in self.map_record(record, rows)]
 
     def source_records(self, records: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], int]]:
         """Raw rows as source records with their row counts: gathered forms, or each row alone."""

@@ -15,7 +15,7 @@ what the code says.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -84,6 +84,23 @@ def stream_code(stream: CompiledStream) -> FastMap | None:
     exec(compile("\n".join(code.lines), f"<stream {stream.name}>", "exec"), namespace)  # noqa: S102  # nosec B102
     fast: FastMap = namespace["fast"]
     return fast
+
+
+def mapped_fast(
+    fast: FastMap,
+    records: Iterable[tuple[Mapping[str, Any], int]],
+    by_rule: Callable[[Mapping[str, Any], int], list[RecordOutcome]],
+) -> list[RecordOutcome]:
+    """Each source record's outcomes: from the compiled function, or where it does not answer, by rule."""
+    outcomes: list[RecordOutcome] = []
+    answer, more = outcomes.append, outcomes.extend
+    for record, rows in records:
+        outcome = fast(record, rows) if type(record) is dict else None
+        if outcome is None:
+            more(by_rule(record, rows))
+        else:
+            answer(outcome)
+    return outcomes
 
 
 def _field(code: _Code, rule: CompiledField, out: str, *, element: bool = False) -> str:
