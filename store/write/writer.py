@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, select
 
 from store.schema.tables import AUTHORITIES
 from store.write.upsert import upsert
@@ -49,3 +49,14 @@ def gather_first_statistics(conn: Connection, table: Table) -> None:
 
 def ensure_authority(conn: Connection, code: str, name: str, now: datetime) -> None:
     upsert(conn, AUTHORITIES, [{"code": code, "name": name, "updated_at": now}], keys=["code"])
+
+
+def hold_authority(conn: Connection, code: str) -> bool:
+    """Whether the store knows the authority, held so for the rest of the caller's transaction.
+
+    What the record tables' foreign keys to `authorities` guarded, checked once a publish instead of
+    once a row: on PostgreSQL the row is locked against deletion (`FOR KEY SHARE`, the lock such a
+    key takes), on SQLite the transaction already holds the write lock.
+    """
+    held = select(AUTHORITIES.c.code).where(AUTHORITIES.c.code == code)
+    return conn.execute(held.with_for_update(read=True, key_share=True)).first() is not None

@@ -15,13 +15,13 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from config.authority import Guards
-from store.write import lookups, publish, staging
+from store.write import lookups, publish, staging, writer
 from store.write.lease import StoreLease
 from store.write.publish import Measures
 from store.write.runs import Counts, audit, stage_of_run
 from store.write.staging import Stage, StreamState
 from sync.run.batch import RunContext
-from sync.run.errors import NoSuchCase, NotRefused
+from sync.run.errors import NoSuchCase, NotRefused, RunRefused
 from sync.run.guards import StreamRead, Trip, judge
 from sync.run.recompute import settle_within
 
@@ -46,6 +46,11 @@ class Scope:
     def streams(self) -> list[str]:
         """The streams the authority maps, in the order they are published: cases first."""
         return [name for name in publish.STAGED if name in self.latest_by]
+
+
+class AuthorityUnknown(RunRefused):
+    """The store has no row for the run's authority (retired while the run read): nothing is
+    published, and the staged read waits, as a stopped run's does."""
 
 
 class Refused(Exception):
@@ -154,6 +159,11 @@ def publish_run(
     """
     with engine.begin() as conn:
         lease.confirm(conn)
+        if not writer.hold_authority(conn, ctx.authority):
+            raise AuthorityUnknown(
+                f"the store has no authority {ctx.authority} (retired while the run read?); "
+                "nothing was published"
+            )
         measures, trips, short = measure(conn, ctx, scope)
         deletions_known = scope.full_read and not short
         counts = counts_of(ctx, measures)
