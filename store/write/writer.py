@@ -47,6 +47,29 @@ def gather_first_statistics(conn: Connection, table: Table) -> None:
         conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}")
 
 
+def gather_statistics_after_growth(conn: Connection, table: Table, added: int) -> None:
+    """Give a PostgreSQL table fresh planner statistics when the rows just added at least double
+    what its statistics know (an authority's first sync into a fresh store, whose statistics were
+    taken of the empty table), so the statements after it in the transaction plan for its size.
+
+    Measured on a first sync of 100,000 forms: settling statuses read each chunk of cases' evidence
+    by scanning all of the authority's rows, planned for an empty table (60 to 140 ms a chunk, 0.85 s
+    in all), where an index range per case takes a few milliseconds. Rows the transaction has
+    added are sampled like any other; the analysis itself took about 0.1 s.
+    """
+    if conn.dialect.name != "postgresql" or added < GROWTH_WORTH_ANALYSING:
+        return
+    known = conn.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%(name)s)", {"name": table.name}
+    ).scalar()
+    if known is not None and added > known:
+        conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}")
+
+
+GROWTH_WORTH_ANALYSING = 10_000
+"""Rows added below which a table's statistics are left to the server's own analysis."""
+
+
 def ensure_authority(conn: Connection, code: str, name: str, now: datetime) -> None:
     upsert(conn, AUTHORITIES, [{"code": code, "name": name, "updated_at": now}], keys=["code"])
 

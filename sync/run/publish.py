@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from config.authority import Guards
-from store.write import lookups, publish, staging, writer
+from store.write import lookups, publish, publish_state, staging, writer
 from store.write.lease import StoreLease
 from store.write.publish import Measures
 from store.write.runs import Counts, audit, stage_of_run
@@ -174,11 +174,14 @@ def publish_run(
         publish.note_touched(conn, ctx.authority, ctx.run_id, deleting, scope.case_ref)
         for stream in scope.streams:
             publish.merge_records(conn, ctx.authority, ctx.run_id, stream, ctx.now)
+            writer.gather_statistics_after_growth(
+                conn, publish.LIVE[stream], measures.stream(stream).inserted
+            )
         for stream in deleting:
             publish.mark_deleted(conn, ctx.authority, ctx.run_id, stream, ctx.today, scope.case_ref)
         whole = [s for s in ctx.streams if deletions_known and scope.case_ref is None]
-        publish.merge_quarantine(conn, ctx.authority, ctx.run_id, ctx.now, whole)
-        publish.publish_positions(conn, ctx.authority, ctx.run_id, ctx.now)
+        publish_state.merge_quarantine(conn, ctx.authority, ctx.run_id, ctx.now, whole)
+        publish_state.publish_positions(conn, ctx.authority, ctx.run_id, ctx.now)
         settle_within(conn, ctx.authority, ctx.status_rules, ctx.run_id)
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET LOCAL synchronous_commit = on")  # the run's record is durable
