@@ -55,7 +55,9 @@ def gather_statistics_after_growth(conn: Connection, table: Table, added: int) -
     Measured on a first sync of 100,000 forms: settling statuses read each chunk of cases' evidence
     by scanning all of the authority's rows, planned for an empty table (60 to 140 ms a chunk, 0.85 s
     in all), where an index range per case takes a few milliseconds. Rows the transaction has
-    added are sampled like any other; the analysis itself took about 0.1 s.
+    added are sampled like any other. Only the indexed columns are analysed, which is what the
+    planner weighs an index by: 0.03 to 0.05 s for 80,000 rows against 0.07 to 0.15 s for every
+    column; the server's own analysis, which the growth soon brings, covers the rest.
     """
     if conn.dialect.name != "postgresql" or added < GROWTH_WORTH_ANALYSING:
         return
@@ -63,7 +65,10 @@ def gather_statistics_after_growth(conn: Connection, table: Table, added: int) -
         "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%(name)s)", {"name": table.name}
     ).scalar()
     if known is not None and added > known:
-        conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}")
+        quote = conn.dialect.identifier_preparer.quote
+        keyed = [*table.primary_key.columns, *(c for index in table.indexes for c in index.columns)]
+        indexed = dict.fromkeys(c.name for c in keyed)
+        conn.exec_driver_sql(f"ANALYZE {quote(table.name)} ({', '.join(quote(c) for c in indexed)})")
 
 
 GROWTH_WORTH_ANALYSING = 10_000
