@@ -28,12 +28,7 @@ PUBLISHED_ONLY = frozenset({"synced_at", "last_seen_run", "deleted_on"})
 def as_read(live: Table) -> list[Column[Any]]:
     """The live table's record columns as a run reads them: each once, in `tables.py`, so a staged
     row and a live one can never disagree on a column."""
-    return [
-        # `authority` names an authority in the live table (a foreign key), not in staging.
-        Column(c.name, String(64) if c.name == "authority" else c.type, nullable=c.nullable)
-        for c in live.columns
-        if c.name not in PUBLISHED_ONLY
-    ]
+    return [Column(c.name, c.type, nullable=c.nullable) for c in live.columns if c.name not in PUBLISHED_ONLY]
 
 
 def staged_copy(live: Table) -> Table:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 MIGRATION_LOCK_KEY = 0x50F5_5E1C
 """The pg_advisory lock key held while migrating (any constant; it names "sofs-sync schema")."""
-HEAD_REVISION = "0007_audits_episodes"
+HEAD_REVISION = "0008_fewer_foreign_keys"
 """The newest migration, so that every command can check the store without loading Alembic (a test
 keeps this equal to the migrations folder's head)."""
 

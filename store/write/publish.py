@@ -33,7 +33,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from mapping.checks import PRACTICE_RECORDS
 from store.schema.staged import (
@@ -42,21 +41,17 @@ from store.schema.staged import (
     STAGED_EPISODES,
     STAGED_EVIDENCE,
     STAGED_KEPT,
-    STAGED_MAPPED,
-    STAGED_QUARANTINE,
-    STAGED_STREAMS,
 )
 from store.schema.tables import (
     AUDITS,
     CASE_EPISODES,
     CASES,
     EVIDENCE,
-    POSITIONS,
-    QUARANTINE,
     TOUCHED,
     UtcDateTime,
     key_column,
 )
+from store.write.upsert import dialect_insert
 from store.write.versions import not_older
 from store.write.writer import gather_first_statistics
 
@@ -245,11 +240,6 @@ def count_deletions(
         measure.live = measure.authority_live
 
 
-def _insert(conn: Connection, table: Table) -> Any:
-    insert_fn: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[conn.dialect.name]
-    return insert_fn(table)
-
-
 def note_touched(
     conn: Connection, authority: str, run_id: int, deletions: Sequence[str], case_ref: str | None
 ) -> None:
@@ -271,15 +261,23 @@ def note_touched(
         sources.append(select(live.c.case_ref).where(_vanished(stream, authority, run_id, case_ref)))
     for source in sources:
         refs = source.subquery()
-        statement = _insert(conn, TOUCHED).from_select(
+        statement = dialect_insert(conn, TOUCHED).from_select(
             ["authority", "case_ref"],
             select(literal(authority), refs.c.case_ref).where(refs.c.case_ref.is_not(None)).distinct(),
         )
         conn.execute(statement.on_conflict_do_nothing(index_elements=["authority", "case_ref"]))
 
 
-def merge_records(conn: Connection, authority: str, run_id: int, stream: str, now: datetime) -> None:
-    """Write the stream's changed staged rows into the live table, never over a newer version."""
+def merge_records(
+    conn: Connection, authority: str, run_id: int, stream: str, now: datetime, reference: bool = False
+) -> None:
+    """Write the stream's changed staged rows into the live table, never over a newer version.
+
+    Into a table holding no row of the authority (its first sync) every staged row is new, one per
+    key, so they go in by a plain INSERT: ON CONFLICT's speculative insertion of each row was about
+    a third of PostgreSQL's time merging 80,000 forms. `reference` takes the general statement,
+    which `tests/store/test_first_merge.py` holds equal to it.
+    """
     staged = STAGED[stream]
     live, joined = _live_of(stream, staged, authority)
     key = key_column(live)
@@ -295,7 +293,11 @@ def merge_records(conn: Connection, authority: str, run_id: int, stream: str, no
         .where(staged.c.run_id == run_id, _changed(live, staged))
     )
     columns = [*names, "synced_at", "last_seen_run", "deleted_on"]
-    statement = _insert(conn, live).from_select(columns, rows)
+    statement = dialect_insert(conn, live).from_select(columns, rows)
+    held = select(live.c.authority).where(live.c.authority == authority).limit(1)
+    if not reference and conn.execute(held).first() is None:
+        conn.execute(statement)
+        return
     excluded = statement.excluded
     conn.execute(
         statement.on_conflict_do_update(
@@ -314,79 +316,6 @@ def mark_deleted(
         update(live).where(_vanished(stream, authority, run_id, case_ref)).values(deleted_on=today)
     )
     return int(result.rowcount or 0)
-
-
-def merge_quarantine(
-    conn: Connection, authority: str, run_id: int, now: datetime, whole_read: Sequence[str]
-) -> None:
-    """Write the run's quarantine rows; resolve those of records that now map and, after a complete
-    full read of a stream, those of records the stream no longer has."""
-    q = STAGED_QUARANTINE.c
-    stamp = literal(now, UtcDateTime())
-    rows = select(
-        literal(run_id, Integer()),
-        literal(authority),
-        q.stream,
-        q.source_id,
-        q.reason,
-        q.record_hash,
-        q.record_key,
-        stamp,
-        stamp,
-        null(),
-    ).where(q.run_id == run_id)
-    columns = [
-        "run_id",
-        "authority",
-        "stream",
-        "source_id",
-        "reason",
-        "record_hash",
-        "record_key",
-        "first_seen_at",
-        "last_seen_at",
-        "resolved_at",
-    ]
-    statement = _insert(conn, QUARANTINE).from_select(columns, rows)
-    excluded = statement.excluded
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=["authority", "stream", "record_key"],
-            set_={c: excluded[c] for c in ("run_id", "reason", "record_hash", "last_seen_at", "resolved_at")},
-        )
-    )
-    live = QUARANTINE.c
-    waiting = and_(live.authority == authority, live.resolved_at.is_(None), live.run_id != run_id)
-    mapped = exists().where(
-        STAGED_MAPPED.c.run_id == run_id,
-        STAGED_MAPPED.c.stream == live.stream,
-        STAGED_MAPPED.c.source_id == live.source_id,
-    )
-    conn.execute(update(QUARANTINE).where(waiting, mapped).values(resolved_at=now))
-    if whole_read:
-        conn.execute(update(QUARANTINE).where(waiting, live.stream.in_(whole_read)).values(resolved_at=now))
-
-
-def publish_positions(conn: Connection, authority: str, run_id: int, now: datetime) -> None:
-    """The staged positions become the streams' positions, with the configuration they were made with."""
-    s = STAGED_STREAMS.c
-    rows = select(
-        literal(authority),
-        s.stream,
-        s.position,
-        literal(run_id, Integer()),
-        literal(now, UtcDateTime()),
-        s.config_hash,
-    ).where(s.run_id == run_id, s.position.is_not(None))
-    columns = ["authority", "stream", "position", "run_id", "updated_at", "config_hash"]
-    statement = _insert(conn, POSITIONS).from_select(columns, rows)
-    excluded = statement.excluded
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=["authority", "stream"],
-            set_={c: excluded[c] for c in ("position", "run_id", "updated_at", "config_hash")},
-        )
-    )
 
 
 def analyse_staged(conn: Connection) -> None:

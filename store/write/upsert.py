@@ -61,11 +61,19 @@ def _upsert(
     execute_rows(conn, statement, batch, distinct_on=keys)
 
 
+def dialect_insert(conn: Connection, table: Table) -> Any:
+    """An INSERT of the connection's dialect, which can take ON CONFLICT."""
+    return _INSERTS[conn.dialect.name](table)
+
+
+_INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
 @lru_cache(maxsize=64)
 def _upsert_statement(
     dialect: str, table: Table, keys: tuple[str, ...], columns: tuple[str, ...], where: Any
 ) -> UpdateBase:
-    insert_fn: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+    insert_fn: Any = _INSERTS.get(dialect)
     if insert_fn is None:
         raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {dialect}")
     statement = insert_fn(table)

@@ -15,13 +15,13 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from config.authority import Guards
-from store.write import lookups, publish, staging
+from store.write import lookups, publish, publish_state, staging, writer
 from store.write.lease import StoreLease
 from store.write.publish import Measures
 from store.write.runs import Counts, audit, stage_of_run
 from store.write.staging import Stage, StreamState
 from sync.run.batch import RunContext
-from sync.run.errors import NoSuchCase, NotRefused
+from sync.run.errors import NoSuchCase, NotRefused, RunRefused
 from sync.run.guards import StreamRead, Trip, judge
 from sync.run.recompute import settle_within
 
@@ -46,6 +46,11 @@ class Scope:
     def streams(self) -> list[str]:
         """The streams the authority maps, in the order they are published: cases first."""
         return [name for name in publish.STAGED if name in self.latest_by]
+
+
+class AuthorityUnknown(RunRefused):
+    """The store has no row for the run's authority (retired while the run read): nothing is
+    published, and the staged read waits, as a stopped run's does."""
 
 
 class Refused(Exception):
@@ -154,6 +159,11 @@ def publish_run(
     """
     with engine.begin() as conn:
         lease.confirm(conn)
+        if not writer.hold_authority(conn, ctx.authority):
+            raise AuthorityUnknown(
+                f"the store has no authority {ctx.authority} (retired while the run read?); "
+                "nothing was published"
+            )
         measures, trips, short = measure(conn, ctx, scope)
         deletions_known = scope.full_read and not short
         counts = counts_of(ctx, measures)
@@ -164,11 +174,14 @@ def publish_run(
         publish.note_touched(conn, ctx.authority, ctx.run_id, deleting, scope.case_ref)
         for stream in scope.streams:
             publish.merge_records(conn, ctx.authority, ctx.run_id, stream, ctx.now)
+            writer.gather_statistics_after_growth(
+                conn, publish.LIVE[stream], measures.stream(stream).inserted
+            )
         for stream in deleting:
             publish.mark_deleted(conn, ctx.authority, ctx.run_id, stream, ctx.today, scope.case_ref)
         whole = [s for s in ctx.streams if deletions_known and scope.case_ref is None]
-        publish.merge_quarantine(conn, ctx.authority, ctx.run_id, ctx.now, whole)
-        publish.publish_positions(conn, ctx.authority, ctx.run_id, ctx.now)
+        publish_state.merge_quarantine(conn, ctx.authority, ctx.run_id, ctx.now, whole)
+        publish_state.publish_positions(conn, ctx.authority, ctx.run_id, ctx.now)
         settle_within(conn, ctx.authority, ctx.status_rules, ctx.run_id)
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET LOCAL synchronous_commit = on")  # the run's record is durable

@@ -16,7 +16,7 @@ from mapping.outcomes import Record as SchemaRecord
 from mapping.outcomes import content_hash
 from mapping.schema import Audit, Case, CaseEpisode, Evidence
 from store.write import publish as publishing
-from store.write import staging
+from store.write import publish_state, staging
 from store.write.publish import Measures
 from store.write.staging import StagedQuarantineItem, StreamState
 from tests.store.conftest import AUTHORITY, NOW, a_run
@@ -92,8 +92,8 @@ def publish(
             publishing.mark_deleted(conn, AUTHORITY, run_id, stream, now.date(), case_ref)
         streams = staging.load_streams(conn, run_id)
         whole = sorted(streams) if full_read and case_ref is None else []
-        publishing.merge_quarantine(conn, AUTHORITY, run_id, now, whole)
-        publishing.publish_positions(conn, AUTHORITY, run_id, now)
+        publish_state.merge_quarantine(conn, AUTHORITY, run_id, now, whole)
+        publish_state.publish_positions(conn, AUTHORITY, run_id, now)
         staging.drop(conn, run_id)
         staging.set_stage(conn, run_id, staging.Stage.PUBLISHED)
     return measures

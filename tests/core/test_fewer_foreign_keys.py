@@ -1,0 +1,82 @@
+"""Revision 0008 takes the record tables' foreign keys to `authorities` away, on both backends, and
+keeps every row and view as it was; going back down puts them back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, inspect, text
+
+from store.schema.engine import make_engine
+from store.schema.upgrade import upgrade
+
+RECORD_TABLES = ("cases", "evidence", "audits", "case_episodes")
+
+
+def keys_to_authorities(engine: Engine) -> dict[str, list[str]]:
+    found = inspect(engine)
+    return {
+        table: [k["name"] for k in found.get_foreign_keys(table) if k["referred_table"] == "authorities"]
+        for table in RECORD_TABLES
+    }
+
+
+def everything(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as conn:
+        return {
+            name: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {name} ORDER BY 1, 2"))]  # nosec B608
+            for name in ("authorities", "cases", "evidence", "whiteboard")
+        }
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_a_stored_0007_loses_its_keys_to_authorities_and_keeps_every_row(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = (
+        f"sqlite:///{tmp_path / 's.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_database")
+    )
+    engine = make_engine(url)
+    upgrade(engine, "0007_audits_episodes")
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO authorities (code, name, updated_at) VALUES ('la', 'LA', '2026-01-01')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO cases (authority, case_ref, case_type, opened_on, content_hash, synced_at) "
+                "VALUES ('la', 'C1', 'cp', '2026-01-01', 'h', '2026-01-02')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO evidence (authority, source_id, case_ref, element, state, evidenced_on, "
+                "content_hash, synced_at) VALUES ('la', 'E1', 'C1', 'mapping', 'completed', '2026-01-05', "
+                "'h', '2026-01-06')"
+            )
+        )
+    before = everything(engine)
+    assert all(keys_to_authorities(engine).values())
+
+    upgrade(engine)
+
+    assert keys_to_authorities(engine) == {table: [] for table in RECORD_TABLES}
+    assert [k["referred_table"] for k in inspect(engine).get_foreign_keys("quarantine")] == ["sync_runs"]
+    assert everything(engine) == before
+    assert before["whiteboard"]  # the view, set aside on SQLite for the change, answers as before
+
+    from alembic import command
+
+    from store.schema.upgrade import _alembic_config
+
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007_audits_episodes")
+    assert keys_to_authorities(engine) == {t: [f"fk_{t}_authority_authorities"] for t in RECORD_TABLES}
+    assert everything(engine) == before
+    engine.dispose()
