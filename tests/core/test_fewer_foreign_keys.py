@@ -80,3 +80,26 @@ def test_a_stored_0007_loses_its_keys_to_authorities_and_keeps_every_row(
     assert keys_to_authorities(engine) == {t: [f"fk_{t}_authority_authorities"] for t in RECORD_TABLES}
     assert everything(engine) == before
     engine.dispose()
+
+
+def test_on_sqlite_what_an_operator_added_to_a_record_table_outlives_the_table_s_rebuild(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 's.db'}")
+    upgrade(engine, "0007_audits_episodes")
+    added = {
+        "ix_local_partial": "CREATE INDEX ix_local_partial ON evidence (case_ref) WHERE deleted_on IS NULL",
+        "ix_local_expression": "CREATE INDEX ix_local_expression ON evidence (lower(case_ref))",
+        "tr_local_cases": "CREATE TRIGGER tr_local_cases AFTER INSERT ON cases BEGIN SELECT 1; END",
+        "v_local": "CREATE VIEW v_local AS SELECT authority, source_id FROM evidence",
+    }
+    with engine.begin() as conn:
+        for sql in added.values():
+            conn.exec_driver_sql(sql)
+
+    upgrade(engine)
+
+    with engine.connect() as conn:
+        local = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE name LIKE '%_local%'")
+        kept = dict(local.all())
+    assert kept == added

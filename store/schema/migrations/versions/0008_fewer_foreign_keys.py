@@ -50,14 +50,27 @@ def _each_table(change: Callable[[BatchOperations, str], None]) -> None:
 def _views_set_aside() -> Iterator[None]:
     """SQLite changes a table's constraints by copying it to a new table renamed to the old name,
     which it refuses while a view names the table: the store's views are dropped for the change and
-    made again afterwards from their own SQL, as the store holds them."""
+    made again afterwards from their own SQL, as the store holds them.
+
+    The copy keeps the table's plain indexes but not its triggers or indexes on expressions, which a
+    store's operator may have added; each is made again from its own SQL when the copy lost it.
+    """
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
         yield
         return
     views = bind.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY rowid").all()
+    tables = ", ".join(f"'{table}'" for table in RECORD_TABLES)
+    attached = bind.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL "
+        f"AND tbl_name IN ({tables}) ORDER BY rowid"  # nosec B608  # our own table names
+    ).all()
     for name, _ in reversed(views):
         op.execute(f'DROP VIEW "{name}"')
     yield
     for _, sql in views:
         op.execute(sql)
+    kept = {name for (name,) in bind.exec_driver_sql("SELECT name FROM sqlite_master").all()}
+    for name, sql in attached:
+        if name not in kept:
+            op.execute(sql)
