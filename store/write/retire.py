@@ -20,8 +20,9 @@ RETIRED_TABLES = (
     "cases",
     "authorities",
 )
-"""Children before parents (evidence and cases name their authority); a table the store does not
-have (an older revision) is passed over. `sync_runs` and `audit_log` are kept: they say what was
+"""Every table that names the authority, the authority's own row last (a store before revision 0008
+still has foreign keys from the record tables to it); a table the store does not have (an older
+revision) is passed over. `sync_runs` and `audit_log` are kept: they say what was
 done, by whom and why."""
 
 

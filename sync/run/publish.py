@@ -174,9 +174,9 @@ def publish_run(
         publish.note_touched(conn, ctx.authority, ctx.run_id, deleting, scope.case_ref)
         for stream in scope.streams:
             publish.merge_records(conn, ctx.authority, ctx.run_id, stream, ctx.now)
-            writer.gather_statistics_after_growth(
-                conn, publish.LIVE[stream], measures.stream(stream).inserted
-            )
+            # New rows naming a case the store does not hold are counted as orphaned, not inserted.
+            added = measures.stream(stream).inserted + measures.stream(stream).orphaned
+            writer.gather_statistics_after_growth(conn, publish.LIVE[stream], added)
         for stream in deleting:
             publish.mark_deleted(conn, ctx.authority, ctx.run_id, stream, ctx.today, scope.case_ref)
         whole = [s for s in ctx.streams if deletions_known and scope.case_ref is None]
