@@ -197,9 +197,11 @@ def _iso_date(value: date | None) -> str | None:
 def _utc_text(value: datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is UTC:  # as mapping gives every time: its text less the offset, with no copy
-        return value.isoformat(" ", "microseconds")[:-6]
-    return as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+    # `datetime.isoformat` itself, not a subclass's own text (a data library's timestamp), as
+    # SQLAlchemy writes it. A UTC time, as mapping gives every time: its text less the offset.
+    if value.tzinfo is UTC:
+        return datetime.isoformat(value, " ", "microseconds")[:-6]
+    return datetime.isoformat(as_utc(value).replace(tzinfo=None), " ", "microseconds")
 
 
 def _bind_processor(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:

@@ -112,3 +112,20 @@ def test_any_timestamp_is_formatted_as_sqlalchemy_formats_it(moment: datetime) -
     except OverflowError:  # past the year 1 or 9999 in UTC: neither can write it
         return
     assert fast(moment) == expected
+
+
+class Stamp(datetime):
+    """A datetime subclass, as a data library's timestamp is, which writes its own text."""
+
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        return f"stamp {datetime.isoformat(self, sep, timespec)}"
+
+
+def test_a_datetime_subclass_in_utc_is_formatted_as_sqlalchemy_formats_it() -> None:
+    dialect = sqlite.dialect()
+    impl = UtcDateTime().dialect_impl(dialect)
+    fast, own = _bind_processor(impl, dialect), impl.bind_processor(dialect)
+    assert fast is not None
+    assert own is not None
+    moment = Stamp(2026, 3, 29, 1, 30, 15, 250, tzinfo=UTC)
+    assert fast(moment) == own(moment)
