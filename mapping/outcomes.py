@@ -145,46 +145,28 @@ def content_hasher(target: type[Record], excluded: Iterable[str] = ()) -> Callab
         # A record holding a map (an audit's area grades) cannot be remembered by value: it is
         # hashed from its dump, as a non-ASCII one is below.
         return lambda record: canonical_hash(record.model_dump(mode="json", exclude=set(skipped)))
-    keyed = [(json.dumps(n) + ":", n) for n in sorted(target.model_fields) if n not in skipped]
+    keyed = tuple(
+        (json.dumps(n) + ":", n, dict[Any, str]()) for n in sorted(target.model_fields) if n not in skipped
+    )
 
-    def dumped(record: Record) -> str:
-        return canonical_hash(record.model_dump(mode="json", exclude=set(skipped)))
+    def hashed(record: Record) -> str:
+        fields = record.__dict__
+        parts = []
+        for key, name, written in keyed:
+            value = fields[name]
+            text = written.get(value)
+            if text is None:
+                write = _WRITERS.get(type(value))
+                json_value = write(value) if write is not None else _written(value)
+                if json_value is None:
+                    return canonical_hash(record.model_dump(mode="json", exclude=set(skipped)))
+                text = key + json_value
+                if len(written) < _MEMO_SIZE and _rememberable(value):
+                    written[value] = text
+            parts.append(text)
+        return hashlib.sha256(("{" + ",".join(parts) + "}").encode()).hexdigest()
 
-    # One line per field, written out once per record type: no loop or list per record. The text
-    # names only this function's own variables; field names and their memos are bound objects.
-    namespace: dict[str, Any] = {"sha256": hashlib.sha256, "dumped": dumped}
-    lines = ["def hashed(record):", "    fields = record.__dict__"]
-    for n, (key, name) in enumerate(keyed):
-        namespace |= {f"name{n}": name, f"written{n}": (written := dict[Any, str]())}
-        namespace[f"part{n}"] = _part_writer(key, written)
-        lines += [
-            f"    if (text{n} := written{n}.get(value := fields[name{n}])) is None:",
-            f"        if (text{n} := part{n}(value)) is None:",
-            "            return dumped(record)",
-        ]
-    joined = ",".join(f"{{text{n}}}" for n in range(len(keyed)))
-    lines.append(f'    return sha256(f"{{{{{joined}}}}}".encode()).hexdigest()')
-    code = compile("\n".join(lines), f"<content hash of {target.__name__}>", "exec")
-    exec(code, namespace)  # noqa: S102  # nosec B102
-    hashed: Callable[[Record], str] = namespace["hashed"]
     return hashed
-
-
-def _part_writer(key: str, written: dict[Any, str]) -> Callable[[Any], str | None]:
-    """A field's `"name":value` text for a value it has not remembered, remembering it where it may;
-    None for a value that is not ASCII, so the record is hashed from its dump."""
-
-    def part(value: Any) -> str | None:
-        write = _WRITERS.get(type(value))
-        json_value = write(value) if write is not None else _written(value)
-        if json_value is None:
-            return None
-        text = key + json_value
-        if len(written) < _MEMO_SIZE and _rememberable(value):
-            written[value] = text
-        return text
-
-    return part
 
 
 _MEMO_SIZE = 4096
