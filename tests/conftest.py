@@ -55,6 +55,15 @@ def postgres_database(postgres_cluster: PostgresCluster) -> str:
     return postgres_cluster.create_database(f"test_{next(_databases)}")
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty store on each backend in turn: a file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    url: str = request.getfixturevalue("postgres_database")
+    return url
+
+
 @pytest.fixture
 def postgres_store(postgres_database: str) -> Iterator[Engine]:
     engine = make_engine(postgres_database)

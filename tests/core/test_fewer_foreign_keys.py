@@ -31,16 +31,8 @@ def everything(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def test_a_stored_0007_loses_its_keys_to_authorities_and_keeps_every_row(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    url = (
-        f"sqlite:///{tmp_path / 's.db'}"
-        if backend == "sqlite"
-        else request.getfixturevalue("postgres_database")
-    )
-    engine = make_engine(url)
+def test_a_stored_0007_loses_its_keys_to_authorities_and_keeps_every_row(store_url: str) -> None:
+    engine = make_engine(store_url)
     upgrade(engine, "0007_audits_episodes")
     with engine.begin() as conn:
         conn.execute(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Table, create_engine, func, select
 
 from store.schema.staged import STAGED_TABLES
@@ -26,14 +25,6 @@ def naming_an_authority() -> list[Table]:
 def test_every_table_naming_an_authority_is_retired_or_kept_as_history() -> None:
     covered = set(RETIRED_TABLES) | {t.name for t in STAGED_TABLES} | HISTORY
     assert [t.name for t in naming_an_authority() if t.name not in covered] == []
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    url: str = request.getfixturevalue("postgres_database")
-    return url
 
 
 def rows_of_northshire(store_url: str) -> dict[str, int]:

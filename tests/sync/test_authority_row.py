@@ -8,19 +8,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import run_cli
 from tests.sources import _Api, rest_authority_yaml, serving, synthetic
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    url: str = request.getfixturevalue("postgres_database")
-    return url
 
 
 class _ForgettingApi(_Api):
